@@ -1,0 +1,207 @@
+"""Notes, tasks, appointments and logged messages. Each belongs to a contact; one written on an
+opportunity belongs to the opportunity's contact too, so it shows on the contact's merged timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel, col
+
+from .base import StoreBase
+from .errors import InvalidValue, NotFound
+from .events import AppointmentAdded, MessageLogged, NoteAdded, TaskAdded, TaskCompleted
+from .models import Appointment, Channel, Contact, Direction, Message, Note, Opportunity, Task, utcnow
+from .normalize import clean_text
+
+M = TypeVar("M", bound=SQLModel)
+ACTIVITY_MODELS: dict[str, type[SQLModel]] = {
+    "note": Note, "task": Task, "appointment": Appointment, "message": Message,
+}
+
+
+class ActivitiesAPI(StoreBase):
+    """Activities written on a contact or one of its opportunities."""
+
+    def _owner_ids(self, s: Session, contact_id: int | None, opportunity_id: int | None) -> tuple[int, int | None]:
+        """Resolve (contact id, opportunity id): an item on an opportunity belongs to its contact."""
+        if opportunity_id is not None:
+            opp = s.get(Opportunity, opportunity_id)
+            if opp is None or opp.deleted_at is not None:
+                raise NotFound(f"no opportunity with id {opportunity_id}")
+            if contact_id is not None and contact_id != opp.contact_id:
+                raise InvalidValue(f"opportunity {opportunity_id} belongs to contact {opp.contact_id}, not {contact_id}")
+            contact_id = opp.contact_id
+        if contact_id is None:
+            raise InvalidValue("give a contact or an opportunity")
+        contact = s.get(Contact, contact_id)
+        if contact is None or contact.deleted_at is not None:
+            raise NotFound(f"no contact with id {contact_id}")
+        return contact_id, opportunity_id
+
+    def _touch(self, s: Session, contact_id: int, at: datetime) -> None:
+        contact = s.get(Contact, contact_id)
+        if contact is not None and (contact.last_activity_at is None or contact.last_activity_at < at):
+            contact.last_activity_at = at
+
+    def add_note(self, body: str, *, contact_id: int | None = None, opportunity_id: int | None = None,
+                 author: str = "", origin: str | None = None, at: datetime | None = None) -> Note:
+        body = clean_text(body, multiline=True).strip()
+        if not body:
+            raise InvalidValue("a note cannot be empty")
+        with self.write(origin) as tx:
+            cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
+            now = at or utcnow()
+            note = Note(contact_id=cid, opportunity_id=oid, body=body, author=clean_text(author),
+                        created_at=now, updated_at=now)
+            tx.session.add(note)
+            tx.session.flush()
+            self._touch(tx.session, cid, now)
+            tx.emit(NoteAdded, contact_id=cid, opportunity_id=oid, note_id=note.id)
+            return note
+
+    def add_task(self, title: str, *, contact_id: int | None = None, opportunity_id: int | None = None,
+                 due_at: datetime | None = None, notes: str = "", owner: str = "", origin: str | None = None,
+                 at: datetime | None = None) -> Task:
+        title = clean_text(title)
+        if not title:
+            raise InvalidValue("a task needs a title")
+        with self.write(origin) as tx:
+            cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
+            now = at or utcnow()
+            task = Task(contact_id=cid, opportunity_id=oid, title=title, due_at=due_at,
+                        notes=clean_text(notes, multiline=True), owner=clean_text(owner),
+                        created_at=now, updated_at=now)
+            tx.session.add(task)
+            tx.session.flush()
+            self._touch(tx.session, cid, now)
+            tx.emit(TaskAdded, contact_id=cid, opportunity_id=oid, task_id=task.id)
+            return task
+
+    def complete_task(self, task_id: int, *, done: bool = True, origin: str | None = None) -> Task:
+        """Mark a task done (or, with done=False, open again)."""
+        with self.write(origin) as tx:
+            task = self._live(tx.session, Task, task_id)
+            if (task.done_at is not None) == done:
+                return task
+            now = utcnow()
+            task.done_at = now if done else None
+            task.updated_at = now
+            if done:
+                self._touch(tx.session, task.contact_id, now)
+                tx.emit(TaskCompleted, contact_id=task.contact_id, opportunity_id=task.opportunity_id,
+                        task_id=task_id)
+            return task
+
+    def add_appointment(self, title: str, starts_at: datetime, *, ends_at: datetime | None = None,
+                        location: str = "", notes: str = "", contact_id: int | None = None,
+                        opportunity_id: int | None = None, origin: str | None = None) -> Appointment:
+        title = clean_text(title)
+        if not title:
+            raise InvalidValue("an appointment needs a title")
+        if ends_at is not None and ends_at < starts_at:
+            raise InvalidValue("an appointment cannot end before it starts")
+        with self.write(origin) as tx:
+            cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
+            appt = Appointment(contact_id=cid, opportunity_id=oid, title=title, starts_at=starts_at,
+                               ends_at=ends_at, location=clean_text(location),
+                               notes=clean_text(notes, multiline=True))
+            tx.session.add(appt)
+            tx.session.flush()
+            self._touch(tx.session, cid, utcnow())
+            tx.emit(AppointmentAdded, contact_id=cid, opportunity_id=oid, appointment_id=appt.id)
+            return appt
+
+    def log_message(self, body: str, *, contact_id: int | None = None, opportunity_id: int | None = None,
+                    channel: str = Channel.OTHER.value, direction: str = Direction.IN.value, subject: str = "",
+                    at: datetime | None = None, read: bool = False, origin: str | None = None) -> Message:
+        """Log a communication (email, SMS, WhatsApp, call, chat…) with a contact."""
+        try:
+            channel = Channel(channel).value
+            direction = Direction(direction).value
+        except ValueError as exc:
+            raise InvalidValue(str(exc)) from None
+        body = clean_text(body, multiline=True)
+        if not body and not subject:
+            raise InvalidValue("a message needs a subject or a body")
+        with self.write(origin) as tx:
+            cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
+            when = at or utcnow()
+            msg = Message(contact_id=cid, opportunity_id=oid, channel=channel, direction=direction,
+                          subject=clean_text(subject), body=body, at=when, read=read or direction == "out")
+            tx.session.add(msg)
+            tx.session.flush()
+            self._touch(tx.session, cid, when)
+            tx.emit(MessageLogged, contact_id=cid, message_id=msg.id, channel=channel, direction=direction)
+            return msg
+
+    def mark_message_read(self, message_id: int, read: bool = True) -> None:
+        with self.write() as tx:
+            self._live(tx.session, Message, message_id).read = read
+
+    def _live(self, s: Session, model: type[M], item_id: int) -> M:
+        item = s.get(model, item_id)
+        if item is None or getattr(item, "deleted_at", None) is not None:
+            raise NotFound(f"no {model.__name__.lower()} with id {item_id}")
+        return item
+
+    def get_activity(self, kind: str, item_id: int) -> Any:
+        with self.read() as s:
+            return self._live(s, ACTIVITY_MODELS[kind], item_id)
+
+    def update_activity(self, kind: str, item_id: int, **changes: Any) -> Any:
+        """Edit a note, task, appointment or message (text fields are cleaned like on creation)."""
+        model = ACTIVITY_MODELS[kind]
+        with self.write() as tx:
+            item = self._live(tx.session, model, item_id)
+            for key, value in changes.items():
+                if key in {"id", "contact_id", "opportunity_id", "created_at", "deleted_at"} or not hasattr(item, key):
+                    raise InvalidValue(f"cannot change {key!r} of a {kind}")
+                if isinstance(value, str):
+                    value = clean_text(value, multiline=key in {"body", "notes"})
+                setattr(item, key, value)
+            if hasattr(item, "updated_at"):
+                item.updated_at = utcnow()  # type: ignore[attr-defined]
+            return item
+
+    def delete_activity(self, kind: str, item_id: int) -> None:
+        with self.write() as tx:
+            self._live(tx.session, ACTIVITY_MODELS[kind], item_id).deleted_at = utcnow()  # type: ignore[attr-defined]
+
+    def restore_activity(self, kind: str, item_id: int) -> None:
+        with self.write() as tx:
+            item = tx.session.get(ACTIVITY_MODELS[kind], item_id)
+            if item is None:
+                raise NotFound(f"no {kind} with id {item_id}")
+            item.deleted_at = None  # type: ignore[attr-defined]
+
+    def list_tasks(self, *, contact_id: int | None = None, opportunity_id: int | None = None,
+                   open_only: bool = False, due_before: datetime | None = None, limit: int = 200) -> list[Task]:
+        with self.read() as s:
+            stmt = select(Task).where(col(Task.deleted_at).is_(None))
+            if contact_id is not None:
+                stmt = stmt.where(Task.contact_id == contact_id)
+            if opportunity_id is not None:
+                stmt = stmt.where(Task.opportunity_id == opportunity_id)
+            if open_only:
+                stmt = stmt.where(col(Task.done_at).is_(None))
+            if due_before is not None:
+                stmt = stmt.where(col(Task.due_at) < due_before)
+            stmt = stmt.order_by(col(Task.due_at).is_(None), Task.due_at, Task.id).limit(limit)
+            return list(s.exec(stmt).scalars())
+
+    def list_messages(self, *, contact_id: int | None = None, channel: str | None = None,
+                      unread_only: bool = False, limit: int = 200, offset: int = 0) -> list[Message]:
+        """Messages across all channels, newest first: the unified inbox."""
+        with self.read() as s:
+            stmt = select(Message).join(Contact, col(Contact.id) == Message.contact_id).where(
+                col(Message.deleted_at).is_(None), col(Contact.deleted_at).is_(None))
+            if contact_id is not None:
+                stmt = stmt.where(Message.contact_id == contact_id)
+            if channel:
+                stmt = stmt.where(Message.channel == channel)
+            if unread_only:
+                stmt = stmt.where(col(Message.read).is_(False))
+            stmt = stmt.order_by(col(Message.at).desc(), col(Message.id).desc()).offset(offset).limit(limit)
+            return list(s.exec(stmt).scalars())

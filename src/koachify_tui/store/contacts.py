@@ -1,0 +1,537 @@
+"""Contacts, their extra emails/phones, tags, listing and search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlmodel import Session, col
+
+from . import search
+from .base import StoreBase, Tx
+from .errors import InvalidValue, NotFound
+from .events import ContactCreated, ContactDeleted, ContactRestored, ContactUpdated, TagAdded, TagRemoved
+from .models import (
+    Contact,
+    ContactChannel,
+    ContactChannelKind,
+    ContactTag,
+    HistoryEntry,
+    HistoryKind,
+    Opportunity,
+    OpportunityStatus,
+    Tag,
+    utcnow,
+)
+from .normalize import clean_text, email_key, fold, name_key, normalize_email, normalize_phone
+
+CONTACT_FIELDS = ("first_name", "last_name", "company", "email", "phone", "source", "owner")
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One line of the contact list."""
+
+    id: int
+    first_name: str
+    last_name: str
+    company: str
+    email: str
+    phone: str
+    phone_e164: str | None
+    source: str
+    owner: str
+    created_at: datetime
+    last_activity_at: datetime | None
+    deleted_at: datetime | None
+    tags: tuple[str, ...] = ()
+    open_opportunities: int = 0
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.company or self.email or self.phone or f"#{self.id}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "phone": self.phone_e164 or self.phone,
+            "company": self.company,
+            "source": self.source,
+            "owner": self.owner,
+            "tags": list(self.tags),
+        }
+
+
+@dataclass
+class ContactQuery:
+    """A contact filter: what a search box, the filter bar and a smart list describe."""
+
+    search: str = ""
+    tags_any: Sequence[str] = ()
+    tags_all: Sequence[str] = ()
+    tags_none: Sequence[str] = ()
+    source: str = ""
+    owner: str = ""
+    pipeline_id: int | None = None  # has an open opportunity in this pipeline…
+    stage_id: int | None = None  # …at this stage
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    deleted: bool = False  # True: the Trash view
+    sort: str = "name"  # name | created | last_activity
+    descending: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "search": self.search,
+            "tags_any": list(self.tags_any),
+            "tags_all": list(self.tags_all),
+            "tags_none": list(self.tags_none),
+            "source": self.source,
+            "owner": self.owner,
+            "pipeline_id": self.pipeline_id,
+            "stage_id": self.stage_id,
+            "created_after": self.created_after.isoformat() if self.created_after else None,
+            "created_before": self.created_before.isoformat() if self.created_before else None,
+            "sort": self.sort,
+            "descending": self.descending,
+        }
+        return {k: v for k, v in data.items() if v not in (None, "", [], False)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ContactQuery:
+        kwargs = dict(data)
+        for key in ("created_after", "created_before"):
+            if kwargs.get(key):
+                kwargs[key] = datetime.fromisoformat(kwargs[key])
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in kwargs.items() if k in known})
+
+
+class ContactsAPI(StoreBase):
+    """Contacts, tags and contact lists."""
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def get_contact(self, contact_id: int, *, include_deleted: bool = False) -> Contact:
+        with self.read() as s:
+            contact = s.get(Contact, contact_id)
+            if contact is None or (contact.deleted_at is not None and not include_deleted):
+                raise NotFound(f"no contact with id {contact_id}")
+            return contact
+
+    def contact_tags(self, contact_id: int) -> list[str]:
+        with self.read() as s:
+            return self._contact_tags(s, contact_id)
+
+    def _contact_tags(self, s: Session, contact_id: int) -> list[str]:
+        rows = s.exec(
+            select(Tag.name)
+            .join(ContactTag, col(ContactTag.tag_id) == Tag.id)
+            .where(ContactTag.contact_id == contact_id)
+            .order_by(Tag.name_key)
+        )
+        return [r[0] for r in rows]
+
+    def contact_channels(self, contact_id: int) -> list[ContactChannel]:
+        """The contact's additional emails and phones."""
+        with self.read() as s:
+            return list(s.exec(select(ContactChannel).where(ContactChannel.contact_id == contact_id)).scalars())
+
+    def list_tags(self) -> list[tuple[str, int]]:
+        """Every tag with the number of live contacts carrying it, by name."""
+        with self.read() as s:
+            rows = s.exec(
+                select(Tag.name, func.count(Contact.id))
+                .select_from(Tag)
+                .outerjoin(ContactTag, col(ContactTag.tag_id) == Tag.id)
+                .outerjoin(Contact, and_(Contact.id == ContactTag.contact_id, col(Contact.deleted_at).is_(None)))
+                .group_by(Tag.id)
+                .order_by(Tag.name_key)
+            )
+            return [(r[0], int(r[1])) for r in rows]
+
+    def _query_clause(self, s: Session, q: ContactQuery) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = [
+            col(Contact.deleted_at).is_not(None) if q.deleted else col(Contact.deleted_at).is_(None)
+        ]
+        clause = search.search_clause(s, q.search)
+        if clause is not None:
+            where.append(clause)
+
+        def has_tag(name: str) -> ColumnElement[bool]:
+            return exists(
+                select(1)
+                .select_from(ContactTag)
+                .join(Tag, col(Tag.id) == ContactTag.tag_id)
+                .where(ContactTag.contact_id == Contact.id, Tag.name_key == fold(name))
+            )
+
+        if q.tags_any:
+            where.append(or_(*(has_tag(t) for t in q.tags_any)))
+        where += [has_tag(t) for t in q.tags_all]
+        where += [~has_tag(t) for t in q.tags_none]
+        if q.source:
+            where.append(func.lower(Contact.source) == q.source.lower())
+        if q.owner:
+            where.append(func.lower(Contact.owner) == q.owner.lower())
+        if q.created_after:
+            where.append(col(Contact.created_at) >= q.created_after)
+        if q.created_before:
+            where.append(col(Contact.created_at) < q.created_before)
+        if q.pipeline_id is not None or q.stage_id is not None:
+            opp = [
+                Opportunity.contact_id == Contact.id,
+                col(Opportunity.deleted_at).is_(None),
+                Opportunity.status == OpportunityStatus.OPEN.value,
+            ]
+            if q.pipeline_id is not None:
+                opp.append(Opportunity.pipeline_id == q.pipeline_id)
+            if q.stage_id is not None:
+                opp.append(Opportunity.stage_id == q.stage_id)
+            where.append(exists(select(1).select_from(Opportunity).where(*opp)))
+        return where
+
+    def count_contacts(self, q: ContactQuery | None = None) -> int:
+        q = q or ContactQuery()
+        with self.read() as s:
+            stmt = select(func.count()).select_from(Contact).where(*self._query_clause(s, q))
+            return int(s.exec(stmt).one()[0])
+
+    def list_contacts(self, q: ContactQuery | None = None, *, limit: int | None = 100, offset: int = 0) -> list[ContactRow]:
+        """One page of contacts matching `q`, with their tags and open-opportunity counts."""
+        q = q or ContactQuery()
+        sort_cols = {
+            "name": [col(Contact.name_key)],
+            "created": [col(Contact.created_at)],
+            "last_activity": [col(Contact.last_activity_at)],
+        }.get(q.sort, [col(Contact.name_key)])
+        order = [c.desc() if q.descending else c.asc() for c in sort_cols]
+        order.append(col(Contact.id).desc() if q.descending else col(Contact.id).asc())
+        with self.read() as s:
+            stmt = select(Contact).where(*self._query_clause(s, q)).order_by(*order).offset(offset)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            contacts = list(s.exec(stmt).scalars())
+            return self._rows(s, contacts)
+
+    def _rows(self, s: Session, contacts: list[Contact]) -> list[ContactRow]:
+        ids = [c.id for c in contacts if c.id is not None]
+        tags: dict[int, list[str]] = {}
+        opps: dict[int, int] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            for cid, name in s.exec(
+                select(ContactTag.contact_id, Tag.name)
+                .join(Tag, col(Tag.id) == ContactTag.tag_id)
+                .where(col(ContactTag.contact_id).in_(chunk))
+                .order_by(Tag.name_key)
+            ):
+                tags.setdefault(cid, []).append(name)
+            for cid, count in s.exec(
+                select(Opportunity.contact_id, func.count())
+                .where(
+                    col(Opportunity.contact_id).in_(chunk),
+                    Opportunity.status == OpportunityStatus.OPEN.value,
+                    col(Opportunity.deleted_at).is_(None),
+                )
+                .group_by(Opportunity.contact_id)
+            ):
+                opps[cid] = int(count)
+        return [
+            ContactRow(
+                id=c.id or 0,
+                first_name=c.first_name,
+                last_name=c.last_name,
+                company=c.company,
+                email=c.email,
+                phone=c.phone,
+                phone_e164=c.phone_e164,
+                source=c.source,
+                owner=c.owner,
+                created_at=c.created_at,
+                last_activity_at=c.last_activity_at,
+                deleted_at=c.deleted_at,
+                tags=tuple(tags.get(c.id or 0, ())),
+                open_opportunities=opps.get(c.id or 0, 0),
+            )
+            for c in contacts
+        ]
+
+    def contact_row(self, contact_id: int) -> ContactRow:
+        with self.read() as s:
+            contact = s.get(Contact, contact_id)
+            if contact is None:
+                raise NotFound(f"no contact with id {contact_id}")
+            return self._rows(s, [contact])[0]
+
+    def find_contacts_by_email(self, email: str) -> list[int]:
+        """Live contacts having `email` as primary or additional address (case-insensitive)."""
+        key = email_key(email.strip())
+        return self._find_by_key(Contact.email_key, ContactChannelKind.EMAIL, key)
+
+    def find_contacts_by_phone(self, phone: str, region: str | None = None) -> list[int]:
+        try:
+            key = normalize_phone(phone, region or self.region)
+        except InvalidValue:
+            return []
+        return self._find_by_key(Contact.phone_e164, ContactChannelKind.PHONE, key)
+
+    def _find_by_key(self, column: Any, kind: ContactChannelKind, key: str | None) -> list[int]:
+        if not key:
+            return []
+        with self.read() as s:
+            primary = select(Contact.id).where(column == key, col(Contact.deleted_at).is_(None))
+            extra = (
+                select(ContactChannel.contact_id)
+                .join(Contact, col(Contact.id) == ContactChannel.contact_id)
+                .where(ContactChannel.kind == kind.value, ContactChannel.key == key, col(Contact.deleted_at).is_(None))
+            )
+            ids = {r[0] for r in s.exec(primary)} | {r[0] for r in s.exec(extra)}
+            return sorted(ids)
+
+    # --- writing ---------------------------------------------------------------------------------------
+
+    def _validated(self, values: dict[str, Any], region: str | None) -> dict[str, Any]:
+        """Clean and validate contact fields; computes email_key and phone_e164."""
+        out: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in CONTACT_FIELDS:
+                raise InvalidValue(f"unknown contact field {key!r}")
+            value = clean_text(value)
+            if key == "email":
+                value = normalize_email(value)
+                out["email_key"] = email_key(value)
+            elif key == "phone":
+                out["phone_e164"] = normalize_phone(value, region or self.region)
+            out[key] = value
+        return out
+
+    def create_contact(
+        self,
+        *,
+        first_name: str = "",
+        last_name: str = "",
+        company: str = "",
+        email: str = "",
+        phone: str = "",
+        source: str = "",
+        owner: str = "",
+        tags: Iterable[str] = (),
+        emails: Iterable[str] = (),
+        phones: Iterable[str] = (),
+        custom: dict[str, Any] | None = None,
+        region: str | None = None,
+        origin: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Contact:
+        """Create a contact. Raises InvalidValue for a bad email/phone or a contact with nothing to name it."""
+        values = self._validated(
+            {"first_name": first_name, "last_name": last_name, "company": company, "email": email,
+             "phone": phone, "source": source, "owner": owner},
+            region,
+        )
+        if not any(values[k] for k in ("first_name", "last_name", "company", "email", "phone")):
+            raise InvalidValue("a contact needs a name, a company, an email or a phone")
+        with self.write(origin) as tx:
+            s = tx.session
+            contact = Contact(**values)
+            if created_at is not None:
+                contact.created_at = created_at
+                contact.updated_at = created_at
+            s.add(contact)
+            s.flush()
+            assert contact.id is not None
+            for extra in emails:
+                self._add_channel(s, contact.id, ContactChannelKind.EMAIL, extra, region)
+            for extra in phones:
+                self._add_channel(s, contact.id, ContactChannelKind.PHONE, extra, region)
+            tag_names = [t for t in (clean_text(t) for t in tags) if t]
+            for name in tag_names:
+                self._link_tag(tx, contact.id, name, emit=False)
+            if custom:
+                from .fields import FieldsAPI
+
+                assert isinstance(self, FieldsAPI)
+                for key, value in custom.items():
+                    self._set_field_value(s, "contact", contact.id, key, value)
+            self._refresh_search(s, contact)
+            tx.emit(ContactCreated, contact_id=contact.id)
+            for name in tag_names:
+                tx.emit(TagAdded, contact_id=contact.id, tag=name)
+            return contact
+
+    def _add_channel(self, s: Session, contact_id: int, kind: ContactChannelKind, value: str, region: str | None) -> None:
+        value = clean_text(value)
+        if not value:
+            return
+        if kind is ContactChannelKind.EMAIL:
+            value = normalize_email(value)
+            key = email_key(value)
+        else:
+            key = normalize_phone(value, region or self.region)
+        s.add(ContactChannel(contact_id=contact_id, kind=kind.value, value=value, key=key))
+
+    def add_contact_channel(self, contact_id: int, kind: str, value: str, *, label: str = "") -> None:
+        """Add an extra email or phone to a contact."""
+        with self.write() as tx:
+            contact = self._live_contact(tx.session, contact_id)
+            self._add_channel(tx.session, contact_id, ContactChannelKind(kind), value, None)
+            tx.session.flush()
+            self._refresh_search(tx.session, contact)
+            tx.emit(ContactUpdated, contact_id=contact_id, changed=(f"{kind}s",))
+
+    def _live_contact(self, s: Session, contact_id: int) -> Contact:
+        contact = s.get(Contact, contact_id)
+        if contact is None or contact.deleted_at is not None:
+            raise NotFound(f"no contact with id {contact_id}")
+        return contact
+
+    def _refresh_search(self, s: Session, contact: Contact) -> None:
+        """Recompute the derived name key and search haystack (after any change to names, channels, tags)."""
+        assert contact.id is not None
+        channels = list(s.exec(select(ContactChannel).where(ContactChannel.contact_id == contact.id)).scalars())
+        contact.name_key = name_key(contact.first_name, contact.last_name, contact.company)
+        contact.search_text = search.haystack(
+            contact.first_name,
+            contact.last_name,
+            contact.company,
+            [contact.email, *(c.value for c in channels if c.kind == ContactChannelKind.EMAIL)],
+            [contact.phone_e164, *(c.key for c in channels if c.kind == ContactChannelKind.PHONE)],
+            self._contact_tags(s, contact.id),
+        )
+        s.add(contact)
+
+    def update_contact(self, contact_id: int, *, origin: str | None = None, region: str | None = None,
+                       **changes: Any) -> Contact:
+        """Change some of a contact's fields; unchanged values emit nothing."""
+        values = self._validated(changes, region)
+        with self.write(origin) as tx:
+            contact = self._live_contact(tx.session, contact_id)
+            changed = tuple(k for k in changes if getattr(contact, k) != values[k])
+            if not changed:
+                return contact
+            for key, value in values.items():
+                setattr(contact, key, value)
+            contact.updated_at = utcnow()
+            self._refresh_search(tx.session, contact)
+            tx.emit(ContactUpdated, contact_id=contact_id, changed=changed)
+            return contact
+
+    def delete_contact(self, contact_id: int, *, origin: str | None = None) -> None:
+        """Soft-delete a contact and its live opportunities (restored together by `restore_contact`)."""
+        with self.write(origin) as tx:
+            contact = self._live_contact(tx.session, contact_id)
+            now = utcnow()
+            contact.deleted_at = now
+            for opp in tx.session.exec(
+                select(Opportunity).where(Opportunity.contact_id == contact_id, col(Opportunity.deleted_at).is_(None))
+            ).scalars():
+                opp.deleted_at = now
+            tx.session.add(HistoryEntry(contact_id=contact_id, kind=HistoryKind.DELETED.value, at=now,
+                                        actor=tx.origin, text="Contact deleted"))
+            tx.emit(ContactDeleted, contact_id=contact_id)
+
+    def restore_contact(self, contact_id: int, *, origin: str | None = None) -> Contact:
+        with self.write(origin) as tx:
+            contact = tx.session.get(Contact, contact_id)
+            if contact is None or contact.deleted_at is None:
+                raise NotFound(f"no deleted contact with id {contact_id}")
+            deleted_at = contact.deleted_at
+            contact.deleted_at = None
+            for opp in tx.session.exec(
+                select(Opportunity).where(Opportunity.contact_id == contact_id, Opportunity.deleted_at == deleted_at)
+            ).scalars():
+                opp.deleted_at = None
+            tx.session.add(HistoryEntry(contact_id=contact_id, kind=HistoryKind.RESTORED.value,
+                                        actor=tx.origin, text="Contact restored"))
+            tx.emit(ContactRestored, contact_id=contact_id)
+            return contact
+
+    def purge_contact(self, contact_id: int) -> None:
+        """Delete a contact for good, with everything attached to it (used by import undo and the Trash)."""
+        with self.write() as tx:
+            contact = tx.session.get(Contact, contact_id)
+            if contact is None:
+                raise NotFound(f"no contact with id {contact_id}")
+            from .fields import purge_values
+
+            opp_ids = [o for o in tx.session.exec(
+                select(Opportunity.id).where(Opportunity.contact_id == contact_id)).scalars()]
+            purge_values(tx.session, "opportunity", opp_ids)
+            purge_values(tx.session, "contact", [contact_id])
+            tx.session.delete(contact)
+
+    # --- tags ------------------------------------------------------------------------------------------
+
+    def _tag(self, s: Session, name: str, *, create: bool) -> Tag | None:
+        name = clean_text(name)
+        if not name:
+            raise InvalidValue("a tag needs a name")
+        tag = s.exec(select(Tag).where(Tag.name_key == fold(name))).scalars().first()
+        if tag is None and create:
+            tag = Tag(name=name, name_key=fold(name))
+            s.add(tag)
+            s.flush()
+        return tag
+
+    def _link_tag(self, tx: Tx, contact_id: int, name: str, *, emit: bool = True) -> bool:
+        tag = self._tag(tx.session, name, create=True)
+        assert tag is not None and tag.id is not None
+        if tx.session.get(ContactTag, (contact_id, tag.id)) is not None:
+            return False
+        tx.session.add(ContactTag(contact_id=contact_id, tag_id=tag.id))
+        tx.session.flush()
+        if emit:
+            tx.emit(TagAdded, contact_id=contact_id, tag=tag.name)
+        return True
+
+    def add_tag(self, contact_id: int, name: str, *, origin: str | None = None) -> bool:
+        """Tag a contact. Returns False (and emits nothing) when it already had the tag."""
+        with self.write(origin) as tx:
+            contact = self._live_contact(tx.session, contact_id)
+            added = self._link_tag(tx, contact_id, name)
+            if added:
+                contact.updated_at = utcnow()
+                self._refresh_search(tx.session, contact)
+            return added
+
+    def remove_tag(self, contact_id: int, name: str, *, origin: str | None = None) -> bool:
+        """Untag a contact. Returns False when it did not have the tag."""
+        with self.write(origin) as tx:
+            contact = self._live_contact(tx.session, contact_id)
+            tag = self._tag(tx.session, name, create=False)
+            link = tx.session.get(ContactTag, (contact_id, tag.id)) if tag else None
+            if tag is None or link is None:
+                return False
+            tx.session.delete(link)
+            tx.session.flush()
+            contact.updated_at = utcnow()
+            self._refresh_search(tx.session, contact)
+            tx.emit(TagRemoved, contact_id=contact_id, tag=tag.name)
+            return True
+
+    def rename_tag(self, old: str, new: str) -> None:
+        with self.write() as tx:
+            tag = self._tag(tx.session, old, create=False)
+            if tag is None:
+                raise NotFound(f"no tag {old!r}")
+            new = clean_text(new)
+            other = self._tag(tx.session, new, create=False)
+            if other is not None and other.id != tag.id:
+                from .errors import Conflict
+
+                raise Conflict(f"a tag named {other.name!r} already exists")
+            tag.name, tag.name_key = new, fold(new)
+            for contact in tx.session.exec(
+                select(Contact).join(ContactTag, col(ContactTag.contact_id) == Contact.id).where(
+                    ContactTag.tag_id == tag.id)
+            ).scalars():
+                self._refresh_search(tx.session, contact)

@@ -1,0 +1,46 @@
+"""Dates as users type them: dd/mm/yyyy (Italian and European habit), ISO, and a few relative words."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from .normalize import InvalidValue
+
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+
+
+def parse_date(text: str, *, today: date | None = None) -> date:
+    """Parse `dd/mm/yyyy`, `dd-mm-yy`, ISO `yyyy-mm-dd`, `today`, `tomorrow`, `+N` (days from today)."""
+    value = text.strip().lower()
+    today = today or date.today()
+    if value in {"today", "oggi"}:
+        return today
+    if value in {"tomorrow", "domani"}:
+        return today + timedelta(days=1)
+    if re.fullmatch(r"\+\d{1,4}d?", value):
+        return today + timedelta(days=int(value.strip("+d")))
+    match = _DMY.match(value)
+    try:
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            if year < 100:
+                year += 2000
+            return date(year, month, day)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue(f"invalid date {text!r}: use dd/mm/yyyy or yyyy-mm-dd") from None
+
+
+def parse_datetime(text: str, *, today: date | None = None) -> datetime:
+    """A date optionally followed by a time (`dd/mm/yyyy 14:30`, ISO `2026-11-27T14:30`); local time."""
+    value = text.strip()
+    match = re.match(r"^(.*?)[ T](\d{1,2})[:.](\d{2})$", value)
+    if match:
+        day = parse_date(match.group(1), today=today)
+        hour, minute = int(match.group(2)), int(match.group(3))
+        if hour > 23 or minute > 59:
+            raise InvalidValue(f"invalid time in {text!r}")
+        return datetime(day.year, day.month, day.day, hour, minute).astimezone()
+    day = parse_date(value, today=today)
+    return datetime(day.year, day.month, day.day, 9, 0).astimezone()

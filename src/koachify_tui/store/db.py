@@ -1,0 +1,145 @@
+"""Database URLs, engines and schema upgrades.
+
+SQLite is opened with WAL, foreign keys, `synchronous=FULL` and a busy timeout. Write transactions start
+with `BEGIN IMMEDIATE`: a deferred transaction that later upgrades to a write fails at once with
+"database is locked" whatever the busy timeout, so the TUI and a CLI import could not write to one file at
+the same time. Reads use a second engine with plain deferred transactions (WAL snapshots), so a long import
+never blocks the screens from reading.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+ENV_VAR = "KOACHIFY_DB"
+BUSY_TIMEOUT_MS = 60_000
+# The newest migration; kept here so opening an up-to-date database does not import Alembic
+# (tests/test_migrations.py checks it against the scripts).
+SCHEMA_HEAD = "0002_search"
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or upgraded; the message is fit for a user."""
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("koachify", appauthor=False)) / "koachify.db"
+
+
+def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
+    """`--db` value (path or URL), else $KOACHIFY_DB, else the default SQLite file."""
+    value = str(db) if db else os.environ.get(ENV_VAR) or ""
+    if not value:
+        value = str(default_db_path())
+    if "://" in value:
+        return value
+    if value == ":memory:":
+        return "sqlite://"
+    return f"sqlite:///{Path(value).expanduser().absolute()}"
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_engine(url: str, *, write: bool) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        if make_url(url).database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def make_engines(url: str) -> tuple[Engine, Engine]:
+    """(write engine, read engine). On PostgreSQL both are the same engine."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            path = Path(database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _check_sqlite_file(path)
+            return _sqlite_engine(url, write=True), _sqlite_engine(url, write=False)
+        # An in-memory database exists per connection: share one connection between both roles.
+        from sqlalchemy.pool import StaticPool
+
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+        return engine, engine
+    engine = create_engine(url, pool_pre_ping=True)
+    return engine, engine
+
+
+def _check_sqlite_file(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        header = fh.read(16)
+    if header != b"SQLite format 3\x00":
+        raise DatabaseError(f"{path} is not a Koachify database (not an SQLite file)")
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return str(row[0]) if row else None
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic (a new database is created from the first migration)."""
+    from alembic import command
+    from alembic.config import Config
+
+    migrations = Path(__file__).parent / "migrations"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create or upgrade the schema; a database already at head costs one query and no Alembic import."""
+    from sqlalchemy.exc import DatabaseError as SADatabaseError
+
+    try:
+        revision = current_revision(engine)
+        if revision == SCHEMA_HEAD:
+            return
+        if revision is None:
+            with engine.connect() as conn:
+                tables = inspect(conn).get_table_names()
+            if tables:
+                raise DatabaseError("the database has tables but no Koachify schema version; refusing to touch it")
+        upgrade(engine)
+    except SADatabaseError as exc:
+        raise DatabaseError(f"cannot open the database: {exc.orig}") from exc

@@ -1,0 +1,196 @@
+"""Typed domain events, emitted by the store after a transaction commits.
+
+Subscribers run in-process, in order, after the change is durable. A subscriber that raises is logged and
+skipped: it can never roll back or lose the change that emitted the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """Base of every event. `origin` says what caused it ("tui", "cli", "import", "automation:<rule id>"…);
+    `depth` counts how many event dispatches led to it (automations use it to cut loops)."""
+
+    origin: str = ""
+    depth: int = 0
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def payload(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {"event": self.name, **asdict(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactEvent(DomainEvent):
+    contact_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactCreated(ContactEvent):
+    import_batch_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactUpdated(ContactEvent):
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactDeleted(ContactEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactRestored(ContactEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class TagAdded(ContactEvent):
+    """A tag was put on a contact, or on one of its opportunities when `opportunity_id` is set."""
+
+    tag: str
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TagRemoved(ContactEvent):
+    tag: str
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpportunityEvent(ContactEvent):
+    opportunity_id: int
+    pipeline_id: int
+    stage_id: int
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpportunityCreated(OpportunityEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpportunityUpdated(OpportunityEvent):
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpportunityStageChanged(OpportunityEvent):
+    from_pipeline_id: int
+    from_stage_id: int
+    from_stage: str
+    to_stage: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpportunityStatusChanged(OpportunityEvent):
+    from_status: str
+    to_status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpportunityDeleted(OpportunityEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpportunityRestored(OpportunityEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteAdded(ContactEvent):
+    note_id: int
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskAdded(ContactEvent):
+    task_id: int
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskCompleted(ContactEvent):
+    task_id: int
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentAdded(ContactEvent):
+    appointment_id: int
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageLogged(ContactEvent):
+    message_id: int
+    channel: str
+    direction: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportCompleted(DomainEvent):
+    batch_id: int
+    created: int = 0
+    updated: int = 0
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[DomainEvent], None]
+
+
+@dataclass
+class EventBus:
+    """In-process publish/subscribe. Handlers are called synchronously, in subscription order."""
+
+    _handlers: list[tuple[type[DomainEvent], Handler]] = field(default_factory=list)
+    errors: list[tuple[DomainEvent, BaseException]] = field(default_factory=list)
+    _depth: int = 0
+
+    def subscribe(self, handler: Callable[[E], None], event_type: type[E] | None = None) -> Callable[[], None]:
+        """Call `handler` for every event of `event_type` (all events when None). Returns an unsubscribe."""
+        entry = (event_type or DomainEvent, handler)
+        self._handlers.append(entry)  # type: ignore[arg-type]
+
+        def unsubscribe() -> None:
+            if entry in self._handlers:
+                self._handlers.remove(entry)  # type: ignore[arg-type]
+
+        return unsubscribe
+
+    @property
+    def depth(self) -> int:
+        """How deep the current dispatch is: 0 outside handlers, 1 inside a handler of a top-level event…"""
+        return self._depth
+
+    def publish(self, events: list[DomainEvent]) -> None:
+        for event in events:
+            self._depth += 1
+            try:
+                for event_type, handler in list(self._handlers):
+                    if not isinstance(event, event_type):
+                        continue
+                    try:
+                        handler(event)
+                    except Exception as exc:  # noqa: BLE001 - a subscriber must never break the emitter
+                        log.exception("event subscriber %r failed on %s", handler, event.name)
+                        self.errors.append((event, exc))
+                        del self.errors[:-100]
+            finally:
+                self._depth -= 1

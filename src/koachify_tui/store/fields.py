@@ -1,0 +1,170 @@
+"""Custom fields: definitions per entity (contact or opportunity) and typed values."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session, col
+
+from .base import StoreBase
+from .errors import Conflict, InvalidValue, NotFound
+from .events import ContactUpdated, OpportunityUpdated
+from .models import Contact, CustomFieldDef, CustomFieldValue, FieldEntity, FieldType, Opportunity
+from .normalize import clean_text, fold
+
+
+def field_key(label: str) -> str:
+    """A stable key from a label: "Data di nascita" → "data_di_nascita"."""
+    import unicodedata
+
+    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_label.lower()).strip("_") or "field"
+
+
+def coerce(definition: CustomFieldDef, value: Any) -> Any:
+    """Validate and convert a value for a field's type; None/"" clears it."""
+    if value is None or value == "" or value == []:
+        return None
+    options = json.loads(definition.options_json)
+    kind = FieldType(definition.type)
+    if kind is FieldType.TEXT:
+        return clean_text(str(value), multiline=True)
+    if kind is FieldType.NUMBER:
+        try:
+            number = float(str(value).replace(",", ".")) if not isinstance(value, int | float) else value
+        except ValueError:
+            raise InvalidValue(f"{definition.label}: {value!r} is not a number") from None
+        return int(number) if float(number).is_integer() else number
+    if kind is FieldType.DATE:
+        if isinstance(value, date):
+            return value.isoformat()
+        from .dates import parse_date
+
+        return parse_date(str(value)).isoformat()
+    if kind is FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "y", "si", "sì", "x"}:
+            return True
+        if text in {"0", "false", "no", "n"}:
+            return False
+        raise InvalidValue(f"{definition.label}: {value!r} is not yes/no")
+    values = value if isinstance(value, list | tuple) else [v.strip() for v in str(value).split(",")]
+    values = [clean_text(str(v)) for v in values if str(v).strip()]
+    if options:
+        by_key = {fold(o): o for o in options}
+        unknown = [v for v in values if fold(v) not in by_key]
+        if unknown:
+            raise InvalidValue(f"{definition.label}: {unknown[0]!r} is not one of {', '.join(options)}")
+        values = [by_key[fold(v)] for v in values]
+    if kind is FieldType.SELECT:
+        if len(values) != 1:
+            raise InvalidValue(f"{definition.label}: pick one value")
+        return values[0]
+    return values
+
+
+def purge_values(s: Session, entity: str, entity_ids: Sequence[int]) -> None:
+    if not entity_ids:
+        return
+    field_ids = select(CustomFieldDef.id).where(CustomFieldDef.entity == entity)
+    s.execute(delete(CustomFieldValue).where(
+        col(CustomFieldValue.field_id).in_(field_ids), col(CustomFieldValue.entity_id).in_(list(entity_ids))))
+
+
+class FieldsAPI(StoreBase):
+    """Custom field definitions and values."""
+
+    def list_fields(self, entity: str = FieldEntity.CONTACT.value) -> list[CustomFieldDef]:
+        with self.read() as s:
+            return list(s.exec(select(CustomFieldDef).where(CustomFieldDef.entity == FieldEntity(entity).value)
+                               .order_by(CustomFieldDef.position, CustomFieldDef.id)).scalars())
+
+    def define_field(self, entity: str, label: str, *, type: str = FieldType.TEXT.value, key: str | None = None,
+                     options: Sequence[str] = ()) -> CustomFieldDef:
+        """Define a custom field for contacts or opportunities; keys are unique per entity."""
+        entity = FieldEntity(entity).value
+        try:
+            type = FieldType(type).value
+        except ValueError:
+            raise InvalidValue(f"unknown field type {type!r}: {', '.join(t.value for t in FieldType)}") from None
+        label = clean_text(label)
+        if not label:
+            raise InvalidValue("a custom field needs a label")
+        key = field_key(key or label)
+        if type in {FieldType.SELECT.value, FieldType.MULTI_SELECT.value} and not options:
+            raise InvalidValue("a select field needs options")
+        with self.write() as tx:
+            s = tx.session
+            if s.exec(select(CustomFieldDef).where(CustomFieldDef.entity == entity, CustomFieldDef.key == key)).first():
+                raise Conflict(f"a {entity} field with key {key!r} already exists")
+            position = int(s.exec(select(func.count()).select_from(CustomFieldDef).where(
+                CustomFieldDef.entity == entity)).one()[0])
+            definition = CustomFieldDef(entity=entity, key=key, label=label, type=type, position=position,
+                                        options_json=json.dumps([clean_text(o) for o in options]))
+            s.add(definition)
+            s.flush()
+            return definition
+
+    def delete_field(self, entity: str, key: str) -> None:
+        with self.write() as tx:
+            tx.session.delete(self._definition(tx.session, entity, key))
+
+    def _definition(self, s: Session, entity: str, key: str) -> CustomFieldDef:
+        definition = s.exec(select(CustomFieldDef).where(
+            CustomFieldDef.entity == FieldEntity(entity).value, CustomFieldDef.key == key)).scalars().first()
+        if definition is None:
+            raise NotFound(f"no {entity} custom field {key!r}")
+        return definition
+
+    def _set_field_value(self, s: Session, entity: str, entity_id: int, key: str, value: Any) -> bool:
+        definition = self._definition(s, entity, key)
+        coerced = coerce(definition, value)
+        existing = s.exec(select(CustomFieldValue).where(
+            CustomFieldValue.field_id == definition.id, CustomFieldValue.entity_id == entity_id)).scalars().first()
+        if coerced is None:
+            if existing is None:
+                return False
+            s.delete(existing)
+            return True
+        encoded = json.dumps(coerced, ensure_ascii=False)
+        if existing is not None:
+            if existing.value_json == encoded:
+                return False
+            existing.value_json = encoded
+        else:
+            s.add(CustomFieldValue(field_id=definition.id or 0, entity_id=entity_id, value_json=encoded))
+        return True
+
+    def set_field_value(self, entity: str, entity_id: int, key: str, value: Any, *,
+                        origin: str | None = None) -> None:
+        """Set (or, with None/"", clear) a custom field value on a contact or an opportunity."""
+        with self.write(origin) as tx:
+            target: Any = tx.session.get(Contact if entity == "contact" else Opportunity, entity_id)
+            if target is None or target.deleted_at is not None:
+                raise NotFound(f"no {entity} with id {entity_id}")
+            if not self._set_field_value(tx.session, entity, entity_id, key, value):
+                return
+            if entity == "contact":
+                tx.emit(ContactUpdated, contact_id=entity_id, changed=(f"custom.{key}",))
+            else:
+                tx.emit(OpportunityUpdated, contact_id=target.contact_id, opportunity_id=entity_id,
+                        pipeline_id=target.pipeline_id, stage_id=target.stage_id, status=target.status,
+                        changed=(f"custom.{key}",))
+
+    def field_values(self, entity: str, entity_id: int) -> dict[str, Any]:
+        """{key: value} of the custom fields set on one contact or opportunity."""
+        with self.read() as s:
+            rows = s.exec(
+                select(CustomFieldDef.key, CustomFieldValue.value_json)
+                .join(CustomFieldValue, col(CustomFieldValue.field_id) == CustomFieldDef.id)
+                .where(CustomFieldDef.entity == FieldEntity(entity).value, CustomFieldValue.entity_id == entity_id)
+                .order_by(CustomFieldDef.position)
+            )
+            return {key: json.loads(value) for key, value in rows}

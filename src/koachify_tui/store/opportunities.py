@@ -1,0 +1,436 @@
+"""Opportunities: creation from a contact, stage moves and status changes with history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from .base import StoreBase, Tx
+from .errors import InvalidValue, NotFound
+from .events import (
+    OpportunityCreated,
+    OpportunityDeleted,
+    OpportunityEvent,
+    OpportunityRestored,
+    OpportunityStageChanged,
+    OpportunityStatusChanged,
+    OpportunityUpdated,
+    TagAdded,
+    TagRemoved,
+)
+from .models import (
+    Contact,
+    HistoryEntry,
+    HistoryKind,
+    Opportunity,
+    OpportunityStatus,
+    OpportunityTag,
+    Pipeline,
+    Stage,
+    Tag,
+    Task,
+    utcnow,
+)
+from .normalize import clean_text
+
+OPPORTUNITY_FIELDS = ("title", "value_minor", "currency", "owner", "source", "lost_reason")
+
+
+@dataclass(frozen=True)
+class OpportunityRow:
+    """An opportunity with the names a list or a board card needs."""
+
+    id: int
+    title: str
+    contact_id: int
+    contact_name: str
+    pipeline_id: int
+    pipeline: str
+    stage_id: int
+    stage: str
+    status: str
+    value_minor: int
+    currency: str
+    owner: str
+    source: str
+    lost_reason: str
+    created_at: datetime
+    last_stage_change_at: datetime
+    closed_at: datetime | None
+    deleted_at: datetime | None
+    tags: tuple[str, ...] = ()
+    overdue_tasks: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "contact_id": self.contact_id,
+            "contact": self.contact_name,
+            "pipeline": self.pipeline,
+            "stage": self.stage,
+            "status": self.status,
+            "value": self.value_minor / 100,
+            "value_minor": self.value_minor,
+            "currency": self.currency,
+            "owner": self.owner,
+            "tags": list(self.tags),
+        }
+
+
+def _event_fields(opp: Opportunity) -> dict[str, Any]:
+    return {
+        "contact_id": opp.contact_id,
+        "opportunity_id": opp.id,
+        "pipeline_id": opp.pipeline_id,
+        "stage_id": opp.stage_id,
+        "status": opp.status,
+    }
+
+
+class OpportunitiesAPI(StoreBase):
+    """Deals: create, edit, move, win/lose, list."""
+
+    def _live_opportunity(self, s: Session, opportunity_id: int) -> Opportunity:
+        opp = s.get(Opportunity, opportunity_id)
+        if opp is None or opp.deleted_at is not None:
+            raise NotFound(f"no opportunity with id {opportunity_id}")
+        return opp
+
+    def get_opportunity(self, opportunity_id: int, *, include_deleted: bool = False) -> Opportunity:
+        with self.read() as s:
+            opp = s.get(Opportunity, opportunity_id)
+            if opp is None or (opp.deleted_at is not None and not include_deleted):
+                raise NotFound(f"no opportunity with id {opportunity_id}")
+            return opp
+
+    def create_opportunity(
+        self,
+        contact_id: int,
+        title: str,
+        pipeline: int | str,
+        *,
+        stage: int | str | None = None,
+        value_minor: int = 0,
+        currency: str = "EUR",
+        owner: str = "",
+        source: str = "",
+        tags: Iterable[str] = (),
+        custom: dict[str, Any] | None = None,
+        origin: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Opportunity:
+        """Create a deal for a contact, at `stage` (default: the pipeline's first)."""
+        title = clean_text(title)
+        if not title:
+            raise InvalidValue("an opportunity needs a title")
+        if value_minor < 0:
+            raise InvalidValue("an opportunity's value cannot be negative")
+        with self.write(origin) as tx:
+            s = tx.session
+            contact = s.get(Contact, contact_id)
+            if contact is None or contact.deleted_at is not None:
+                raise NotFound(f"no contact with id {contact_id}")
+            from .pipelines import PipelinesAPI
+
+            assert isinstance(self, PipelinesAPI)
+            p = self._pipeline_row(s, pipeline)
+            st = self._stage_row(s, p.id or 0, stage) if stage is not None else self._first_stage(s, p.id or 0)
+            now = created_at or utcnow()
+            opp = Opportunity(
+                contact_id=contact_id, title=title, pipeline_id=p.id or 0, stage_id=st.id or 0,
+                value_minor=value_minor, currency=(currency or "EUR").upper(), owner=clean_text(owner),
+                source=clean_text(source) or contact.source, created_at=now, updated_at=now,
+                last_stage_change_at=now,
+            )
+            s.add(opp)
+            s.flush()
+            assert opp.id is not None
+            s.add(HistoryEntry(contact_id=contact_id, opportunity_id=opp.id, kind=HistoryKind.CREATED.value,
+                               at=now, actor=tx.origin, to_value=st.name,
+                               text=f"Opportunity created in {p.name} at {st.name}"))
+            contact.last_activity_at = now
+            tag_names = [t for t in (clean_text(t) for t in tags) if t]
+            for name in tag_names:
+                self._link_opportunity_tag(tx, opp, name, emit=False)
+            if custom:
+                from .fields import FieldsAPI
+
+                assert isinstance(self, FieldsAPI)
+                for key, value in custom.items():
+                    self._set_field_value(s, "opportunity", opp.id, key, value)
+            tx.emit(OpportunityCreated, **_event_fields(opp))
+            for name in tag_names:
+                tx.emit(TagAdded, contact_id=contact_id, opportunity_id=opp.id, tag=name)
+            return opp
+
+    def update_opportunity(self, opportunity_id: int, *, origin: str | None = None, **changes: Any) -> Opportunity:
+        """Edit title, value, currency, owner, source or lost reason (stage and status have their own calls)."""
+        for key in changes:
+            if key not in OPPORTUNITY_FIELDS:
+                raise InvalidValue(f"unknown or read-only opportunity field {key!r}")
+        with self.write(origin) as tx:
+            opp = self._live_opportunity(tx.session, opportunity_id)
+            changed = []
+            for key, value in changes.items():
+                if isinstance(value, str):
+                    value = clean_text(value)
+                if key == "title" and not value:
+                    raise InvalidValue("an opportunity needs a title")
+                if key == "value_minor" and (not isinstance(value, int) or value < 0):
+                    raise InvalidValue("an opportunity's value must be a non-negative amount")
+                if key == "currency":
+                    value = str(value).upper()
+                if getattr(opp, key) != value:
+                    setattr(opp, key, value)
+                    changed.append(key)
+            if changed:
+                opp.updated_at = utcnow()
+                tx.emit(OpportunityUpdated, changed=tuple(changed), **_event_fields(opp))
+            return opp
+
+    def move_opportunity(self, opportunity_id: int, stage: int | str, *, pipeline: int | str | None = None,
+                         origin: str | None = None) -> Opportunity:
+        """Move a deal to another stage (of its pipeline, or of `pipeline`). Records history; a move to the
+        stage it is already at does nothing."""
+        with self.write(origin) as tx:
+            s = tx.session
+            opp = self._live_opportunity(s, opportunity_id)
+            from .pipelines import PipelinesAPI
+
+            assert isinstance(self, PipelinesAPI)
+            target_pipeline = self._pipeline_row(s, pipeline) if pipeline is not None else s.get(
+                Pipeline, opp.pipeline_id)
+            assert target_pipeline is not None and target_pipeline.id is not None
+            target = self._stage_row(s, target_pipeline.id, stage)
+            if target.id == opp.stage_id:
+                return opp
+            old_stage = s.get(Stage, opp.stage_id)
+            old_name = old_stage.name if old_stage else ""
+            old_pipeline_id, old_stage_id = opp.pipeline_id, opp.stage_id
+            now = utcnow()
+            opp.pipeline_id, opp.stage_id = target_pipeline.id, target.id or 0
+            opp.last_stage_change_at = opp.updated_at = now
+            text = f"{old_name} → {target.name}"
+            if old_pipeline_id != target_pipeline.id:
+                old_p = s.get(Pipeline, old_pipeline_id)
+                text = f"{old_p.name if old_p else '?'}: {old_name} → {target_pipeline.name}: {target.name}"
+            s.add(HistoryEntry(
+                contact_id=opp.contact_id, opportunity_id=opp.id, kind=HistoryKind.STAGE_CHANGE.value, at=now,
+                actor=tx.origin, from_value=old_name, to_value=target.name, text=text,
+                data_json=f'{{"from_stage_id": {old_stage_id}, "to_stage_id": {target.id}, '
+                f'"from_pipeline_id": {old_pipeline_id}, "to_pipeline_id": {target_pipeline.id}}}',
+            ))
+            self._touch_contact(s, opp.contact_id, now)
+            tx.emit(OpportunityStageChanged, from_pipeline_id=old_pipeline_id, from_stage_id=old_stage_id,
+                    from_stage=old_name, to_stage=target.name, **_event_fields(opp))
+            return opp
+
+    def set_status(self, opportunity_id: int, status: str | OpportunityStatus, *, reason: str = "",
+                   origin: str | None = None) -> Opportunity:
+        """Mark a deal open, won, lost (with a reason) or abandoned. The stage is left as it is."""
+        try:
+            new = OpportunityStatus(str(status).lower())
+        except ValueError:
+            raise InvalidValue(f"unknown status {status!r} (open, won, lost, abandoned)") from None
+        with self.write(origin) as tx:
+            s = tx.session
+            opp = self._live_opportunity(s, opportunity_id)
+            old = opp.status
+            reason = clean_text(reason)
+            if old == new.value and (new is not OpportunityStatus.LOST or reason == opp.lost_reason):
+                return opp
+            now = utcnow()
+            opp.status = new.value
+            opp.lost_reason = reason if new is OpportunityStatus.LOST else ""
+            opp.last_status_change_at = opp.updated_at = now
+            opp.closed_at = None if new is OpportunityStatus.OPEN else now
+            text = f"{old} → {new.value}" + (f" ({reason})" if reason and new is OpportunityStatus.LOST else "")
+            s.add(HistoryEntry(
+                contact_id=opp.contact_id, opportunity_id=opp.id, kind=HistoryKind.STATUS_CHANGE.value, at=now,
+                actor=tx.origin, from_value=old, to_value=new.value, text=text,
+            ))
+            self._touch_contact(s, opp.contact_id, now)
+            if old != new.value:
+                tx.emit(OpportunityStatusChanged, from_status=old, to_status=new.value, **_event_fields(opp))
+            return opp
+
+    def _touch_contact(self, s: Session, contact_id: int, now: datetime) -> None:
+        contact = s.get(Contact, contact_id)
+        if contact is not None:
+            contact.last_activity_at = now
+
+    def delete_opportunity(self, opportunity_id: int, *, origin: str | None = None) -> None:
+        with self.write(origin) as tx:
+            opp = self._live_opportunity(tx.session, opportunity_id)
+            opp.deleted_at = utcnow()
+            tx.session.add(HistoryEntry(contact_id=opp.contact_id, opportunity_id=opp.id,
+                                        kind=HistoryKind.DELETED.value, actor=tx.origin,
+                                        text=f"Opportunity deleted: {opp.title}"))
+            tx.emit(OpportunityDeleted, **_event_fields(opp))
+
+    def restore_opportunity(self, opportunity_id: int, *, origin: str | None = None) -> Opportunity:
+        with self.write(origin) as tx:
+            opp = tx.session.get(Opportunity, opportunity_id)
+            if opp is None or opp.deleted_at is None:
+                raise NotFound(f"no deleted opportunity with id {opportunity_id}")
+            contact = tx.session.get(Contact, opp.contact_id)
+            if contact is None or contact.deleted_at is not None:
+                raise InvalidValue("restore the opportunity's contact first")
+            opp.deleted_at = None
+            tx.session.add(HistoryEntry(contact_id=opp.contact_id, opportunity_id=opp.id,
+                                        kind=HistoryKind.RESTORED.value, actor=tx.origin,
+                                        text=f"Opportunity restored: {opp.title}"))
+            tx.emit(OpportunityRestored, **_event_fields(opp))
+            return opp
+
+    # --- tags ------------------------------------------------------------------------------------------
+
+    def _link_opportunity_tag(self, tx: Tx, opp: Opportunity, name: str, *, emit: bool = True) -> bool:
+        from .contacts import ContactsAPI
+
+        assert isinstance(self, ContactsAPI)
+        tag = self._tag(tx.session, name, create=True)
+        assert tag is not None and tag.id is not None and opp.id is not None
+        if tx.session.get(OpportunityTag, (opp.id, tag.id)) is not None:
+            return False
+        tx.session.add(OpportunityTag(opportunity_id=opp.id, tag_id=tag.id))
+        tx.session.flush()
+        if emit:
+            tx.emit(TagAdded, contact_id=opp.contact_id, opportunity_id=opp.id, tag=tag.name)
+        return True
+
+    def add_opportunity_tag(self, opportunity_id: int, name: str, *, origin: str | None = None) -> bool:
+        with self.write(origin) as tx:
+            opp = self._live_opportunity(tx.session, opportunity_id)
+            return self._link_opportunity_tag(tx, opp, name)
+
+    def remove_opportunity_tag(self, opportunity_id: int, name: str, *, origin: str | None = None) -> bool:
+        from .contacts import ContactsAPI
+
+        assert isinstance(self, ContactsAPI)
+        with self.write(origin) as tx:
+            opp = self._live_opportunity(tx.session, opportunity_id)
+            tag = self._tag(tx.session, name, create=False)
+            link = tx.session.get(OpportunityTag, (opportunity_id, tag.id)) if tag else None
+            if tag is None or link is None:
+                return False
+            tx.session.delete(link)
+            tx.emit(TagRemoved, contact_id=opp.contact_id, opportunity_id=opportunity_id, tag=tag.name)
+            return True
+
+    def opportunity_tags(self, opportunity_id: int) -> list[str]:
+        with self.read() as s:
+            return [r[0] for r in s.exec(
+                select(Tag.name).join(OpportunityTag, col(OpportunityTag.tag_id) == Tag.id)
+                .where(OpportunityTag.opportunity_id == opportunity_id).order_by(Tag.name_key))]
+
+    # --- listing ---------------------------------------------------------------------------------------
+
+    def list_opportunities(
+        self,
+        *,
+        pipeline: int | str | None = None,
+        stage_id: int | None = None,
+        status: str | None = None,
+        contact_id: int | None = None,
+        owner: str | None = None,
+        deleted: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[OpportunityRow]:
+        """Opportunities with their contact, pipeline and stage names, newest stage change first within
+        a stage; `status=None` means every status."""
+        with self.read() as s:
+            stmt = (
+                select(Opportunity, Contact, Pipeline.name, Stage.name)
+                .join(Contact, col(Contact.id) == Opportunity.contact_id)
+                .join(Pipeline, col(Pipeline.id) == Opportunity.pipeline_id)
+                .join(Stage, col(Stage.id) == Opportunity.stage_id)
+                .where(col(Opportunity.deleted_at).is_not(None) if deleted else col(Opportunity.deleted_at).is_(None))
+            )
+            if pipeline is not None:
+                from .pipelines import PipelinesAPI
+
+                assert isinstance(self, PipelinesAPI)
+                stmt = stmt.where(Opportunity.pipeline_id == self._pipeline_row(s, pipeline).id)
+            if stage_id is not None:
+                stmt = stmt.where(Opportunity.stage_id == stage_id)
+            if status:
+                stmt = stmt.where(Opportunity.status == status)
+            if contact_id is not None:
+                stmt = stmt.where(Opportunity.contact_id == contact_id)
+            if owner:
+                stmt = stmt.where(func.lower(Opportunity.owner) == owner.lower())
+            stmt = stmt.order_by(Pipeline.position, Stage.position, col(Opportunity.last_stage_change_at).desc(),
+                                 col(Opportunity.id).desc()).offset(offset)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            rows = list(s.exec(stmt))
+            return self._opportunity_rows(s, rows)
+
+    def opportunity_row(self, opportunity_id: int) -> OpportunityRow:
+        with self.read() as s:
+            rows = list(s.exec(
+                select(Opportunity, Contact, Pipeline.name, Stage.name)
+                .join(Contact, col(Contact.id) == Opportunity.contact_id)
+                .join(Pipeline, col(Pipeline.id) == Opportunity.pipeline_id)
+                .join(Stage, col(Stage.id) == Opportunity.stage_id)
+                .where(Opportunity.id == opportunity_id)))
+            if not rows:
+                raise NotFound(f"no opportunity with id {opportunity_id}")
+            return self._opportunity_rows(s, rows)[0]
+
+    def _opportunity_rows(self, s: Session, rows: list[Any]) -> list[OpportunityRow]:
+        ids = [r[0].id for r in rows]
+        tags: dict[int, list[str]] = {}
+        overdue: dict[int, int] = {}
+        now = utcnow()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for oid, name in s.exec(
+                select(OpportunityTag.opportunity_id, Tag.name)
+                .join(Tag, col(Tag.id) == OpportunityTag.tag_id)
+                .where(col(OpportunityTag.opportunity_id).in_(chunk)).order_by(Tag.name_key)
+            ):
+                tags.setdefault(oid, []).append(name)
+            for oid, count in s.exec(
+                select(Task.opportunity_id, func.count()).where(
+                    col(Task.opportunity_id).in_(chunk), col(Task.done_at).is_(None),
+                    col(Task.deleted_at).is_(None), col(Task.due_at) < now,
+                ).group_by(Task.opportunity_id)
+            ):
+                overdue[oid] = int(count)
+        return [
+            OpportunityRow(
+                id=o.id, title=o.title, contact_id=o.contact_id, contact_name=c.display_name,
+                pipeline_id=o.pipeline_id, pipeline=pname, stage_id=o.stage_id, stage=sname, status=o.status,
+                value_minor=o.value_minor, currency=o.currency, owner=o.owner, source=o.source,
+                lost_reason=o.lost_reason, created_at=o.created_at, last_stage_change_at=o.last_stage_change_at,
+                closed_at=o.closed_at, deleted_at=o.deleted_at, tags=tuple(tags.get(o.id, ())),
+                overdue_tasks=overdue.get(o.id, 0),
+            )
+            for o, c, pname, sname in rows
+        ]
+
+    def stage_totals(self, pipeline: int | str, *, status: str | None = OpportunityStatus.OPEN.value
+                     ) -> dict[int, tuple[int, int]]:
+        """{stage id: (number of opportunities, sum of values in minor units)} for a pipeline."""
+        with self.read() as s:
+            from .pipelines import PipelinesAPI
+
+            assert isinstance(self, PipelinesAPI)
+            pid = self._pipeline_row(s, pipeline).id
+            stmt = select(Opportunity.stage_id, func.count(), func.coalesce(func.sum(Opportunity.value_minor), 0)).where(
+                Opportunity.pipeline_id == pid, col(Opportunity.deleted_at).is_(None)).group_by(Opportunity.stage_id)
+            if status:
+                stmt = stmt.where(Opportunity.status == status)
+            return {sid: (int(n), int(total)) for sid, n, total in s.exec(stmt)}
+
+
+__all__ = ["OpportunitiesAPI", "OpportunityEvent", "OpportunityRow"]

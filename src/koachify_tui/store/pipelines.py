@@ -1,0 +1,241 @@
+"""Pipelines and their ordered stages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from .base import StoreBase
+from .errors import Conflict, InvalidValue, NotFound
+from .models import Opportunity, Pipeline, Stage
+from .normalize import clean_text, fold
+
+DEFAULT_PIPELINE = "Vendite Coaching"
+DEFAULT_STAGES = ("Nuovo contatto", "Proposta inviata", "Contratto vinto")
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    id: int
+    name: str
+    position: int
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    """A pipeline with its stages in order."""
+
+    id: int
+    name: str
+    position: int
+    stages: tuple[StageInfo, ...]
+
+    def stage(self, ref: int | str) -> StageInfo:
+        for st in self.stages:
+            if st.id == ref or (isinstance(ref, str) and fold(st.name) == fold(ref)):
+                return st
+        raise NotFound(f"no stage {ref!r} in pipeline {self.name!r}")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "position": self.position,
+            "stages": [{"id": s.id, "name": s.name, "position": s.position} for s in self.stages],
+        }
+
+
+class PipelinesAPI(StoreBase):
+    """Create, rename, reorder and delete pipelines and stages; nothing is ever orphaned."""
+
+    def list_pipelines(self) -> list[PipelineInfo]:
+        with self.read() as s:
+            pipelines = list(s.exec(select(Pipeline).order_by(Pipeline.position, Pipeline.id)).scalars())
+            stages = list(s.exec(select(Stage).order_by(Stage.pipeline_id, Stage.position, Stage.id)).scalars())
+        by_pipeline: dict[int, list[StageInfo]] = {}
+        for st in stages:
+            by_pipeline.setdefault(st.pipeline_id, []).append(StageInfo(st.id or 0, st.name, st.position))
+        return [
+            PipelineInfo(p.id or 0, p.name, p.position, tuple(by_pipeline.get(p.id or 0, ())))
+            for p in pipelines
+        ]
+
+    def get_pipeline(self, ref: int | str) -> PipelineInfo:
+        """A pipeline by id or (case-insensitive) name."""
+        for p in self.list_pipelines():
+            if p.id == ref or (isinstance(ref, str) and fold(p.name) == fold(ref)):
+                return p
+        raise NotFound(f"no pipeline {ref!r}")
+
+    def _pipeline_row(self, s: Session, ref: int | str) -> Pipeline:
+        if isinstance(ref, int):
+            row = s.get(Pipeline, ref)
+        else:
+            row = s.exec(select(Pipeline).where(Pipeline.name_key == fold(ref))).scalars().first()
+        if row is None:
+            raise NotFound(f"no pipeline {ref!r}")
+        return row
+
+    def _stage_row(self, s: Session, pipeline_id: int, ref: int | str) -> Stage:
+        if isinstance(ref, int):
+            row = s.get(Stage, ref)
+            if row is not None and row.pipeline_id != pipeline_id:
+                row = None
+        else:
+            row = s.exec(
+                select(Stage).where(Stage.pipeline_id == pipeline_id, Stage.name_key == fold(ref))
+            ).scalars().first()
+        if row is None:
+            raise NotFound(f"no stage {ref!r} in this pipeline")
+        return row
+
+    def _first_stage(self, s: Session, pipeline_id: int) -> Stage:
+        row = s.exec(
+            select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position, Stage.id)
+        ).scalars().first()
+        if row is None:
+            raise InvalidValue("this pipeline has no stages")
+        return row
+
+    @staticmethod
+    def _clean_name(name: str, what: str) -> str:
+        name = clean_text(name)
+        if not name:
+            raise InvalidValue(f"a {what} needs a name")
+        return name
+
+    def create_pipeline(self, name: str, stages: Sequence[str] = ()) -> PipelineInfo:
+        name = self._clean_name(name, "pipeline")
+        stage_names = [self._clean_name(st, "stage") for st in stages]
+        if len({fold(n) for n in stage_names}) != len(stage_names):
+            raise Conflict("stage names must be unique within a pipeline")
+        with self.write() as tx:
+            s = tx.session
+            if s.exec(select(Pipeline).where(Pipeline.name_key == fold(name))).first():
+                raise Conflict(f"a pipeline named {name!r} already exists")
+            position = int(s.exec(select(func.coalesce(func.max(Pipeline.position), -1))).one()[0]) + 1
+            pipeline = Pipeline(name=name, name_key=fold(name), position=position)
+            s.add(pipeline)
+            s.flush()
+            assert pipeline.id is not None
+            for i, st in enumerate(stage_names):
+                s.add(Stage(pipeline_id=pipeline.id, name=st, name_key=fold(st), position=i))
+            pipeline_id = pipeline.id
+        return self.get_pipeline(pipeline_id)
+
+    def rename_pipeline(self, ref: int | str, new_name: str) -> PipelineInfo:
+        new_name = self._clean_name(new_name, "pipeline")
+        with self.write() as tx:
+            pipeline = self._pipeline_row(tx.session, ref)
+            clash = tx.session.exec(select(Pipeline).where(Pipeline.name_key == fold(new_name))).scalars().first()
+            if clash is not None and clash.id != pipeline.id:
+                raise Conflict(f"a pipeline named {new_name!r} already exists")
+            pipeline.name, pipeline.name_key = new_name, fold(new_name)
+            pipeline_id = pipeline.id or 0
+        return self.get_pipeline(pipeline_id)
+
+    def delete_pipeline(self, ref: int | str, *, move_to_stage: int | None = None) -> None:
+        """Delete a pipeline. Its opportunities (deleted ones included) must be moved to `move_to_stage`
+        of another pipeline; without it, a pipeline holding opportunities is refused."""
+        with self.write() as tx:
+            s = tx.session
+            pipeline = self._pipeline_row(s, ref)
+            count = int(s.exec(select(func.count()).select_from(Opportunity).where(
+                Opportunity.pipeline_id == pipeline.id)).one()[0])
+            if count:
+                if move_to_stage is None:
+                    raise Conflict(f"pipeline {pipeline.name!r} holds {count} opportunities: say where to move them")
+                target = s.get(Stage, move_to_stage)
+                if target is None or target.pipeline_id == pipeline.id:
+                    raise InvalidValue("move the opportunities to a stage of another pipeline")
+                from .opportunities import OpportunitiesAPI
+
+                assert isinstance(self, OpportunitiesAPI)
+                for opp_id in list(s.exec(select(Opportunity.id).where(
+                        Opportunity.pipeline_id == pipeline.id, col(Opportunity.deleted_at).is_(None))).scalars()):
+                    self.move_opportunity(opp_id, target.id or 0, pipeline=target.pipeline_id)
+                s.execute(update(Opportunity).where(col(Opportunity.pipeline_id) == pipeline.id).values(
+                    pipeline_id=target.pipeline_id, stage_id=target.id))
+            s.delete(pipeline)
+
+    def add_stage(self, pipeline: int | str, name: str, *, position: int | None = None) -> StageInfo:
+        """Add a stage at `position` (0-based; default: last)."""
+        name = self._clean_name(name, "stage")
+        with self.write() as tx:
+            s = tx.session
+            p = self._pipeline_row(s, pipeline)
+            stages = list(s.exec(select(Stage).where(Stage.pipeline_id == p.id).order_by(
+                Stage.position, Stage.id)).scalars())
+            if any(st.name_key == fold(name) for st in stages):
+                raise Conflict(f"pipeline {p.name!r} already has a stage named {name!r}")
+            new = Stage(pipeline_id=p.id or 0, name=name, name_key=fold(name))
+            stages.insert(len(stages) if position is None else max(0, min(position, len(stages))), new)
+            for i, st in enumerate(stages):
+                st.position = i
+                s.add(st)
+            s.flush()
+            return StageInfo(new.id or 0, new.name, new.position)
+
+    def rename_stage(self, stage_id: int, new_name: str) -> None:
+        new_name = self._clean_name(new_name, "stage")
+        with self.write() as tx:
+            st = tx.session.get(Stage, stage_id)
+            if st is None:
+                raise NotFound(f"no stage with id {stage_id}")
+            clash = tx.session.exec(select(Stage).where(
+                Stage.pipeline_id == st.pipeline_id, Stage.name_key == fold(new_name))).scalars().first()
+            if clash is not None and clash.id != st.id:
+                raise Conflict(f"this pipeline already has a stage named {new_name!r}")
+            st.name, st.name_key = new_name, fold(new_name)
+
+    def reorder_stages(self, pipeline: int | str, stage_ids: Sequence[int]) -> None:
+        """Put the pipeline's stages in the order given (every stage exactly once)."""
+        with self.write() as tx:
+            p = self._pipeline_row(tx.session, pipeline)
+            stages = {st.id: st for st in tx.session.exec(select(Stage).where(Stage.pipeline_id == p.id)).scalars()}
+            if sorted(stage_ids) != sorted(stages):
+                raise InvalidValue("give every stage of the pipeline exactly once")
+            for i, sid in enumerate(stage_ids):
+                stages[sid].position = i
+
+    def delete_stage(self, stage_id: int, *, move_to: int | None = None) -> None:
+        """Delete a stage; opportunities at it move to `move_to` (any pipeline), recorded as stage moves."""
+        with self.write() as tx:
+            s = tx.session
+            st = s.get(Stage, stage_id)
+            if st is None:
+                raise NotFound(f"no stage with id {stage_id}")
+            live = list(s.exec(select(Opportunity.id).where(
+                Opportunity.stage_id == stage_id, col(Opportunity.deleted_at).is_(None))).scalars())
+            total = int(s.exec(select(func.count()).select_from(Opportunity).where(
+                Opportunity.stage_id == stage_id)).one()[0])
+            if total:
+                if move_to is None or move_to == stage_id:
+                    raise Conflict(f"stage {st.name!r} holds {total} opportunities: say where to move them")
+                target = s.get(Stage, move_to)
+                if target is None:
+                    raise NotFound(f"no stage with id {move_to}")
+                from .opportunities import OpportunitiesAPI
+
+                assert isinstance(self, OpportunitiesAPI)
+                for opp_id in live:
+                    self.move_opportunity(opp_id, move_to, pipeline=target.pipeline_id)
+                s.execute(update(Opportunity).where(col(Opportunity.stage_id) == stage_id).values(
+                    pipeline_id=target.pipeline_id, stage_id=move_to))
+            s.flush()
+            s.delete(st)
+            s.flush()
+            rest = list(s.exec(select(Stage).where(Stage.pipeline_id == st.pipeline_id).order_by(
+                Stage.position, Stage.id)).scalars())
+            for i, other in enumerate(rest):
+                other.position = i
+
+    def ensure_default_pipeline(self) -> None:
+        """First run: the default pipeline "Vendite Coaching" with its three stages."""
+        with self.read() as s:
+            if s.exec(select(func.count()).select_from(Pipeline)).one()[0]:
+                return
+        self.create_pipeline(DEFAULT_PIPELINE, DEFAULT_STAGES)

@@ -1,0 +1,82 @@
+"""The search seam: substring search over contacts.
+
+SQLite with FTS5 trigram (migration 0002) answers from the `contact_fts` index; anything else (PostgreSQL,
+SQLite without FTS5) falls back to LIKE over `contact.search_text`, which is portable and fine for a few
+thousand rows. Both look in the same haystack, built by `haystack()`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, and_, inspect, literal_column, or_, select, text
+from sqlalchemy.orm import Session
+
+from .models import Contact
+from .normalize import fold, phone_search_keys
+
+_PHONEISH = re.compile(r"^\+?[\d\s().\-/]{3,}$")
+
+
+def haystack(
+    first: str, last: str, company: str, emails: Iterable[str], phones_e164: Iterable[str | None],
+    tags: Iterable[str] = (),
+) -> str:
+    """Everything a contact can be found by, casefolded; phones as bare digit strings."""
+    parts = [f"{first} {last}", company, *emails, *tags]
+    parts += [phone_search_keys(p) for p in phones_e164 if p]
+    return " | ".join(fold(p) for p in parts if p)
+
+
+def query_terms(query: str) -> list[str]:
+    """Split a search box value into terms. A phone-looking query becomes one digit string, so
+    "333 1234567" finds "+39 333 123 4567"."""
+    query = query.strip()
+    if not query:
+        return []
+    if _PHONEISH.match(query) and sum(ch.isdigit() for ch in query) >= 3:
+        return [re.sub(r"\D", "", query)]
+    return [fold(t) for t in query.split() if t.strip()]
+
+
+def has_fts(session: Session) -> bool:
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return False
+    cached = getattr(bind, "_koachify_has_fts", None)
+    if cached is None:
+        cached = inspect(bind).has_table("contact_fts")
+        bind._koachify_has_fts = cached  # type: ignore[attr-defined]
+    return bool(cached)
+
+
+def _fts_literal(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
+    """A WHERE clause matching contacts whose haystack contains every term (None for an empty query)."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    long_terms = [t for t in terms if len(t) >= 3]
+    clauses: list[ColumnElement[bool]] = []
+    if long_terms and has_fts(session):
+        match = " AND ".join(_fts_literal(t) for t in long_terms)
+        sub = select(literal_column("rowid")).select_from(text("contact_fts")).where(
+            text("contact_fts MATCH :fts_q").bindparams(fts_q=match)
+        )
+        clauses.append(Contact.id.in_(sub))  # type: ignore[union-attr]
+        short = [t for t in terms if len(t) < 3]
+    else:
+        short = terms
+    for term in short:
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(Contact.search_text.like(f"%{escaped}%", escape="\\"))  # type: ignore[attr-defined]
+    return and_(*clauses) if len(clauses) > 1 else clauses[0]
+
+
+def any_of(*clauses: ColumnElement[bool] | None) -> ColumnElement[bool] | None:
+    present = [c for c in clauses if c is not None]
+    return or_(*present) if present else None

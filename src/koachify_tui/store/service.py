@@ -1,0 +1,55 @@
+"""`Store`: the one service object the CLI, the TUI, the importer and automations talk to."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import func, select
+
+from .activities import ActivitiesAPI
+from .contacts import ContactsAPI
+from .db import DatabaseError, ensure_schema, make_engines, resolve_url
+from .fields import FieldsAPI
+from .models import Contact
+from .opportunities import OpportunitiesAPI
+from .pipelines import PipelinesAPI
+from .rules import RulesAPI
+from .segments import SegmentsAPI
+from .timeline import TimelineAPI
+
+
+class Store(ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, TimelineAPI, FieldsAPI, SegmentsAPI,
+            RulesAPI):
+    """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
+
+    Every write runs in one transaction (`with store.write(): …` groups several calls atomically) and
+    publishes domain events to `store.subscribe(...)` handlers after it commits."""
+
+    def __init__(self, url: str, *, origin: str = "api", region: str = "IT") -> None:
+        self.url = url
+        write_engine, read_engine = make_engines(url)
+        self._init_base(write_engine, read_engine, origin, region)
+
+    @classmethod
+    def open(cls, db: str | os.PathLike[str] | None = None, *, origin: str = "api", region: str = "IT",
+             seed: bool = True) -> Store:
+        """Open (creating or upgrading) the database at a path or URL; `None` means $KOACHIFY_DB or the
+        default file. A new database gets the default pipeline and the seed automation rule."""
+        store = cls(resolve_url(db), origin=origin, region=region)
+        try:
+            ensure_schema(store._write_engine)
+            if seed:
+                store.ensure_default_pipeline()
+                store.ensure_seed_rule()
+        except DatabaseError:
+            store.close()
+            raise
+        except Exception as exc:
+            store.close()
+            raise DatabaseError(f"cannot open the database: {exc}") from exc
+        return store
+
+    def is_empty(self) -> bool:
+        """True when the database holds no contact at all (deleted ones included)."""
+        with self.read() as s:
+            return not s.exec(select(func.count()).select_from(Contact)).one()[0]

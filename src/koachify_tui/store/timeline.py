@@ -1,0 +1,143 @@
+"""The merged timeline of a contact: its own items and those of all its opportunities, newest first."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from .base import StoreBase
+from .models import Appointment, HistoryEntry, Message, Note, Opportunity, Task, utcnow
+
+ACTIVITY_KINDS = ("note", "task", "appointment", "message")
+#: Filter groups a screen offers; "changes" covers every history entry kind.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "notes": ("note",),
+    "tasks": ("task",),
+    "appointments": ("appointment",),
+    "messages": ("message",),
+    "changes": ("created", "stage_change", "status_change", "import", "automation", "deleted", "restored"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One line of a merged timeline. `ref_id` is the id in the item's own table."""
+
+    kind: str
+    at: datetime
+    text: str
+    ref_id: int
+    opportunity_id: int | None = None
+    opportunity_title: str = ""
+    done: bool = False
+    overdue: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "at": self.at.isoformat(),
+            "text": self.text,
+            "id": self.ref_id,
+            "opportunity_id": self.opportunity_id,
+            "opportunity": self.opportunity_title,
+            **({"done": self.done} if self.kind == "task" else {}),
+        }
+
+
+class TimelineAPI(StoreBase):
+    def timeline(
+        self,
+        contact_id: int,
+        *,
+        kinds: Collection[str] | None = None,
+        opportunity_id: int | None = None,
+        before: datetime | None = None,
+        limit: int | None = 200,
+    ) -> list[TimelineItem]:
+        """Newest-first items of a contact and all its opportunities. `kinds` filters by item kind (see
+        KIND_GROUPS), `opportunity_id` to one deal; page with `before` (the `at` of the last item seen)."""
+        with self.read() as s:
+            titles = {
+                oid: title
+                for oid, title in s.exec(
+                    select(Opportunity.id, Opportunity.title).where(Opportunity.contact_id == contact_id)
+                )
+            }
+            streams = [
+                self._stream(s, kind, contact_id, opportunity_id, before, limit, titles)
+                for kind in ("note", "task", "appointment", "message", "history")
+                if kinds is None or kind in kinds or (kind == "history" and set(kinds) & set(KIND_GROUPS["changes"]))
+            ]
+            merged = heapq.merge(*streams, key=lambda item: (item.at, item.ref_id), reverse=True)
+            items = [i for i in merged if kinds is None or i.kind in kinds]
+            return items[:limit] if limit is not None else items
+
+    def _stream(self, s: Session, kind: str, contact_id: int, opportunity_id: int | None,
+                before: datetime | None, limit: int | None, titles: dict[int, str]) -> list[TimelineItem]:
+        model: Any = {"note": Note, "task": Task, "appointment": Appointment, "message": Message,
+                      "history": HistoryEntry}[kind]
+        at_col = {"note": Note.created_at, "task": Task.created_at, "appointment": Appointment.starts_at,
+                  "message": Message.at, "history": HistoryEntry.at}[kind]
+        stmt = select(model).where(model.contact_id == contact_id)
+        if kind != "history":
+            stmt = stmt.where(col(model.deleted_at).is_(None))
+        if opportunity_id is not None:
+            stmt = stmt.where(model.opportunity_id == opportunity_id)
+        if before is not None:
+            stmt = stmt.where(col(at_col) < before)
+        stmt = stmt.order_by(col(at_col).desc(), col(model.id).desc())
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        now = utcnow()
+        out = []
+        for row in s.exec(stmt).scalars():
+            title = titles.get(row.opportunity_id, "") if row.opportunity_id else ""
+            if kind == "note":
+                out.append(TimelineItem("note", row.created_at, row.body, row.id, row.opportunity_id, title))
+            elif kind == "task":
+                overdue = row.done_at is None and row.due_at is not None and row.due_at < now
+                out.append(TimelineItem("task", row.created_at, row.title, row.id, row.opportunity_id, title,
+                                        done=row.done_at is not None, overdue=overdue,
+                                        detail={"due_at": row.due_at, "done_at": row.done_at}))
+            elif kind == "appointment":
+                out.append(TimelineItem("appointment", row.starts_at, row.title, row.id, row.opportunity_id, title,
+                                        detail={"ends_at": row.ends_at, "location": row.location}))
+            elif kind == "message":
+                text = row.subject if row.subject and not row.body else (
+                    f"{row.subject}: {row.body}" if row.subject else row.body)
+                out.append(TimelineItem("message", row.at, text, row.id, row.opportunity_id, title,
+                                        detail={"channel": row.channel, "direction": row.direction,
+                                                "read": row.read}))
+            else:
+                out.append(TimelineItem(row.kind, row.at, row.text, row.id, row.opportunity_id, title,
+                                        detail={"from": row.from_value, "to": row.to_value, "actor": row.actor}))
+        return out
+
+    def opportunity_history(self, opportunity_id: int) -> list[HistoryEntry]:
+        """Stage moves and status changes of one deal, oldest first."""
+        with self.read() as s:
+            return list(s.exec(select(HistoryEntry).where(HistoryEntry.opportunity_id == opportunity_id)
+                               .order_by(HistoryEntry.at, HistoryEntry.id)).scalars())
+
+    def add_history(self, kind: str, text: str, *, contact_id: int | None = None,
+                    opportunity_id: int | None = None, data: dict[str, Any] | None = None,
+                    origin: str | None = None) -> HistoryEntry:
+        """Record a system event (an import, an automation run…) on a contact's timeline."""
+        import json
+
+        with self.write(origin) as tx:
+            if opportunity_id is not None and contact_id is None:
+                opp = tx.session.get(Opportunity, opportunity_id)
+                contact_id = opp.contact_id if opp else None
+            entry = HistoryEntry(contact_id=contact_id, opportunity_id=opportunity_id, kind=kind, text=text,
+                                 actor=tx.origin, data_json=json.dumps(data or {}, default=str))
+            tx.session.add(entry)
+            tx.session.flush()
+            return entry
