@@ -17,7 +17,10 @@ from .normalize import clean_text
 
 M = TypeVar("M", bound=SQLModel)
 ACTIVITY_MODELS: dict[str, type[SQLModel]] = {
-    "note": Note, "task": Task, "appointment": Appointment, "message": Message,
+    "note": Note,
+    "task": Task,
+    "appointment": Appointment,
+    "message": Message,
 }
 
 
@@ -31,7 +34,9 @@ class ActivitiesAPI(StoreBase):
             if opp is None or opp.deleted_at is not None:
                 raise NotFound(f"no opportunity with id {opportunity_id}")
             if contact_id is not None and contact_id != opp.contact_id:
-                raise InvalidValue(f"opportunity {opportunity_id} belongs to contact {opp.contact_id}, not {contact_id}")
+                raise InvalidValue(
+                    f"opportunity {opportunity_id} belongs to contact {opp.contact_id}, not {contact_id}"
+                )
             contact_id = opp.contact_id
         if contact_id is None:
             raise InvalidValue("give a contact or an opportunity")
@@ -45,34 +50,59 @@ class ActivitiesAPI(StoreBase):
         if contact is not None and (contact.last_activity_at is None or contact.last_activity_at < at):
             contact.last_activity_at = at
 
-    def add_note(self, body: str, *, contact_id: int | None = None, opportunity_id: int | None = None,
-                 author: str = "", origin: str | None = None, at: datetime | None = None) -> Note:
+    def add_note(
+        self,
+        body: str,
+        *,
+        contact_id: int | None = None,
+        opportunity_id: int | None = None,
+        author: str = "",
+        origin: str | None = None,
+        at: datetime | None = None,
+    ) -> Note:
         body = clean_text(body, multiline=True).strip()
         if not body:
             raise InvalidValue("a note cannot be empty")
         with self.write(origin) as tx:
             cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
             now = at or utcnow()
-            note = Note(contact_id=cid, opportunity_id=oid, body=body, author=clean_text(author),
-                        created_at=now, updated_at=now)
+            note = Note(
+                contact_id=cid, opportunity_id=oid, body=body, author=clean_text(author), created_at=now, updated_at=now
+            )
             tx.session.add(note)
             tx.session.flush()
             self._touch(tx.session, cid, now)
             tx.emit(NoteAdded, contact_id=cid, opportunity_id=oid, note_id=note.id)
             return note
 
-    def add_task(self, title: str, *, contact_id: int | None = None, opportunity_id: int | None = None,
-                 due_at: datetime | None = None, notes: str = "", owner: str = "", origin: str | None = None,
-                 at: datetime | None = None) -> Task:
+    def add_task(
+        self,
+        title: str,
+        *,
+        contact_id: int | None = None,
+        opportunity_id: int | None = None,
+        due_at: datetime | None = None,
+        notes: str = "",
+        owner: str = "",
+        origin: str | None = None,
+        at: datetime | None = None,
+    ) -> Task:
         title = clean_text(title)
         if not title:
             raise InvalidValue("a task needs a title")
         with self.write(origin) as tx:
             cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
             now = at or utcnow()
-            task = Task(contact_id=cid, opportunity_id=oid, title=title, due_at=due_at,
-                        notes=clean_text(notes, multiline=True), owner=clean_text(owner),
-                        created_at=now, updated_at=now)
+            task = Task(
+                contact_id=cid,
+                opportunity_id=oid,
+                title=title,
+                due_at=due_at,
+                notes=clean_text(notes, multiline=True),
+                owner=clean_text(owner),
+                created_at=now,
+                updated_at=now,
+            )
             tx.session.add(task)
             tx.session.flush()
             self._touch(tx.session, cid, now)
@@ -90,13 +120,21 @@ class ActivitiesAPI(StoreBase):
             task.updated_at = now
             if done:
                 self._touch(tx.session, task.contact_id, now)
-                tx.emit(TaskCompleted, contact_id=task.contact_id, opportunity_id=task.opportunity_id,
-                        task_id=task_id)
+                tx.emit(TaskCompleted, contact_id=task.contact_id, opportunity_id=task.opportunity_id, task_id=task_id)
             return task
 
-    def add_appointment(self, title: str, starts_at: datetime, *, ends_at: datetime | None = None,
-                        location: str = "", notes: str = "", contact_id: int | None = None,
-                        opportunity_id: int | None = None, origin: str | None = None) -> Appointment:
+    def add_appointment(
+        self,
+        title: str,
+        starts_at: datetime,
+        *,
+        ends_at: datetime | None = None,
+        location: str = "",
+        notes: str = "",
+        contact_id: int | None = None,
+        opportunity_id: int | None = None,
+        origin: str | None = None,
+    ) -> Appointment:
         title = clean_text(title)
         if not title:
             raise InvalidValue("an appointment needs a title")
@@ -104,18 +142,34 @@ class ActivitiesAPI(StoreBase):
             raise InvalidValue("an appointment cannot end before it starts")
         with self.write(origin) as tx:
             cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
-            appt = Appointment(contact_id=cid, opportunity_id=oid, title=title, starts_at=starts_at,
-                               ends_at=ends_at, location=clean_text(location),
-                               notes=clean_text(notes, multiline=True))
+            appt = Appointment(
+                contact_id=cid,
+                opportunity_id=oid,
+                title=title,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=clean_text(location),
+                notes=clean_text(notes, multiline=True),
+            )
             tx.session.add(appt)
             tx.session.flush()
             self._touch(tx.session, cid, utcnow())
             tx.emit(AppointmentAdded, contact_id=cid, opportunity_id=oid, appointment_id=appt.id)
             return appt
 
-    def log_message(self, body: str, *, contact_id: int | None = None, opportunity_id: int | None = None,
-                    channel: str = Channel.OTHER.value, direction: str = Direction.IN.value, subject: str = "",
-                    at: datetime | None = None, read: bool = False, origin: str | None = None) -> Message:
+    def log_message(
+        self,
+        body: str,
+        *,
+        contact_id: int | None = None,
+        opportunity_id: int | None = None,
+        channel: str = Channel.OTHER.value,
+        direction: str = Direction.IN.value,
+        subject: str = "",
+        at: datetime | None = None,
+        read: bool = False,
+        origin: str | None = None,
+    ) -> Message:
         """Log a communication (email, SMS, WhatsApp, call, chat…) with a contact."""
         try:
             channel = Channel(channel).value
@@ -128,8 +182,16 @@ class ActivitiesAPI(StoreBase):
         with self.write(origin) as tx:
             cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
             when = at or utcnow()
-            msg = Message(contact_id=cid, opportunity_id=oid, channel=channel, direction=direction,
-                          subject=clean_text(subject), body=body, at=when, read=read or direction == "out")
+            msg = Message(
+                contact_id=cid,
+                opportunity_id=oid,
+                channel=channel,
+                direction=direction,
+                subject=clean_text(subject),
+                body=body,
+                at=when,
+                read=read or direction == "out",
+            )
             tx.session.add(msg)
             tx.session.flush()
             self._touch(tx.session, cid, when)
@@ -176,8 +238,15 @@ class ActivitiesAPI(StoreBase):
                 raise NotFound(f"no {kind} with id {item_id}")
             item.deleted_at = None  # type: ignore[attr-defined]
 
-    def list_tasks(self, *, contact_id: int | None = None, opportunity_id: int | None = None,
-                   open_only: bool = False, due_before: datetime | None = None, limit: int = 200) -> list[Task]:
+    def list_tasks(
+        self,
+        *,
+        contact_id: int | None = None,
+        opportunity_id: int | None = None,
+        open_only: bool = False,
+        due_before: datetime | None = None,
+        limit: int = 200,
+    ) -> list[Task]:
         with self.read() as s:
             stmt = select(Task).where(col(Task.deleted_at).is_(None))
             if contact_id is not None:
@@ -191,12 +260,22 @@ class ActivitiesAPI(StoreBase):
             stmt = stmt.order_by(col(Task.due_at).is_(None), Task.due_at, Task.id).limit(limit)
             return list(s.exec(stmt).scalars())
 
-    def list_messages(self, *, contact_id: int | None = None, channel: str | None = None,
-                      unread_only: bool = False, limit: int = 200, offset: int = 0) -> list[Message]:
+    def list_messages(
+        self,
+        *,
+        contact_id: int | None = None,
+        channel: str | None = None,
+        unread_only: bool = False,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[Message]:
         """Messages across all channels, newest first: the unified inbox."""
         with self.read() as s:
-            stmt = select(Message).join(Contact, col(Contact.id) == Message.contact_id).where(
-                col(Message.deleted_at).is_(None), col(Contact.deleted_at).is_(None))
+            stmt = (
+                select(Message)
+                .join(Contact, col(Contact.id) == Message.contact_id)
+                .where(col(Message.deleted_at).is_(None), col(Contact.deleted_at).is_(None))
+            )
             if contact_id is not None:
                 stmt = stmt.where(Message.contact_id == contact_id)
             if channel:

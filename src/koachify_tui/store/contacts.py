@@ -205,7 +205,9 @@ class ContactsAPI(StoreBase):
             stmt = select(func.count()).select_from(Contact).where(*self._query_clause(s, q))
             return int(s.exec(stmt).one()[0])
 
-    def list_contacts(self, q: ContactQuery | None = None, *, limit: int | None = 100, offset: int = 0) -> list[ContactRow]:
+    def list_contacts(
+        self, q: ContactQuery | None = None, *, limit: int | None = 100, offset: int = 0
+    ) -> list[ContactRow]:
         """One page of contacts matching `q`, with their tags and open-opportunity counts."""
         q = q or ContactQuery()
         sort_cols = {
@@ -334,8 +336,15 @@ class ContactsAPI(StoreBase):
     ) -> Contact:
         """Create a contact. Raises InvalidValue for a bad email/phone or a contact with nothing to name it."""
         values = self._validated(
-            {"first_name": first_name, "last_name": last_name, "company": company, "email": email,
-             "phone": phone, "source": source, "owner": owner},
+            {
+                "first_name": first_name,
+                "last_name": last_name,
+                "company": company,
+                "email": email,
+                "phone": phone,
+                "source": source,
+                "owner": owner,
+            },
             region,
         )
         if not any(values[k] for k in ("first_name", "last_name", "company", "email", "phone")):
@@ -368,7 +377,9 @@ class ContactsAPI(StoreBase):
                 tx.emit(TagAdded, contact_id=contact.id, tag=name)
             return contact
 
-    def _add_channel(self, s: Session, contact_id: int, kind: ContactChannelKind, value: str, region: str | None) -> None:
+    def _add_channel(
+        self, s: Session, contact_id: int, kind: ContactChannelKind, value: str, region: str | None
+    ) -> None:
         value = clean_text(value)
         if not value:
             return
@@ -409,8 +420,9 @@ class ContactsAPI(StoreBase):
         )
         s.add(contact)
 
-    def update_contact(self, contact_id: int, *, origin: str | None = None, region: str | None = None,
-                       **changes: Any) -> Contact:
+    def update_contact(
+        self, contact_id: int, *, origin: str | None = None, region: str | None = None, **changes: Any
+    ) -> Contact:
         """Change some of a contact's fields; unchanged values emit nothing."""
         values = self._validated(changes, region)
         with self.write(origin) as tx:
@@ -435,8 +447,15 @@ class ContactsAPI(StoreBase):
                 select(Opportunity).where(Opportunity.contact_id == contact_id, col(Opportunity.deleted_at).is_(None))
             ).scalars():
                 opp.deleted_at = now
-            tx.session.add(HistoryEntry(contact_id=contact_id, kind=HistoryKind.DELETED.value, at=now,
-                                        actor=tx.origin, text="Contact deleted"))
+            tx.session.add(
+                HistoryEntry(
+                    contact_id=contact_id,
+                    kind=HistoryKind.DELETED.value,
+                    at=now,
+                    actor=tx.origin,
+                    text="Contact deleted",
+                )
+            )
             tx.emit(ContactDeleted, contact_id=contact_id)
 
     def restore_contact(self, contact_id: int, *, origin: str | None = None) -> Contact:
@@ -450,8 +469,11 @@ class ContactsAPI(StoreBase):
                 select(Opportunity).where(Opportunity.contact_id == contact_id, Opportunity.deleted_at == deleted_at)
             ).scalars():
                 opp.deleted_at = None
-            tx.session.add(HistoryEntry(contact_id=contact_id, kind=HistoryKind.RESTORED.value,
-                                        actor=tx.origin, text="Contact restored"))
+            tx.session.add(
+                HistoryEntry(
+                    contact_id=contact_id, kind=HistoryKind.RESTORED.value, actor=tx.origin, text="Contact restored"
+                )
+            )
             tx.emit(ContactRestored, contact_id=contact_id)
             return contact
 
@@ -463,8 +485,9 @@ class ContactsAPI(StoreBase):
                 raise NotFound(f"no contact with id {contact_id}")
             from .fields import purge_values
 
-            opp_ids = [o for o in tx.session.exec(
-                select(Opportunity.id).where(Opportunity.contact_id == contact_id)).scalars()]
+            opp_ids = [
+                o for o in tx.session.exec(select(Opportunity.id).where(Opportunity.contact_id == contact_id)).scalars()
+            ]
             purge_values(tx.session, "opportunity", opp_ids)
             purge_values(tx.session, "contact", [contact_id])
             tx.session.delete(contact)
@@ -531,7 +554,8 @@ class ContactsAPI(StoreBase):
                 raise Conflict(f"a tag named {other.name!r} already exists")
             tag.name, tag.name_key = new, fold(new)
             for contact in tx.session.exec(
-                select(Contact).join(ContactTag, col(ContactTag.contact_id) == Contact.id).where(
-                    ContactTag.tag_id == tag.id)
+                select(Contact)
+                .join(ContactTag, col(ContactTag.contact_id) == Contact.id)
+                .where(ContactTag.tag_id == tag.id)
             ).scalars():
                 self._refresh_search(tx.session, contact)

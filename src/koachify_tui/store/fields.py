@@ -74,8 +74,11 @@ def purge_values(s: Session, entity: str, entity_ids: Sequence[int]) -> None:
     if not entity_ids:
         return
     field_ids = select(CustomFieldDef.id).where(CustomFieldDef.entity == entity)
-    s.execute(delete(CustomFieldValue).where(
-        col(CustomFieldValue.field_id).in_(field_ids), col(CustomFieldValue.entity_id).in_(list(entity_ids))))
+    s.execute(
+        delete(CustomFieldValue).where(
+            col(CustomFieldValue.field_id).in_(field_ids), col(CustomFieldValue.entity_id).in_(list(entity_ids))
+        )
+    )
 
 
 class FieldsAPI(StoreBase):
@@ -83,11 +86,23 @@ class FieldsAPI(StoreBase):
 
     def list_fields(self, entity: str = FieldEntity.CONTACT.value) -> list[CustomFieldDef]:
         with self.read() as s:
-            return list(s.exec(select(CustomFieldDef).where(CustomFieldDef.entity == FieldEntity(entity).value)
-                               .order_by(CustomFieldDef.position, CustomFieldDef.id)).scalars())
+            return list(
+                s.exec(
+                    select(CustomFieldDef)
+                    .where(CustomFieldDef.entity == FieldEntity(entity).value)
+                    .order_by(CustomFieldDef.position, CustomFieldDef.id)
+                ).scalars()
+            )
 
-    def define_field(self, entity: str, label: str, *, type: str = FieldType.TEXT.value, key: str | None = None,
-                     options: Sequence[str] = ()) -> CustomFieldDef:
+    def define_field(
+        self,
+        entity: str,
+        label: str,
+        *,
+        type: str = FieldType.TEXT.value,
+        key: str | None = None,
+        options: Sequence[str] = (),
+    ) -> CustomFieldDef:
         """Define a custom field for contacts or opportunities; keys are unique per entity."""
         entity = FieldEntity(entity).value
         try:
@@ -104,10 +119,17 @@ class FieldsAPI(StoreBase):
             s = tx.session
             if s.exec(select(CustomFieldDef).where(CustomFieldDef.entity == entity, CustomFieldDef.key == key)).first():
                 raise Conflict(f"a {entity} field with key {key!r} already exists")
-            position = int(s.exec(select(func.count()).select_from(CustomFieldDef).where(
-                CustomFieldDef.entity == entity)).one()[0])
-            definition = CustomFieldDef(entity=entity, key=key, label=label, type=type, position=position,
-                                        options_json=json.dumps([clean_text(o) for o in options]))
+            position = int(
+                s.exec(select(func.count()).select_from(CustomFieldDef).where(CustomFieldDef.entity == entity)).one()[0]
+            )
+            definition = CustomFieldDef(
+                entity=entity,
+                key=key,
+                label=label,
+                type=type,
+                position=position,
+                options_json=json.dumps([clean_text(o) for o in options]),
+            )
             s.add(definition)
             s.flush()
             return definition
@@ -117,8 +139,15 @@ class FieldsAPI(StoreBase):
             tx.session.delete(self._definition(tx.session, entity, key))
 
     def _definition(self, s: Session, entity: str, key: str) -> CustomFieldDef:
-        definition = s.exec(select(CustomFieldDef).where(
-            CustomFieldDef.entity == FieldEntity(entity).value, CustomFieldDef.key == key)).scalars().first()
+        definition = (
+            s.exec(
+                select(CustomFieldDef).where(
+                    CustomFieldDef.entity == FieldEntity(entity).value, CustomFieldDef.key == key
+                )
+            )
+            .scalars()
+            .first()
+        )
         if definition is None:
             raise NotFound(f"no {entity} custom field {key!r}")
         return definition
@@ -126,8 +155,15 @@ class FieldsAPI(StoreBase):
     def _set_field_value(self, s: Session, entity: str, entity_id: int, key: str, value: Any) -> bool:
         definition = self._definition(s, entity, key)
         coerced = coerce(definition, value)
-        existing = s.exec(select(CustomFieldValue).where(
-            CustomFieldValue.field_id == definition.id, CustomFieldValue.entity_id == entity_id)).scalars().first()
+        existing = (
+            s.exec(
+                select(CustomFieldValue).where(
+                    CustomFieldValue.field_id == definition.id, CustomFieldValue.entity_id == entity_id
+                )
+            )
+            .scalars()
+            .first()
+        )
         if coerced is None:
             if existing is None:
                 return False
@@ -142,8 +178,7 @@ class FieldsAPI(StoreBase):
             s.add(CustomFieldValue(field_id=definition.id or 0, entity_id=entity_id, value_json=encoded))
         return True
 
-    def set_field_value(self, entity: str, entity_id: int, key: str, value: Any, *,
-                        origin: str | None = None) -> None:
+    def set_field_value(self, entity: str, entity_id: int, key: str, value: Any, *, origin: str | None = None) -> None:
         """Set (or, with None/"", clear) a custom field value on a contact or an opportunity."""
         with self.write(origin) as tx:
             target: Any = tx.session.get(Contact if entity == "contact" else Opportunity, entity_id)
@@ -154,9 +189,15 @@ class FieldsAPI(StoreBase):
             if entity == "contact":
                 tx.emit(ContactUpdated, contact_id=entity_id, changed=(f"custom.{key}",))
             else:
-                tx.emit(OpportunityUpdated, contact_id=target.contact_id, opportunity_id=entity_id,
-                        pipeline_id=target.pipeline_id, stage_id=target.stage_id, status=target.status,
-                        changed=(f"custom.{key}",))
+                tx.emit(
+                    OpportunityUpdated,
+                    contact_id=target.contact_id,
+                    opportunity_id=entity_id,
+                    pipeline_id=target.pipeline_id,
+                    stage_id=target.stage_id,
+                    status=target.status,
+                    changed=(f"custom.{key}",),
+                )
 
     def field_values(self, entity: str, entity_id: int) -> dict[str, Any]:
         """{key: value} of the custom fields set on one contact or opportunity."""

@@ -143,17 +143,32 @@ class OpportunitiesAPI(StoreBase):
             st = self._stage_row(s, p.id or 0, stage) if stage is not None else self._first_stage(s, p.id or 0)
             now = created_at or utcnow()
             opp = Opportunity(
-                contact_id=contact_id, title=title, pipeline_id=p.id or 0, stage_id=st.id or 0,
-                value_minor=value_minor, currency=(currency or "EUR").upper(), owner=clean_text(owner),
-                source=clean_text(source) or contact.source, created_at=now, updated_at=now,
+                contact_id=contact_id,
+                title=title,
+                pipeline_id=p.id or 0,
+                stage_id=st.id or 0,
+                value_minor=value_minor,
+                currency=(currency or "EUR").upper(),
+                owner=clean_text(owner),
+                source=clean_text(source) or contact.source,
+                created_at=now,
+                updated_at=now,
                 last_stage_change_at=now,
             )
             s.add(opp)
             s.flush()
             assert opp.id is not None
-            s.add(HistoryEntry(contact_id=contact_id, opportunity_id=opp.id, kind=HistoryKind.CREATED.value,
-                               at=now, actor=tx.origin, to_value=st.name,
-                               text=f"Opportunity created in {p.name} at {st.name}"))
+            s.add(
+                HistoryEntry(
+                    contact_id=contact_id,
+                    opportunity_id=opp.id,
+                    kind=HistoryKind.CREATED.value,
+                    at=now,
+                    actor=tx.origin,
+                    to_value=st.name,
+                    text=f"Opportunity created in {p.name} at {st.name}",
+                )
+            )
             contact.last_activity_at = now
             tag_names = [t for t in (clean_text(t) for t in tags) if t]
             for name in tag_names:
@@ -194,8 +209,9 @@ class OpportunitiesAPI(StoreBase):
                 tx.emit(OpportunityUpdated, changed=tuple(changed), **_event_fields(opp))
             return opp
 
-    def move_opportunity(self, opportunity_id: int, stage: int | str, *, pipeline: int | str | None = None,
-                         origin: str | None = None) -> Opportunity:
+    def move_opportunity(
+        self, opportunity_id: int, stage: int | str, *, pipeline: int | str | None = None, origin: str | None = None
+    ) -> Opportunity:
         """Move a deal to another stage (of its pipeline, or of `pipeline`). Records history; a move to the
         stage it is already at does nothing."""
         with self.write(origin) as tx:
@@ -204,8 +220,9 @@ class OpportunitiesAPI(StoreBase):
             from .pipelines import PipelinesAPI
 
             assert isinstance(self, PipelinesAPI)
-            target_pipeline = self._pipeline_row(s, pipeline) if pipeline is not None else s.get(
-                Pipeline, opp.pipeline_id)
+            target_pipeline = (
+                self._pipeline_row(s, pipeline) if pipeline is not None else s.get(Pipeline, opp.pipeline_id)
+            )
             assert target_pipeline is not None and target_pipeline.id is not None
             target = self._stage_row(s, target_pipeline.id, stage)
             if target.id == opp.stage_id:
@@ -220,19 +237,34 @@ class OpportunitiesAPI(StoreBase):
             if old_pipeline_id != target_pipeline.id:
                 old_p = s.get(Pipeline, old_pipeline_id)
                 text = f"{old_p.name if old_p else '?'}: {old_name} → {target_pipeline.name}: {target.name}"
-            s.add(HistoryEntry(
-                contact_id=opp.contact_id, opportunity_id=opp.id, kind=HistoryKind.STAGE_CHANGE.value, at=now,
-                actor=tx.origin, from_value=old_name, to_value=target.name, text=text,
-                data_json=f'{{"from_stage_id": {old_stage_id}, "to_stage_id": {target.id}, '
-                f'"from_pipeline_id": {old_pipeline_id}, "to_pipeline_id": {target_pipeline.id}}}',
-            ))
+            s.add(
+                HistoryEntry(
+                    contact_id=opp.contact_id,
+                    opportunity_id=opp.id,
+                    kind=HistoryKind.STAGE_CHANGE.value,
+                    at=now,
+                    actor=tx.origin,
+                    from_value=old_name,
+                    to_value=target.name,
+                    text=text,
+                    data_json=f'{{"from_stage_id": {old_stage_id}, "to_stage_id": {target.id}, '
+                    f'"from_pipeline_id": {old_pipeline_id}, "to_pipeline_id": {target_pipeline.id}}}',
+                )
+            )
             self._touch_contact(s, opp.contact_id, now)
-            tx.emit(OpportunityStageChanged, from_pipeline_id=old_pipeline_id, from_stage_id=old_stage_id,
-                    from_stage=old_name, to_stage=target.name, **_event_fields(opp))
+            tx.emit(
+                OpportunityStageChanged,
+                from_pipeline_id=old_pipeline_id,
+                from_stage_id=old_stage_id,
+                from_stage=old_name,
+                to_stage=target.name,
+                **_event_fields(opp),
+            )
             return opp
 
-    def set_status(self, opportunity_id: int, status: str | OpportunityStatus, *, reason: str = "",
-                   origin: str | None = None) -> Opportunity:
+    def set_status(
+        self, opportunity_id: int, status: str | OpportunityStatus, *, reason: str = "", origin: str | None = None
+    ) -> Opportunity:
         """Mark a deal open, won, lost (with a reason) or abandoned. The stage is left as it is."""
         try:
             new = OpportunityStatus(str(status).lower())
@@ -251,10 +283,18 @@ class OpportunitiesAPI(StoreBase):
             opp.last_status_change_at = opp.updated_at = now
             opp.closed_at = None if new is OpportunityStatus.OPEN else now
             text = f"{old} → {new.value}" + (f" ({reason})" if reason and new is OpportunityStatus.LOST else "")
-            s.add(HistoryEntry(
-                contact_id=opp.contact_id, opportunity_id=opp.id, kind=HistoryKind.STATUS_CHANGE.value, at=now,
-                actor=tx.origin, from_value=old, to_value=new.value, text=text,
-            ))
+            s.add(
+                HistoryEntry(
+                    contact_id=opp.contact_id,
+                    opportunity_id=opp.id,
+                    kind=HistoryKind.STATUS_CHANGE.value,
+                    at=now,
+                    actor=tx.origin,
+                    from_value=old,
+                    to_value=new.value,
+                    text=text,
+                )
+            )
             self._touch_contact(s, opp.contact_id, now)
             if old != new.value:
                 tx.emit(OpportunityStatusChanged, from_status=old, to_status=new.value, **_event_fields(opp))
@@ -269,9 +309,15 @@ class OpportunitiesAPI(StoreBase):
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
             opp.deleted_at = utcnow()
-            tx.session.add(HistoryEntry(contact_id=opp.contact_id, opportunity_id=opp.id,
-                                        kind=HistoryKind.DELETED.value, actor=tx.origin,
-                                        text=f"Opportunity deleted: {opp.title}"))
+            tx.session.add(
+                HistoryEntry(
+                    contact_id=opp.contact_id,
+                    opportunity_id=opp.id,
+                    kind=HistoryKind.DELETED.value,
+                    actor=tx.origin,
+                    text=f"Opportunity deleted: {opp.title}",
+                )
+            )
             tx.emit(OpportunityDeleted, **_event_fields(opp))
 
     def restore_opportunity(self, opportunity_id: int, *, origin: str | None = None) -> Opportunity:
@@ -283,9 +329,15 @@ class OpportunitiesAPI(StoreBase):
             if contact is None or contact.deleted_at is not None:
                 raise InvalidValue("restore the opportunity's contact first")
             opp.deleted_at = None
-            tx.session.add(HistoryEntry(contact_id=opp.contact_id, opportunity_id=opp.id,
-                                        kind=HistoryKind.RESTORED.value, actor=tx.origin,
-                                        text=f"Opportunity restored: {opp.title}"))
+            tx.session.add(
+                HistoryEntry(
+                    contact_id=opp.contact_id,
+                    opportunity_id=opp.id,
+                    kind=HistoryKind.RESTORED.value,
+                    actor=tx.origin,
+                    text=f"Opportunity restored: {opp.title}",
+                )
+            )
             tx.emit(OpportunityRestored, **_event_fields(opp))
             return opp
 
@@ -326,9 +378,15 @@ class OpportunitiesAPI(StoreBase):
 
     def opportunity_tags(self, opportunity_id: int) -> list[str]:
         with self.read() as s:
-            return [r[0] for r in s.exec(
-                select(Tag.name).join(OpportunityTag, col(OpportunityTag.tag_id) == Tag.id)
-                .where(OpportunityTag.opportunity_id == opportunity_id).order_by(Tag.name_key))]
+            return [
+                r[0]
+                for r in s.exec(
+                    select(Tag.name)
+                    .join(OpportunityTag, col(OpportunityTag.tag_id) == Tag.id)
+                    .where(OpportunityTag.opportunity_id == opportunity_id)
+                    .order_by(Tag.name_key)
+                )
+            ]
 
     # --- listing ---------------------------------------------------------------------------------------
 
@@ -367,8 +425,12 @@ class OpportunitiesAPI(StoreBase):
                 stmt = stmt.where(Opportunity.contact_id == contact_id)
             if owner:
                 stmt = stmt.where(func.lower(Opportunity.owner) == owner.lower())
-            stmt = stmt.order_by(Pipeline.position, Stage.position, col(Opportunity.last_stage_change_at).desc(),
-                                 col(Opportunity.id).desc()).offset(offset)
+            stmt = stmt.order_by(
+                Pipeline.position,
+                Stage.position,
+                col(Opportunity.last_stage_change_at).desc(),
+                col(Opportunity.id).desc(),
+            ).offset(offset)
             if limit is not None:
                 stmt = stmt.limit(limit)
             rows = list(s.exec(stmt))
@@ -376,12 +438,15 @@ class OpportunitiesAPI(StoreBase):
 
     def opportunity_row(self, opportunity_id: int) -> OpportunityRow:
         with self.read() as s:
-            rows = list(s.exec(
-                select(Opportunity, Contact, Pipeline.name, Stage.name)
-                .join(Contact, col(Contact.id) == Opportunity.contact_id)
-                .join(Pipeline, col(Pipeline.id) == Opportunity.pipeline_id)
-                .join(Stage, col(Stage.id) == Opportunity.stage_id)
-                .where(Opportunity.id == opportunity_id)))
+            rows = list(
+                s.exec(
+                    select(Opportunity, Contact, Pipeline.name, Stage.name)
+                    .join(Contact, col(Contact.id) == Opportunity.contact_id)
+                    .join(Pipeline, col(Pipeline.id) == Opportunity.pipeline_id)
+                    .join(Stage, col(Stage.id) == Opportunity.stage_id)
+                    .where(Opportunity.id == opportunity_id)
+                )
+            )
             if not rows:
                 raise NotFound(f"no opportunity with id {opportunity_id}")
             return self._opportunity_rows(s, rows)[0]
@@ -396,38 +461,61 @@ class OpportunitiesAPI(StoreBase):
             for oid, name in s.exec(
                 select(OpportunityTag.opportunity_id, Tag.name)
                 .join(Tag, col(Tag.id) == OpportunityTag.tag_id)
-                .where(col(OpportunityTag.opportunity_id).in_(chunk)).order_by(Tag.name_key)
+                .where(col(OpportunityTag.opportunity_id).in_(chunk))
+                .order_by(Tag.name_key)
             ):
                 tags.setdefault(oid, []).append(name)
             for oid, count in s.exec(
-                select(Task.opportunity_id, func.count()).where(
-                    col(Task.opportunity_id).in_(chunk), col(Task.done_at).is_(None),
-                    col(Task.deleted_at).is_(None), col(Task.due_at) < now,
-                ).group_by(Task.opportunity_id)
+                select(Task.opportunity_id, func.count())
+                .where(
+                    col(Task.opportunity_id).in_(chunk),
+                    col(Task.done_at).is_(None),
+                    col(Task.deleted_at).is_(None),
+                    col(Task.due_at) < now,
+                )
+                .group_by(Task.opportunity_id)
             ):
                 overdue[oid] = int(count)
         return [
             OpportunityRow(
-                id=o.id, title=o.title, contact_id=o.contact_id, contact_name=c.display_name,
-                pipeline_id=o.pipeline_id, pipeline=pname, stage_id=o.stage_id, stage=sname, status=o.status,
-                value_minor=o.value_minor, currency=o.currency, owner=o.owner, source=o.source,
-                lost_reason=o.lost_reason, created_at=o.created_at, last_stage_change_at=o.last_stage_change_at,
-                closed_at=o.closed_at, deleted_at=o.deleted_at, tags=tuple(tags.get(o.id, ())),
+                id=o.id,
+                title=o.title,
+                contact_id=o.contact_id,
+                contact_name=c.display_name,
+                pipeline_id=o.pipeline_id,
+                pipeline=pname,
+                stage_id=o.stage_id,
+                stage=sname,
+                status=o.status,
+                value_minor=o.value_minor,
+                currency=o.currency,
+                owner=o.owner,
+                source=o.source,
+                lost_reason=o.lost_reason,
+                created_at=o.created_at,
+                last_stage_change_at=o.last_stage_change_at,
+                closed_at=o.closed_at,
+                deleted_at=o.deleted_at,
+                tags=tuple(tags.get(o.id, ())),
                 overdue_tasks=overdue.get(o.id, 0),
             )
             for o, c, pname, sname in rows
         ]
 
-    def stage_totals(self, pipeline: int | str, *, status: str | None = OpportunityStatus.OPEN.value
-                     ) -> dict[int, tuple[int, int]]:
+    def stage_totals(
+        self, pipeline: int | str, *, status: str | None = OpportunityStatus.OPEN.value
+    ) -> dict[int, tuple[int, int]]:
         """{stage id: (number of opportunities, sum of values in minor units)} for a pipeline."""
         with self.read() as s:
             from .pipelines import PipelinesAPI
 
             assert isinstance(self, PipelinesAPI)
             pid = self._pipeline_row(s, pipeline).id
-            stmt = select(Opportunity.stage_id, func.count(), func.coalesce(func.sum(Opportunity.value_minor), 0)).where(
-                Opportunity.pipeline_id == pid, col(Opportunity.deleted_at).is_(None)).group_by(Opportunity.stage_id)
+            stmt = (
+                select(Opportunity.stage_id, func.count(), func.coalesce(func.sum(Opportunity.value_minor), 0))
+                .where(Opportunity.pipeline_id == pid, col(Opportunity.deleted_at).is_(None))
+                .group_by(Opportunity.stage_id)
+            )
             if status:
                 stmt = stmt.where(Opportunity.status == status)
             return {sid: (int(n), int(total)) for sid, n, total in s.exec(stmt)}

@@ -58,10 +58,7 @@ class PipelinesAPI(StoreBase):
         by_pipeline: dict[int, list[StageInfo]] = {}
         for st in stages:
             by_pipeline.setdefault(st.pipeline_id, []).append(StageInfo(st.id or 0, st.name, st.position))
-        return [
-            PipelineInfo(p.id or 0, p.name, p.position, tuple(by_pipeline.get(p.id or 0, ())))
-            for p in pipelines
-        ]
+        return [PipelineInfo(p.id or 0, p.name, p.position, tuple(by_pipeline.get(p.id or 0, ()))) for p in pipelines]
 
     def get_pipeline(self, ref: int | str) -> PipelineInfo:
         """A pipeline by id or (case-insensitive) name."""
@@ -85,17 +82,21 @@ class PipelinesAPI(StoreBase):
             if row is not None and row.pipeline_id != pipeline_id:
                 row = None
         else:
-            row = s.exec(
-                select(Stage).where(Stage.pipeline_id == pipeline_id, Stage.name_key == fold(ref))
-            ).scalars().first()
+            row = (
+                s.exec(select(Stage).where(Stage.pipeline_id == pipeline_id, Stage.name_key == fold(ref)))
+                .scalars()
+                .first()
+            )
         if row is None:
             raise NotFound(f"no stage {ref!r} in this pipeline")
         return row
 
     def _first_stage(self, s: Session, pipeline_id: int) -> Stage:
-        row = s.exec(
-            select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position, Stage.id)
-        ).scalars().first()
+        row = (
+            s.exec(select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position, Stage.id))
+            .scalars()
+            .first()
+        )
         if row is None:
             raise InvalidValue("this pipeline has no stages")
         return row
@@ -143,8 +144,11 @@ class PipelinesAPI(StoreBase):
         with self.write() as tx:
             s = tx.session
             pipeline = self._pipeline_row(s, ref)
-            count = int(s.exec(select(func.count()).select_from(Opportunity).where(
-                Opportunity.pipeline_id == pipeline.id)).one()[0])
+            count = int(
+                s.exec(
+                    select(func.count()).select_from(Opportunity).where(Opportunity.pipeline_id == pipeline.id)
+                ).one()[0]
+            )
             if count:
                 if move_to_stage is None:
                     raise Conflict(f"pipeline {pipeline.name!r} holds {count} opportunities: say where to move them")
@@ -154,11 +158,19 @@ class PipelinesAPI(StoreBase):
                 from .opportunities import OpportunitiesAPI
 
                 assert isinstance(self, OpportunitiesAPI)
-                for opp_id in list(s.exec(select(Opportunity.id).where(
-                        Opportunity.pipeline_id == pipeline.id, col(Opportunity.deleted_at).is_(None))).scalars()):
+                for opp_id in list(
+                    s.exec(
+                        select(Opportunity.id).where(
+                            Opportunity.pipeline_id == pipeline.id, col(Opportunity.deleted_at).is_(None)
+                        )
+                    ).scalars()
+                ):
                     self.move_opportunity(opp_id, target.id or 0, pipeline=target.pipeline_id)
-                s.execute(update(Opportunity).where(col(Opportunity.pipeline_id) == pipeline.id).values(
-                    pipeline_id=target.pipeline_id, stage_id=target.id))
+                s.execute(
+                    update(Opportunity)
+                    .where(col(Opportunity.pipeline_id) == pipeline.id)
+                    .values(pipeline_id=target.pipeline_id, stage_id=target.id)
+                )
             s.delete(pipeline)
 
     def add_stage(self, pipeline: int | str, name: str, *, position: int | None = None) -> StageInfo:
@@ -167,8 +179,9 @@ class PipelinesAPI(StoreBase):
         with self.write() as tx:
             s = tx.session
             p = self._pipeline_row(s, pipeline)
-            stages = list(s.exec(select(Stage).where(Stage.pipeline_id == p.id).order_by(
-                Stage.position, Stage.id)).scalars())
+            stages = list(
+                s.exec(select(Stage).where(Stage.pipeline_id == p.id).order_by(Stage.position, Stage.id)).scalars()
+            )
             if any(st.name_key == fold(name) for st in stages):
                 raise Conflict(f"pipeline {p.name!r} already has a stage named {name!r}")
             new = Stage(pipeline_id=p.id or 0, name=name, name_key=fold(name))
@@ -185,8 +198,13 @@ class PipelinesAPI(StoreBase):
             st = tx.session.get(Stage, stage_id)
             if st is None:
                 raise NotFound(f"no stage with id {stage_id}")
-            clash = tx.session.exec(select(Stage).where(
-                Stage.pipeline_id == st.pipeline_id, Stage.name_key == fold(new_name))).scalars().first()
+            clash = (
+                tx.session.exec(
+                    select(Stage).where(Stage.pipeline_id == st.pipeline_id, Stage.name_key == fold(new_name))
+                )
+                .scalars()
+                .first()
+            )
             if clash is not None and clash.id != st.id:
                 raise Conflict(f"this pipeline already has a stage named {new_name!r}")
             st.name, st.name_key = new_name, fold(new_name)
@@ -208,10 +226,16 @@ class PipelinesAPI(StoreBase):
             st = s.get(Stage, stage_id)
             if st is None:
                 raise NotFound(f"no stage with id {stage_id}")
-            live = list(s.exec(select(Opportunity.id).where(
-                Opportunity.stage_id == stage_id, col(Opportunity.deleted_at).is_(None))).scalars())
-            total = int(s.exec(select(func.count()).select_from(Opportunity).where(
-                Opportunity.stage_id == stage_id)).one()[0])
+            live = list(
+                s.exec(
+                    select(Opportunity.id).where(
+                        Opportunity.stage_id == stage_id, col(Opportunity.deleted_at).is_(None)
+                    )
+                ).scalars()
+            )
+            total = int(
+                s.exec(select(func.count()).select_from(Opportunity).where(Opportunity.stage_id == stage_id)).one()[0]
+            )
             if total:
                 if move_to is None or move_to == stage_id:
                     raise Conflict(f"stage {st.name!r} holds {total} opportunities: say where to move them")
@@ -223,13 +247,19 @@ class PipelinesAPI(StoreBase):
                 assert isinstance(self, OpportunitiesAPI)
                 for opp_id in live:
                     self.move_opportunity(opp_id, move_to, pipeline=target.pipeline_id)
-                s.execute(update(Opportunity).where(col(Opportunity.stage_id) == stage_id).values(
-                    pipeline_id=target.pipeline_id, stage_id=move_to))
+                s.execute(
+                    update(Opportunity)
+                    .where(col(Opportunity.stage_id) == stage_id)
+                    .values(pipeline_id=target.pipeline_id, stage_id=move_to)
+                )
             s.flush()
             s.delete(st)
             s.flush()
-            rest = list(s.exec(select(Stage).where(Stage.pipeline_id == st.pipeline_id).order_by(
-                Stage.position, Stage.id)).scalars())
+            rest = list(
+                s.exec(
+                    select(Stage).where(Stage.pipeline_id == st.pipeline_id).order_by(Stage.position, Stage.id)
+                ).scalars()
+            )
             for i, other in enumerate(rest):
                 other.position = i
 

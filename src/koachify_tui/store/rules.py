@@ -42,9 +42,16 @@ class RulesAPI(StoreBase):
                 raise NotFound(f"no automation rule with id {rule_id}")
             return rule
 
-    def create_rule(self, name: str, trigger: str, *, filters: dict[str, Any] | None = None,
-                    actions: list[dict[str, Any]] | None = None, enabled: bool = True,
-                    fire_on_import: bool = False) -> AutomationRule:
+    def create_rule(
+        self,
+        name: str,
+        trigger: str,
+        *,
+        filters: dict[str, Any] | None = None,
+        actions: list[dict[str, Any]] | None = None,
+        enabled: bool = True,
+        fire_on_import: bool = False,
+    ) -> AutomationRule:
         name = clean_text(name)
         if not name:
             raise InvalidValue("a rule needs a name")
@@ -52,9 +59,15 @@ class RulesAPI(StoreBase):
             raise InvalidValue(f"unknown trigger {trigger!r}: {', '.join(TRIGGERS)}")
         with self.write() as tx:
             position = int(tx.session.exec(select(func.count()).select_from(AutomationRule)).one()[0])
-            rule = AutomationRule(name=name, trigger=trigger, filters_json=json.dumps(filters or {}),
-                                  actions_json=json.dumps(actions or []), enabled=enabled,
-                                  fire_on_import=fire_on_import, position=position)
+            rule = AutomationRule(
+                name=name,
+                trigger=trigger,
+                filters_json=json.dumps(filters or {}),
+                actions_json=json.dumps(actions or []),
+                enabled=enabled,
+                fire_on_import=fire_on_import,
+                position=position,
+            )
             tx.session.add(rule)
             tx.session.flush()
             return rule
@@ -85,8 +98,9 @@ class RulesAPI(StoreBase):
                 raise NotFound(f"no automation rule with id {rule_id}")
             tx.session.delete(rule)
 
-    def list_runs(self, *, rule_id: int | None = None, contact_id: int | None = None,
-                  limit: int = 100) -> list[AutomationRun]:
+    def list_runs(
+        self, *, rule_id: int | None = None, contact_id: int | None = None, limit: int = 100
+    ) -> list[AutomationRun]:
         with self.read() as s:
             stmt = select(AutomationRun)
             if rule_id is not None:
@@ -100,5 +114,6 @@ class RulesAPI(StoreBase):
         with self.read() as s:
             if s.exec(select(func.count()).select_from(AutomationRule)).one()[0]:
                 return
-        self.create_rule(SEED_RULE["name"], SEED_RULE["trigger"], filters=SEED_RULE["filters"],
-                         actions=SEED_RULE["actions"])
+        self.create_rule(
+            SEED_RULE["name"], SEED_RULE["trigger"], filters=SEED_RULE["filters"], actions=SEED_RULE["actions"]
+        )

@@ -20,7 +20,11 @@ _PHONEISH = re.compile(r"^\+?[\d\s().\-/]{3,}$")
 
 
 def haystack(
-    first: str, last: str, company: str, emails: Iterable[str], phones_e164: Iterable[str | None],
+    first: str,
+    last: str,
+    company: str,
+    emails: Iterable[str],
+    phones_e164: Iterable[str | None],
     tags: Iterable[str] = (),
 ) -> str:
     """Everything a contact can be found by, casefolded; phones as bare digit strings."""
@@ -64,8 +68,10 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
     clauses: list[ColumnElement[bool]] = []
     if long_terms and has_fts(session):
         match = " AND ".join(_fts_literal(t) for t in long_terms)
-        sub = select(literal_column("rowid")).select_from(text("contact_fts")).where(
-            text("contact_fts MATCH :fts_q").bindparams(fts_q=match)
+        sub = (
+            select(literal_column("rowid"))
+            .select_from(text("contact_fts"))
+            .where(text("contact_fts MATCH :fts_q").bindparams(fts_q=match))
         )
         clauses.append(Contact.id.in_(sub))  # type: ignore[union-attr]
         short = [t for t in terms if len(t) < 3]

@@ -32,8 +32,9 @@ class SegmentsAPI(StoreBase):
                 existing.filters_json = json.dumps(query.to_dict())
                 return existing
             position = int(s.exec(select(func.count()).select_from(SmartList)).one()[0])
-            smart = SmartList(name=name, name_key=fold(name), filters_json=json.dumps(query.to_dict()),
-                              position=position)
+            smart = SmartList(
+                name=name, name_key=fold(name), filters_json=json.dumps(query.to_dict()), position=position
+            )
             s.add(smart)
             s.flush()
             return smart
@@ -41,7 +42,8 @@ class SegmentsAPI(StoreBase):
     def get_smart_list(self, ref: int | str) -> SmartList:
         with self.read() as s:
             stmt = select(SmartList).where(
-                SmartList.id == ref if isinstance(ref, int) else SmartList.name_key == fold(ref))
+                SmartList.id == ref if isinstance(ref, int) else SmartList.name_key == fold(ref)
+            )
             smart = s.exec(stmt).scalars().first()
             if smart is None:
                 raise NotFound(f"no smart list {ref!r}")

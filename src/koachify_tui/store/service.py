@@ -18,8 +18,7 @@ from .segments import SegmentsAPI
 from .timeline import TimelineAPI
 
 
-class Store(ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, TimelineAPI, FieldsAPI, SegmentsAPI,
-            RulesAPI):
+class Store(ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, TimelineAPI, FieldsAPI, SegmentsAPI, RulesAPI):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 
     Every write runs in one transaction (`with store.write(): …` groups several calls atomically) and
@@ -31,8 +30,9 @@ class Store(ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, Timeline
         self._init_base(write_engine, read_engine, origin, region)
 
     @classmethod
-    def open(cls, db: str | os.PathLike[str] | None = None, *, origin: str = "api", region: str = "IT",
-             seed: bool = True) -> Store:
+    def open(
+        cls, db: str | os.PathLike[str] | None = None, *, origin: str = "api", region: str = "IT", seed: bool = True
+    ) -> Store:
         """Open (creating or upgrading) the database at a path or URL; `None` means $KOACHIFY_DB or the
         default file. A new database gets the default pipeline and the seed automation rule."""
         store = cls(resolve_url(db), origin=origin, region=region)

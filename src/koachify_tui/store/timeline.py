@@ -79,12 +79,30 @@ class TimelineAPI(StoreBase):
             items = [i for i in merged if kinds is None or i.kind in kinds]
             return items[:limit] if limit is not None else items
 
-    def _stream(self, s: Session, kind: str, contact_id: int, opportunity_id: int | None,
-                before: datetime | None, limit: int | None, titles: dict[int, str]) -> list[TimelineItem]:
-        model: Any = {"note": Note, "task": Task, "appointment": Appointment, "message": Message,
-                      "history": HistoryEntry}[kind]
-        at_col = {"note": Note.created_at, "task": Task.created_at, "appointment": Appointment.starts_at,
-                  "message": Message.at, "history": HistoryEntry.at}[kind]
+    def _stream(
+        self,
+        s: Session,
+        kind: str,
+        contact_id: int,
+        opportunity_id: int | None,
+        before: datetime | None,
+        limit: int | None,
+        titles: dict[int, str],
+    ) -> list[TimelineItem]:
+        model: Any = {
+            "note": Note,
+            "task": Task,
+            "appointment": Appointment,
+            "message": Message,
+            "history": HistoryEntry,
+        }[kind]
+        at_col = {
+            "note": Note.created_at,
+            "task": Task.created_at,
+            "appointment": Appointment.starts_at,
+            "message": Message.at,
+            "history": HistoryEntry.at,
+        }[kind]
         stmt = select(model).where(model.contact_id == contact_id)
         if kind != "history":
             stmt = stmt.where(col(model.deleted_at).is_(None))
@@ -103,32 +121,83 @@ class TimelineAPI(StoreBase):
                 out.append(TimelineItem("note", row.created_at, row.body, row.id, row.opportunity_id, title))
             elif kind == "task":
                 overdue = row.done_at is None and row.due_at is not None and row.due_at < now
-                out.append(TimelineItem("task", row.created_at, row.title, row.id, row.opportunity_id, title,
-                                        done=row.done_at is not None, overdue=overdue,
-                                        detail={"due_at": row.due_at, "done_at": row.done_at}))
+                out.append(
+                    TimelineItem(
+                        "task",
+                        row.created_at,
+                        row.title,
+                        row.id,
+                        row.opportunity_id,
+                        title,
+                        done=row.done_at is not None,
+                        overdue=overdue,
+                        detail={"due_at": row.due_at, "done_at": row.done_at},
+                    )
+                )
             elif kind == "appointment":
-                out.append(TimelineItem("appointment", row.starts_at, row.title, row.id, row.opportunity_id, title,
-                                        detail={"ends_at": row.ends_at, "location": row.location}))
+                out.append(
+                    TimelineItem(
+                        "appointment",
+                        row.starts_at,
+                        row.title,
+                        row.id,
+                        row.opportunity_id,
+                        title,
+                        detail={"ends_at": row.ends_at, "location": row.location},
+                    )
+                )
             elif kind == "message":
-                text = row.subject if row.subject and not row.body else (
-                    f"{row.subject}: {row.body}" if row.subject else row.body)
-                out.append(TimelineItem("message", row.at, text, row.id, row.opportunity_id, title,
-                                        detail={"channel": row.channel, "direction": row.direction,
-                                                "read": row.read}))
+                text = (
+                    row.subject
+                    if row.subject and not row.body
+                    else (f"{row.subject}: {row.body}" if row.subject else row.body)
+                )
+                out.append(
+                    TimelineItem(
+                        "message",
+                        row.at,
+                        text,
+                        row.id,
+                        row.opportunity_id,
+                        title,
+                        detail={"channel": row.channel, "direction": row.direction, "read": row.read},
+                    )
+                )
             else:
-                out.append(TimelineItem(row.kind, row.at, row.text, row.id, row.opportunity_id, title,
-                                        detail={"from": row.from_value, "to": row.to_value, "actor": row.actor}))
+                out.append(
+                    TimelineItem(
+                        row.kind,
+                        row.at,
+                        row.text,
+                        row.id,
+                        row.opportunity_id,
+                        title,
+                        detail={"from": row.from_value, "to": row.to_value, "actor": row.actor},
+                    )
+                )
         return out
 
     def opportunity_history(self, opportunity_id: int) -> list[HistoryEntry]:
         """Stage moves and status changes of one deal, oldest first."""
         with self.read() as s:
-            return list(s.exec(select(HistoryEntry).where(HistoryEntry.opportunity_id == opportunity_id)
-                               .order_by(HistoryEntry.at, HistoryEntry.id)).scalars())
+            return list(
+                s.exec(
+                    select(HistoryEntry)
+                    .where(HistoryEntry.opportunity_id == opportunity_id)
+                    .order_by(HistoryEntry.at, HistoryEntry.id)
+                ).scalars()
+            )
 
-    def add_history(self, kind: str, text: str, *, contact_id: int | None = None,
-                    opportunity_id: int | None = None, data: dict[str, Any] | None = None,
-                    origin: str | None = None) -> HistoryEntry:
+    def add_history(
+        self,
+        kind: str,
+        text: str,
+        *,
+        contact_id: int | None = None,
+        opportunity_id: int | None = None,
+        data: dict[str, Any] | None = None,
+        origin: str | None = None,
+    ) -> HistoryEntry:
         """Record a system event (an import, an automation run…) on a contact's timeline."""
         import json
 
@@ -136,8 +205,14 @@ class TimelineAPI(StoreBase):
             if opportunity_id is not None and contact_id is None:
                 opp = tx.session.get(Opportunity, opportunity_id)
                 contact_id = opp.contact_id if opp else None
-            entry = HistoryEntry(contact_id=contact_id, opportunity_id=opportunity_id, kind=kind, text=text,
-                                 actor=tx.origin, data_json=json.dumps(data or {}, default=str))
+            entry = HistoryEntry(
+                contact_id=contact_id,
+                opportunity_id=opportunity_id,
+                kind=kind,
+                text=text,
+                actor=tx.origin,
+                data_json=json.dumps(data or {}, default=str),
+            )
             tx.session.add(entry)
             tx.session.flush()
             return entry

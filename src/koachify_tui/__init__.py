@@ -1,0 +1,3 @@
+"""Koachify TUI: a local, keyboard-driven CRM for coaches."""
+
+__version__ = "0.1.0"

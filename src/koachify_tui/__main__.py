@@ -1,0 +1,3 @@
+from koachify_tui.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""`koachify`: the command line. With no sub-command it opens the TUI.
+
+Heavy modules (Textual, SQLModel) are imported inside the commands that need them, so `--help` and
+scripted commands start fast."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from .commands import contacts, demo, opportunities, pipelines
+from .commands.common import DbOption, new_app
+from .i18n import _
+
+app = new_app(_("Koachify: a keyboard-driven CRM for coaches, in your terminal."))
+app.info.no_args_is_help = False
+app.info.invoke_without_command = True
+
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(opportunities.app, name="opportunities")
+app.add_typer(pipelines.app, name="pipelines")
+app.command("demo")(demo.demo)
+
+
+def run_tui(db: str | None, *, start: str = "contacts") -> None:
+    """Open the TUI on a database (created if missing)."""
+    from .app import make_app
+    from .config import Settings
+    from .store import Store
+
+    settings = Settings.load(db=db)
+    store = Store.open(settings.db, origin="tui", region=settings.region)
+    try:
+        make_app(settings, store, start=start).run()
+    finally:
+        store.close()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: DbOption = None,
+    debug: Annotated[bool, typer.Option("--debug", help=_("Show tracebacks on errors."))] = False,
+) -> None:
+    """Koachify: a keyboard-driven CRM for coaches. Run without a command to open the app."""
+    if debug:
+        os.environ["KOACHIFY_DEBUG"] = "1"
+    if ctx.invoked_subcommand is None:
+        run_tui(db)
+
+
+@app.command("tui")
+def tui(db: DbOption = None) -> None:
+    """Open the app (the same as running `koachify` alone)."""
+    run_tui(db)
+
+
+@app.command("board")
+def board(db: DbOption = None) -> None:
+    """Open the app on the pipeline board."""
+    run_tui(db, start="board")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

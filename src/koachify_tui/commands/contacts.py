@@ -1,0 +1,224 @@
+"""`koachify contacts …`"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..i18n import _
+from .common import DbOption, JsonOption, new_app, open_store, print_json
+
+app = new_app(_("Add, list, show and edit contacts."))
+
+
+def _contact_dict(store: object, contact_id: int) -> dict[str, object]:
+    from ..store import Store
+
+    assert isinstance(store, Store)
+    data = store.contact_row(contact_id).as_dict()
+    data["custom_fields"] = store.field_values("contact", contact_id)
+    data["extra"] = [{"kind": c.kind, "value": c.value} for c in store.contact_channels(contact_id)]
+    return data
+
+
+@app.command("add")
+def add(
+    first_name: Annotated[str, typer.Option("--first-name", "-f", help=_("First name."))] = "",
+    last_name: Annotated[str, typer.Option("--last-name", "-l", help=_("Last name."))] = "",
+    email: Annotated[str, typer.Option(help=_("Email address."))] = "",
+    phone: Annotated[str, typer.Option(help=_("Phone number (national numbers use the default region)."))] = "",
+    company: Annotated[str, typer.Option(help=_("Company."))] = "",
+    source: Annotated[str, typer.Option(help=_("Acquisition source (Form, Funnel, Ads, Chat, Manual…)."))] = "Manual",
+    owner: Annotated[str, typer.Option(help=_("Owner (assigned seller)."))] = "",
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help=_("Tag (repeatable)."))] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Create a contact."""
+    with open_store(db, must_exist=False) as store:
+        contact = store.create_contact(
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            company=company,
+            source=source,
+            owner=owner,
+            tags=tag or (),
+        )
+        if json_out:
+            print_json(_contact_dict(store, contact.id))
+        else:
+            typer.echo(_("Created contact {id}: {name}").format(id=contact.id, name=contact.display_name))
+
+
+@app.command("list")
+def list_(
+    search: Annotated[str, typer.Option("--search", "-s", help=_("Search name, email, phone, company, tags."))] = "",
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help=_("Only contacts with this tag (all of them)."))
+    ] = None,
+    source: Annotated[str, typer.Option(help=_("Only contacts from this source."))] = "",
+    smart_list: Annotated[str, typer.Option("--list", help=_("Only the contacts of this smart list."))] = "",
+    deleted: Annotated[bool, typer.Option("--deleted", help=_("List the Trash instead."))] = False,
+    limit: Annotated[int | None, typer.Option(help=_("At most this many."))] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List contacts (every match; `--limit` to cap)."""
+    from ..store import ContactQuery
+
+    with open_store(db) as store:
+        query = store.smart_list_query(smart_list) if smart_list else ContactQuery()
+        query.search = search or query.search
+        query.tags_all = [*query.tags_all, *(tag or [])]
+        query.source = source or query.source
+        query.deleted = deleted
+        rows = store.list_contacts(query, limit=limit)
+        if json_out:
+            print_json([r.as_dict() for r in rows])
+            return
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(
+            _("ID"),
+            _("Name"),
+            _("Company"),
+            _("Email"),
+            _("Phone"),
+            _("Tags"),
+            _("Source"),
+            box=None,
+            header_style="bold",
+        )
+        for r in rows:
+            table.add_row(
+                str(r.id),
+                Text(r.display_name),
+                Text(r.company),
+                Text(r.email),
+                Text(r.phone_e164 or r.phone),
+                Text(", ".join(r.tags)),
+                Text(r.source),
+            )
+        Console().print(table)
+        typer.echo(_("{n} contacts").format(n=len(rows)), err=True)
+
+
+@app.command("show")
+def show(
+    contact_id: Annotated[int, typer.Argument(help=_("Contact id."))],
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Show a contact with its opportunities and merged timeline."""
+    with open_store(db) as store:
+        data = _contact_dict(store, contact_id)
+        data["opportunities"] = [o.as_dict() for o in store.list_opportunities(contact_id=contact_id)]
+        data["timeline"] = [i.as_dict() for i in store.timeline(contact_id, limit=None)]
+        if json_out:
+            print_json(data)
+            return
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console()
+        row = store.contact_row(contact_id)
+        console.print(Text(f"#{row.id} {row.display_name}", style="bold"))
+        for label, value in (
+            (_("Company"), row.company),
+            (_("Email"), row.email),
+            (_("Phone"), row.phone_e164 or row.phone),
+            (_("Source"), row.source),
+            (_("Owner"), row.owner),
+            (_("Tags"), ", ".join(row.tags)),
+        ):
+            if value:
+                console.print(Text.assemble((f"{label}: ", "dim"), value))
+        for opp in data["opportunities"]:  # type: ignore[attr-defined]
+            console.print(Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{opp['status']}]"))
+        for item in store.timeline(contact_id, limit=None):
+            suffix = f" ({item.opportunity_title})" if item.opportunity_title else ""
+            console.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {item.kind:<13} {item.text}{suffix}"))
+
+
+@app.command("edit")
+def edit(
+    contact_id: Annotated[int, typer.Argument(help=_("Contact id."))],
+    first_name: Annotated[str | None, typer.Option("--first-name", "-f")] = None,
+    last_name: Annotated[str | None, typer.Option("--last-name", "-l")] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    company: Annotated[str | None, typer.Option()] = None,
+    source: Annotated[str | None, typer.Option()] = None,
+    owner: Annotated[str | None, typer.Option()] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Change a contact's fields."""
+    changes = {
+        k: v
+        for k, v in {
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "phone": phone,
+            "company": company,
+            "source": source,
+            "owner": owner,
+        }.items()
+        if v is not None
+    }
+    with open_store(db) as store:
+        store.update_contact(contact_id, **changes)
+        if json_out:
+            print_json(_contact_dict(store, contact_id))
+        else:
+            typer.echo(_("Updated contact {id}").format(id=contact_id))
+
+
+@app.command("tag")
+def tag_cmd(
+    contact_id: Annotated[int, typer.Argument(help=_("Contact id."))],
+    tags: Annotated[list[str], typer.Argument(help=_("Tags to add."))],
+    remove: Annotated[bool, typer.Option("--remove", "-r", help=_("Remove the tags instead."))] = False,
+    db: DbOption = None,
+) -> None:
+    """Add (or remove) tags on a contact."""
+    with open_store(db) as store:
+        for name in tags:
+            changed = store.remove_tag(contact_id, name) if remove else store.add_tag(contact_id, name)
+            if not changed:
+                typer.echo(_("{tag}: nothing to do").format(tag=name), err=True)
+
+
+@app.command("note")
+def note(
+    contact_id: Annotated[int, typer.Argument(help=_("Contact id."))],
+    text: Annotated[str, typer.Argument(help=_("The note."))],
+    opportunity: Annotated[int | None, typer.Option(help=_("Write it on this opportunity of the contact."))] = None,
+    db: DbOption = None,
+) -> None:
+    """Add a note to a contact (or one of its opportunities)."""
+    with open_store(db) as store:
+        store.add_note(text, contact_id=contact_id, opportunity_id=opportunity)
+
+
+@app.command("delete")
+def delete(contact_id: Annotated[int, typer.Argument(help=_("Contact id."))], db: DbOption = None) -> None:
+    """Move a contact (and its opportunities) to the Trash."""
+    with open_store(db) as store:
+        store.delete_contact(contact_id)
+        typer.echo(
+            _("Contact {id} moved to the Trash (restore with `koachify contacts restore {id}`)").format(id=contact_id)
+        )
+
+
+@app.command("restore")
+def restore(contact_id: Annotated[int, typer.Argument(help=_("Contact id."))], db: DbOption = None) -> None:
+    """Restore a contact from the Trash."""
+    with open_store(db) as store:
+        store.restore_contact(contact_id)

@@ -1,0 +1,66 @@
+"""Money and dates in the user's locale (CLDR via Babel): € 1.500,00 in it_IT, €1,500.00 in en_GB."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+from .i18n import _
+
+
+@lru_cache(maxsize=32)
+def _locale(name: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(name.replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "en_GB"
+
+
+def money(minor: int, currency: str = "EUR", locale: str = "it_IT") -> str:
+    """Format an amount in minor units: money(150000, "EUR", "it_IT") == "1.500,00 €"."""
+    from babel.numbers import format_currency
+
+    return str(format_currency(minor / 100, currency, locale=_locale(locale)))
+
+
+def short_money(minor: int, currency: str = "EUR", locale: str = "it_IT") -> str:
+    """Compact amount for tight places (column totals): "1.500 €" without cents when whole."""
+    from babel.numbers import format_currency
+
+    amount = minor / 100
+    fmt = None if minor % 100 else "¤#,##0" if _locale(locale).startswith("en") else "#,##0 ¤"
+    return str(format_currency(amount, currency, format=fmt, locale=_locale(locale), currency_digits=fmt is None))
+
+
+def local(dt: datetime) -> datetime:
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone()
+
+
+def date_short(value: datetime | date | None, locale: str = "it_IT") -> str:
+    if value is None:
+        return ""
+    from babel.dates import format_date
+
+    day = local(value).date() if isinstance(value, datetime) else value
+    return str(format_date(day, format="short", locale=_locale(locale)))
+
+
+def datetime_short(value: datetime | None, locale: str = "it_IT") -> str:
+    if value is None:
+        return ""
+    from babel.dates import format_datetime
+
+    return str(format_datetime(local(value), format="short", locale=_locale(locale)))
+
+
+def relative_days(value: datetime | None, now: datetime | None = None) -> str:
+    """ "today", "1 day", "12 days": how long ago."""
+    if value is None:
+        return ""
+    now = now or datetime.now(UTC)
+    days = (now - value).days
+    if days <= 0:
+        return _("today")
+    return _("1 day") if days == 1 else _("{n} days").format(n=days)
