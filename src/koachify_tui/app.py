@@ -1,0 +1,152 @@
+"""The Textual application: one factory (`make_app`) used by the CLI and by every test."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.theme import Theme
+
+from .config import Settings
+from .i18n import _
+from .messages import StoreChanged
+from .screens.registry import SCREENS
+from .store import Store
+from .store.events import DomainEvent
+
+KOACHIFY_THEME = Theme(
+    name="koachify",
+    primary="#2BB3A3",
+    secondary="#F2A541",
+    accent="#E4572E",
+    foreground="#E8E6E3",
+    background="#14181C",
+    surface="#1C2227",
+    panel="#242C33",
+    success="#5BBA6F",
+    warning="#F2A541",
+    error="#E4572E",
+    dark=True,
+)
+
+
+class KoachifyApp(App[None]):
+    """Koachify: contacts, pipeline board and automations, driven from the keyboard.
+
+    | Key | Action |
+    | --- | --- |
+    | 1, 2, 3… | Switch screen (contacts, board, automations…) when no text field has focus |
+    | ctrl+p | Command palette |
+    | ?, f1 | Help: the keys of the current screen |
+    | ctrl+q | Quit |
+    """
+
+    CSS_PATH = "koachify.tcss"
+    TITLE = "Koachify"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("question_mark,f1", "help", _("Help"), id="app.help", tooltip=_("Show the keys of this screen")),
+        Binding("ctrl+q", "quit", _("Quit"), id="app.quit", tooltip=_("Quit Koachify"), priority=True),
+        *(
+            Binding(
+                spec.key,
+                f"switch_mode('{spec.mode}')",
+                spec.title,
+                id=f"app.goto.{spec.mode}",
+                tooltip=_("Go to {screen}").format(screen=spec.title),
+                show=False,
+            )
+            for spec in SCREENS
+        ),
+    ]
+
+    def __init__(self, settings: Settings, store: Store, *, start: str = "contacts") -> None:
+        self.MODES = {spec.mode: spec.factory() for spec in SCREENS}
+        super().__init__()
+        self.settings = settings
+        self.store = store
+        self._start = start if start in self.MODES else SCREENS[0].mode
+        self._pending: list[DomainEvent] = []
+        self._pending_lock = threading.Lock()
+        self._unsubscribe = store.subscribe(self._on_store_event)
+        self.register_theme(KOACHIFY_THEME)
+        self.theme = settings.theme if settings.theme in self.available_themes else "koachify"
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+
+    def on_mount(self) -> None:
+        self.switch_mode(self._start)
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def watch_theme(self, theme: str) -> None:
+        if theme != self.settings.theme:
+            self.settings.theme = theme
+            try:
+                self.settings.save()
+            except OSError:
+                self.notify(_("Could not save the theme to the settings file"), severity="warning")
+
+    # --- store events → screens ---------------------------------------------------------------------
+    # Events may arrive from worker threads and in bursts (an import emits one per contact), so they
+    # are collected and handed to the active screen as one StoreChanged message per 50 ms.
+
+    def _on_store_event(self, event: DomainEvent) -> None:
+        with self._pending_lock:
+            first = not self._pending
+            self._pending.append(event)
+        if first:
+            if threading.get_ident() == self._thread_id:
+                self.set_timer(0.05, self._flush_store_events)
+            else:
+                self.call_from_thread(self.set_timer, 0.05, self._flush_store_events)
+
+    def _flush_store_events(self) -> None:
+        with self._pending_lock:
+            events, self._pending = tuple(self._pending), []
+        if events:
+            self.screen.post_message(StoreChanged(events))
+
+    # --- commands -----------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette offers every screen, then every key binding of the current screen."""
+        for spec in SCREENS:
+            yield SystemCommand(
+                _("Go to {screen}").format(screen=spec.title),
+                _("Switch to the {screen} screen (key {key})").format(screen=spec.title, key=spec.key),
+                lambda mode=spec.mode: self.switch_mode(mode),  # type: ignore[misc]
+            )
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or active.node is self or not active.enabled:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                f"{binding.tooltip} ({self.get_key_display(binding)})" if binding.tooltip else "",
+                lambda node=active.node, action=binding.action: self.run_action(action, node),  # type: ignore[misc]
+            )
+        yield from super().get_system_commands(screen)
+
+
+def make_app(settings: Settings, store: Store, *, start: str = "contacts") -> KoachifyApp:
+    """Build the app on an open store. The CLI and the tests both come through here."""
+    try:
+        from .automations import install
+    except ImportError:  # the engine ships in koachify_tui.automations; absent only in partial checkouts
+        pass
+    else:
+        install(store)
+    return KoachifyApp(settings, store, start=start)
