@@ -1,0 +1,136 @@
+"""Database: URLs, pragmas, migrations, concurrent writers, bad files."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from koachify_tui.store import DatabaseError, Store, resolve_url
+from koachify_tui.store.db import SCHEMA_HEAD, current_revision, make_engines, upgrade
+
+
+def test_resolve_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert resolve_url(tmp_path / "a.db") == f"sqlite:///{tmp_path / 'a.db'}"
+    assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("KOACHIFY_DB", str(tmp_path / "env.db"))
+    assert resolve_url(None).endswith("env.db")
+    monkeypatch.delenv("KOACHIFY_DB")
+    assert resolve_url(None).endswith("koachify.db")
+
+
+def test_sqlite_pragmas(store: Store) -> None:
+    with store._write_engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 30_000
+
+
+def test_new_database_at_head_with_search_index(store: Store, db_path: Path) -> None:
+    assert current_revision(store._write_engine) == SCHEMA_HEAD
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT name FROM sqlite_master WHERE name='contact_fts'").fetchone()
+    con.close()
+
+
+def test_schema_head_constant_matches_migrations() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import koachify_tui.store.db as db
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
+
+
+def test_upgrade_keeps_data(db_path: Path) -> None:
+    """A database at the first revision (no search index) is upgraded on open; its contacts survive and
+    become searchable."""
+    write, _ = make_engines(resolve_url(db_path))
+    upgrade(write, "0001_core")
+    with write.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO contact (first_name, last_name, company, email, email_key, phone, source, owner, name_key,"
+            " search_text, created_at, updated_at) VALUES ('Öla', 'Vecchio', '', '', NULL, '', '', '',"
+            " 'öla vecchio', 'öla vecchio', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"))
+    write.dispose()
+    s = Store.open(db_path)
+    assert current_revision(s._write_engine) == SCHEMA_HEAD
+    [row] = s.list_contacts()
+    assert row.display_name == "Öla Vecchio"
+    from koachify_tui.store import ContactQuery
+
+    assert s.count_contacts(ContactQuery(search="vecchio")) == 1
+    s.close()
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_text("hello, I am a text file")
+    with pytest.raises(DatabaseError, match="not a Koachify database"):
+        Store.open(bad)
+
+
+def test_foreign_database_is_not_touched(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE stuff (x)")
+    con.commit()
+    con.close()
+    with pytest.raises(DatabaseError, match="no Koachify schema"):
+        Store.open(other)
+
+
+def test_two_writers_on_one_file_never_fail(db_path: Path) -> None:
+    """The TUI and a CLI import write at the same time: BEGIN IMMEDIATE + busy timeout serialise them."""
+    a = Store.open(db_path)
+    b = Store.open(db_path)
+    errors: list[BaseException] = []
+
+    def writer(store: Store, prefix: str) -> None:
+        try:
+            for i in range(40):
+                with store.write():
+                    c = store.create_contact(first_name=f"{prefix}{i}")
+                    store.add_tag(c.id, prefix)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(s, p)) for s, p in ((a, "a"), (b, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert a.count_contacts() == 80
+    a.close()
+    b.close()
+
+
+def test_reader_not_blocked_by_open_write(db_path: Path) -> None:
+    """A long write transaction (an import) does not stop the screens from reading."""
+    a = Store.open(db_path)
+    a.create_contact(first_name="Before")
+    reader = Store.open(db_path)
+    with a.write():
+        a.create_contact(first_name="Uncommitted")
+        assert [r.first_name for r in reader.list_contacts()] == ["Before"]
+    assert reader.count_contacts() == 2
+    a.close()
+    reader.close()
+
+
+def test_store_never_imports_textual() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, koachify_tui.store, koachify_tui.store.demo, koachify_tui.cli;"
+            "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,74 @@
+"""The same store on PostgreSQL (set KOACHIFY_TEST_PG_URL; .ci/run starts a throw-away server)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from koachify_tui.store import ContactQuery, Store
+from koachify_tui.store.db import SCHEMA_HEAD, current_revision
+
+PG_URL = os.environ.get("KOACHIFY_TEST_PG_URL", "")
+pytestmark = pytest.mark.skipif(not PG_URL, reason="KOACHIFY_TEST_PG_URL not set")
+
+
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    """A fresh database per test, so tests stay independent under pytest-xdist."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"koachify_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    store = Store.open(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    yield store
+    store.close()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_schema_and_defaults(pg_store: Store) -> None:
+    assert current_revision(pg_store._write_engine) == SCHEMA_HEAD
+    assert [s.name for s in pg_store.get_pipeline("Vendite Coaching").stages] == [
+        "Nuovo contatto", "Proposta inviata", "Contratto vinto"]
+
+
+def test_contacts_search_fallback_and_tags(pg_store: Store) -> None:
+    pg_store.create_contact(first_name="Niccolò", last_name="Rossi", phone="+39 333 123 4567", tags=["VIP"])
+    pg_store.create_contact(first_name="Anna", tags=["vip"])
+    assert pg_store.list_tags() == [("VIP", 2)]
+    for query in ("ross", "333 1234567", "NICCOLÒ", "rossi niccolò"):
+        assert [r.first_name for r in pg_store.list_contacts(ContactQuery(search=query))] == ["Niccolò"], query
+    assert pg_store.count_contacts(ContactQuery(tags_all=["VIP"])) == 2
+
+
+def test_canonical_flow_and_timeline(pg_store: Store) -> None:
+    c = pg_store.create_contact(first_name="Lead", source="Form")
+    opp = pg_store.create_opportunity(c.id, "Percorso", "Vendite Coaching", value_minor=150000)
+    pg_store.add_note("Prima call", opportunity_id=opp.id)
+    pg_store.move_opportunity(opp.id, "Proposta inviata")
+    pg_store.move_opportunity(opp.id, "Contratto vinto")
+    pg_store.set_status(opp.id, "won")
+    kinds = [i.kind for i in pg_store.timeline(c.id)]
+    assert kinds[:3] == ["status_change", "stage_change", "stage_change"]
+    assert "note" in kinds
+    p = pg_store.get_pipeline("Vendite Coaching")
+    pg_store.delete_stage(p.stage("Contratto vinto").id, move_to=p.stage("Nuovo contatto").id)
+    assert pg_store.opportunity_row(opp.id).stage == "Nuovo contatto"
+
+
+def test_custom_fields_and_soft_delete(pg_store: Store) -> None:
+    pg_store.define_field("contact", "Compleanno", type="date")
+    c = pg_store.create_contact(first_name="A", custom={"compleanno": "01/02/1990"})
+    assert pg_store.field_values("contact", c.id) == {"compleanno": "1990-02-01"}
+    pg_store.delete_contact(c.id)
+    assert pg_store.count_contacts() == 0
+    pg_store.restore_contact(c.id)
+    pg_store.purge_contact(c.id)
+    assert pg_store.count_contacts(ContactQuery(deleted=True)) == 0
