@@ -35,7 +35,15 @@ class Store(ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, Timeline
     ) -> Store:
         """Open (creating or upgrading) the database at a path or URL; `None` means $KOACHIFY_DB or the
         default file. A new database gets the default pipeline and the seed automation rule."""
-        store = cls(resolve_url(db), origin=origin, region=region)
+        url = resolve_url(db)
+        try:
+            store = cls(url, origin=origin, region=region)
+        except ModuleNotFoundError as exc:
+            raise DatabaseError(f"no driver for {url.split(':', 1)[0]}: {exc} (pip install 'koachify-tui[postgres]')")
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            raise DatabaseError(f"cannot open the database: {exc}") from exc
         try:
             ensure_schema(store._write_engine)
             if seed:
