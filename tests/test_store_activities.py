@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from koachify_tui.store import ContactQuery, Conflict, InvalidValue, NotFound, Store
+from koachify_tui.store import Conflict, ContactQuery, InvalidValue, NotFound, Store
 
 
 def test_item_on_opportunity_shows_on_contact_timeline(store: Store) -> None:
@@ -72,8 +72,9 @@ def test_unified_inbox(store: Store) -> None:
     a = store.create_contact(first_name="A")
     b = store.create_contact(first_name="B")
     store.log_message("email in", contact_id=a.id, channel="email", at=datetime(2026, 1, 1, tzinfo=UTC))
-    store.log_message("wa out", contact_id=b.id, channel="whatsapp", direction="out",
-                      at=datetime(2026, 1, 2, tzinfo=UTC))
+    store.log_message(
+        "wa out", contact_id=b.id, channel="whatsapp", direction="out", at=datetime(2026, 1, 2, tzinfo=UTC)
+    )
     assert [m.body for m in store.list_messages()] == ["wa out", "email in"]
     assert [m.body for m in store.list_messages(unread_only=True)] == ["email in"]
     with pytest.raises(InvalidValue):

@@ -136,7 +136,7 @@ def test_move_to_other_pipeline(store: Store) -> None:
     store.move_opportunity(opp.id, "Acquistato", pipeline="Corsi")
     row = store.opportunity_row(opp.id)
     assert (row.pipeline, row.stage) == ("Corsi", "Acquistato")
-    assert "Vendite Coaching: Nuovo contatto → Corsi: Acquistato" == store.opportunity_history(opp.id)[-1].text
+    assert store.opportunity_history(opp.id)[-1].text == "Vendite Coaching: Nuovo contatto → Corsi: Acquistato"
 
 
 def test_stage_totals(store: Store) -> None:

@@ -39,7 +39,9 @@ class Store(ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, Timeline
         try:
             store = cls(url, origin=origin, region=region)
         except ModuleNotFoundError as exc:
-            raise DatabaseError(f"no driver for {url.split(':', 1)[0]}: {exc} (pip install 'koachify-tui[postgres]')")
+            raise DatabaseError(
+                f"no driver for {url.split(':', 1)[0]}: {exc} (pip install 'koachify-tui[postgres]')"
+            ) from None
         except DatabaseError:
             raise
         except Exception as exc:
