@@ -56,7 +56,9 @@ async def test_user_data_is_never_markup(store: Store, settings: Settings) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
         table = app.screen.query_one("#contact-table", DataTable)
-        cells = {table.get_row_at(i)[0].plain for i in range(table.row_count) if isinstance(table.get_row_at(i)[0], Text)}
+        cells = {
+            table.get_row_at(i)[0].plain for i in range(table.row_count) if isinstance(table.get_row_at(i)[0], Text)
+        }
         assert {n for n in names} <= {c.replace(" [2J", "") for c in cells}
         assert app.is_running  # the [@click=app.quit] name did not quit the app
 

@@ -48,14 +48,43 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_contact_add_show_and_canonical_flow(db_path: Path) -> None:
-    code, out, err = run("contacts", "add", "--first-name", "Giulia", "--last-name", "Conti", "--email",
-                         "giulia@example.it", "--phone", "333 1234567", "--source", "Form", "--tag", "Lead",
-                         "--db", str(db_path), "--json")
+    code, out, err = run(
+        "contacts",
+        "add",
+        "--first-name",
+        "Giulia",
+        "--last-name",
+        "Conti",
+        "--email",
+        "giulia@example.it",
+        "--phone",
+        "333 1234567",
+        "--source",
+        "Form",
+        "--tag",
+        "Lead",
+        "--db",
+        str(db_path),
+        "--json",
+    )
     assert code == 0, err
     contact = json.loads(out)
     assert contact["phone"] == "+393331234567" and contact["tags"] == ["Lead"]
-    code, out, err = run("opportunities", "add", "--contact", str(contact["id"]), "--pipeline", "Vendite Coaching",
-                         "--title", "Percorso 3 mesi", "--value", "1.500,00", "--db", str(db_path), "--json")
+    code, out, err = run(
+        "opportunities",
+        "add",
+        "--contact",
+        str(contact["id"]),
+        "--pipeline",
+        "Vendite Coaching",
+        "--title",
+        "Percorso 3 mesi",
+        "--value",
+        "1.500,00",
+        "--db",
+        str(db_path),
+        "--json",
+    )
     assert code == 0, err
     opp = json.loads(out)
     assert (opp["stage"], opp["value"], opp["currency"]) == ("Nuovo contatto", 1500.0, "EUR")

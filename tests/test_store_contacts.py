@@ -9,8 +9,9 @@ from koachify_tui.store.events import ContactCreated, ContactUpdated, TagAdded, 
 
 
 def test_create_normalises_email_and_phone(store: Store) -> None:
-    c = store.create_contact(first_name=" Niccolò ", last_name="D'Amico", email=" Niccolo@Example.IT ",
-                             phone="333 123 4567")
+    c = store.create_contact(
+        first_name=" Niccolò ", last_name="D'Amico", email=" Niccolo@Example.IT ", phone="333 123 4567"
+    )
     assert c.first_name == "Niccolò"
     assert c.email_key == "niccolo@example.it"
     assert c.phone == "333 123 4567"  # kept as typed for display
@@ -96,8 +97,9 @@ def test_purge_removes_everything(store: Store) -> None:
 
 
 def test_extra_channels_match_duplicates(store: Store) -> None:
-    c = store.create_contact(first_name="Multi", email="one@example.com", emails=["Two@Example.com"],
-                             phones=["+39 02 1234 5678"])
+    c = store.create_contact(
+        first_name="Multi", email="one@example.com", emails=["Two@Example.com"], phones=["+39 02 1234 5678"]
+    )
     assert store.find_contacts_by_email("two@example.com") == [c.id]
     assert store.find_contacts_by_email("ONE@example.com") == [c.id]
     assert store.find_contacts_by_phone("02 12345678") == [c.id]
@@ -155,4 +157,6 @@ def test_sort_and_pages(store: Store) -> None:
     rows = store.list_contacts(ContactQuery(sort="name"))
     assert [r.first_name for r in rows] == ["anna", "Bruno", "Carla", "Ünal"]
     assert [r.first_name for r in store.list_contacts(ContactQuery(sort="name"), limit=2, offset=2)] == [
-        "Carla", "Ünal"]
+        "Carla",
+        "Ünal",
+    ]

@@ -54,10 +54,13 @@ def test_upgrade_keeps_data(db_path: Path) -> None:
     write, _ = make_engines(resolve_url(db_path))
     upgrade(write, "0001_core")
     with write.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO contact (first_name, last_name, company, email, email_key, phone, source, owner, name_key,"
-            " search_text, created_at, updated_at) VALUES ('Öla', 'Vecchio', '', '', NULL, '', '', '',"
-            " 'öla vecchio', 'öla vecchio', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO contact (first_name, last_name, company, email, email_key, phone, source, owner, name_key,"
+                " search_text, created_at, updated_at) VALUES ('Öla', 'Vecchio', '', '', NULL, '', '', '',"
+                " 'öla vecchio', 'öla vecchio', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+            )
+        )
     write.dispose()
     s = Store.open(db_path)
     assert current_revision(s._write_engine) == SCHEMA_HEAD
@@ -129,8 +132,10 @@ def test_store_never_imports_textual() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, koachify_tui.store, koachify_tui.store.demo, koachify_tui.cli;"
-            "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')];"
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, koachify_tui.store, koachify_tui.store.demo, koachify_tui.cli;"
+        "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -36,7 +36,10 @@ def pg_store() -> Iterator[Store]:
 def test_schema_and_defaults(pg_store: Store) -> None:
     assert current_revision(pg_store._write_engine) == SCHEMA_HEAD
     assert [s.name for s in pg_store.get_pipeline("Vendite Coaching").stages] == [
-        "Nuovo contatto", "Proposta inviata", "Contratto vinto"]
+        "Nuovo contatto",
+        "Proposta inviata",
+        "Contratto vinto",
+    ]
 
 
 def test_contacts_search_fallback_and_tags(pg_store: Store) -> None:
