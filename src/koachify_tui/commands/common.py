@@ -74,6 +74,9 @@ def open_store(db: str | None, *, must_exist: bool = True, origin: str = "cli") 
             )
     store = Store.open(url, origin=origin, region=settings.region)
     try:
+        from ..automations import install
+
+        install(store)  # rules fire on CLI changes exactly as on the TUI's
         yield store
     finally:
         store.close()

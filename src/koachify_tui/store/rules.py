@@ -1,15 +1,33 @@
-"""Automation rules as data (trigger, filters, actions). The engine that runs them is koachify_tui.automations."""
+"""Automation rules as data (trigger, filters, actions). The engine that runs them is koachify_tui.automations.
+
+Rule JSON (what `koachify automations add --file` reads, what the rules screen edits)::
+
+    {
+      "name": "Won ⇒ tag Cliente attivo",
+      "trigger": "opportunity.status_changed",
+      "filters": {"to_status": "won", "pipeline": "Vendite Coaching", "value_gte": 500},
+      "actions": [{"type": "add_tag", "target": "contact", "tag": "Cliente attivo"}],
+      "enabled": true,
+      "fire_on_import": false
+    }
+
+A filter value may be a list (any of them matches). Text compares case-insensitively; `pipeline` and `stage`
+take a name or an id; `value_gte` / `value_lte` are in the deal's currency units (500 = € 500,00); `has_tag`
+matches a tag on the contact or on the opportunity. See FILTERS and ACTIONS for what each trigger and action takes.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
 from .base import StoreBase
 from .errors import InvalidValue, NotFound
-from .models import AutomationRule, AutomationRun, utcnow
+from .models import AutomationRule, AutomationRun, Contact, HistoryEntry, HistoryKind, utcnow
 from .normalize import clean_text
 
 TRIGGERS = (
@@ -21,6 +39,49 @@ TRIGGERS = (
     "tag.removed",
 )
 
+_OPPORTUNITY = ("pipeline", "stage", "owner", "has_tag", "value_gte", "value_lte")
+#: The filters each trigger accepts.
+FILTERS: dict[str, tuple[str, ...]] = {
+    "opportunity.status_changed": ("from_status", "to_status", *_OPPORTUNITY),
+    "opportunity.stage_changed": ("from_stage", "to_stage", "status", *_OPPORTUNITY),
+    "opportunity.created": ("status", "source", *_OPPORTUNITY),
+    "contact.created": ("source", "owner", "has_tag"),
+    "tag.added": ("tag", "on"),
+    "tag.removed": ("tag", "on"),
+}
+#: The keys of a rule's JSON/TOML form.
+RULE_KEYS = ("name", "trigger", "filters", "actions", "enabled", "fire_on_import")
+NUMERIC_FILTERS = frozenset({"value_gte", "value_lte"})
+STATUSES = ("open", "won", "lost", "abandoned")
+TARGETS = ("contact", "opportunity")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """An action type: its required and optional parameters (all text unless listed in `ints`)."""
+
+    type: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    ints: tuple[str, ...] = ()
+    needs_opportunity: bool = False  # always acts on the event's opportunity
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    spec.type: spec
+    for spec in (
+        ActionSpec("add_tag", ("tag",), ("target",)),
+        ActionSpec("remove_tag", ("tag",), ("target",)),
+        ActionSpec("create_task", ("title",), ("due_in_days", "notes"), ints=("due_in_days",)),
+        ActionSpec("add_note", ("body",)),
+        ActionSpec("move_opportunity", ("stage",), ("pipeline",), needs_opportunity=True),
+        ActionSpec("set_owner", ("owner",), ("target",)),
+        ActionSpec("set_field", ("key", "value"), ("target",)),
+        ActionSpec("enroll_sequence", ("sequence",)),
+        ActionSpec("leave_sequence", ("sequence",)),  # "*" leaves every sequence
+    )
+}
+
 #: The seed rule created with the default pipeline (editable and disableable).
 SEED_RULE: dict[str, Any] = {
     "name": "Won ⇒ tag Cliente attivo",
@@ -30,10 +91,105 @@ SEED_RULE: dict[str, Any] = {
 }
 
 
+def trigger_has_opportunity(trigger: str) -> bool:
+    """Whether every event of this trigger carries an opportunity (tag events only sometimes do)."""
+    return trigger.startswith("opportunity.")
+
+
+def validate_filters(trigger: str, filters: Mapping[str, Any]) -> dict[str, Any]:
+    """Check filters against the trigger; returns a cleaned copy (empty values dropped)."""
+    if trigger not in TRIGGERS:
+        raise InvalidValue(f"unknown trigger {trigger!r}: {', '.join(TRIGGERS)}")
+    if not isinstance(filters, Mapping):
+        raise InvalidValue("filters must be an object of name: value")
+    allowed = FILTERS[trigger]
+    out: dict[str, Any] = {}
+    for key, value in filters.items():
+        if key not in allowed:
+            raise InvalidValue(f"trigger {trigger} has no filter {key!r} (use: {', '.join(allowed)})")
+        if value is None or value == "" or value == []:
+            continue
+        values = value if isinstance(value, list) else [value]
+        if key in NUMERIC_FILTERS:
+            if isinstance(value, list | bool) or not isinstance(value, int | float):
+                raise InvalidValue(f"filter {key} needs a number")
+        elif not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+            raise InvalidValue(f"filter {key} needs text or a list of texts")
+        elif key in {"from_status", "to_status", "status"}:
+            bad = [v for v in values if str(v).lower() not in STATUSES]
+            if bad:
+                raise InvalidValue(f"unknown status {bad[0]!r} ({', '.join(STATUSES)})")
+        elif key == "on" and any(v not in TARGETS for v in values):
+            raise InvalidValue("filter on must be contact or opportunity")
+        cleaned = [clean_text(v) if isinstance(v, str) else v for v in values]
+        out[key] = cleaned if isinstance(value, list) else cleaned[0]
+    return out
+
+
+def validate_actions(trigger: str, actions: Any) -> list[dict[str, Any]]:
+    """Check a rule's action list; returns a cleaned copy. A rule with no action is allowed (it only logs)."""
+    if not isinstance(actions, list):
+        raise InvalidValue("actions must be a list")
+    out = []
+    for i, action in enumerate(actions, 1):
+        if not isinstance(action, Mapping) or "type" not in action:
+            raise InvalidValue(f"action {i} needs a type ({', '.join(ACTIONS)})")
+        spec = ACTIONS.get(str(action["type"]))
+        if spec is None:
+            raise InvalidValue(f"action {i}: unknown type {action['type']!r} ({', '.join(ACTIONS)})")
+        params = {k: v for k, v in action.items() if k != "type"}
+        for key in spec.required:
+            if key not in params or (key != "value" and key != "owner" and not str(params[key]).strip()):
+                raise InvalidValue(f"action {i} ({spec.type}) needs {key}")
+        unknown = set(params) - set(spec.required) - set(spec.optional)
+        if unknown:
+            raise InvalidValue(f"action {i} ({spec.type}) has no parameter {sorted(unknown)[0]!r}")
+        for key in spec.ints:
+            if key in params and (isinstance(params[key], bool) or not isinstance(params[key], int)):
+                raise InvalidValue(f"action {i} ({spec.type}): {key} must be a whole number")
+        target = params.get("target", "contact")
+        if target not in TARGETS:
+            raise InvalidValue(f"action {i} ({spec.type}): target must be contact or opportunity")
+        wants_opportunity = spec.needs_opportunity or target == "opportunity"
+        if wants_opportunity and trigger == "contact.created":
+            raise InvalidValue(f"action {i} ({spec.type}) needs an opportunity, which {trigger} does not have")
+        out.append(
+            {
+                "type": spec.type,
+                **{k: clean_text(v) if isinstance(v, str) and k != "body" else v for k, v in params.items()},
+            }
+        )
+    return out
+
+
+def _fmt(value: Any) -> str:
+    return " | ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def describe_filters(filters: Mapping[str, Any]) -> str:
+    """One line for lists: `to_status=won, pipeline=Vendite Coaching`."""
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in filters.items())
+
+
+def describe_action(action: Mapping[str, Any]) -> str:
+    """One short line per action, e.g. `add_tag contact "Cliente attivo"`."""
+    kind = str(action.get("type", "?"))
+    params = {k: v for k, v in action.items() if k != "type"}
+    text = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in params.items())
+    return f"{kind} {text}".strip()
+
+
 class RulesAPI(StoreBase):
-    def list_rules(self) -> list[AutomationRule]:
+    """CRUD on automation rules and their run log. Rules are validated on every write."""
+
+    def list_rules(self, *, trigger: str | None = None, enabled_only: bool = False) -> list[AutomationRule]:
         with self.read() as s:
-            return list(s.exec(select(AutomationRule).order_by(AutomationRule.position, AutomationRule.id)).scalars())
+            stmt = select(AutomationRule)
+            if trigger is not None:
+                stmt = stmt.where(AutomationRule.trigger == trigger)
+            if enabled_only:
+                stmt = stmt.where(AutomationRule.enabled == True)  # noqa: E712 - SQL expression
+            return list(s.exec(stmt.order_by(AutomationRule.position, AutomationRule.id)).scalars())
 
     def get_rule(self, rule_id: int) -> AutomationRule:
         with self.read() as s:
@@ -55,15 +211,15 @@ class RulesAPI(StoreBase):
         name = clean_text(name)
         if not name:
             raise InvalidValue("a rule needs a name")
-        if trigger not in TRIGGERS:
-            raise InvalidValue(f"unknown trigger {trigger!r}: {', '.join(TRIGGERS)}")
+        clean_filters = validate_filters(trigger, filters or {})
+        clean_actions = validate_actions(trigger, actions or [])
         with self.write() as tx:
             position = int(tx.session.exec(select(func.count()).select_from(AutomationRule)).one()[0])
             rule = AutomationRule(
                 name=name,
                 trigger=trigger,
-                filters_json=json.dumps(filters or {}),
-                actions_json=json.dumps(actions or []),
+                filters_json=json.dumps(clean_filters, ensure_ascii=False),
+                actions_json=json.dumps(clean_actions, ensure_ascii=False),
                 enabled=enabled,
                 fire_on_import=fire_on_import,
                 position=position,
@@ -72,24 +228,50 @@ class RulesAPI(StoreBase):
             tx.session.flush()
             return rule
 
+    def create_rule_from_dict(self, data: Mapping[str, Any]) -> AutomationRule:
+        """Create a rule from its JSON/TOML form (see the module docstring)."""
+        if not isinstance(data, Mapping):
+            raise InvalidValue("a rule must be an object with name, trigger, filters and actions")
+        unknown = set(data) - set(RULE_KEYS)
+        if unknown:
+            raise InvalidValue(f"unknown rule key {sorted(unknown)[0]!r}")
+        return self.create_rule(
+            str(data.get("name", "")),
+            str(data.get("trigger", "")),
+            filters=data.get("filters") or {},
+            actions=data.get("actions") or [],
+            enabled=bool(data.get("enabled", True)),
+            fire_on_import=bool(data.get("fire_on_import", False)),
+        )
+
     def update_rule(self, rule_id: int, **changes: Any) -> AutomationRule:
         with self.write() as tx:
             rule = tx.session.get(AutomationRule, rule_id)
             if rule is None:
                 raise NotFound(f"no automation rule with id {rule_id}")
-            for key, value in changes.items():
-                if key == "filters":
-                    rule.filters_json = json.dumps(value)
-                elif key == "actions":
-                    rule.actions_json = json.dumps(value)
-                elif key in {"name", "trigger", "enabled", "fire_on_import", "last_error", "position"}:
-                    if key == "trigger" and value not in TRIGGERS:
-                        raise InvalidValue(f"unknown trigger {value!r}")
-                    setattr(rule, key, value)
-                else:
-                    raise InvalidValue(f"cannot change {key!r} of a rule")
+            unknown = set(changes) - {*RULE_KEYS, "position", "last_error"}
+            if unknown:
+                raise InvalidValue(f"cannot change {sorted(unknown)[0]!r} of a rule")
+            trigger = changes.get("trigger", rule.trigger)
+            filters = changes.get("filters", json.loads(rule.filters_json))
+            actions = changes.get("actions", json.loads(rule.actions_json))
+            # Re-validate the whole rule: a new trigger may not accept the old filters.
+            rule.filters_json = json.dumps(validate_filters(trigger, filters), ensure_ascii=False)
+            rule.actions_json = json.dumps(validate_actions(trigger, actions), ensure_ascii=False)
+            rule.trigger = trigger
+            if "name" in changes:
+                name = clean_text(changes["name"])
+                if not name:
+                    raise InvalidValue("a rule needs a name")
+                rule.name = name
+            for key in ("enabled", "fire_on_import", "position", "last_error"):
+                if key in changes:
+                    setattr(rule, key, changes[key])
             rule.updated_at = utcnow()
             return rule
+
+    def set_rule_enabled(self, rule_id: int, enabled: bool) -> AutomationRule:
+        return self.update_rule(rule_id, enabled=enabled)
 
     def delete_rule(self, rule_id: int) -> None:
         with self.write() as tx:
@@ -101,6 +283,7 @@ class RulesAPI(StoreBase):
     def list_runs(
         self, *, rule_id: int | None = None, contact_id: int | None = None, limit: int = 100
     ) -> list[AutomationRun]:
+        """The run log, newest first."""
         with self.read() as s:
             stmt = select(AutomationRun)
             if rule_id is not None:
@@ -110,10 +293,70 @@ class RulesAPI(StoreBase):
             stmt = stmt.order_by(AutomationRun.at.desc(), AutomationRun.id.desc()).limit(limit)  # type: ignore[attr-defined]
             return list(s.exec(stmt).scalars())
 
+    def record_run(
+        self,
+        *,
+        rule_id: int | None = None,
+        hook: str = "",
+        event: Mapping[str, Any] | None = None,
+        contact_id: int | None = None,
+        opportunity_id: int | None = None,
+        ok: bool = True,
+        actions: list[str] | None = None,
+        error: str = "",
+        text: str = "",
+        origin: str | None = None,
+    ) -> AutomationRun:
+        """Log one rule or hook run: the run log row, the rule's counters and last error, and an "automation"
+        entry on the contact's timeline (with `text`). Joins the caller's transaction when there is one, so a
+        successful run is logged atomically with its actions."""
+        with self.write(origin) as tx:
+            s = tx.session
+            now = utcnow()
+            run = AutomationRun(
+                rule_id=rule_id,
+                hook=hook,
+                event_json=json.dumps(event or {}, ensure_ascii=False, default=str),
+                contact_id=contact_id,
+                opportunity_id=opportunity_id,
+                at=now,
+                ok=ok,
+                actions_json=json.dumps(actions or [], ensure_ascii=False),
+                error=error,
+            )
+            s.add(run)
+            rule = s.get(AutomationRule, rule_id) if rule_id is not None else None
+            if rule is not None:
+                rule.run_count += 1
+                rule.last_run_at = now
+                rule.last_error = "" if ok else error
+            s.flush()
+            # The contact may be gone for good (purged); the run log keeps the run anyway.
+            if contact_id is not None and s.get(Contact, contact_id) is not None:
+                s.add(
+                    HistoryEntry(
+                        contact_id=contact_id,
+                        opportunity_id=opportunity_id,
+                        kind=HistoryKind.AUTOMATION.value,
+                        at=now,
+                        actor=tx.origin,
+                        to_value="ok" if ok else "error",
+                        text=text or (rule.name if rule else hook),
+                        data_json=json.dumps(
+                            {"run_id": run.id, "rule_id": rule_id, "hook": hook, "ok": ok, "error": error},
+                            ensure_ascii=False,
+                        ),
+                    )
+                )
+            return run
+
     def ensure_seed_rule(self) -> None:
+        """Seed the default rule on a new database only: a coach who deleted every rule of a database in use
+        must not see it come back (a database with contacts or past runs is not new)."""
         with self.read() as s:
-            if s.exec(select(func.count()).select_from(AutomationRule)).one()[0]:
-                return
+            for model in (AutomationRule, AutomationRun, Contact):
+                if s.exec(select(func.count()).select_from(model)).one()[0]:
+                    return
         self.create_rule(
             SEED_RULE["name"], SEED_RULE["trigger"], filters=SEED_RULE["filters"], actions=SEED_RULE["actions"]
         )

@@ -1,0 +1,191 @@
+"""The rules engine: subscribed to the store's events, it runs matching rules and Python hooks.
+
+Guarantees (see tests/test_automations_engine.py):
+- it runs after the triggering change committed, so a failing rule or hook never rolls that change back;
+- one rule run is one transaction: all its actions and its log entry commit together, or none does;
+- every run, ok or failed, goes in the run log, on the rule (run count, last run, last error) and on the
+  contact's timeline;
+- a chain of rules deeper than `max_depth` event dispatches is cut with a logged warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ..i18n import _
+from ..store import Store
+from ..store.events import DomainEvent
+from ..store.models import AutomationRule, utcnow
+from . import actions, sequences
+from .hooks import Hook, HookLoader, load_hooks
+from .matching import Facts, is_import, matches, trigger_of
+
+log = logging.getLogger(__name__)
+
+#: Events this many dispatches deep run no rule: A ⇒ B ⇒ A… stops after a few rounds.
+MAX_DEPTH = 5
+
+Clock = Callable[[], datetime]
+
+
+class Engine:
+    """Runs automation rules and hooks on one store. Create it with `install(store)`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock = utcnow,
+        hook_loader: HookLoader = load_hooks,
+        max_depth: int = MAX_DEPTH,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.max_depth = max_depth
+        self._hook_loader = hook_loader
+        self.hooks: list[Hook] = []
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        if self._unsubscribe is not None:
+            return
+        self.hooks = self._hook_loader()
+        self._unsubscribe = self.store.subscribe(self.handle)
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    @property
+    def running(self) -> bool:
+        return self._unsubscribe is not None
+
+    # --- dispatch ---------------------------------------------------------------------------------------
+
+    def handle(self, event: DomainEvent) -> None:
+        """Run the rules whose trigger and filters match `event`, then the hooks. Never raises."""
+        trigger = trigger_of(event)
+        if event.depth >= self.max_depth:
+            self._cut(event, trigger)
+            return
+        if trigger is not None:
+            try:
+                rules = self.store.list_rules(trigger=trigger, enabled_only=True)
+            except Exception:  # noqa: BLE001 - e.g. the database went away; the change itself is committed
+                log.exception("cannot load automation rules for %s", event.name)
+                rules = []
+            facts = Facts(self.store, event)
+            for rule in rules:
+                try:
+                    if self._fires(rule, event, facts):
+                        self.run_rule(rule, event)
+                except Exception:  # noqa: BLE001 - one broken rule must not stop the others
+                    log.exception("automation rule %s failed outside its run", rule.id)
+        for hook in self.hooks:
+            if hook.handler is not None:
+                self._run_hook(hook, event)
+
+    def _fires(self, rule: AutomationRule, event: DomainEvent, facts: Facts) -> bool:
+        if rule.trigger == "contact.created" and not rule.fire_on_import and is_import(event):
+            return False
+        return matches(json.loads(rule.filters_json or "{}"), facts)
+
+    def _cut(self, event: DomainEvent, trigger: str | None) -> None:
+        log.warning(
+            "automation loop cut: %s at depth %d (origin %s) runs no rule or hook",
+            event.name,
+            event.depth,
+            event.origin,
+        )
+        if trigger is None:
+            return
+        # Make the cut visible where the coach looks: on the rules that would have run and on the timeline.
+        facts = Facts(self.store, event)
+        for rule in self.store.list_rules(trigger=trigger, enabled_only=True):
+            try:
+                if self._fires(rule, event, facts):
+                    error = _("loop stopped: more than {n} automations in a chain").format(n=self.max_depth)
+                    self._record(rule, event, ok=False, done=[], error=error)
+            except Exception:  # noqa: BLE001
+                log.exception("cannot record the loop cut of rule %s", rule.id)
+
+    # --- running --------------------------------------------------------------------------------------
+
+    def run_rule(self, rule: AutomationRule, event: DomainEvent) -> bool:
+        """Run one rule's actions for an event, atomically, and log the run. Returns whether it succeeded."""
+        contact_id = getattr(event, "contact_id", None)
+        opportunity_id = getattr(event, "opportunity_id", None)
+        origin = f"automation:{rule.id}"
+        enrolled = False
+        try:
+            if contact_id is None:
+                raise actions.ActionError(_("this event has no contact"))
+            ctx = actions.ActionContext(self.store, contact_id, opportunity_id, self.clock(), origin, rule.name)
+            with self.store.write(origin):
+                done = []
+                for action in json.loads(rule.actions_json or "[]"):
+                    done.append(actions.apply(ctx, action))
+                    enrolled = enrolled or action.get("type") == "enroll_sequence"
+                self._record(rule, event, ok=True, done=done)
+        except Exception as exc:  # noqa: BLE001 - recorded on the rule, the run log and the timeline
+            log.warning("automation rule %s (%s) failed on %s: %s", rule.id, rule.name, event.name, exc)
+            try:
+                self._record(rule, event, ok=False, done=[], error=f"{exc}" or type(exc).__name__)
+            except Exception:  # noqa: BLE001
+                log.exception("cannot record the failure of automation rule %s", rule.id)
+            return False
+        if enrolled and contact_id is not None:
+            self.run_due(contact_id=contact_id)  # a first step due now runs now, not at the next cron
+        return True
+
+    def _record(self, rule: AutomationRule, event: DomainEvent, *, ok: bool, done: list[str], error: str = "") -> None:
+        if ok:
+            text = _("Automation “{name}”: {actions}").format(
+                name=rule.name, actions="; ".join(done) if done else _("no action")
+            )
+        else:
+            text = _("Automation “{name}” failed: {error}").format(name=rule.name, error=error)
+        self.store.record_run(
+            rule_id=rule.id,
+            event=event.payload(),
+            contact_id=getattr(event, "contact_id", None),
+            opportunity_id=getattr(event, "opportunity_id", None),
+            ok=ok,
+            actions=done,
+            error=error,
+            text=text,
+            origin=f"automation:{rule.id}",
+        )
+
+    def _run_hook(self, hook: Hook, event: DomainEvent) -> None:
+        assert hook.handler is not None
+        try:
+            hook.handler(event, self.store)
+        except Exception as exc:  # noqa: BLE001 - third-party code: report, never crash
+            log.warning("automation hook %s failed on %s: %s", hook.name, event.name, exc, exc_info=True)
+            error = f"{type(exc).__name__}: {exc}"
+            try:
+                self.store.record_run(
+                    hook=hook.name,
+                    event=event.payload(),
+                    contact_id=getattr(event, "contact_id", None),
+                    opportunity_id=getattr(event, "opportunity_id", None),
+                    ok=False,
+                    error=error,
+                    text=_("Hook “{name}” failed: {error}").format(name=hook.name, error=error),
+                    origin=f"hook:{hook.name}",
+                )
+            except Exception:  # noqa: BLE001
+                log.exception("cannot record the failure of hook %s", hook.name)
+
+    def run_due(self, *, contact_id: int | None = None, now: datetime | None = None) -> list[sequences.StepRun]:
+        """Run the follow-up sequence steps due now (by the engine's clock)."""
+        return sequences.run_due(self.store, now=now or self.clock(), contact_id=contact_id)
+
+    def describe(self) -> dict[str, Any]:
+        return {"running": self.running, "max_depth": self.max_depth, "hooks": [h.as_dict() for h in self.hooks]}
