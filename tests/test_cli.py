@@ -95,7 +95,9 @@ def test_contact_add_show_and_canonical_flow(db_path: Path) -> None:
     code, out, _ = run("contacts", "show", str(contact["id"]), "--db", str(db_path), "--json")
     shown = json.loads(out)
     assert [o["title"] for o in shown["opportunities"]] == ["Percorso 3 mesi"]
-    assert [e["kind"] for e in shown["timeline"]][:3] == ["status_change", "stage_change", "stage_change"]
+    # The seed rule (Won ⇒ tag "Cliente attivo") ran in-process after the CLI's status change.
+    assert [e["kind"] for e in shown["timeline"]][:4] == ["automation", "status_change", "stage_change", "stage_change"]
+    assert "Cliente attivo" in shown["tags"]
     assert all({"kind", "at", "text"} <= set(e) for e in shown["timeline"])
     code, out, _ = run("opportunities", "list", "--pipeline", "Vendite Coaching", "--db", str(db_path), "--json")
     assert {"id", "title", "contact_id", "pipeline", "stage", "status", "value", "currency"} <= set(json.loads(out)[0])

@@ -258,7 +258,7 @@ class ActivitiesAPI(StoreBase):
             if due_before is not None:
                 stmt = stmt.where(col(Task.due_at) < due_before)
             stmt = stmt.order_by(col(Task.due_at).is_(None), Task.due_at, Task.id).limit(limit)
-            return list(s.exec(stmt).scalars())
+            return list(s.execute(stmt).scalars())
 
     def list_messages(
         self,
@@ -283,4 +283,4 @@ class ActivitiesAPI(StoreBase):
             if unread_only:
                 stmt = stmt.where(col(Message.read).is_(False))
             stmt = stmt.order_by(col(Message.at).desc(), col(Message.id).desc()).offset(offset).limit(limit)
-            return list(s.exec(stmt).scalars())
+            return list(s.execute(stmt).scalars())

@@ -87,7 +87,7 @@ class FieldsAPI(StoreBase):
     def list_fields(self, entity: str = FieldEntity.CONTACT.value) -> list[CustomFieldDef]:
         with self.read() as s:
             return list(
-                s.exec(
+                s.execute(
                     select(CustomFieldDef)
                     .where(CustomFieldDef.entity == FieldEntity(entity).value)
                     .order_by(CustomFieldDef.position, CustomFieldDef.id)
@@ -117,10 +117,14 @@ class FieldsAPI(StoreBase):
             raise InvalidValue("a select field needs options")
         with self.write() as tx:
             s = tx.session
-            if s.exec(select(CustomFieldDef).where(CustomFieldDef.entity == entity, CustomFieldDef.key == key)).first():
+            if s.execute(
+                select(CustomFieldDef).where(CustomFieldDef.entity == entity, CustomFieldDef.key == key)
+            ).first():
                 raise Conflict(f"a {entity} field with key {key!r} already exists")
             position = int(
-                s.exec(select(func.count()).select_from(CustomFieldDef).where(CustomFieldDef.entity == entity)).one()[0]
+                s.execute(
+                    select(func.count()).select_from(CustomFieldDef).where(CustomFieldDef.entity == entity)
+                ).one()[0]
             )
             definition = CustomFieldDef(
                 entity=entity,
@@ -140,7 +144,7 @@ class FieldsAPI(StoreBase):
 
     def _definition(self, s: Session, entity: str, key: str) -> CustomFieldDef:
         definition = (
-            s.exec(
+            s.execute(
                 select(CustomFieldDef).where(
                     CustomFieldDef.entity == FieldEntity(entity).value, CustomFieldDef.key == key
                 )
@@ -156,7 +160,7 @@ class FieldsAPI(StoreBase):
         definition = self._definition(s, entity, key)
         coerced = coerce(definition, value)
         existing = (
-            s.exec(
+            s.execute(
                 select(CustomFieldValue).where(
                     CustomFieldValue.field_id == definition.id, CustomFieldValue.entity_id == entity_id
                 )
@@ -202,7 +206,7 @@ class FieldsAPI(StoreBase):
     def field_values(self, entity: str, entity_id: int) -> dict[str, Any]:
         """{key: value} of the custom fields set on one contact or opportunity."""
         with self.read() as s:
-            rows = s.exec(
+            rows = s.execute(
                 select(CustomFieldDef.key, CustomFieldValue.value_json)
                 .join(CustomFieldValue, col(CustomFieldValue.field_id) == CustomFieldDef.id)
                 .where(CustomFieldDef.entity == FieldEntity(entity).value, CustomFieldValue.entity_id == entity_id)

@@ -380,7 +380,7 @@ class OpportunitiesAPI(StoreBase):
         with self.read() as s:
             return [
                 r[0]
-                for r in s.exec(
+                for r in s.execute(
                     select(Tag.name)
                     .join(OpportunityTag, col(OpportunityTag.tag_id) == Tag.id)
                     .where(OpportunityTag.opportunity_id == opportunity_id)
@@ -433,13 +433,13 @@ class OpportunitiesAPI(StoreBase):
             ).offset(offset)
             if limit is not None:
                 stmt = stmt.limit(limit)
-            rows = list(s.exec(stmt))
+            rows = list(s.execute(stmt))
             return self._opportunity_rows(s, rows)
 
     def opportunity_row(self, opportunity_id: int) -> OpportunityRow:
         with self.read() as s:
             rows = list(
-                s.exec(
+                s.execute(
                     select(Opportunity, Contact, Pipeline.name, Stage.name)
                     .join(Contact, col(Contact.id) == Opportunity.contact_id)
                     .join(Pipeline, col(Pipeline.id) == Opportunity.pipeline_id)
@@ -458,14 +458,14 @@ class OpportunitiesAPI(StoreBase):
         now = utcnow()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for oid, name in s.exec(
+            for oid, name in s.execute(
                 select(OpportunityTag.opportunity_id, Tag.name)
                 .join(Tag, col(Tag.id) == OpportunityTag.tag_id)
                 .where(col(OpportunityTag.opportunity_id).in_(chunk))
                 .order_by(Tag.name_key)
             ):
                 tags.setdefault(oid, []).append(name)
-            for oid, count in s.exec(
+            for oid, count in s.execute(
                 select(Task.opportunity_id, func.count())
                 .where(
                     col(Task.opportunity_id).in_(chunk),
@@ -518,7 +518,7 @@ class OpportunitiesAPI(StoreBase):
             )
             if status:
                 stmt = stmt.where(Opportunity.status == status)
-            return {sid: (int(n), int(total)) for sid, n, total in s.exec(stmt)}
+            return {sid: (int(n), int(total)) for sid, n, total in s.execute(stmt)}
 
 
 __all__ = ["OpportunitiesAPI", "OpportunityEvent", "OpportunityRow"]

@@ -53,8 +53,8 @@ class PipelinesAPI(StoreBase):
 
     def list_pipelines(self) -> list[PipelineInfo]:
         with self.read() as s:
-            pipelines = list(s.exec(select(Pipeline).order_by(Pipeline.position, Pipeline.id)).scalars())
-            stages = list(s.exec(select(Stage).order_by(Stage.pipeline_id, Stage.position, Stage.id)).scalars())
+            pipelines = list(s.execute(select(Pipeline).order_by(Pipeline.position, Pipeline.id)).scalars())
+            stages = list(s.execute(select(Stage).order_by(Stage.pipeline_id, Stage.position, Stage.id)).scalars())
         by_pipeline: dict[int, list[StageInfo]] = {}
         for st in stages:
             by_pipeline.setdefault(st.pipeline_id, []).append(StageInfo(st.id or 0, st.name, st.position))
@@ -71,7 +71,7 @@ class PipelinesAPI(StoreBase):
         if isinstance(ref, int):
             row = s.get(Pipeline, ref)
         else:
-            row = s.exec(select(Pipeline).where(Pipeline.name_key == fold(ref))).scalars().first()
+            row = s.execute(select(Pipeline).where(Pipeline.name_key == fold(ref))).scalars().first()
         if row is None:
             raise NotFound(f"no pipeline {ref!r}")
         return row
@@ -83,7 +83,7 @@ class PipelinesAPI(StoreBase):
                 row = None
         else:
             row = (
-                s.exec(select(Stage).where(Stage.pipeline_id == pipeline_id, Stage.name_key == fold(ref)))
+                s.execute(select(Stage).where(Stage.pipeline_id == pipeline_id, Stage.name_key == fold(ref)))
                 .scalars()
                 .first()
             )
@@ -93,7 +93,7 @@ class PipelinesAPI(StoreBase):
 
     def _first_stage(self, s: Session, pipeline_id: int) -> Stage:
         row = (
-            s.exec(select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position, Stage.id))
+            s.execute(select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position, Stage.id))
             .scalars()
             .first()
         )
@@ -115,9 +115,9 @@ class PipelinesAPI(StoreBase):
             raise Conflict("stage names must be unique within a pipeline")
         with self.write() as tx:
             s = tx.session
-            if s.exec(select(Pipeline).where(Pipeline.name_key == fold(name))).first():
+            if s.execute(select(Pipeline).where(Pipeline.name_key == fold(name))).first():
                 raise Conflict(f"a pipeline named {name!r} already exists")
-            position = int(s.exec(select(func.coalesce(func.max(Pipeline.position), -1))).one()[0]) + 1
+            position = int(s.execute(select(func.coalesce(func.max(Pipeline.position), -1))).one()[0]) + 1
             pipeline = Pipeline(name=name, name_key=fold(name), position=position)
             s.add(pipeline)
             s.flush()
@@ -131,7 +131,7 @@ class PipelinesAPI(StoreBase):
         new_name = self._clean_name(new_name, "pipeline")
         with self.write() as tx:
             pipeline = self._pipeline_row(tx.session, ref)
-            clash = tx.session.exec(select(Pipeline).where(Pipeline.name_key == fold(new_name))).scalars().first()
+            clash = tx.session.execute(select(Pipeline).where(Pipeline.name_key == fold(new_name))).scalars().first()
             if clash is not None and clash.id != pipeline.id:
                 raise Conflict(f"a pipeline named {new_name!r} already exists")
             pipeline.name, pipeline.name_key = new_name, fold(new_name)
@@ -145,7 +145,7 @@ class PipelinesAPI(StoreBase):
             s = tx.session
             pipeline = self._pipeline_row(s, ref)
             count = int(
-                s.exec(
+                s.execute(
                     select(func.count()).select_from(Opportunity).where(Opportunity.pipeline_id == pipeline.id)
                 ).one()[0]
             )
@@ -159,7 +159,7 @@ class PipelinesAPI(StoreBase):
 
                 assert isinstance(self, OpportunitiesAPI)
                 for opp_id in list(
-                    s.exec(
+                    s.execute(
                         select(Opportunity.id).where(
                             Opportunity.pipeline_id == pipeline.id, col(Opportunity.deleted_at).is_(None)
                         )
@@ -180,7 +180,7 @@ class PipelinesAPI(StoreBase):
             s = tx.session
             p = self._pipeline_row(s, pipeline)
             stages = list(
-                s.exec(select(Stage).where(Stage.pipeline_id == p.id).order_by(Stage.position, Stage.id)).scalars()
+                s.execute(select(Stage).where(Stage.pipeline_id == p.id).order_by(Stage.position, Stage.id)).scalars()
             )
             if any(st.name_key == fold(name) for st in stages):
                 raise Conflict(f"pipeline {p.name!r} already has a stage named {name!r}")
@@ -199,7 +199,7 @@ class PipelinesAPI(StoreBase):
             if st is None:
                 raise NotFound(f"no stage with id {stage_id}")
             clash = (
-                tx.session.exec(
+                tx.session.execute(
                     select(Stage).where(Stage.pipeline_id == st.pipeline_id, Stage.name_key == fold(new_name))
                 )
                 .scalars()
@@ -213,7 +213,7 @@ class PipelinesAPI(StoreBase):
         """Put the pipeline's stages in the order given (every stage exactly once)."""
         with self.write() as tx:
             p = self._pipeline_row(tx.session, pipeline)
-            stages = {st.id: st for st in tx.session.exec(select(Stage).where(Stage.pipeline_id == p.id)).scalars()}
+            stages = {st.id: st for st in tx.session.execute(select(Stage).where(Stage.pipeline_id == p.id)).scalars()}
             if sorted(stage_ids) != sorted(stages):
                 raise InvalidValue("give every stage of the pipeline exactly once")
             for i, sid in enumerate(stage_ids):
@@ -227,14 +227,16 @@ class PipelinesAPI(StoreBase):
             if st is None:
                 raise NotFound(f"no stage with id {stage_id}")
             live = list(
-                s.exec(
+                s.execute(
                     select(Opportunity.id).where(
                         Opportunity.stage_id == stage_id, col(Opportunity.deleted_at).is_(None)
                     )
                 ).scalars()
             )
             total = int(
-                s.exec(select(func.count()).select_from(Opportunity).where(Opportunity.stage_id == stage_id)).one()[0]
+                s.execute(select(func.count()).select_from(Opportunity).where(Opportunity.stage_id == stage_id)).one()[
+                    0
+                ]
             )
             if total:
                 if move_to is None or move_to == stage_id:
@@ -256,7 +258,7 @@ class PipelinesAPI(StoreBase):
             s.delete(st)
             s.flush()
             rest = list(
-                s.exec(
+                s.execute(
                     select(Stage).where(Stage.pipeline_id == st.pipeline_id).order_by(Stage.position, Stage.id)
                 ).scalars()
             )
@@ -266,6 +268,6 @@ class PipelinesAPI(StoreBase):
     def ensure_default_pipeline(self) -> None:
         """First run: the default pipeline "Vendite Coaching" with its three stages."""
         with self.read() as s:
-            if s.exec(select(func.count()).select_from(Pipeline)).one()[0]:
+            if s.execute(select(func.count()).select_from(Pipeline)).one()[0]:
                 return
         self.create_pipeline(DEFAULT_PIPELINE, DEFAULT_STAGES)

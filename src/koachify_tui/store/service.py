@@ -62,4 +62,4 @@ class Store(ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, Timeline
     def is_empty(self) -> bool:
         """True when the database holds no contact at all (deleted ones included)."""
         with self.read() as s:
-            return not s.exec(select(func.count()).select_from(Contact)).one()[0]
+            return not s.execute(select(func.count()).select_from(Contact)).one()[0]
