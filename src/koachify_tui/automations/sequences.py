@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from ..i18n import _
@@ -255,8 +255,7 @@ def update_sequence(
             row.enabled = enabled
         if steps is not None:
             clean = _clean_steps(steps)
-            for old in _steps(s, row.id or 0):
-                s.delete(old)
+            s.exec(delete(SequenceStep).where(col(SequenceStep.sequence_id) == row.id))
             for step in clean:
                 s.add(SequenceStep(sequence_id=row.id or 0, **step.as_dict(), position=step.position))
         s.flush()
@@ -267,12 +266,9 @@ def delete_sequence(store: Store, ref: int | str) -> None:
     """Delete a sequence with its steps and enrolments."""
     with store.write() as tx:
         row = _sequence_row(tx.session, ref)
-        for enrollment in tx.session.exec(
-            select(SequenceEnrollment).where(SequenceEnrollment.sequence_id == row.id)
-        ).scalars():
-            tx.session.delete(enrollment)
-        for step in _steps(tx.session, row.id or 0):
-            tx.session.delete(step)
+        # Bulk deletes in order: the ORM knows no relationship between these tables to order them itself.
+        tx.session.exec(delete(SequenceEnrollment).where(col(SequenceEnrollment.sequence_id) == row.id))
+        tx.session.exec(delete(SequenceStep).where(col(SequenceStep.sequence_id) == row.id))
         tx.session.delete(row)
 
 
