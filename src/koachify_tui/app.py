@@ -143,10 +143,7 @@ class KoachifyApp(App[None]):
 
 def make_app(settings: Settings, store: Store, *, start: str = "contacts") -> KoachifyApp:
     """Build the app on an open store. The CLI and the tests both come through here."""
-    try:
-        from .automations import install
-    except ImportError:  # the engine ships in koachify_tui.automations; absent only in partial checkouts
-        pass
-    else:
-        install(store)
+    from .automations import install
+
+    install(store)  # rules fire on changes made in the TUI exactly as on the CLI's
     return KoachifyApp(settings, store, start=start)
