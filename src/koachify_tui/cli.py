@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from .commands import contacts, demo, opportunities, pipelines
+from .commands import automations, contacts, demo, opportunities, pipelines
 from .commands.common import DbOption, new_app
 from .i18n import _
 
@@ -21,6 +21,7 @@ app.info.invoke_without_command = True
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(opportunities.app, name="opportunities")
 app.add_typer(pipelines.app, name="pipelines")
+app.add_typer(automations.app, name="automations")
 app.command("demo")(demo.demo)
 
 

@@ -51,6 +51,8 @@ FILTERS: dict[str, tuple[str, ...]] = {
 }
 #: The keys of a rule's JSON/TOML form.
 RULE_KEYS = ("name", "trigger", "filters", "actions", "enabled", "fire_on_import")
+#: Keys `rule_as_dict` adds that a rule file may carry (an exported rule) and that are ignored on import.
+READ_ONLY_KEYS = frozenset({"id", "run_count", "last_run_at", "last_error", "position"})
 NUMERIC_FILTERS = frozenset({"value_gte", "value_lte"})
 STATUSES = ("open", "won", "lost", "abandoned")
 TARGETS = ("contact", "opportunity")
@@ -162,6 +164,38 @@ def validate_actions(trigger: str, actions: Any) -> list[dict[str, Any]]:
     return out
 
 
+def rule_as_dict(rule: AutomationRule) -> dict[str, Any]:
+    """A rule in its JSON form plus its run statistics (what `--json` prints; `create_rule_from_dict` reads it
+    back, ignoring the statistics)."""
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "trigger": rule.trigger,
+        "filters": json.loads(rule.filters_json or "{}"),
+        "actions": json.loads(rule.actions_json or "[]"),
+        "enabled": rule.enabled,
+        "fire_on_import": rule.fire_on_import,
+        "run_count": rule.run_count,
+        "last_run_at": rule.last_run_at.isoformat() if rule.last_run_at else None,
+        "last_error": rule.last_error,
+    }
+
+
+def run_as_dict(run: AutomationRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "at": run.at.isoformat(),
+        "rule_id": run.rule_id,
+        "hook": run.hook,
+        "contact_id": run.contact_id,
+        "opportunity_id": run.opportunity_id,
+        "ok": run.ok,
+        "actions": json.loads(run.actions_json or "[]"),
+        "error": run.error,
+        "event": json.loads(run.event_json or "{}"),
+    }
+
+
 def _fmt(value: Any) -> str:
     return " | ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
@@ -232,7 +266,7 @@ class RulesAPI(StoreBase):
         """Create a rule from its JSON/TOML form (see the module docstring)."""
         if not isinstance(data, Mapping):
             raise InvalidValue("a rule must be an object with name, trigger, filters and actions")
-        unknown = set(data) - set(RULE_KEYS)
+        unknown = set(data) - set(RULE_KEYS) - READ_ONLY_KEYS
         if unknown:
             raise InvalidValue(f"unknown rule key {sorted(unknown)[0]!r}")
         return self.create_rule(
