@@ -70,3 +70,17 @@ async def test_palette_offers_screens_and_screen_keys(store: Store, settings: Se
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Go to Contacts" in titles
         assert "Search" in titles
+
+
+async def test_due_sequence_steps_run_when_the_app_runs(store: Store, settings: Settings) -> None:
+    from koachify_tui.automations.sequences import create_sequence, enroll
+
+    c = store.create_contact(first_name="Seq")
+    create_sequence(store, "Benvenuto", [{"delay_days": 0, "action": "task", "title": "Chiamata di benvenuto"}])
+    enroll(store, c.id, "Benvenuto")
+    app = make_app(settings, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_due_steps()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [t.title for t in store.list_tasks(contact_id=c.id)] == ["Chiamata di benvenuto"]

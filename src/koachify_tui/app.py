@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from textual.app import App, SystemCommand
+from textual import work
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import Theme
 
 from .config import Settings
-from .i18n import _
+from .i18n import _, ngettext
 from .messages import StoreChanged
 from .screens.registry import SCREENS
 from .store import Store
@@ -77,8 +78,23 @@ class KoachifyApp(App[None]):
         if settings.keymap:
             self.set_keymap(settings.keymap)
 
+    #: How often follow-up sequence steps that fell due are run while the app is open.
+    SEQUENCE_INTERVAL = 300.0
+
     def on_mount(self) -> None:
         self.switch_mode(self._start)
+        self.set_timer(1.0, self.run_due_steps)  # after the first screen has painted
+        self.set_interval(self.SEQUENCE_INTERVAL, self.run_due_steps)
+
+    @work(thread=True, exclusive=True, group="sequences")
+    def run_due_steps(self) -> None:
+        """Run the follow-up steps that are due (the same as `koachify automations run-due`)."""
+        from .automations.sequences import run_due
+
+        runs = run_due(self.store)
+        if runs:
+            message = ngettext("{n} follow-up step run", "{n} follow-up steps run", len(runs)).format(n=len(runs))
+            self.call_from_thread(self.notify, message, title=_("Sequences"))
 
     def on_unmount(self) -> None:
         self._unsubscribe()
@@ -108,8 +124,13 @@ class KoachifyApp(App[None]):
     def _flush_store_events(self) -> None:
         with self._pending_lock:
             events, self._pending = tuple(self._pending), []
-        if events:
-            self.screen.post_message(StoreChanged(events))
+        if not events:
+            return
+        try:
+            screen = self.screen
+        except ScreenStackError:  # starting up or shutting down: nothing on screen to refresh
+            return
+        screen.post_message(StoreChanged(events))
 
     # --- commands -----------------------------------------------------------------------------------
 
