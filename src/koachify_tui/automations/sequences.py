@@ -157,7 +157,7 @@ def _sequence_row(s: Session, ref: int | str) -> Sequence:
         if row is not None:
             return row
     if isinstance(ref, str):
-        row = s.exec(select(Sequence).where(Sequence.name_key == fold(ref))).scalars().first()
+        row = s.execute(select(Sequence).where(Sequence.name_key == fold(ref))).scalars().first()
         if row is not None:
             return row
     raise NotFound(f"no sequence {ref!r}")
@@ -165,7 +165,7 @@ def _sequence_row(s: Session, ref: int | str) -> Sequence:
 
 def _steps(s: Session, sequence_id: int) -> list[SequenceStep]:
     return list(
-        s.exec(
+        s.execute(
             select(SequenceStep)
             .where(SequenceStep.sequence_id == sequence_id)
             .order_by(SequenceStep.position, SequenceStep.id)
@@ -175,7 +175,7 @@ def _steps(s: Session, sequence_id: int) -> list[SequenceStep]:
 
 def _info(s: Session, row: Sequence) -> SequenceInfo:
     assert row.id is not None
-    active = s.exec(
+    active = s.execute(
         select(func.count())
         .select_from(SequenceEnrollment)
         .where(SequenceEnrollment.sequence_id == row.id, SequenceEnrollment.status == ACTIVE)
@@ -186,7 +186,7 @@ def _info(s: Session, row: Sequence) -> SequenceInfo:
 
 def list_sequences(store: Store) -> list[SequenceInfo]:
     with store.read() as s:
-        return [_info(s, row) for row in s.exec(select(Sequence).order_by(Sequence.name_key)).scalars()]
+        return [_info(s, row) for row in s.execute(select(Sequence).order_by(Sequence.name_key)).scalars()]
 
 
 def get_sequence(store: Store, ref: int | str) -> SequenceInfo:
@@ -203,7 +203,7 @@ def create_sequence(
     clean = _clean_steps(steps)
     with store.write() as tx:
         s = tx.session
-        if s.exec(select(Sequence).where(Sequence.name_key == fold(name))).scalars().first() is not None:
+        if s.execute(select(Sequence).where(Sequence.name_key == fold(name))).scalars().first() is not None:
             raise Conflict(f"a sequence named {name!r} already exists")
         row = Sequence(name=name, name_key=fold(name), description=clean_text(description), enabled=enabled)
         s.add(row)
@@ -255,7 +255,7 @@ def update_sequence(
             row.enabled = enabled
         if steps is not None:
             clean = _clean_steps(steps)
-            s.exec(delete(SequenceStep).where(col(SequenceStep.sequence_id) == row.id))
+            s.execute(delete(SequenceStep).where(col(SequenceStep.sequence_id) == row.id))
             for step in clean:
                 s.add(SequenceStep(sequence_id=row.id or 0, **step.as_dict(), position=step.position))
         s.flush()
@@ -267,8 +267,8 @@ def delete_sequence(store: Store, ref: int | str) -> None:
     with store.write() as tx:
         row = _sequence_row(tx.session, ref)
         # Bulk deletes in order: the ORM knows no relationship between these tables to order them itself.
-        tx.session.exec(delete(SequenceEnrollment).where(col(SequenceEnrollment.sequence_id) == row.id))
-        tx.session.exec(delete(SequenceStep).where(col(SequenceStep.sequence_id) == row.id))
+        tx.session.execute(delete(SequenceEnrollment).where(col(SequenceEnrollment.sequence_id) == row.id))
+        tx.session.execute(delete(SequenceStep).where(col(SequenceStep.sequence_id) == row.id))
         tx.session.delete(row)
 
 
@@ -305,7 +305,7 @@ def enroll(
         s = tx.session
         store.get_contact(contact_id)  # NotFound for a deleted contact
         row = _sequence_row(s, ref)
-        already = s.exec(
+        already = s.execute(
             select(SequenceEnrollment).where(
                 SequenceEnrollment.sequence_id == row.id,
                 SequenceEnrollment.contact_id == contact_id,
@@ -351,7 +351,7 @@ def leave(store: Store, contact_id: int, ref: int | str, *, origin: str | None =
             stmt = stmt.where(SequenceEnrollment.sequence_id == _sequence_row(s, ref).id)
         count = 0
         now = utcnow()
-        for enrollment in s.exec(stmt).scalars():
+        for enrollment in s.execute(stmt).scalars():
             seq = s.get(Sequence, enrollment.sequence_id)
             enrollment.status, enrollment.ended_at, enrollment.next_due_at = CANCELLED, now, None
             _history(
@@ -381,7 +381,7 @@ def enrollments(
             stmt = stmt.where(SequenceEnrollment.status == status)
         stmt = stmt.order_by(col(SequenceEnrollment.next_due_at).is_(None), SequenceEnrollment.next_due_at)
         out = []
-        for enrollment, seq in s.exec(stmt):
+        for enrollment, seq in s.execute(stmt):
             out.append(
                 EnrollmentInfo(
                     enrollment.id or 0,
@@ -420,7 +420,7 @@ def run_due(store: Store, *, now: datetime | None = None, contact_id: int | None
         )
         if contact_id is not None:
             stmt = stmt.where(SequenceEnrollment.contact_id == contact_id)
-        ids = [int(i) for i in s.exec(stmt).scalars()]
+        ids = [int(i) for i in s.execute(stmt).scalars()]
     runs: list[StepRun] = []
     for enrollment_id in ids:
         while True:

@@ -51,7 +51,7 @@ class ContactAutomations:
 def contact_automations(store: Store, contact_id: int) -> ContactAutomations:
     """The sequences a contact is in (active ones) and the rules that ran on it, most recent first."""
     with store.read() as s:
-        counts = s.exec(
+        counts = s.execute(
             select(AutomationRun.rule_id, func.count(), func.max(AutomationRun.id))
             .where(AutomationRun.contact_id == contact_id, AutomationRun.rule_id.is_not(None))  # type: ignore[union-attr]
             .group_by(AutomationRun.rule_id)

@@ -223,7 +223,7 @@ class RulesAPI(StoreBase):
                 stmt = stmt.where(AutomationRule.trigger == trigger)
             if enabled_only:
                 stmt = stmt.where(AutomationRule.enabled == True)  # noqa: E712 - SQL expression
-            return list(s.exec(stmt.order_by(AutomationRule.position, AutomationRule.id)).scalars())
+            return list(s.execute(stmt.order_by(AutomationRule.position, AutomationRule.id)).scalars())
 
     def get_rule(self, rule_id: int) -> AutomationRule:
         with self.read() as s:
@@ -248,7 +248,7 @@ class RulesAPI(StoreBase):
         clean_filters = validate_filters(trigger, filters or {})
         clean_actions = validate_actions(trigger, actions or [])
         with self.write() as tx:
-            position = int(tx.session.exec(select(func.count()).select_from(AutomationRule)).one()[0])
+            position = int(tx.session.execute(select(func.count()).select_from(AutomationRule)).one()[0])
             rule = AutomationRule(
                 name=name,
                 trigger=trigger,
@@ -325,7 +325,7 @@ class RulesAPI(StoreBase):
             if contact_id is not None:
                 stmt = stmt.where(AutomationRun.contact_id == contact_id)
             stmt = stmt.order_by(AutomationRun.at.desc(), AutomationRun.id.desc()).limit(limit)  # type: ignore[attr-defined]
-            return list(s.exec(stmt).scalars())
+            return list(s.execute(stmt).scalars())
 
     def record_run(
         self,
@@ -389,7 +389,7 @@ class RulesAPI(StoreBase):
         must not see it come back (a database with contacts or past runs is not new)."""
         with self.read() as s:
             for model in (AutomationRule, AutomationRun, Contact):
-                if s.exec(select(func.count()).select_from(model)).one()[0]:
+                if s.execute(select(func.count()).select_from(model)).one()[0]:
                     return
         self.create_rule(
             SEED_RULE["name"], SEED_RULE["trigger"], filters=SEED_RULE["filters"], actions=SEED_RULE["actions"]
