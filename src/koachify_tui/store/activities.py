@@ -3,10 +3,11 @@ opportunity belongs to the opportunity's contact too, so it shows on the contact
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
 from .base import StoreBase
@@ -16,6 +17,16 @@ from .models import Appointment, Channel, Contact, Direction, Message, Note, Opp
 from .normalize import clean_text
 
 M = TypeVar("M", bound=SQLModel)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A message of the unified inbox with the name of its contact."""
+
+    message: Message
+    contact_name: str
+
+
 ACTIVITY_MODELS: dict[str, type[SQLModel]] = {
     "note": Note,
     "task": Task,
@@ -260,6 +271,20 @@ class ActivitiesAPI(StoreBase):
             stmt = stmt.order_by(col(Task.due_at).is_(None), Task.due_at, Task.id).limit(limit)
             return list(s.execute(stmt).scalars())
 
+    def _inbox_stmt(self, contact_id: int | None, channel: str | None, unread_only: bool) -> Any:
+        stmt = (
+            select(Message, Contact)
+            .join(Contact, col(Contact.id) == Message.contact_id)
+            .where(col(Message.deleted_at).is_(None), col(Contact.deleted_at).is_(None))
+        )
+        if contact_id is not None:
+            stmt = stmt.where(Message.contact_id == contact_id)
+        if channel:
+            stmt = stmt.where(Message.channel == channel)
+        if unread_only:
+            stmt = stmt.where(col(Message.read).is_(False))
+        return stmt
+
     def list_messages(
         self,
         *,
@@ -270,17 +295,29 @@ class ActivitiesAPI(StoreBase):
         offset: int = 0,
     ) -> list[Message]:
         """Messages across all channels, newest first: the unified inbox."""
-        with self.read() as s:
-            stmt = (
-                select(Message)
-                .join(Contact, col(Contact.id) == Message.contact_id)
-                .where(col(Message.deleted_at).is_(None), col(Contact.deleted_at).is_(None))
+        return [
+            row.message
+            for row in self.inbox(
+                contact_id=contact_id, channel=channel, unread_only=unread_only, limit=limit, offset=offset
             )
-            if contact_id is not None:
-                stmt = stmt.where(Message.contact_id == contact_id)
-            if channel:
-                stmt = stmt.where(Message.channel == channel)
-            if unread_only:
-                stmt = stmt.where(col(Message.read).is_(False))
+        ]
+
+    def inbox(
+        self,
+        *,
+        contact_id: int | None = None,
+        channel: str | None = None,
+        unread_only: bool = False,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[InboxRow]:
+        """Messages with their contact's name, newest first, across every channel."""
+        with self.read() as s:
+            stmt = self._inbox_stmt(contact_id, channel, unread_only)
             stmt = stmt.order_by(col(Message.at).desc(), col(Message.id).desc()).offset(offset).limit(limit)
-            return list(s.execute(stmt).scalars())
+            return [InboxRow(message, contact.display_name) for message, contact in s.execute(stmt)]
+
+    def unread_count(self, *, channel: str | None = None) -> int:
+        with self.read() as s:
+            sub = self._inbox_stmt(None, channel, True).with_only_columns(Message.id).subquery()
+            return int(s.execute(select(func.count()).select_from(sub)).one()[0])
