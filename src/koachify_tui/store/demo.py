@@ -267,7 +267,9 @@ def fill_demo(store: Store, *, contacts: int = 200, seed: int = 7, now: datetime
             cid = contact.id
             assert cid is not None
             for _ in range(rng.choice([0, 1, 1, 2, 3])):
-                store.add_note(rng.choice(NOTES), contact_id=cid, at=created + timedelta(days=rng.randint(0, 20)))
+                store.add_note(
+                    rng.choice(NOTES), contact_id=cid, at=min(created + timedelta(days=rng.randint(0, 20)), now)
+                )
                 counts["notes"] += 1
             for _ in range(rng.choice([0, 1])):
                 direction_msgs = rng.choice(MESSAGES)
@@ -276,7 +278,7 @@ def fill_demo(store: Store, *, contacts: int = 200, seed: int = 7, now: datetime
                     contact_id=cid,
                     channel=direction_msgs[0],
                     direction=direction_msgs[1],
-                    at=created + timedelta(hours=rng.randint(1, 400)),
+                    at=min(created + timedelta(hours=rng.randint(1, 400)), now),
                     read=rng.random() < 0.7,
                 )
                 counts["messages"] += 1
@@ -296,7 +298,7 @@ def fill_demo(store: Store, *, contacts: int = 200, seed: int = 7, now: datetime
                 at = created + timedelta(days=1)
                 steps = rng.randint(0, len(pipeline.stages) - 1)
                 for stage in pipeline.stages[1 : steps + 1]:
-                    at += timedelta(days=rng.randint(1, 12))
+                    at = min(at + timedelta(days=rng.randint(1, 12)), now)  # history is never in the future
                     store.move_opportunity(opp.id, stage.id)
                     _backdate(tx.session, opp.id, at, stage_change=True)
                 roll = rng.random()
@@ -310,7 +312,7 @@ def fill_demo(store: Store, *, contacts: int = 200, seed: int = 7, now: datetime
                     else "open"
                 )
                 if status != "open":
-                    at += timedelta(days=rng.randint(1, 7))
+                    at = min(at + timedelta(days=rng.randint(1, 7)), now)
                     store.set_status(opp.id, status, reason=rng.choice(LOST_REASONS) if status == "lost" else "")
                     _backdate(tx.session, opp.id, at, stage_change=False)
                 if rng.random() < 0.6:
