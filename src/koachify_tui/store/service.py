@@ -7,6 +7,7 @@ import os
 from sqlalchemy import func, select
 
 from .activities import ActivitiesAPI
+from .board import BoardAPI
 from .contacts import ContactsAPI
 from .db import DatabaseError, ensure_schema, make_engines, resolve_url
 from .fields import FieldsAPI
@@ -18,7 +19,9 @@ from .segments import SegmentsAPI
 from .timeline import TimelineAPI
 
 
-class Store(ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, TimelineAPI, FieldsAPI, SegmentsAPI, RulesAPI):
+class Store(
+    ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, TimelineAPI, FieldsAPI, SegmentsAPI, RulesAPI, BoardAPI
+):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 
     Every write runs in one transaction (`with store.write(): …` groups several calls atomically) and

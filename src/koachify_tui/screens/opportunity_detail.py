@@ -1,0 +1,254 @@
+"""One opportunity: its fields, contact, stage history, notes/tasks/appointments and custom fields.
+
+Jumping to the contact (`c`) switches to the "contacts" mode and calls `select_contact(contact_id)` on that
+screen when it has such a method (the only coupling with the contacts screen; without it the jump just
+switches screens)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from ..formatting import datetime_short, money
+from ..i18n import _
+from ..messages import StoreChanged
+from ..store import Store, StoreError
+from ..store.dates import parse_datetime
+from ..store.normalize import InvalidValue
+
+ACTIVITY_TITLES = {"note": _("New note"), "task": _("New task"), "appointment": _("New appointment")}
+KIND_ICONS = {"note": "✎", "task": "☐", "appointment": "◷", "message": "✉"}
+
+
+class ActivityForm(ModalScreen[bool]):
+    """Add a note, a task (with an optional due date) or an appointment to an opportunity.
+
+    | Key | Action |
+    | --- | --- |
+    | enter (last field), ctrl+s | Save |
+    | escape | Cancel |
+    """
+
+    DEFAULT_CSS = """
+    ActivityForm { align: center middle; }
+    ActivityForm > Vertical { width: 70; max-width: 100%; height: auto; background: $panel;
+        border: thick $primary; padding: 0 1; }
+    ActivityForm Label { color: $foreground-muted; margin-top: 1; }
+    ActivityForm #activity-error { color: $error; height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel"), id="activity.cancel", tooltip=_("Close without saving")),
+        Binding("ctrl+s", "save", _("Save"), id="activity.save", tooltip=_("Save"), priority=True),
+    ]
+
+    def __init__(self, store: Store, opportunity_id: int, kind: str) -> None:
+        super().__init__()
+        self.store, self.opportunity_id, self.kind = store, opportunity_id, kind
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = ACTIVITY_TITLES[self.kind]
+            box.border_subtitle = _("ctrl+s saves · escape cancels")
+            yield Label(_("Text") if self.kind == "note" else _("Title"))
+            yield Input(id="activity-text")
+            if self.kind == "task":
+                yield Label(_("Due (dd/mm/yyyy [hh:mm], +3, tomorrow) — optional"))
+                yield Input(id="activity-when")
+            elif self.kind == "appointment":
+                yield Label(_("When (dd/mm/yyyy hh:mm)"))
+                yield Input(id="activity-when")
+                yield Label(_("Where — optional"))
+                yield Input(id="activity-where")
+            yield Static("", id="activity-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#activity-text", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        if event.input is inputs[-1]:
+            self.action_save()
+        else:
+            inputs[inputs.index(event.input) + 1].focus()
+
+    def action_save(self) -> None:
+        text = self.query_one("#activity-text", Input).value
+        try:
+            if self.kind == "note":
+                self.store.add_note(text, opportunity_id=self.opportunity_id, origin="tui")
+            elif self.kind == "task":
+                when = self.query_one("#activity-when", Input).value.strip()
+                due = parse_datetime(when) if when else None
+                self.store.add_task(text, opportunity_id=self.opportunity_id, due_at=due, origin="tui")
+            else:
+                starts = parse_datetime(self.query_one("#activity-when", Input).value)
+                where = self.query_one("#activity-where", Input).value
+                self.store.add_appointment(
+                    text, starts, location=where, opportunity_id=self.opportunity_id, origin="tui"
+                )
+        except (StoreError, InvalidValue) as exc:
+            self.query_one("#activity-error", Static).update(Text(str(exc)))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class OpportunityDetail(Screen[int | None]):
+    """Everything about one deal. Dismisses with its id so the board can put the cursor back on it.
+
+    | Key | Action |
+    | --- | --- |
+    | escape, q | Back |
+    | c | Go to the contact |
+    | e | Edit |
+    | n / t / a | Add a note / task / appointment |
+    """
+
+    BINDINGS = [
+        Binding("escape,q", "back", _("Back"), id="detail.back", tooltip=_("Back to the board")),
+        Binding("c", "contact", _("Contact"), id="detail.contact", tooltip=_("Show the contact of this deal")),
+        Binding("e", "edit", _("Edit"), id="detail.edit", tooltip=_("Edit the opportunity")),
+        Binding("n", "add('note')", _("Note"), id="detail.note", tooltip=_("Add a note to the deal")),
+        Binding("t", "add('task')", _("Task"), id="detail.task", tooltip=_("Add a task to the deal")),
+        Binding("a", "add('appointment')", _("Appointment"), id="detail.appointment", tooltip=_("Add an appointment")),
+    ]
+    DEFAULT_CSS = """
+    OpportunityDetail #detail-body { height: 1fr; }
+    OpportunityDetail #detail-fields { width: 50; padding: 0 1; border-right: vkey $panel; }
+    OpportunityDetail #detail-side { width: 1fr; padding: 0 1; }
+    OpportunityDetail .detail-heading { text-style: bold; color: $primary; margin-top: 1; }
+    """
+
+    def __init__(self, opportunity_id: int, *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
+        self.opportunity_id = opportunity_id
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @property
+    def store(self) -> Store:
+        return self.app.store  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def locale(self) -> str:
+        return str(getattr(getattr(self.app, "settings", None), "locale", "it_IT"))
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="detail-body"):
+            with VerticalScroll(id="detail-fields"):
+                yield Static(id="detail-info")
+            with VerticalScroll(id="detail-side"):
+                yield Static(_("Stage history"), classes="detail-heading")
+                yield Static(id="detail-history")
+                yield Static(_("Notes, tasks, appointments"), classes="detail-heading")
+                yield Static(id="detail-activities")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        try:
+            row = self.store.opportunity_row(self.opportunity_id)
+        except StoreError:
+            self.dismiss(None)
+            return
+        self.title = row.title
+        self.sub_title = _("Opportunity")
+        locale = self.locale
+        info = Table.grid(padding=(0, 1))
+        info.add_column(style="dim", no_wrap=True)
+        info.add_column()
+        days = max(0, (self._clock() - row.last_stage_change_at).days)
+        fields: list[tuple[str, str]] = [
+            (_("Title"), row.title),
+            (_("Contact"), row.contact_name),
+            (_("Pipeline"), row.pipeline),
+            (_("Stage"), _("{stage} ({n} days)").format(stage=row.stage, n=days)),
+            (_("Status"), row.status + (f" — {row.lost_reason}" if row.lost_reason else "")),
+            (_("Value"), money(row.value_minor, row.currency, locale)),
+            (_("Owner"), row.owner),
+            (_("Source"), row.source),
+            (_("Tags"), ", ".join(row.tags)),
+            (_("Created"), datetime_short(row.created_at, locale)),
+        ]
+        labels = {f.key: f.label for f in self.store.list_fields("opportunity")}
+        for key, value in self.store.field_values("opportunity", row.id).items():
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            fields.append((labels.get(key, key), shown))
+        for label, value in fields:
+            info.add_row(Text(label), Text(value))
+        self.query_one("#detail-info", Static).update(info)
+        history = Table.grid(padding=(0, 1))
+        history.add_column(style="dim", no_wrap=True)
+        history.add_column()
+        for entry in reversed(self.store.opportunity_history(row.id)):
+            history.add_row(Text(datetime_short(entry.at, locale)), Text(entry.text))
+        self.query_one("#detail-history", Static).update(history)
+        self.query_one("#detail-activities", Static).update(self._activities(row.contact_id))
+
+    def _activities(self, contact_id: int) -> Any:
+        items = self.store.timeline(
+            contact_id, opportunity_id=self.opportunity_id, kinds=("note", "task", "appointment"), limit=100
+        )
+        if not items:
+            return Text(_("Nothing yet: n adds a note, t a task, a an appointment."), style="dim")
+        lines = []
+        for item in items:
+            line = Text(f"{KIND_ICONS.get(item.kind, '•')} ", style="bold")
+            line.append(datetime_short(item.at, self.locale), style="dim")
+            line.append("  ")
+            line.append(item.text)
+            if item.kind == "task":
+                due = item.detail.get("due_at")
+                if due:
+                    line.append(f"  ({_('due')} {datetime_short(due, self.locale)})", style="dim")
+                if item.done:
+                    line.append(f"  {_('done')}", style="green")
+                elif item.overdue:
+                    line.append(f"  {_('overdue')}", style="bold red")
+            lines.append(line)
+        return Group(*lines)
+
+    def on_store_changed(self, _message: StoreChanged) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(self.opportunity_id)
+
+    def action_add(self, kind: str) -> None:
+        self.app.push_screen(ActivityForm(self.store, self.opportunity_id, kind), lambda _ok: self.load())
+
+    def action_edit(self) -> None:
+        from .opportunity_form import OpportunityForm
+
+        self.app.push_screen(OpportunityForm(self.store, opportunity_id=self.opportunity_id), lambda _id: self.load())
+
+    def action_contact(self) -> None:
+        """Switch to the contacts screen and ask it to select this deal's contact (see module docstring)."""
+        contact_id = self.store.opportunity_row(self.opportunity_id).contact_id
+        self.dismiss(self.opportunity_id)
+
+        def select() -> None:
+            screen = self.app.screen
+            select_contact = getattr(screen, "select_contact", None)
+            if callable(select_contact):
+                select_contact(contact_id)
+
+        if "contacts" in getattr(self.app, "MODES", {}):
+            self.app.switch_mode("contacts")
+            self.app.call_later(select)
