@@ -23,6 +23,9 @@ app.add_typer(opportunities.app, name="opportunities")
 app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(automations.app, name="automations")
 app.command("demo")(demo.demo)
+from .commands import imports  # noqa: E402 - import/export commands (issue 3)
+
+imports.register(app)
 
 
 def run_tui(db: str | None, *, start: str = "contacts") -> None:

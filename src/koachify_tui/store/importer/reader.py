@@ -1,0 +1,191 @@
+"""Opening a contacts file: encoding and delimiter detection, file-level checks, streaming rows.
+
+Rows are streamed (never the whole file in memory) with the physical line number each record starts on,
+so rejects can point at the line a user sees in a text editor.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from ...i18n import _
+
+SAMPLE_BYTES = 64 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+csv.field_size_limit(16 * 1024 * 1024)  # a long note is data; a runaway quote still stops at 16 MB
+
+
+class FileError(Exception):
+    """The file cannot be imported at all; the message is one line for the user."""
+
+
+@dataclass
+class CsvFile:
+    """A contacts file whose encoding and delimiter are known. `rows()` streams (line, cells)."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    size: int
+    _raw: IO[bytes] | None = None
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line number, cells) for every non-blank record, the header included."""
+        with self.path.open("rb") as raw:
+            self._raw = raw
+            text = io.TextIOWrapper(raw, encoding=self.encoding, newline="", errors="strict")
+            reader = csv.reader(text, delimiter=self.delimiter, strict=False)
+            last = 0
+            try:
+                for cells in reader:
+                    start, last = last + 1, reader.line_num
+                    if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue
+                    yield start, cells
+            except csv.Error as exc:
+                raise FileError(_("line {line}: {error}").format(line=last + 1, error=exc)) from None
+            except UnicodeDecodeError:
+                raise FileError(
+                    _("line {line}: the file is not valid {encoding} (try --encoding)").format(
+                        line=last + 1, encoding=self.encoding
+                    )
+                ) from None
+            finally:
+                self._raw = None
+
+    def position(self) -> int:
+        """Bytes read so far (for progress bars)."""
+        raw = self._raw
+        try:
+            return raw.tell() if raw is not None else self.size
+        except (OSError, ValueError):
+            return self.size
+
+
+def _kind_of_binary(head: bytes) -> str | None:
+    if head.startswith(b"PK\x03\x04"):
+        if b"xl/" in head or b"[Content_Types].xml" in head:
+            return _("an Excel workbook, not a CSV: save it as CSV (File > Save As) and import that")
+        return _("a ZIP archive, not a CSV (Mailchimp exports come zipped): extract the CSV first")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return _("an old Excel (.xls) file, not a CSV: save it as CSV and import that")
+    if head.startswith(b"%PDF"):
+        return _("a PDF, not a CSV")
+    return None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    sample = head[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > len(odd) * 0.6 and even.count(0) < len(even) * 0.1:
+        return "utf-16-le"
+    if even.count(0) > len(even) * 0.6 and odd.count(0) < len(odd) * 0.1:
+        return "utf-16-be"
+    return None
+
+
+def _is_utf8(path: Path) -> bool:
+    """Decode the whole file incrementally: a stray Windows-1252 byte on line 90,000 must not be a surprise."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(path: Path, head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    guess = _utf16_without_bom(head)
+    if guess:
+        return guess
+    if _is_utf8(path):
+        return "utf-8"
+    # Not UTF-8: Excel and Outlook on Windows in western Europe write Windows-1252.
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(head).best()
+        return best.encoding if best is not None else "latin-1"
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter that gives the header the most columns and the following rows the same count."""
+    lines = sample.splitlines(keepends=True)
+    if len(lines) > 1 and len(sample) >= SAMPLE_BYTES // 2:
+        lines = lines[:-1]  # the last line of a sample may be cut in half
+    text = "".join(lines[:50])
+    best, best_score = ",", (False, 0.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        header = rows[0]
+        width = len([c for c in header if c.strip()])
+        rest = rows[1:]
+        consistent = sum(len(r) == len(header) for r in rest) / len(rest) if rest else 1.0
+        score = (width > 1, round(consistent, 1), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def open_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> CsvFile:
+    """Check that `path` is a CSV-like text file and work out how to read it; raises FileError."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(SAMPLE_BYTES)
+    except FileNotFoundError:
+        raise FileError(_("no such file: {path}").format(path=path)) from None
+    except IsADirectoryError:
+        raise FileError(_("{path} is a directory, not a CSV file").format(path=path)) from None
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise FileError(_("{path} is empty").format(path=path.name))
+    binary = _kind_of_binary(head)
+    if binary:
+        raise FileError(_("{path} is {what}").format(path=path.name, what=binary))
+    if encoding:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise FileError(_("unknown encoding {encoding!r}").format(encoding=encoding)) from None
+    else:
+        encoding = detect_encoding(path, head)
+    if b"\x00" in head and not encoding.startswith("utf-16"):
+        raise FileError(_("{path} is a binary file, not a CSV").format(path=path.name))
+    sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    if sample.lstrip().upper().startswith("BEGIN:VCARD"):
+        raise FileError(
+            _("{path} is a vCard (.vcf) file, not a CSV: export the contacts as CSV (Google Contacts, Outlook)").format(
+                path=path.name
+            )
+        )
+    if delimiter:
+        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1:
+            raise FileError(_("the delimiter must be one character (or 'tab')"))
+    else:
+        delimiter = sniff_delimiter(sample)
+    return CsvFile(path=path, encoding=encoding, delimiter=delimiter, size=size)

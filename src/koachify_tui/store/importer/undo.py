@@ -1,0 +1,155 @@
+"""Undoing an import batch, and listing batches."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from ...i18n import _
+from ..errors import Conflict, NotFound
+from ..events import ContactDeleted, ContactUpdated
+from ..fields import purge_values
+from ..models import (
+    Contact,
+    ContactChannel,
+    ContactTag,
+    CustomFieldValue,
+    FieldEntity,
+    HistoryEntry,
+    HistoryKind,
+    ImportBatch,
+    ImportBatchItem,
+    utcnow,
+)
+
+IN_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """One import batch, for `koachify import --list-batches`."""
+
+    id: int
+    filename: str
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    undone_at: datetime | None
+    counts: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "file": self.filename,
+            "source": self.source,
+            "started_at": self.started_at.isoformat(),
+            "undone_at": self.undone_at.isoformat() if self.undone_at else None,
+            "counts": self.counts,
+        }
+
+
+def list_batches(store: Any, *, limit: int | None = 50) -> list[BatchInfo]:
+    """Newest batches first."""
+    with store.read() as s:
+        stmt = select(ImportBatch).order_by(ImportBatch.id.desc())  # type: ignore[union-attr]
+        if limit:
+            stmt = stmt.limit(limit)
+        return [
+            BatchInfo(
+                id=b.id or 0,
+                filename=b.filename,
+                source=b.source,
+                started_at=b.started_at,
+                finished_at=b.finished_at,
+                undone_at=b.undone_at,
+                counts=json.loads(b.counts_json or "{}"),
+            )
+            for b in s.exec(stmt).scalars()
+        ]
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    batch_id: int
+    removed: int
+    restored: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"batch_id": self.batch_id, "removed": self.removed, "restored": self.restored}
+
+
+def _chunks(items: list[int]) -> list[list[int]]:
+    return [items[i : i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
+
+
+def undo_batch(store: Any, batch_id: int) -> UndoResult:
+    """Revert a batch atomically: contacts it created are removed, contacts it changed get their previous
+    values, extra emails/phones, tags and custom values back."""
+    removed: list[int] = []
+    restored: list[int] = []
+    with store.write(origin="import") as tx:
+        s = tx.session
+        batch = s.get(ImportBatch, batch_id)
+        if batch is None:
+            raise NotFound(_("no import batch {id}").format(id=batch_id))
+        if batch.undone_at is not None:
+            raise Conflict(_("import batch {id} was already undone").format(id=batch_id))
+        conn = s.connection()
+        items = conn.execute(
+            select(ImportBatchItem.contact_id, ImportBatchItem.action, ImportBatchItem.before_json).where(
+                ImportBatchItem.batch_id == batch_id
+            )
+        ).all()
+        created = [cid for cid, action, _b in items if action == "created"]
+        # Ids can be reused after a purge: only remove contacts created no earlier than the batch.
+        for chunk in _chunks(created):
+            live = conn.execute(
+                select(Contact.id).where(Contact.id.in_(chunk), Contact.created_at >= batch.started_at)  # type: ignore[union-attr]
+            ).scalars()
+            ids = list(live)
+            purge_values(s, FieldEntity.CONTACT.value, ids)
+            conn.execute(delete(Contact).where(Contact.id.in_(ids)))  # type: ignore[union-attr]
+            removed += ids
+        for cid, action, before_json in items:
+            if action == "created":
+                continue
+            contact = s.get(Contact, cid)
+            if contact is None:
+                continue
+            _restore(store, s, contact, json.loads(before_json))
+            s.add(HistoryEntry(contact_id=cid, kind=HistoryKind.IMPORT.value, actor=tx.origin,
+                               text=_("Import of {file} undone").format(file=batch.filename),
+                               data_json=json.dumps({"batch_id": batch_id, "action": "undo"})))  # fmt: skip
+            restored.append(cid)
+        s.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(undone_at=utcnow()))  # type: ignore[arg-type]
+        for cid in restored:
+            tx.emit(ContactUpdated, contact_id=cid, changed=("import_undo",))
+    store.bus.publish([ContactDeleted(origin="import", depth=store.bus.depth, contact_id=cid) for cid in removed])
+    return UndoResult(batch_id=batch_id, removed=len(removed), restored=len(restored))
+
+
+def _restore(store: Any, s: Any, contact: Contact, before: dict[str, Any]) -> None:
+    for name, value in before.get("contact", {}).items():
+        setattr(contact, name, value)
+    contact.updated_at = utcnow()
+    for kind, key in before.get("channels_added", []):
+        s.execute(
+            delete(ContactChannel).where(
+                ContactChannel.contact_id == contact.id, ContactChannel.kind == kind, ContactChannel.key == key
+            )
+        )
+    tag_ids = before.get("tags_added", [])
+    if tag_ids:
+        s.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id, ContactTag.tag_id.in_(tag_ids)))  # type: ignore[attr-defined]
+    for field_id, value in before.get("custom_before", {}).items():
+        where = (CustomFieldValue.field_id == int(field_id), CustomFieldValue.entity_id == contact.id)
+        if value is None:
+            s.execute(delete(CustomFieldValue).where(*where))
+        else:
+            s.execute(update(CustomFieldValue).where(*where).values(value_json=value))
+    s.flush()
+    store._refresh_search(s, contact)  # the store's own name key and search haystack
