@@ -36,5 +36,4 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("automations", "3", _("Automations"), "automations:AutomationsScreen"),
     ScreenSpec("inbox", "4", _("Inbox"), "inbox:InboxScreen"),
     ScreenSpec("board", "2", _("Board"), "board:BoardScreen"),
-    ScreenSpec("automations", "3", _("Automations"), "automations:AutomationsScreen"),
 ]
