@@ -15,12 +15,12 @@ from koachify_tui.automations.hooks import load_hooks
 from koachify_tui.store import Store
 from koachify_tui.store.events import DomainEvent, OpportunityStatusChanged
 
-SEEN: list[tuple[str, int]] = []
+seen: list[tuple[str, int]] = []
 
 
 def good_hook(event: DomainEvent, store: Store) -> None:
     if isinstance(event, OpportunityStatusChanged) and event.to_status == "won":
-        SEEN.append((event.name, event.opportunity_id))
+        seen.append((event.name, event.opportunity_id))
         store.add_note("Deal won (hook)", opportunity_id=event.opportunity_id)
 
 
@@ -48,7 +48,7 @@ def plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         return eps.select(**params)
 
     monkeypatch.setattr(metadata, "entry_points", entry_points)
-    SEEN.clear()
+    seen.clear()
     yield
 
 
@@ -73,7 +73,7 @@ def test_hooks_run_and_failures_are_recorded(plugin: None, store: Store) -> None
     store.set_status(oid, "won")
 
     assert store.get_opportunity(oid).status == "won"  # the trigger survives the broken hook
-    assert SEEN == [("OpportunityStatusChanged", oid)]
+    assert seen == [("OpportunityStatusChanged", oid)]
     assert "Cliente attivo" in store.contact_tags(cid)  # rules still ran
     assert any(i.kind == "note" and i.text == "Deal won (hook)" for i in store.timeline(cid))
     failures = [r for r in store.list_runs(limit=500) if r.hook == "broken"]
