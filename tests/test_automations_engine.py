@@ -295,3 +295,12 @@ def test_event_payload_is_logged(store: Store, engine: Engine) -> None:
     event = json.loads(store.list_runs()[0].event_json)
     assert event["event"] == OpportunityStatusChanged.__name__
     assert (event["from_status"], event["to_status"], event["opportunity_id"]) == ("open", "won", oid)
+
+
+def test_engine_is_headless() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, koachify_tui.automations, koachify_tui.commands.automations; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
