@@ -144,3 +144,28 @@ async def test_delete_after_confirming(store: Store, settings: Settings) -> None
         await pilot.pause(0.3)
         assert store.list_rules() == []
         assert screen.query_one("#rules-table", DataTable).row_count == 0
+
+
+async def test_seed_scenario_through_the_board_keys(store: Store, settings: Settings) -> None:
+    cid = store.create_contact(first_name="Giulia", last_name="Neri", source="Form", origin="tui").id or 0
+    oid = store.create_opportunity(cid, "Percorso 3 mesi", "Vendite Coaching", origin="tui").id or 0
+    app = make_app(settings, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")  # the board, on "Vendite Coaching"
+        await pilot.pause(0.3)
+        for stage in ("Proposta inviata", "Contratto vinto"):
+            await pilot.press("L")  # move the card to the next stage
+            await pilot.pause(0.3)
+            assert store.opportunity_row(oid).stage == stage
+        await pilot.press("w")
+        await pilot.pause(0.3)
+    assert store.get_opportunity(oid).status == "won"
+    assert "Cliente attivo" in store.contact_tags(cid)
+    changes = [(i.kind, i.text) for i in reversed(store.timeline(cid)) if i.kind != "created"]
+    assert changes == [
+        ("stage_change", "Nuovo contatto → Proposta inviata"),
+        ("stage_change", "Proposta inviata → Contratto vinto"),
+        ("status_change", "open → won"),
+        ("automation", "Automation “Won ⇒ tag Cliente attivo”: contact tagged “Cliente attivo”"),
+    ]
