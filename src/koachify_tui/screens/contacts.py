@@ -1,112 +1,484 @@
-"""The contact list: the screen a coach lives in."""
+"""The contact list: the screen a coach lives in.
+
+State lives here (the filter, the sort, the view, the undo stack); the table, the sidebar and the detail pane
+only show it and post messages back. Every read runs in an exclusive thread worker, so a keystroke never
+waits for SQL and a stale search is dropped as soon as a newer one starts.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+from dataclasses import replace
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
-from ..formatting import date_short
 from ..i18n import _
 from ..messages import StoreChanged
-from ..store import ContactQuery, ContactRow
+from ..store import Conflict, ContactQuery, ContactRow, InvalidValue, NotFound, Store
+from ..widgets.contact_table import WINDOW, ContactTable
+from ..widgets.smart_lists import ALL, TRASH, SmartListsSidebar
+from .contact_detail import ContactDetailPane, ContactDetailScreen, edit_contact, new_opportunity, tag_contact
+from .contact_forms import ActivityForm, ConfirmDialog, ContactForm, FilterForm, NameDialog, Target
 
-PAGE = 200
+SPLIT_MIN_WIDTH = 150  # below this the detail opens as its own screen
+SEARCH_DEBOUNCE = 0.08  # seconds of typing pause before a search runs
+COUNT_CAP = 10_000  # counts stop here ("10.000+"): a one-letter search never pays for a full count
+SORTS = (("name", False), ("created", True), ("last_activity", True))
+SORT_NAMES = {"name": _("name"), "created": _("created"), "last_activity": _("last activity")}
+
+
+def has_import_screen() -> bool:
+    return importlib.util.find_spec("koachify_tui.screens.import_csv") is not None
 
 
 class ContactsScreen(Screen[None]):
-    """Contacts, searchable as you type.
+    """Contacts, searchable as you type, filtered, saved as smart lists; detail beside or on its own screen.
 
     | Key | Action |
     | --- | --- |
-    | / | Search |
-    | escape | Clear the search |
-    | j, k, ↑, ↓ | Move |
+    | j, k, ↑, ↓, g, G | Move |
+    | enter | Open the contact |
+    | / | Search (name, email, phone in any format, company, tags) |
+    | escape | Clear search, filter and smart list |
+    | n / e | New / edit contact |
+    | t | Tag / untag |
+    | o | New opportunity for this contact |
+    | N | Add a note |
+    | d / u | Delete (after confirming) / undo the last delete |
+    | f | Filter (tags any/all/none, source, owner, deal pipeline/stage, created period) |
+    | s | Save the current filter as a smart list |
+    | l | Show / hide the smart lists |
+    | r | Sort: name, created, last activity |
+    | D | Trash view; R restores there |
+    | i | Import a CSV (when available) |
     """
 
     TITLE = _("Contacts")
+    CSS_PATH = "contacts.tcss"
     BINDINGS = [
         Binding("slash", "search", _("Search"), id="contacts.search", tooltip=_("Search name, email, phone, tags")),
-        Binding("escape", "clear_search", _("Clear"), id="contacts.clear", tooltip=_("Clear the search"), show=False),
-        Binding("j", "cursor_down", _("Down"), show=False),
-        Binding("k", "cursor_up", _("Up"), show=False),
+        Binding(
+            "escape", "clear_search", _("Clear"), id="contacts.clear", tooltip=_("Clear search and filters"), show=False
+        ),
+        Binding("enter", "open", _("Open"), id="contacts.open", tooltip=_("Open the highlighted contact")),
+        Binding("n", "new", _("New"), id="contacts.new", tooltip=_("Create a contact")),
+        Binding("e", "edit", _("Edit"), id="contacts.edit", tooltip=_("Edit the highlighted contact")),
+        Binding("t", "tag", _("Tags"), id="contacts.tag", tooltip=_("Tag or untag the highlighted contact")),
+        Binding("o", "opportunity", _("New deal"), id="contacts.opportunity", tooltip=_("New opportunity for it")),
+        Binding("N", "note", _("Note"), id="contacts.note", tooltip=_("Add a note to the highlighted contact")),
+        Binding("d", "delete", _("Delete"), id="contacts.delete", tooltip=_("Move the contact to the Trash")),
+        Binding("u", "undo", _("Undo"), id="contacts.undo", tooltip=_("Undo the last delete"), show=False),
+        Binding("f", "filter", _("Filter"), id="contacts.filter", tooltip=_("Filter by tags, source, owner, deals")),
+        Binding("s", "save_list", _("Save list"), id="contacts.save_list", tooltip=_("Save the filter as a list")),
+        Binding("l", "toggle_lists", _("Lists"), id="contacts.lists", tooltip=_("Show or hide the smart lists")),
+        Binding("r", "sort", _("Sort"), id="contacts.sort", tooltip=_("Sort by name, created, last activity")),
+        Binding("D", "trash", _("Trash"), id="contacts.trash", tooltip=_("Show deleted contacts"), show=False),
+        Binding("R", "restore", _("Restore"), id="contacts.restore", tooltip=_("Restore the deleted contact")),
+        Binding("i", "import_csv", _("Import CSV…"), id="contacts.import", tooltip=_("Import contacts from CSV")),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters = ContactQuery()  # everything but the search text, which lives in the Input
+        self.active_list: str | int = ALL  # ALL, TRASH or a smart list id
+        self.deleted_stack: list[int] = []  # for `u`
+        self._search_timer: Timer | None = None
+        self._detail_timer: Timer | None = None
+        self._generation = 0  # bumps on every new query; a page from an older one is dropped
+
+    @property
+    def store(self) -> Store:
+        return self.app.store  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def locale(self) -> str:
+        return str(self.app.settings.locale)  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="contacts-pane"):
-            yield Input(placeholder=_("Search contacts…  (/)"), id="contact-search")
-            yield DataTable(id="contact-table", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="contacts-body"):
+            yield SmartListsSidebar()
+            with Vertical(id="contacts-pane"):
+                yield Input(placeholder=_("Search contacts…  (/)"), id="contact-search")
+                yield Static("", id="filter-line", markup=False)
+                yield ContactTable(locale=self.locale)
+            yield ContactDetailPane(locale=self.locale)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#contact-table", DataTable)
-        for label, key in (
-            (_("Name"), "name"),
-            (_("Company"), "company"),
-            (_("Email"), "email"),
-            (_("Phone"), "phone"),
-            (_("Tags"), "tags"),
-            (_("Source"), "source"),
-            (_("Open deals"), "opps"),
-            (_("Last activity"), "activity"),
-        ):
-            table.add_column(label, key=key)
-        table.focus()
-        self.load()
+        self.query_one(SmartListsSidebar).display = False
+        self.query_one(ContactDetailPane).display = False
+        self.table.focus()
+        self._refresh_sidebar()
+        self._update_filter_line()
+        self.reload(start=0, cursor=0)
+
+    @property
+    def table(self) -> ContactTable:
+        return self.query_one(ContactTable)
+
+    @property
+    def split(self) -> bool:
+        return self.query_one(ContactDetailPane).display
+
+    def on_resize(self, event: Resize) -> None:
+        pane = self.query_one(ContactDetailPane)
+        wide = event.size.width >= SPLIT_MIN_WIDTH
+        if wide != pane.display:
+            pane.display = wide
+            if wide:
+                self._show_detail()
+
+    # --- loading ------------------------------------------------------------------------------------
+
+    def current_query(self) -> ContactQuery:
+        return replace(self.filters, search=self.query_one("#contact-search", Input).value)
+
+    def reload(self, *, start: int | None = None, cursor: int | None = None, count: bool = True) -> None:
+        """Read the window holding absolute row `cursor` (default: where the cursor is)."""
+        table = self.table
+        cursor = table.absolute_cursor if cursor is None else cursor
+        if start is None:
+            start = (
+                table.window_start
+                if table.window_start <= cursor < table.window_start + WINDOW
+                else max(cursor - WINDOW // 2, 0)
+            )
+        self._generation += 1
+        self._load(self.current_query(), start, cursor, count, self._generation)
 
     @work(thread=True, exclusive=True, group="contacts-load")
-    def load(self) -> None:
-        """Read one page and the total off the UI thread; stale searches are cancelled by `exclusive`."""
-        query = ContactQuery(search=self.query_one("#contact-search", Input).value)
-        store = self.app.store  # type: ignore[attr-defined]
-        rows = store.list_contacts(query, limit=PAGE)
-        total = store.count_contacts(query)
-        self.app.call_from_thread(self._show, rows, total)
+    def _load(self, query: ContactQuery, start: int, cursor: int, count: bool, generation: int) -> None:
+        store = self.store
+        rows = store.list_contacts(query, limit=WINDOW, offset=start)
+        if not rows and start > 0:  # the list shrank under the cursor: show its end
+            total, capped = store.count_contacts_capped(query, cap=COUNT_CAP)
+            start = max(total - WINDOW // 2, 0)
+            rows = store.list_contacts(query, limit=WINDOW, offset=start)
+            cursor = start + len(rows) - 1
+        elif count:
+            total, capped = store.count_contacts_capped(query, cap=COUNT_CAP)
+        else:
+            total, capped = self.table.total, self.table.capped
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, generation, rows, start, total, capped, cursor)
 
-    def _show(self, rows: list[ContactRow], total: int) -> None:
-        table = self.query_one("#contact-table", DataTable)
-        table.clear()
-        locale = self.app.settings.locale  # type: ignore[attr-defined]
-        for r in rows:
-            table.add_row(
-                Text(r.display_name),
-                Text(r.company),
-                Text(r.email),
-                Text(r.phone_e164 or r.phone),
-                Text(", ".join(r.tags)),
-                Text(r.source),
-                str(r.open_opportunities or ""),
-                date_short(r.last_activity_at, locale),
-                key=str(r.id),
-            )
-        table.border_title = _("{shown} of {total}").format(shown=len(rows), total=total)
+    def _show(self, generation: int, rows: list[ContactRow], start: int, total: int, capped: bool, cursor: int) -> None:
+        if generation != self._generation:
+            return
+        self.table.show_page(rows, start, total, capped, cursor)
+        self._schedule_detail()
+
+    @on(ContactTable.NeedPage)
+    def _need_page(self, event: ContactTable.NeedPage) -> None:
+        self.reload(start=max(event.row - WINDOW // 2, 0), cursor=event.row, count=False)
 
     @on(Input.Changed, "#contact-search")
     def _search_changed(self) -> None:
-        self.load()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, lambda: self.reload(start=0, cursor=0))
 
     @on(Input.Submitted, "#contact-search")
     def _search_submitted(self) -> None:
-        self.query_one("#contact-table", DataTable).focus()
+        self.table.focus()
 
     def on_store_changed(self, _message: StoreChanged) -> None:
-        self.load()
+        self.reload()
+        if self.split:
+            self.query_one(ContactDetailPane).reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.table.rows_loaded is not None:
+            self.reload()
+            if self.split:
+                self.query_one(ContactDetailPane).reload()
+
+    # --- detail -------------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#contact-table")
+    def _highlighted(self) -> None:
+        self._schedule_detail()
+
+    def _schedule_detail(self) -> None:
+        if not self.split:
+            return
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(0.1, self._show_detail)
+
+    def _show_detail(self) -> None:
+        current = self.table.current
+        pane = self.query_one(ContactDetailPane)
+        cid = current.id if current else None
+        if cid != pane.contact_id:
+            pane.show_contact(cid)
+
+    @on(DataTable.RowSelected, "#contact-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    # --- filter line and sidebar ----------------------------------------------------------------------
+
+    def _update_filter_line(self) -> None:
+        q = self.filters
+        parts: list[str] = []
+        if self.active_list == TRASH:
+            parts.append(_("Trash (R restores)"))
+        elif isinstance(self.active_list, int):
+            names = dict(self._lists)
+            parts.append(_("List: {name}").format(name=names.get(self.active_list, "?")))
+        if q.tags_any:
+            parts.append(_("any of: {tags}").format(tags=", ".join(q.tags_any)))
+        if q.tags_all:
+            parts.append(_("all of: {tags}").format(tags=", ".join(q.tags_all)))
+        if q.tags_none:
+            parts.append(_("none of: {tags}").format(tags=", ".join(q.tags_none)))
+        if q.source:
+            parts.append(_("source: {value}").format(value=q.source))
+        if q.owner:
+            parts.append(_("owner: {value}").format(value=q.owner))
+        if q.pipeline_id is not None:
+            parts.append(_("open deal in pipeline/stage"))
+        if q.created_after or q.created_before:
+            parts.append(_("created in period"))
+        arrow = "↓" if q.descending else "↑"
+        parts.append(_("sort: {sort} {arrow}").format(sort=SORT_NAMES.get(q.sort, q.sort), arrow=arrow))
+        self.query_one("#filter-line", Static).update(Text(" · ".join(parts)))
+
+    def _refresh_sidebar(self) -> None:
+        self._lists = [(s.id or 0, s.name) for s in self.store.list_smart_lists()]
+        self.query_one(SmartListsSidebar).set_lists(self._lists, self.active_list)
+
+    def _apply(self, query: ContactQuery, active: str | int) -> None:
+        """Switch to a filter (its search text goes into the box)."""
+        self.active_list = active
+        self.filters = replace(query, search="")
+        search = self.query_one("#contact-search", Input)
+        with search.prevent(Input.Changed):
+            search.value = query.search
+        self._update_filter_line()
+        self.reload(start=0, cursor=0)
+
+    @on(SmartListsSidebar.Chosen)
+    def _list_chosen(self, event: SmartListsSidebar.Chosen) -> None:
+        if isinstance(event, SmartListsSidebar.Forget):
+            return
+        if event.ref == TRASH:
+            self._apply(ContactQuery(deleted=True, sort="name"), TRASH)
+        elif isinstance(event.ref, int):
+            try:
+                query = self.store.smart_list_query(event.ref)  # re-read every time: lists are live filters
+            except NotFound:
+                self._refresh_sidebar()
+                return
+            self._apply(query, event.ref)
+        else:
+            self._apply(ContactQuery(), ALL)
+        self.table.focus()
+
+    @on(SmartListsSidebar.Forget)
+    def _forget_list(self, event: SmartListsSidebar.Forget) -> None:
+        ref = event.ref
+        name = dict(self._lists).get(ref if isinstance(ref, int) else -1, "")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.store.delete_smart_list(ref)
+                if self.active_list == ref:
+                    self.active_list = ALL
+                self._refresh_sidebar()
+
+        self.app.push_screen(ConfirmDialog(_("Delete the smart list “{name}”?").format(name=name)), done)
+
+    # --- actions ------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        trash = self.active_list == TRASH
+        if action == "restore":
+            return trash
+        if action == "import_csv":
+            return has_import_screen()
+        if action in {"edit", "tag", "opportunity", "note", "delete"}:
+            if trash:
+                return False
+            return None if self.is_mounted and self.table.current is None else True
+        if action == "open":
+            return None if self.is_mounted and self.table.current is None else True
+        if action == "undo":
+            return bool(self.deleted_stack) or None
+        return True
+
+    def _current(self) -> ContactRow | None:
+        current = self.table.current
+        if current is None:
+            self.notify(_("No contact highlighted"), severity="warning", timeout=2)
+        return current
+
+    def _after_form(self, result: Any) -> None:
+        if result:
+            self.reload()
 
     def action_search(self) -> None:
         self.query_one("#contact-search", Input).focus()
 
     def action_clear_search(self) -> None:
         search = self.query_one("#contact-search", Input)
-        search.value = ""
-        self.query_one("#contact-table", DataTable).focus()
+        if self.filters != ContactQuery() or self.active_list != ALL or search.value:
+            self._apply(ContactQuery(sort=self.filters.sort, descending=self.filters.descending), ALL)
+            self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
+        self.table.focus()
 
-    def action_cursor_down(self) -> None:
-        self.query_one("#contact-table", DataTable).action_cursor_down()
+    def action_open(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        if self.split:
+            pane = self.query_one(ContactDetailPane)
+            if pane.contact_id != current.id:
+                pane.show_contact(current.id)
+            pane.query_one("#timeline").focus()
+        else:
+            self.app.push_screen(ContactDetailScreen(current.id))
 
-    def action_cursor_up(self) -> None:
-        self.query_one("#contact-table", DataTable).action_cursor_up()
+    def action_new(self) -> None:
+        def created(contact_id: int | None) -> None:
+            if contact_id:
+                self.notify(_("Contact created"), timeout=2)
+                self.reload()
+
+        self.app.push_screen(ContactForm(None), created)
+
+    def action_edit(self) -> None:
+        if current := self._current():
+            edit_contact(self, current.id, self._after_form)
+
+    def action_tag(self) -> None:
+        if current := self._current():
+            tag_contact(self, current.id, self._after_form)
+
+    def action_opportunity(self) -> None:
+        if current := self._current():
+            new_opportunity(self, current.id, self._after_form)
+
+    def action_note(self) -> None:
+        if current := self._current():
+            opps = tuple((o.id, o.title) for o in self.store.list_opportunities(contact_id=current.id))
+            self.app.push_screen(ActivityForm("note", Target(current.id, opps)), self._after_form)
+
+    def action_delete(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        question = Content(_("Move “{name}” to the Trash? (u undoes)").format(name=current.display_name))
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.store.delete_contact(current.id, origin="tui")
+            except NotFound:
+                return
+            self.deleted_stack.append(current.id)
+            self.notify(Content(_("Deleted {name} — u to undo").format(name=current.display_name)), timeout=4)
+            self.reload()
+
+        self.app.push_screen(ConfirmDialog(question, _("Delete contact")), confirmed)
+
+    def action_undo(self) -> None:
+        while self.deleted_stack:
+            contact_id = self.deleted_stack.pop()
+            try:
+                contact = self.store.restore_contact(contact_id, origin="tui")
+            except NotFound:
+                continue  # restored meanwhile (from the Trash): try the one before
+            self.notify(Content(_("Restored {name}").format(name=contact.display_name)), timeout=3)
+            self.reload()
+            return
+        self.notify(_("Nothing to undo"), timeout=2)
+
+    def action_restore(self) -> None:
+        current = self._current()
+        if current is None or self.active_list != TRASH:
+            return
+        with contextlib.suppress(NotFound):  # restored meanwhile: nothing left to do
+            self.store.restore_contact(current.id, origin="tui")
+        self.notify(Content(_("Restored {name}").format(name=current.display_name)), timeout=3)
+        self.reload()
+
+    def action_trash(self) -> None:
+        if self.active_list == TRASH:
+            self._apply(ContactQuery(), ALL)
+        else:
+            self._apply(ContactQuery(deleted=True), TRASH)
+        self.query_one(SmartListsSidebar).set_lists(self._lists, self.active_list)
+
+    def action_filter(self) -> None:
+        def done(query: ContactQuery | None) -> None:
+            if query is not None:
+                self.filters = replace(query, search="")
+                self._update_filter_line()
+                self.reload(start=0, cursor=0)
+
+        self.app.push_screen(FilterForm(self.current_query()), done)
+
+    def action_save_list(self) -> None:
+        query = self.current_query()
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                smart = self.store.save_smart_list(name, query)
+            except (Conflict, InvalidValue) as exc:
+                self.notify(Content(str(exc)), severity="error", timeout=4)
+                return
+            self.active_list = smart.id or ALL
+            self._refresh_sidebar()
+            self.query_one(SmartListsSidebar).display = True
+            self._update_filter_line()
+            self.notify(Content(_("Saved the smart list “{name}”").format(name=smart.name)), timeout=3)
+
+        self.app.push_screen(NameDialog(_("Save smart list"), _("Name")), named)
+
+    def action_toggle_lists(self) -> None:
+        sidebar = self.query_one(SmartListsSidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            self._refresh_sidebar()
+            sidebar.focus()
+        else:
+            self.table.focus()
+
+    def action_sort(self) -> None:
+        keys = [s for s, _desc in SORTS]
+        index = (keys.index(self.filters.sort) + 1) % len(SORTS) if self.filters.sort in keys else 0
+        sort, descending = SORTS[index]
+        self.filters = replace(self.filters, sort=sort, descending=descending)
+        self._update_filter_line()
+        self.reload(start=0, cursor=0)
+
+    def action_import_csv(self) -> None:
+        if not has_import_screen():
+            return
+        module = importlib.import_module("koachify_tui.screens.import_csv")
+        screen_class = next(
+            (getattr(module, n) for n in dir(module) if n.endswith("Screen") and n != "Screen"),
+            None,
+        )
+        if screen_class is not None:
+            self.app.push_screen(screen_class(), self._after_form)

@@ -205,6 +205,15 @@ class ContactsAPI(StoreBase):
             stmt = select(func.count()).select_from(Contact).where(*self._query_clause(s, q))
             return int(s.exec(stmt).one()[0])
 
+    def count_contacts_capped(self, q: ContactQuery | None = None, *, cap: int = 10_000) -> tuple[int, bool]:
+        """(count, capped): counts at most `cap` matches, so a one-letter search never pays for a full count.
+        When `capped` is True the real total is larger than `cap`."""
+        q = q or ContactQuery()
+        with self.read() as s:
+            inner = select(Contact.id).where(*self._query_clause(s, q)).limit(cap + 1).subquery()
+            n = int(s.exec(select(func.count()).select_from(inner)).one()[0])
+            return (cap, True) if n > cap else (n, False)
+
     def list_contacts(
         self, q: ContactQuery | None = None, *, limit: int | None = 100, offset: int = 0
     ) -> list[ContactRow]:

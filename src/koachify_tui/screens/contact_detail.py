@@ -1,0 +1,392 @@
+"""Contact detail: header, opportunities and the merged timeline. A pane beside the list on wide terminals,
+its own screen (`ContactDetailScreen`) on narrow ones; both host the same `ContactDetailPane`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
+
+from ..formatting import date_short, money
+from ..i18n import _
+from ..messages import StoreChanged
+from ..store import ContactRow, NotFound, OpportunityRow, Store, TimelineItem
+from ..store.timeline import KIND_GROUPS
+from ..widgets.timeline import PAGE, TimelineView
+from .contact_forms import ActivityForm, ContactForm, TagPicker, Target
+
+KIND_FILTERS: tuple[str | None, ...] = (None, "notes", "tasks", "appointments", "messages", "changes")
+KIND_NAMES = {
+    None: _("everything"),
+    "notes": _("notes"),
+    "tasks": _("tasks"),
+    "appointments": _("appointments"),
+    "messages": _("messages"),
+    "changes": _("changes"),
+}
+STATUS_NAMES = {"open": _("open"), "won": _("won"), "lost": _("lost"), "abandoned": _("abandoned")}
+
+
+@dataclass
+class DetailData:
+    """Everything the pane shows, read in one worker pass."""
+
+    row: ContactRow
+    custom: list[tuple[str, str]] = field(default_factory=list)
+    opportunities: list[OpportunityRow] = field(default_factory=list)
+    timeline: list[TimelineItem] = field(default_factory=list)
+    automations: list[str] = field(default_factory=list)
+
+
+def automation_lines(store: Store, contact_id: int) -> list[str]:
+    """Active sequences and rules that ran on the contact, from the automations package when present."""
+    try:
+        from ..automations import contact_automations
+    except ImportError:
+        return []
+    info = contact_automations(store, contact_id)
+    lines = [
+        _("Sequence “{name}” step {step}/{steps}").format(name=e.sequence, step=e.next_step + 1, steps=e.steps)
+        for e in info.sequences
+        if e.status == "active"
+    ]
+    lines += [_("Rule “{name}” ran {n}×").format(name=r.name, n=r.runs) for r in info.rules if r.enabled]
+    return lines
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def load_detail(
+    store: Store, contact_id: int, kinds: str | None, opportunity_id: int | None, limit: int = PAGE
+) -> DetailData:
+    row = store.contact_row(contact_id)
+    labels = {d.key: d.label for d in store.list_fields("contact")}
+    custom = [(labels.get(k, k), _field_text(v)) for k, v in store.field_values("contact", contact_id).items()]
+    opps = store.list_opportunities(contact_id=contact_id)
+    items = store.timeline(
+        contact_id, kinds=KIND_GROUPS[kinds] if kinds else None, opportunity_id=opportunity_id, limit=limit
+    )
+    return DetailData(row, custom, opps, items, automation_lines(store, contact_id))
+
+
+class ContactDetailPane(Vertical):
+    """One contact: header, deals and merged timeline, with keys to add to it.
+
+    | Key | Action |
+    | --- | --- |
+    | N | Add a note |
+    | T | Add a task (with due date) |
+    | a | Add an appointment |
+    | m | Log a message or call |
+    | x | Complete / reopen the highlighted task |
+    | f | Timeline: cycle kind (notes, tasks, appointments, messages, changes) |
+    | p | Timeline: cycle deal |
+    | enter (on a deal) | Show that deal's timeline |
+    """
+
+    DEFAULT_CSS = """
+    ContactDetailPane { height: 1fr; }
+    ContactDetailPane #detail-header { height: auto; max-height: 14; padding: 0 1; }
+    ContactDetailPane #detail-opps { height: auto; max-height: 8; }
+    ContactDetailPane #timeline-filter { height: 1; padding: 0 1; color: $foreground-muted; }
+    ContactDetailPane #timeline { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("N", "add('note')", _("Note"), id="detail.note", tooltip=_("Add a note to the contact or a deal")),
+        Binding("T", "add('task')", _("Task"), id="detail.task", tooltip=_("Add a task with a due date")),
+        Binding("a", "add('appointment')", _("Appointment"), id="detail.appointment", tooltip=_("Add an appointment")),
+        Binding("m", "add('message')", _("Log message"), id="detail.message", tooltip=_("Log a message or a call")),
+        Binding("x", "toggle_task", _("Done"), id="detail.done", tooltip=_("Complete or reopen the highlighted task")),
+        Binding("f", "cycle_kind", _("Kind"), id="detail.kind", tooltip=_("Filter the timeline by kind")),
+        Binding("p", "cycle_deal", _("Deal"), id="detail.deal", tooltip=_("Filter the timeline by deal")),
+    ]
+
+    class Loaded(Message):
+        """The pane finished showing a contact (tests and the screen wait on it)."""
+
+    def __init__(self, *, locale: str = "it_IT", id: str | None = "contact-detail") -> None:
+        super().__init__(id=id)
+        self.locale = locale
+        self.contact_id: int | None = None
+        self.kinds: str | None = None
+        self.opportunity_id: int | None = None
+        self.data: DetailData | None = None
+        self.border_title = _("Contact")
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail-header", markup=False)
+        yield DataTable(id="detail-opps", cursor_type="row")
+        yield Static("", id="timeline-filter", markup=False)
+        yield TimelineView(locale=self.locale)
+
+    def on_mount(self) -> None:
+        opps = self.query_one("#detail-opps", DataTable)
+        for label, key in (
+            (_("Deal"), "title"),
+            (_("Pipeline"), "pipeline"),
+            (_("Stage"), "stage"),
+            (_("Value"), "value"),
+            (_("Status"), "status"),
+        ):
+            opps.add_column(label, key=key)
+
+    @property
+    def store(self) -> Store:
+        return self.app.store  # type: ignore[attr-defined, no-any-return]
+
+    # --- loading ------------------------------------------------------------------------------------
+
+    def show_contact(self, contact_id: int | None, *, keep_filters: bool = False) -> None:
+        if contact_id != self.contact_id and not keep_filters:
+            self.kinds, self.opportunity_id = None, None
+        self.contact_id = contact_id
+        if contact_id is None:
+            self.data = None
+            self.query_one("#detail-header", Static).update("")
+            self.query_one("#detail-opps", DataTable).clear()
+            self.query_one(TimelineView).reset([])
+            return
+        self._load(contact_id, self.kinds, self.opportunity_id)
+
+    def reload(self) -> None:
+        self.show_contact(self.contact_id, keep_filters=True)
+
+    @work(thread=True, exclusive=True, group="contact-detail")
+    def _load(self, contact_id: int, kinds: str | None, opportunity_id: int | None) -> None:
+        try:
+            data = load_detail(self.store, contact_id, kinds, opportunity_id)
+        except NotFound:
+            data = None
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, contact_id, data)
+
+    def _show(self, contact_id: int, data: DetailData | None) -> None:
+        if contact_id != self.contact_id:
+            return  # a newer contact was asked for meanwhile
+        self.data = data
+        if data is None:
+            self.query_one("#detail-header", Static).update(Text(_("This contact no longer exists.")))
+            return
+        self.query_one("#detail-header", Static).update(self._header(data))
+        opps = self.query_one("#detail-opps", DataTable)
+        opps.clear()
+        for o in data.opportunities:
+            opps.add_row(
+                Text(o.title),
+                Text(o.pipeline),
+                Text(o.stage),
+                Text(money(o.value_minor, o.currency, self.locale), justify="right"),
+                Text(STATUS_NAMES.get(o.status, o.status)),
+                key=str(o.id),
+            )
+        opps.display = bool(data.opportunities)
+        self.query_one(TimelineView).reset(data.timeline)
+        self._update_filter_line()
+        self.post_message(self.Loaded())
+
+    def _header(self, data: DetailData) -> Text:
+        r = data.row
+        accent = self.app.current_theme.primary or "cyan"
+        text = Text(r.display_name, style="bold")
+        if r.company and r.company != r.display_name:
+            text.append("  ·  ").append(r.company)
+        if r.deleted_at is not None:
+            text.append("  " + _("(in the Trash)"), style="bold red")
+        lines: list[tuple[str, str]] = [
+            (_("Email"), r.email),
+            (_("Phone"), r.phone_e164 or r.phone),
+            (_("Owner"), r.owner),
+            (_("Source"), r.source),
+            (_("Created"), date_short(r.created_at, self.locale)),
+            *data.custom,
+        ]
+        for label, value in lines:
+            if value:
+                text.append("\n")
+                text.append(f"{label}: ", style="dim")
+                text.append(value)
+        if r.tags:
+            text.append("\n")
+            for tag in r.tags:
+                text.append(f" {tag} ", style=f"bold reverse {accent}")
+                text.append(" ")
+        for line in data.automations:
+            text.append("\n")
+            text.append("⚙ ", style=accent)
+            text.append(line, style="italic")
+        return text
+
+    def _update_filter_line(self) -> None:
+        deal = _("all deals and the contact")
+        if self.opportunity_id is not None and self.data is not None:
+            titles = {o.id: o.title for o in self.data.opportunities}
+            deal = _("deal “{title}”").format(title=titles.get(self.opportunity_id, "?"))
+        line = Text(_("Timeline: {kind} · {deal}").format(kind=KIND_NAMES[self.kinds], deal=deal))
+        line.append("   " + _("(f kind, p deal)"), style="dim")
+        self.query_one("#timeline-filter", Static).update(line)
+
+    @on(TimelineView.NeedMore)
+    def _more(self, event: TimelineView.NeedMore) -> None:
+        event.stop()
+        if self.contact_id is not None:
+            self._load_more(self.contact_id, self.kinds, self.opportunity_id, event.last)
+
+    @work(thread=True, exclusive=True, group="contact-detail-more")
+    def _load_more(self, contact_id: int, kinds: str | None, opp: int | None, last: TimelineItem) -> None:
+        # `before` is strict; step 1 µs past the last item so equal timestamps are not skipped (dupes are dropped).
+        items = self.store.timeline(
+            contact_id,
+            kinds=KIND_GROUPS[kinds] if kinds else None,
+            opportunity_id=opp,
+            before=last.at + timedelta(microseconds=1),
+            limit=PAGE,
+        )
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._append, contact_id, items)
+
+    def _append(self, contact_id: int, items: list[TimelineItem]) -> None:
+        if contact_id == self.contact_id:
+            self.query_one(TimelineView).append(items)
+
+    # --- actions ------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"add", "toggle_task", "cycle_kind", "cycle_deal"} and (
+            self.data is None or self.data.row.deleted_at is not None
+        ):
+            return False
+        return not (action == "cycle_deal" and self.data is not None and not self.data.opportunities)
+
+    def target(self) -> Target:
+        assert self.data is not None
+        opps = tuple((o.id, o.title) for o in self.data.opportunities if o.deleted_at is None)
+        preselected = self.opportunity_id
+        table = self.query_one("#detail-opps", DataTable)
+        if preselected is None and table.has_focus and self.data.opportunities:
+            preselected = self.data.opportunities[table.cursor_row].id
+        return Target(self.data.row.id, opps, preselected)
+
+    def action_add(self, kind: str) -> None:
+        if self.data is None:
+            return
+        self.app.push_screen(ActivityForm(kind, self.target()), self._after_add)
+
+    def _after_add(self, kind: str | None) -> None:
+        if kind:
+            self.notify(_("Saved"), timeout=2)
+            self.reload()
+
+    def action_toggle_task(self) -> None:
+        item = self.query_one(TimelineView).current
+        if item is None or item.kind != "task":
+            self.notify(_("Highlight a task in the timeline first"), severity="warning", timeout=3)
+            return
+        self.store.complete_task(item.ref_id, done=not item.done, origin="tui")
+        self.reload()
+
+    def action_cycle_kind(self) -> None:
+        self.kinds = KIND_FILTERS[(KIND_FILTERS.index(self.kinds) + 1) % len(KIND_FILTERS)]
+        self.reload()
+
+    def action_cycle_deal(self) -> None:
+        if self.data is None:
+            return
+        ids: list[int | None] = [None, *(o.id for o in self.data.opportunities)]
+        current = ids.index(self.opportunity_id) if self.opportunity_id in ids else 0
+        self.opportunity_id = ids[(current + 1) % len(ids)]
+        self.reload()
+
+    @on(DataTable.RowSelected, "#detail-opps")
+    def _deal_selected(self, event: DataTable.RowSelected) -> None:
+        """`enter` on a deal: show that deal's own timeline (enter again on it shows everything)."""
+        event.stop()
+        oid = int(str(event.row_key.value))
+        self.opportunity_id = None if self.opportunity_id == oid else oid
+        self.reload()
+
+
+# --- contact-level commands shared by the list and the detail screen --------------------------------------
+
+
+def edit_contact(screen: Screen[Any], contact_id: int, done: Any = None) -> None:
+    screen.app.push_screen(ContactForm(contact_id), done)
+
+
+def tag_contact(screen: Screen[Any], contact_id: int, done: Any = None) -> None:
+    screen.app.push_screen(TagPicker(contact_id), done)
+
+
+def new_opportunity(screen: Screen[Any], contact_id: int, done: Any = None) -> None:
+    from .opportunity_form import OpportunityForm
+
+    screen.app.push_screen(OpportunityForm(screen.app.store, contact_id=contact_id), done)  # type: ignore[attr-defined]
+
+
+class ContactDetailScreen(Screen[None]):
+    """A contact on its own screen (narrow terminals, or `enter` from the list).
+
+    | Key | Action |
+    | --- | --- |
+    | escape | Back to the list |
+    | e | Edit the contact |
+    | t | Tag / untag |
+    | o | New opportunity for this contact |
+    | N, T, a, m, x, f, p | See the detail pane |
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", _("Back"), id="detail.back", tooltip=_("Back to the contact list")),
+        Binding("e", "edit", _("Edit"), id="detail.edit", tooltip=_("Edit the contact")),
+        Binding("t", "tag", _("Tags"), id="detail.tags", tooltip=_("Tag or untag the contact")),
+        Binding("o", "opportunity", _("New deal"), id="detail.opportunity", tooltip=_("New opportunity")),
+    ]
+
+    def __init__(self, contact_id: int) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ContactDetailPane(locale=self.app.settings.locale)  # type: ignore[attr-defined]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Contact")
+        pane = self.query_one(ContactDetailPane)
+        pane.show_contact(self.contact_id)
+        pane.query_one(TimelineView).focus()
+
+    def on_store_changed(self, _message: StoreChanged) -> None:
+        self.query_one(ContactDetailPane).reload()
+
+    def _refresh(self, result: object = None) -> None:
+        if result:
+            self.query_one(ContactDetailPane).reload()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_edit(self) -> None:
+        edit_contact(self, self.contact_id, self._refresh)
+
+    def action_tag(self) -> None:
+        tag_contact(self, self.contact_id, self._refresh)
+
+    def action_opportunity(self) -> None:
+        new_opportunity(self, self.contact_id, self._refresh)

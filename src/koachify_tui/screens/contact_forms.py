@@ -1,0 +1,567 @@
+"""Modal forms of the contacts screen: contact (with custom fields), activities, tags, filters, confirm, name.
+
+Every form is a `ModalScreen[Result]`: `escape` cancels (dismiss None), `ctrl+s` validates and saves. Forms that
+write do it themselves, after validating every field, so an invalid value is shown inline next to its field
+and nothing reaches the store until the whole form is valid.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets.selection_list import Selection
+
+from ..i18n import _
+from ..store import ContactQuery, Store
+from ..store.dates import parse_date, parse_datetime
+from ..store.errors import StoreError
+from ..store.fields import coerce
+from ..store.models import Channel, CustomFieldDef, Direction, FieldType
+from ..store.normalize import InvalidValue, normalize_email, normalize_phone
+
+FORM_CSS = """
+FormScreen { align: center middle; }
+FormScreen > #form {
+    width: 76; max-width: 100%; height: auto; max-height: 90%;
+    border: thick $primary; background: $surface; padding: 0 1;
+}
+FormScreen #form-body { height: auto; max-height: 1fr; }
+FormScreen .field-label { color: $foreground-muted; margin-top: 1; }
+FormScreen .field-error { color: $error; height: auto; display: none; }
+FormScreen #form-error { color: $error; height: auto; display: none; }
+FormScreen #form-hint { color: $foreground-muted; margin-top: 1; }
+FormScreen TextArea { height: 5; }
+FormScreen SelectionList { height: auto; max-height: 10; }
+FormScreen Horizontal.pair { height: auto; }
+FormScreen Horizontal.pair > Vertical { height: auto; width: 1fr; }
+"""
+
+
+def _text(widget: Widget) -> str:
+    if isinstance(widget, Input):
+        return widget.value
+    if isinstance(widget, TextArea):
+        return widget.text
+    raise TypeError(widget)
+
+
+class FormScreen(ModalScreen[Any]):
+    """Base of the forms: a titled box, fields with inline errors, `ctrl+s` saves, `escape` cancels.
+
+    | Key | Action |
+    | --- | --- |
+    | ctrl+s | Save |
+    | escape | Cancel without saving |
+    """
+
+    DEFAULT_CSS = FORM_CSS
+    BINDINGS = [
+        Binding("ctrl+s", "save", _("Save"), id="form.save", tooltip=_("Validate and save"), priority=True),
+        Binding("escape", "cancel", _("Cancel"), id="form.cancel", tooltip=_("Close without saving")),
+    ]
+    form_title = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form") as box:
+            box.border_title = self.form_title
+            box.border_subtitle = _("ctrl+s save · escape cancel")
+            with VerticalScroll(id="form-body"):
+                yield from self.fields()
+            yield Static("", id="form-error", markup=False)
+
+    def fields(self) -> ComposeResult:
+        yield from ()
+
+    def field(self, label: str, widget: Widget, name: str) -> ComposeResult:
+        """A labelled input with its (initially hidden) inline error line `#err-<name>`."""
+        yield Label(Content(label), classes="field-label")
+        yield widget
+        yield Static("", id=f"err-{name}", classes="field-error", markup=False)
+
+    def on_mount(self) -> None:
+        inputs = self.query("Input, TextArea, Select, SelectionList, Checkbox")
+        if inputs:
+            inputs.first().focus()
+
+    def set_error(self, name: str, message: str) -> None:
+        error = self.query_one(f"#err-{name}", Static)
+        error.update(Content(message))
+        error.display = True
+
+    def clear_errors(self) -> None:
+        for error in self.query(".field-error, #form-error"):
+            assert isinstance(error, Static)
+            error.update("")
+            error.display = False
+
+    def form_error(self, message: str) -> None:
+        error = self.query_one("#form-error", Static)
+        error.update(Content(message))
+        error.display = True
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        self.clear_errors()
+        try:
+            result = self.save()
+        except (InvalidValue, StoreError, ValueError) as exc:
+            self.form_error(str(exc))
+            return
+        if result is not None:
+            self.dismiss(result)
+
+    def save(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def store(self) -> Store:
+        return self.app.store  # type: ignore[attr-defined, no-any-return]
+
+
+# --- contact ------------------------------------------------------------------------------------------
+
+
+def custom_field_widget(definition: CustomFieldDef, value: Any) -> Widget:
+    """An input fitting the field's type, with id `cf-<key>`."""
+    wid = f"cf-{definition.key}"
+    kind = FieldType(definition.type)
+    options = json.loads(definition.options_json)
+    if kind is FieldType.BOOLEAN:
+        return Checkbox(Content(definition.label), bool(value), id=wid)
+    if kind is FieldType.SELECT and options:
+        return Select([(Content(o), o) for o in options], value=value if value in options else Select.NULL, id=wid)
+    if kind is FieldType.MULTI_SELECT and options:
+        chosen = set(value or [])
+        return SelectionList[str](*(Selection(Content(o), o, o in chosen) for o in options), id=wid)
+    if kind is FieldType.DATE:
+        shown = ""
+        if value:
+            shown = datetime.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        return Input(shown, placeholder=_("dd/mm/yyyy"), id=wid)
+    if kind is FieldType.NUMBER:
+        return Input("" if value is None else str(value), type="number", id=wid)
+    if isinstance(value, list):
+        value = ", ".join(map(str, value))
+    return Input("" if value is None else str(value), id=wid)
+
+
+def custom_field_value(widget: Widget) -> Any:
+    if isinstance(widget, Checkbox):
+        return widget.value
+    if isinstance(widget, Select):
+        return None if widget.value is Select.NULL else widget.value
+    if isinstance(widget, SelectionList):
+        return list(widget.selected)
+    return _text(widget)
+
+
+CONTACT_INPUTS = (
+    ("first_name", _("First name")),
+    ("last_name", _("Last name")),
+    ("company", _("Company")),
+    ("email", _("Email")),
+    ("phone", _("Phone")),
+    ("source", _("Source")),
+    ("owner", _("Owner")),
+)
+
+
+class ContactForm(FormScreen):
+    """New or edit contact, with its custom fields. Dismisses with the contact id once saved."""
+
+    def __init__(self, contact_id: int | None = None) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.form_title = _("Edit contact") if contact_id else _("New contact")
+
+    def fields(self) -> ComposeResult:
+        store = self.store
+        values: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
+        if self.contact_id is not None:
+            contact = store.get_contact(self.contact_id)
+            values = {key: getattr(contact, key) for key, _label in CONTACT_INPUTS}
+            custom = store.field_values("contact", self.contact_id)
+        for key, label in CONTACT_INPUTS:
+            yield from self.field(label, Input(values.get(key, ""), id=f"in-{key}"), key)
+        if self.contact_id is None:
+            yield from self.field(_("Tags (comma separated)"), Input(id="in-tags"), "tags")
+        self._defs = store.list_fields("contact")
+        for definition in self._defs:
+            widget = custom_field_widget(definition, custom.get(definition.key))
+            yield from self.field(definition.label, widget, f"cf-{definition.key}")
+
+    def save(self) -> int | None:
+        values = {key: self.query_one(f"#in-{key}", Input).value.strip() for key, _label in CONTACT_INPUTS}
+        region = getattr(self.app.settings, "region", "IT")  # type: ignore[attr-defined]
+        ok = True
+        try:
+            normalize_email(values["email"])
+        except InvalidValue as exc:
+            self.set_error("email", str(exc))
+            ok = False
+        try:
+            normalize_phone(values["phone"], region)
+        except InvalidValue as exc:
+            self.set_error("phone", str(exc))
+            ok = False
+        custom: dict[str, Any] = {}
+        for definition in self._defs:
+            raw = custom_field_value(self.query_one(f"#cf-{definition.key}"))
+            try:
+                custom[definition.key] = coerce(definition, raw)
+            except InvalidValue as exc:
+                self.set_error(f"cf-{definition.key}", str(exc))
+                ok = False
+        if not any(values[k] for k in ("first_name", "last_name", "company", "email", "phone")):
+            self.set_error("first_name", _("A contact needs a name, a company, an email or a phone"))
+            ok = False
+        if not ok:
+            return None
+        store = self.store
+        with store.write("tui"):
+            if self.contact_id is None:
+                tags = [t.strip() for t in self.query_one("#in-tags", Input).value.split(",") if t.strip()]
+                contact = store.create_contact(**values, tags=tags, region=region, origin="tui")
+                assert contact.id is not None
+                contact_id = contact.id
+            else:
+                contact_id = self.contact_id
+                store.update_contact(contact_id, region=region, origin="tui", **values)
+            for key, value in custom.items():
+                store.set_field_value("contact", contact_id, key, value, origin="tui")
+        return contact_id
+
+
+# --- activities -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an activity is attached to: the contact, or one of its opportunities."""
+
+    contact_id: int
+    opportunities: tuple[tuple[int, str], ...] = ()  # (id, title) of the contact's live deals
+    opportunity_id: int | None = None  # preselected deal
+
+
+class ActivityForm(FormScreen):
+    """Add a note, task, appointment or logged message/call to a contact or one of its deals.
+
+    Dismisses with the kind once saved."""
+
+    KINDS = {
+        "note": _("New note"),
+        "task": _("New task"),
+        "appointment": _("New appointment"),
+        "message": _("Log a message or call"),
+    }
+
+    def __init__(self, kind: str, target: Target) -> None:
+        super().__init__()
+        self.kind = kind
+        self.target = target
+        self.form_title = self.KINDS[kind]
+
+    def fields(self) -> ComposeResult:
+        options: list[tuple[Content, int]] = [(Content(_("The contact")), 0)]
+        options += [(Content(_("Deal: {title}").format(title=title)), oid) for oid, title in self.target.opportunities]
+        if len(options) > 1:
+            attach = Select(options, value=self.target.opportunity_id or 0, allow_blank=False, id="in-attach")
+            yield from self.field(_("Attach to"), attach, "attach")
+        if self.kind == "note":
+            yield from self.field(_("Note"), TextArea(id="in-body"), "body")
+        elif self.kind == "task":
+            yield from self.field(_("Task"), Input(id="in-title"), "title")
+            yield from self.field(_("Due (dd/mm/yyyy, ISO, today, +3)"), Input(id="in-due"), "due")
+            yield from self.field(_("Notes"), TextArea(id="in-notes"), "notes")
+        elif self.kind == "appointment":
+            yield from self.field(_("Title"), Input(id="in-title"), "title")
+            yield from self.field(_("Starts (dd/mm/yyyy hh:mm)"), Input(id="in-starts"), "starts")
+            yield from self.field(_("Ends (optional)"), Input(id="in-ends"), "ends")
+            yield from self.field(_("Location"), Input(id="in-location"), "location")
+        else:
+            channels = [(Content(c.value), c.value) for c in Channel]
+            yield from self.field(
+                _("Channel"), Select(channels, value=Channel.CALL.value, allow_blank=False, id="in-channel"), "channel"
+            )
+            directions = [(Content(_("Incoming")), Direction.IN.value), (Content(_("Outgoing")), Direction.OUT.value)]
+            yield from self.field(
+                _("Direction"),
+                Select(directions, value=Direction.OUT.value, allow_blank=False, id="in-direction"),
+                "direction",
+            )
+            yield from self.field(_("Subject"), Input(id="in-subject"), "subject")
+            yield from self.field(_("What was said"), TextArea(id="in-body"), "body")
+
+    def _owner(self) -> dict[str, int | None]:
+        selects = self.query("#in-attach")
+        oid = selects.first(Select).value if selects else 0
+        if isinstance(oid, int) and oid:
+            return {"opportunity_id": oid}
+        return {"contact_id": self.target.contact_id}
+
+    def _required(self, name: str, value: str, message: str) -> bool:
+        if value.strip():
+            return True
+        self.set_error(name, message)
+        return False
+
+    def save(self) -> str | None:
+        store, owner = self.store, self._owner()
+        if self.kind == "note":
+            body = _text(self.query_one("#in-body"))
+            if not self._required("body", body, _("Write something")):
+                return None
+            store.add_note(body, origin="tui", **owner)
+        elif self.kind == "task":
+            title = self.query_one("#in-title", Input).value
+            due_text = self.query_one("#in-due", Input).value
+            ok = self._required("title", title, _("A task needs a title"))
+            due: datetime | None = None
+            if due_text.strip():
+                try:
+                    day = parse_date(due_text)
+                    due = datetime(day.year, day.month, day.day, 23, 59).astimezone()
+                except InvalidValue as exc:
+                    self.set_error("due", str(exc))
+                    ok = False
+            if not ok:
+                return None
+            store.add_task(title, due_at=due, notes=_text(self.query_one("#in-notes")), origin="tui", **owner)
+        elif self.kind == "appointment":
+            title = self.query_one("#in-title", Input).value
+            ok = self._required("title", title, _("An appointment needs a title"))
+            starts = ends = None
+            try:
+                starts = parse_datetime(self.query_one("#in-starts", Input).value)
+            except InvalidValue as exc:
+                self.set_error("starts", str(exc))
+                ok = False
+            ends_text = self.query_one("#in-ends", Input).value
+            if ends_text.strip():
+                try:
+                    ends = parse_datetime(ends_text)
+                except InvalidValue as exc:
+                    self.set_error("ends", str(exc))
+                    ok = False
+            if not ok or starts is None:
+                return None
+            location = self.query_one("#in-location", Input).value
+            store.add_appointment(title, starts, ends_at=ends, location=location, origin="tui", **owner)
+        else:
+            subject = self.query_one("#in-subject", Input).value
+            body = _text(self.query_one("#in-body"))
+            if not (subject.strip() or body.strip()):
+                self.set_error("body", _("A message needs a subject or a body"))
+                return None
+            store.log_message(
+                body,
+                subject=subject,
+                channel=str(self.query_one("#in-channel", Select).value),
+                direction=str(self.query_one("#in-direction", Select).value),
+                origin="tui",
+                **owner,
+            )
+        return self.kind
+
+
+# --- tags -----------------------------------------------------------------------------------------------
+
+
+class TagPicker(FormScreen):
+    """Tag and untag a contact: tick existing tags, type new ones. Dismisses with True once saved."""
+
+    form_title = _("Tags")
+
+    def __init__(self, contact_id: int) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.form_title = _("Edit contact") if contact_id else _("New contact")
+
+    def fields(self) -> ComposeResult:
+        store = self.store
+        self._had = set(store.contact_tags(self.contact_id))
+        names = [name for name, _count in store.list_tags()]
+        yield from self.field(_("New tags (comma separated)"), Input(id="in-new"), "new")
+        if names:
+            yield from self.field(
+                _("Tags (space toggles)"),
+                SelectionList[str](*(Selection(Content(n), n, n in self._had) for n in names), id="in-tags"),
+                "tags",
+            )
+
+    def save(self) -> bool:
+        wanted = set(self.query_one("#in-tags", SelectionList).selected) if self.query("#in-tags") else set()
+        new = [t.strip() for t in self.query_one("#in-new", Input).value.split(",") if t.strip()]
+        store = self.store
+        with store.write("tui"):
+            for name in sorted(self._had - wanted):
+                store.remove_tag(self.contact_id, name, origin="tui")
+            for name in [*sorted(wanted - self._had), *new]:
+                store.add_tag(self.contact_id, name, origin="tui")
+        return True
+
+
+# --- filters --------------------------------------------------------------------------------------------
+
+
+def _split(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+class FilterForm(FormScreen):
+    """Edit the list filter. Dismisses with the new ContactQuery (the search text and sort are kept)."""
+
+    form_title = _("Filter contacts")
+
+    def __init__(self, query: ContactQuery) -> None:
+        super().__init__()
+        self.current = query
+
+    def fields(self) -> ComposeResult:
+        q = self.current
+        yield from self.field(_("Has any of these tags"), Input(", ".join(q.tags_any), id="in-tags_any"), "tags_any")
+        yield from self.field(_("Has all of these tags"), Input(", ".join(q.tags_all), id="in-tags_all"), "tags_all")
+        yield from self.field(
+            _("Has none of these tags"), Input(", ".join(q.tags_none), id="in-tags_none"), "tags_none"
+        )
+        with Horizontal(classes="pair"):
+            with Vertical():
+                yield from self.field(_("Source"), Input(q.source, id="in-source"), "source")
+            with Vertical():
+                yield from self.field(_("Owner"), Input(q.owner, id="in-owner"), "owner")
+        stages: list[tuple[Content, str]] = []
+        for pipeline in self.store.list_pipelines():
+            stages.append((Content(_("{pipeline}: any stage").format(pipeline=pipeline.name)), f"p{pipeline.id}"))
+            stages += [(Content(f"{pipeline.name}: {s.name}"), f"s{pipeline.id}:{s.id}") for s in pipeline.stages]
+        current: str | object = Select.NULL
+        if q.stage_id is not None:
+            current = f"s{q.pipeline_id}:{q.stage_id}"
+        elif q.pipeline_id is not None:
+            current = f"p{q.pipeline_id}"
+        yield from self.field(
+            _("Has an open deal in"), Select(stages, value=current, prompt=_("(any)"), id="in-stage"), "stage"
+        )
+        fmt = "%d/%m/%Y"
+        with Horizontal(classes="pair"):
+            with Vertical():
+                after = q.created_after.strftime(fmt) if q.created_after else ""
+                yield from self.field(_("Created from (dd/mm/yyyy)"), Input(after, id="in-after"), "after")
+            with Vertical():
+                before = q.created_before.strftime(fmt) if q.created_before else ""
+                yield from self.field(_("Created before"), Input(before, id="in-before"), "before")
+
+    def save(self) -> ContactQuery | None:
+        dates: dict[str, datetime | None] = {}
+        ok = True
+        for name in ("after", "before"):
+            raw = self.query_one(f"#in-{name}", Input).value
+            dates[name] = None
+            if raw.strip():
+                try:
+                    day = parse_date(raw)
+                    dates[name] = datetime(day.year, day.month, day.day).astimezone()
+                except InvalidValue as exc:
+                    self.set_error(name, str(exc))
+                    ok = False
+        if not ok:
+            return None
+        pipeline_id = stage_id = None
+        stage = self.query_one("#in-stage", Select).value
+        if isinstance(stage, str) and stage.startswith("p"):
+            pipeline_id = int(stage[1:])
+        elif isinstance(stage, str) and stage.startswith("s"):
+            pid, sid = stage[1:].split(":")
+            pipeline_id, stage_id = int(pid), int(sid)
+        return ContactQuery(
+            search=self.current.search,
+            tags_any=_split(self.query_one("#in-tags_any", Input).value),
+            tags_all=_split(self.query_one("#in-tags_all", Input).value),
+            tags_none=_split(self.query_one("#in-tags_none", Input).value),
+            source=self.query_one("#in-source", Input).value.strip(),
+            owner=self.query_one("#in-owner", Input).value.strip(),
+            pipeline_id=pipeline_id,
+            stage_id=stage_id,
+            created_after=dates["after"],
+            created_before=dates["before"],
+            deleted=self.current.deleted,
+            sort=self.current.sort,
+            descending=self.current.descending,
+        )
+
+
+# --- small dialogs --------------------------------------------------------------------------------------
+
+
+class NameDialog(FormScreen):
+    """Ask for a name (e.g. of a smart list); `validate` may raise to show an inline error."""
+
+    def __init__(self, title: str, label: str, value: str = "") -> None:
+        super().__init__()
+        self.form_title = title
+        self.label = label
+        self.value = value
+
+    def fields(self) -> ComposeResult:
+        yield from self.field(self.label, Input(self.value, id="in-name"), "name")
+
+    @on(Input.Submitted, "#in-name")
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def save(self) -> str | None:
+        name = self.query_one("#in-name", Input).value.strip()
+        if not name:
+            self.set_error("name", _("Type a name"))
+            return None
+        return name
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Yes/no question: `y`/`enter` confirms, `n`/`escape` cancels.
+
+    | Key | Action |
+    | --- | --- |
+    | y, enter | Confirm |
+    | n, escape | Cancel |
+    """
+
+    DEFAULT_CSS = """
+    ConfirmDialog { align: center middle; }
+    ConfirmDialog > Vertical {
+        width: 60; max-width: 100%; height: auto; border: thick $error; background: $surface; padding: 1 2;
+    }
+    ConfirmDialog #confirm-hint { color: $foreground-muted; margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", _("Yes"), id="confirm.yes", tooltip=_("Confirm")),
+        Binding("n,escape", "answer(False)", _("No"), id="confirm.no", tooltip=_("Cancel")),
+    ]
+
+    def __init__(self, question: str | Content, title: str = "") -> None:
+        super().__init__()
+        self.question = question if isinstance(question, Content) else Content(question)
+        self.title_text = title or _("Confirm")
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            yield Static(self.question, id="confirm-question")
+            yield Static(_("y / enter: yes · n / escape: no"), id="confirm-hint", markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,130 @@
+"""The merged timeline of a contact, newest first, loaded a page at a time as the cursor nears the end."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from ..formatting import datetime_short
+from ..i18n import _
+from ..store import TimelineItem
+
+PAGE = 50
+
+KIND_LABELS = {
+    "note": _("note"),
+    "task": _("task"),
+    "appointment": _("appointment"),
+    "message": _("message"),
+    "created": _("created"),
+    "stage_change": _("stage"),
+    "status_change": _("status"),
+    "import": _("import"),
+    "automation": _("automation"),
+    "deleted": _("deleted"),
+    "restored": _("restored"),
+}
+
+
+def item_text(item: TimelineItem) -> Text:
+    """One line's text, never markup; changes read "from → to"."""
+    text = Text(item.text)
+    if item.kind in ("stage_change", "status_change") and (item.detail.get("from") or item.detail.get("to")):
+        text = Text(f"{item.detail.get('from', '')} → {item.detail.get('to', '')}")
+        if item.text:
+            text.append(f"  {item.text}", style="dim")
+    elif item.kind == "message":
+        arrow = "→" if item.detail.get("direction") == "out" else "←"
+        text = Text(f"{arrow} {item.detail.get('channel', '')}: ", style="dim") + Text(item.text)
+    elif item.kind == "appointment" and item.detail.get("location"):
+        text.append(f"  @ {item.detail['location']}", style="dim")
+    return text
+
+
+class TimelineView(DataTable[Text]):
+    """Notes, tasks, appointments, messages and changes of a contact and all its deals.
+
+    Overdue open tasks are highlighted; done tasks are struck through. Posts `NeedMore` when the cursor gets
+    near the last loaded line and more may exist.
+    """
+
+    class NeedMore(Message):
+        """Load the page after `last` (the oldest loaded item)."""
+
+        def __init__(self, view: TimelineView, last: TimelineItem) -> None:
+            super().__init__()
+            self.view = view
+            self.last = last
+
+        @property
+        def control(self) -> TimelineView:
+            return self.view
+
+    def __init__(self, *, locale: str = "it_IT", id: str | None = "timeline") -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self.locale = locale
+        self.items: list[TimelineItem] = []
+        self.exhausted = True
+        self._keys: set[str] = set()
+        self._asked = False
+
+    def on_mount(self) -> None:
+        self.add_column(_("When"), key="at")
+        self.add_column(_("Kind"), key="kind")
+        self.add_column(_("What"), key="text")
+        self.add_column(_("Deal"), key="deal")
+
+    def reset(self, items: list[TimelineItem], *, page: int = PAGE) -> None:
+        self.items, self._keys = [], set()
+        self.clear()
+        self.append(items, page=page)
+        self.border_subtitle = ""
+
+    def append(self, items: list[TimelineItem], *, page: int = PAGE) -> None:
+        """Add a page (items already seen are skipped: pages overlap on equal timestamps)."""
+        self._asked = False
+        fresh = [i for i in items if self.key_of(i) not in self._keys]
+        self.exhausted = len(items) < page or not fresh
+        error = self.app.current_theme.error or "red"
+        for item in fresh:
+            key = self.key_of(item)
+            self._keys.add(key)
+            self.items.append(item)
+            kind = Text(KIND_LABELS.get(item.kind, item.kind), style="dim")
+            text = item_text(item)
+            if item.kind == "task":
+                due = item.detail.get("due_at")
+                mark = "☑ " if item.done else "☐ "
+                text = Text(mark) + text
+                if due is not None:
+                    text.append(f"  ({_('due')} {datetime_short(due, self.locale)})", style="dim")
+                if item.done:
+                    text.stylize("strike dim")
+                elif item.overdue:
+                    text.stylize(f"bold {error}")
+                    kind = Text(_("overdue"), style=f"bold {error}")
+            self.add_row(
+                Text(datetime_short(item.at, self.locale)),
+                kind,
+                text,
+                Text(item.opportunity_title, style="italic"),
+                key=key,
+            )
+
+    @staticmethod
+    def key_of(item: TimelineItem) -> str:
+        table = item.kind if item.kind in ("note", "task", "appointment", "message") else "history"
+        return f"{table}:{item.ref_id}"
+
+    @property
+    def current(self) -> TimelineItem | None:
+        if not self.items or not 0 <= self.cursor_row < len(self.items):
+            return None
+        return self.items[self.cursor_row]
+
+    def watch_cursor_coordinate(self, old: object, new: object) -> None:
+        super().watch_cursor_coordinate(old, new)  # type: ignore[arg-type]
+        if not self.exhausted and not self._asked and self.items and self.cursor_row >= len(self.items) - 10:
+            self._asked = True
+            self.post_message(self.NeedMore(self, self.items[-1]))
