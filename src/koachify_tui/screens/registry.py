@@ -33,7 +33,7 @@ class ScreenSpec:
 
 SCREENS: list[ScreenSpec] = [
     ScreenSpec("contacts", "1", _("Contacts"), "contacts:ContactsScreen"),
+    ScreenSpec("board", "2", _("Board"), "board:BoardScreen"),
     ScreenSpec("automations", "3", _("Automations"), "automations:AutomationsScreen"),
     ScreenSpec("inbox", "4", _("Inbox"), "inbox:InboxScreen"),
-    ScreenSpec("board", "2", _("Board"), "board:BoardScreen"),
 ]
