@@ -84,3 +84,20 @@ async def test_due_sequence_steps_run_when_the_app_runs(store: Store, settings: 
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert [t.title for t in store.list_tasks(contact_id=c.id)] == ["Chiamata di benvenuto"]
+
+
+async def test_number_keys_switch_screens_unless_typing(store: Store, settings: Settings) -> None:
+    from textual.widgets import Input
+
+    app = make_app(settings, store)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        expected = {"2": "BoardScreen", "3": "AutomationsScreen", "4": "InboxScreen", "1": "ContactsScreen"}
+        for key, screen_name in expected.items():
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            assert type(app.screen).__name__ == screen_name, key
+        await pilot.press("slash", "2")  # typed into the search box: no screen switch
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "ContactsScreen"
+        assert isinstance(app.focused, Input) and app.focused.value == "2"
