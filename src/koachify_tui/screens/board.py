@@ -30,7 +30,7 @@ STATUS_LABELS = {
     "open": _("open"),
     "won": _("won"),
     "lost": _("lost"),
-    "abandoned": _("abandoned", show=False),
+    "abandoned": _("abandoned"),
 }
 DEFAULT_LOST_REASONS = (
     _("Price too high"),
@@ -97,7 +97,7 @@ class BoardScreen(Screen[None]):
         _b("m", "move_anywhere", _("Move…"), _("Move the card to any stage or pipeline"), "move"),
         _b("w", "status('won')", _("Won"), _("Mark the opportunity won (it keeps its stage)"), "won"),
         _b("x", "lost", _("Lost"), _("Mark the opportunity lost, with a reason"), "lost"),
-        _b("a", "status('abandoned')", _("Abandoned"), _("Mark the opportunity abandoned"), "abandoned"),
+        _b("a", "status('abandoned')", _("Abandoned"), _("Mark the opportunity abandoned"), "abandoned", show=False),
         _b("r", "status('open')", _("Reopen"), _("Open the opportunity again"), "reopen", show=False),
         _b("u", "undo", _("Undo"), _("Undo the last move or status change"), "undo"),
         _b("enter", "open_detail", _("Open"), _("Open the opportunity detail"), "open"),

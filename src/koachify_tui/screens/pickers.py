@@ -124,8 +124,10 @@ class ChoicePicker(ModalScreen[Any], Generic[T]):
 
     def _move(self, delta: int) -> None:
         listing = self.query_one("#picker-list", OptionList)
-        if self.allow_text:  # the list takes focus so enter picks from it rather than the typed text
+        if self.allow_text and not listing.has_focus:
+            # the list takes focus (enter then picks from it, not the typed text), on its highlighted choice
             listing.focus()
+            return
         if listing.option_count:
             current = listing.highlighted if listing.highlighted is not None else -delta
             listing.highlighted = max(0, min(listing.option_count - 1, current + delta))
