@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..normalize import InvalidValue, clean_text, normalize_email, normalize_phone
+from ..normalize import InvalidValue, clean_text, normalize_email, normalize_phone, phone_search_keys
 
 # --- email -----------------------------------------------------------------------------------------------
 
@@ -130,4 +130,15 @@ def phone(value: str, region: str) -> str | None:
     return result
 
 
-__all__ = ["clean_text", "email", "fast_email", "fast_phone", "phone"]
+def search_keys(e164: str | None) -> str:
+    """`normalize.phone_search_keys` without re-parsing numbers of the countries the fast path handles."""
+    if not e164:
+        return ""
+    digits = e164[1:]
+    split = _split_cc(digits)
+    if split is None or not _cc_ok(split[0]) or not split[1].isdigit():
+        return phone_search_keys(e164)
+    return f"{digits} {int(split[1])}"
+
+
+__all__ = ["clean_text", "email", "fast_email", "fast_phone", "phone", "search_keys"]

@@ -85,33 +85,43 @@ def write_rejects_header(writer: Any, header: list[str]) -> None:
     writer.writerow([_("line"), _("reason"), *header])
 
 
+FTS_TRIGGERS = ("contact_fts_ai", "contact_fts_au")
+
+
 @contextmanager
-def _sqlite_bulk_mode(conn: Connection) -> Iterator[Callable[[int], None]]:
-    """On SQLite: a bigger page cache, and the FTS insert trigger replaced by one bulk insert at the end.
+def _sqlite_bulk_mode(conn: Connection) -> Iterator[tuple[bool, Callable[[int], None]]]:
+    """On SQLite: a bigger page cache, and the FTS insert/update triggers replaced by bulk statements.
 
     Row-by-row FTS5 trigram indexing through the trigger costs ~85 µs a contact (8.5 s per 100k); one
-    INSERT … SELECT costs ~9 µs. The trigger's own SQL is read back and re-created in the same
-    transaction, so a crash rolls everything back, trigger included. Yields `index_from(first_new_id)`."""
+    INSERT … SELECT at the end costs ~9 µs. The triggers' own SQL is read back and re-created in the same
+    transaction, so a crash rolls everything back, triggers included. Yields (manual FTS upkeep needed for
+    updates of existing contacts, `index_from(first_new_id)`)."""
     if conn.dialect.name != "sqlite":
-        yield lambda _first: None
+        yield False, lambda _first: None
         return
     previous_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a 1M-row table stay hot
-    row = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type='trigger' AND name='contact_fts_ai'").first()
-    trigger_sql = row[0] if row else None
-    if trigger_sql:
-        conn.exec_driver_sql("DROP TRIGGER contact_fts_ai")
+    triggers = [
+        row[0]
+        for name in FTS_TRIGGERS
+        for row in conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type='trigger' AND name=?", (name,))
+    ]
+    manual = len(triggers) == len(FTS_TRIGGERS)
+    if manual:
+        for name in FTS_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
 
     def index_from(first_id: int) -> None:
-        if trigger_sql:
+        if manual:
             conn.exec_driver_sql(
                 "INSERT INTO contact_fts(rowid, search_text) SELECT id, search_text FROM contact WHERE id >= ?",
                 (first_id,),
             )
-            conn.exec_driver_sql(trigger_sql)
+            for sql in triggers:
+                conn.exec_driver_sql(sql)
 
     try:
-        yield index_from
+        yield manual, index_from
     finally:
         with suppress(Exception):  # never mask the error that is rolling the import back
             conn.exec_driver_sql(f"PRAGMA cache_size={int(previous_cache or -2000)}")
@@ -204,7 +214,7 @@ def run_import(
                     )
                 ).inserted_primary_key[0]
             )
-            with _sqlite_bulk_mode(conn) as index_from:
+            with _sqlite_bulk_mode(conn) as (manual_fts, index_from):
                 writer = BatchWriter(
                     conn,
                     batch_id=batch_id,
@@ -214,6 +224,7 @@ def run_import(
                     now=now,
                     on_reject=on_reject,
                     on_warning=on_warning,
+                    manual_fts=manual_fts,
                 )
                 result.counts = writer.counts
                 _feed(rows, parser, writer, csv_file, options.chunk_size, progress)

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from ...i18n import _
-from .. import search
 from ..fields import coerce, field_key
 from ..models import (
     Contact,
@@ -33,7 +32,8 @@ from ..models import (
     ImportBatchItem,
     Tag,
 )
-from ..normalize import InvalidValue, fold, name_key
+from ..normalize import InvalidValue, clean_text, fold, name_key
+from . import fastpath
 from .rows import Candidate, Reject
 
 T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
@@ -121,6 +121,7 @@ class BatchWriter:
         now: datetime,
         on_reject: Callable[[Reject], None],
         on_warning: Callable[[int, str], None],
+        manual_fts: bool = False,
     ) -> None:
         self.conn = conn
         self.batch_id = batch_id
@@ -130,6 +131,7 @@ class BatchWriter:
         self.now = now
         self._on_reject = on_reject
         self._on_warning = on_warning
+        self.manual_fts = manual_fts  # FTS triggers are off: keep existing contacts' index entries ourselves
         self.fast = conn.dialect.name == "sqlite"
         self.counts = Counts()
         self.now_db: Any = now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if self.fast else now
@@ -150,6 +152,7 @@ class BatchWriter:
             definition = CustomFieldDef(**row._mapping)
             self._remember_def(definition)
         self.new_fields: list[str] = []
+        self._field_cache: dict[str, CustomFieldDef] = {}
 
     def reject(self, reject: Reject) -> None:
         self.counts.rejected += 1
@@ -169,6 +172,12 @@ class BatchWriter:
 
     def field_for(self, label: str) -> CustomFieldDef:
         """The contact custom field a column feeds: an existing definition (by key or label) or a new text one."""
+        cached = self._field_cache.get(label)
+        if cached is None:
+            cached = self._field_cache[label] = self._field_for(label)
+        return cached
+
+    def _field_for(self, label: str) -> CustomFieldDef:
         key = "notes" if label == "notes" else field_key(label)
         found = self.defs.get(key) or self.defs.get("label:" + fold(label))
         if found is not None:
@@ -207,18 +216,20 @@ class BatchWriter:
 
     def _lookup(self, keys: set[str], column: Any, kind: str) -> dict[str, list[int]]:
         """key → live contact ids having it as primary or extra email/phone."""
+        # deleted_at is filtered in Python: in SQL, SQLite may pick the deleted_at index (a full scan) over the key's.
         found: dict[str, list[int]] = {}
-        live = T_CONTACT.c.deleted_at.is_(None)
         for chunk in self._in_chunks(keys):
-            for cid, key in self.conn.execute(select(T_CONTACT.c.id, column).where(column.in_(chunk), live)):
-                found.setdefault(key, []).append(cid)
-            for cid, key in self.conn.execute(
-                select(T_CHANNEL.c.contact_id, T_CHANNEL.c.key)
+            rows = list(
+                self.conn.execute(select(T_CONTACT.c.id, column, T_CONTACT.c.deleted_at).where(column.in_(chunk)))
+            )
+            rows += self.conn.execute(
+                select(T_CHANNEL.c.contact_id, T_CHANNEL.c.key, T_CONTACT.c.deleted_at)
                 .join(T_CONTACT, T_CONTACT.c.id == T_CHANNEL.c.contact_id)
-                .where(T_CHANNEL.c.kind == kind, T_CHANNEL.c.key.in_(chunk), live)
-            ):
+                .where(T_CHANNEL.c.kind == kind, T_CHANNEL.c.key.in_(chunk))
+            )
+            for cid, key, deleted_at in rows:
                 ids = found.setdefault(key, [])
-                if cid not in ids:
+                if deleted_at is None and cid not in ids:
                     ids.append(cid)
         return found
 
@@ -363,7 +374,10 @@ class BatchWriter:
             definition = self.field_for(label)
             assert definition.id is not None
             try:
-                coerced = coerce(definition, raw)
+                # Text is the common case: coerce() would parse the options JSON on every call.
+                coerced = (
+                    clean_text(raw, multiline=True) or None if definition.type == "text" else coerce(definition, raw)
+                )
             except InvalidValue as exc:
                 self.warn(c.line, str(exc))
                 continue
@@ -433,10 +447,13 @@ class BatchWriter:
             self.conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
     def _haystack(self, t: Target) -> str:
+        """`search.haystack` (what ContactsAPI._refresh_search stores), with phone keys from the fast path."""
         emails = [v for v, _k in ([t.email] if t.email else []) + t.emails]
         phones = [k for _v, k in ([t.phone] if t.phone else []) + t.phones]
         tags = sorted((self.tag_names[i] for i in t.tag_ids), key=fold)
-        return search.haystack(t.first_name, t.last_name, t.company, emails, phones, tags)
+        parts = [f"{t.first_name} {t.last_name}", t.company, *emails, *tags]
+        parts += [fastpath.search_keys(p) for p in phones if p]
+        return " | ".join(fold(p) for p in parts if p)
 
     def _contact_values(self, t: Target) -> tuple[Any, ...]:
         email, email_k = t.email if t.email else ("", None)
@@ -544,12 +561,18 @@ class BatchWriter:
                 row["_id"], row["updated_at"] = t.id, self.now
                 contact_rows.append(row)
         if contact_rows:
+            # Contacts from before the batch are in the FTS index: swap their entries like the update trigger.
+            indexed = [r["_id"] for r in contact_rows if not self._is_created_here(r["_id"])] if self.manual_fts else []
+            self._fts(
+                indexed, "INSERT INTO contact_fts(contact_fts, rowid, search_text) SELECT 'delete', id, search_text"
+            )
             stmt = (
                 update(T_CONTACT)
                 .where(T_CONTACT.c.id == bindparam("_id"))
                 .values({n: bindparam(n) for n in (*self._CONTACT_COLS, "updated_at")})
             )
             self.conn.execute(stmt, contact_rows)
+            self._fts(indexed, "INSERT INTO contact_fts(rowid, search_text) SELECT id, search_text")
         # Custom values: rows that exist are updated, the others inserted.
         new_values: list[Target] = []
         updates = []
@@ -571,6 +594,11 @@ class BatchWriter:
             )
         self._write_children(new_values)
         self._bulk(T_HISTORY, self._HISTORY_COLS, history)
+
+    def _fts(self, ids: list[int], head: str) -> None:
+        for chunk in self._in_chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            self.conn.exec_driver_sql(f"{head} FROM contact WHERE id IN ({marks})", tuple(chunk))
 
     def finish(self) -> int:
         """Write the undo records of existing contacts this batch changed; returns how many."""

@@ -1,0 +1,133 @@
+"""Benchmark `koachify import` end to end against a csv + sqlite3.executemany baseline.
+
+    .venv/bin/python bench/bench_import.py            # 100k rows
+    .venv/bin/python bench/bench_import.py --rows 1000000
+    .venv/bin/python bench/bench_import.py --big      # 100k and 1M
+
+Rows are Google Contacts export columns; 10 % are duplicates of earlier rows (email case or phone format
+changed). The import runs in a fresh subprocess (process start included); the baseline runs in this process.
+Peak RSS is the child's (resource.getrusage(RUSAGE_CHILDREN)), so run one size per process for clean RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEADER = [
+    "First Name", "Middle Name", "Last Name", "Phonetic First Name", "Phonetic Middle Name", "Phonetic Last Name",
+    "Name Prefix", "Name Suffix", "Nickname", "File As", "Organization Name", "Organization Title",
+    "Organization Department", "Birthday", "Notes", "Photo", "Labels", "E-mail 1 - Label", "E-mail 1 - Value",
+    "Phone 1 - Label", "Phone 1 - Value", "Address 1 - Label", "Address 1 - Formatted", "Address 1 - City",
+    "Address 1 - Country",
+]  # fmt: skip
+FIRST = ["Mario", "Luca", "Giulia", "Anna", "Marco", "Francesca", "Paolo", "Sara", "Davide", "Chiara", "Søren", "Zoë"]
+LAST = ["Rossi", "Bianchi", "Verdi", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco", "D'Amico"]
+LABELS = ["* myContacts", "* myContacts ::: Clienti", "* myContacts ::: Prospect", "* starred ::: VIP", ""]
+CITIES = ["Milano", "Roma", "Torino", "Bologna", "Napoli"]
+
+
+def generate(path: Path, rows: int, seed: int = 42) -> None:
+    """Write `rows` Google-export rows, 10 % of them duplicates of earlier ones."""
+    rnd = random.Random(seed)
+    originals: list[list[str]] = []
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            if originals and rnd.random() < 0.10:
+                row = list(rnd.choice(originals))
+                if rnd.random() < 0.5:
+                    row[18] = row[18].upper()  # same email, other case
+                else:
+                    digits = row[20].replace(" ", "").removeprefix("+39")
+                    row[20] = f"+39 {digits[:3]} {digits[3:]}"  # same phone, other format
+            else:
+                first, last = rnd.choice(FIRST), rnd.choice(LAST)
+                email = f"{first}.{last}{i}@example.com".lower().replace("'", "").replace("ø", "o").replace("ë", "e")
+                phone = f"3{rnd.randint(20, 99)} {rnd.randint(1000000, 9999999)}"
+                title = rnd.choice(["Coach", "CEO", ""]) if rnd.random() < 0.2 else ""
+                city = rnd.choice(CITIES)
+                row = [first, "", last, "", "", "", "", "", "", "", rnd.choice(["", "", "Acme srl"]), title, "", "", "",
+                       "", rnd.choice(LABELS), "* Other", email, "Mobile", phone, "Home", f"Via Roma {i}\n{city}",
+                       city, "Italia"]  # fmt: skip
+                if len(originals) < 10000:
+                    originals.append(row)
+                elif rnd.random() < 0.01:
+                    originals[rnd.randrange(len(originals))] = row
+            writer.writerow(row)
+
+
+def baseline(path: Path, db: Path) -> float:
+    """csv.reader → sqlite3.executemany into a plain table, one transaction."""
+    start = time.perf_counter()
+    conn = sqlite3.connect(db)
+    conn.execute(f"CREATE TABLE t ({', '.join(f'c{i} TEXT' for i in range(len(HEADER)))})")
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        with conn:
+            conn.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(HEADER))})", reader)
+    conn.close()
+    return time.perf_counter() - start
+
+
+def run_import(path: Path, db: Path) -> tuple[float, dict[str, object]]:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "koachify_tui", "--db", str(db), "import", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"import failed: {proc.stderr.strip()}")
+    return elapsed, json.loads(proc.stdout)
+
+
+def bench(rows: int, workdir: Path) -> None:
+    csv_path = workdir / f"google_{rows}.csv"
+    if not csv_path.exists():
+        generate(csv_path, rows)
+    base = baseline(csv_path, workdir / f"baseline_{rows}.db")
+    db = workdir / f"koachify_{rows}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    seconds, result = run_import(csv_path, db)
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    counts = result["counts"]
+    print(
+        f"{rows:>9,} rows  import {seconds:6.2f} s  {rows / seconds:>9,.0f} rows/s  "
+        f"baseline {base:5.2f} s  ratio {seconds / base:4.1f}x  peak RSS {rss_mb:5.0f} MB  "
+        f"(in-process {result['seconds']} s; {json.dumps(counts)})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--big", action="store_true", help="also run 1,000,000 rows")
+    parser.add_argument("--dir", type=Path, default=None, help="work directory (default: a temporary one)")
+    args = parser.parse_args()
+    sizes = [args.rows] + ([1_000_000] if args.big and args.rows != 1_000_000 else [])
+    with tempfile.TemporaryDirectory(prefix="koachify-bench-") as tmp:
+        workdir = args.dir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("KOACHIFY_CONFIG", str(workdir / "config.toml"))
+        for size in sizes:
+            bench(size, workdir)
+
+
+if __name__ == "__main__":
+    main()
