@@ -46,6 +46,7 @@ class KoachifyApp(App[None]):
     """
 
     CSS_PATH = "koachify.tcss"
+    MODES = {spec.mode: spec.factory() for spec in SCREENS}
     TITLE = "Koachify"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
@@ -65,7 +66,6 @@ class KoachifyApp(App[None]):
     ]
 
     def __init__(self, settings: Settings, store: Store, *, start: str = "contacts") -> None:
-        self.MODES = {spec.mode: spec.factory() for spec in SCREENS}
         super().__init__()
         self.settings = settings
         self.store = store
@@ -146,7 +146,7 @@ class KoachifyApp(App[None]):
             yield SystemCommand(
                 _("Go to {screen}").format(screen=spec.title),
                 _("Switch to the {screen} screen (key {key})").format(screen=spec.title, key=spec.key),
-                lambda mode=spec.mode: self.switch_mode(mode),  # type: ignore[misc]
+                lambda mode=spec.mode: self.switch_mode(mode),
             )
         seen: set[str] = set()
         for active in screen.active_bindings.values():
@@ -157,7 +157,7 @@ class KoachifyApp(App[None]):
             yield SystemCommand(
                 binding.description,
                 f"{binding.tooltip} ({self.get_key_display(binding)})" if binding.tooltip else "",
-                lambda node=active.node, action=binding.action: self.run_action(action, node),  # type: ignore[misc]
+                lambda node=active.node, action=binding.action: self.run_action(action, node),
             )
         yield from super().get_system_commands(screen)
 

@@ -235,19 +235,19 @@ class ActivitiesAPI(StoreBase):
                     value = clean_text(value, multiline=key in {"body", "notes"})
                 setattr(item, key, value)
             if hasattr(item, "updated_at"):
-                item.updated_at = utcnow()  # type: ignore[attr-defined]
+                item.updated_at = utcnow()
             return item
 
     def delete_activity(self, kind: str, item_id: int) -> None:
         with self.write() as tx:
-            self._live(tx.session, ACTIVITY_MODELS[kind], item_id).deleted_at = utcnow()  # type: ignore[attr-defined]
+            self._live(tx.session, ACTIVITY_MODELS[kind], item_id).deleted_at = utcnow()
 
     def restore_activity(self, kind: str, item_id: int) -> None:
         with self.write() as tx:
             item = tx.session.get(ACTIVITY_MODELS[kind], item_id)
             if item is None:
                 raise NotFound(f"no {kind} with id {item_id}")
-            item.deleted_at = None  # type: ignore[attr-defined]
+            item.deleted_at = None
 
     def list_tasks(
         self,
@@ -261,26 +261,26 @@ class ActivitiesAPI(StoreBase):
         with self.read() as s:
             stmt = select(Task).where(col(Task.deleted_at).is_(None))
             if contact_id is not None:
-                stmt = stmt.where(Task.contact_id == contact_id)
+                stmt = stmt.where(col(Task.contact_id) == contact_id)
             if opportunity_id is not None:
-                stmt = stmt.where(Task.opportunity_id == opportunity_id)
+                stmt = stmt.where(col(Task.opportunity_id) == opportunity_id)
             if open_only:
                 stmt = stmt.where(col(Task.done_at).is_(None))
             if due_before is not None:
                 stmt = stmt.where(col(Task.due_at) < due_before)
-            stmt = stmt.order_by(col(Task.due_at).is_(None), Task.due_at, Task.id).limit(limit)
+            stmt = stmt.order_by(col(Task.due_at).is_(None), col(Task.due_at), col(Task.id)).limit(limit)
             return list(s.execute(stmt).scalars())
 
     def _inbox_stmt(self, contact_id: int | None, channel: str | None, unread_only: bool) -> Any:
         stmt = (
             select(Message, Contact)
-            .join(Contact, col(Contact.id) == Message.contact_id)
+            .join(Contact, col(Contact.id) == col(Message.contact_id))
             .where(col(Message.deleted_at).is_(None), col(Contact.deleted_at).is_(None))
         )
         if contact_id is not None:
-            stmt = stmt.where(Message.contact_id == contact_id)
+            stmt = stmt.where(col(Message.contact_id) == contact_id)
         if channel:
-            stmt = stmt.where(Message.channel == channel)
+            stmt = stmt.where(col(Message.channel) == channel)
         if unread_only:
             stmt = stmt.where(col(Message.read).is_(False))
         return stmt
@@ -319,5 +319,5 @@ class ActivitiesAPI(StoreBase):
 
     def unread_count(self, *, channel: str | None = None) -> int:
         with self.read() as s:
-            sub = self._inbox_stmt(None, channel, True).with_only_columns(Message.id).subquery()
+            sub = self._inbox_stmt(None, channel, True).with_only_columns(col(Message.id)).subquery()
             return int(s.execute(select(func.count()).select_from(sub)).one()[0])

@@ -342,12 +342,16 @@ def fill_demo(store: Store, *, contacts: int = 200, seed: int = 7, now: datetime
 
 def _backdate(session: object, opportunity_id: int, at: datetime, *, stage_change: bool) -> None:
     """Give the latest history entry of a demo deal (and the deal itself) a time in the past."""
-    from sqlmodel import Session
+    from sqlmodel import Session, col
 
     assert isinstance(session, Session)
     session.flush()
-    latest = select(func.max(HistoryEntry.id)).where(HistoryEntry.opportunity_id == opportunity_id).scalar_subquery()
-    session.execute(update(HistoryEntry).where(HistoryEntry.id == latest).values(at=at))
+    latest = (
+        select(func.max(col(HistoryEntry.id)))
+        .where(col(HistoryEntry.opportunity_id) == opportunity_id)
+        .scalar_subquery()
+    )
+    session.execute(update(HistoryEntry).where(col(HistoryEntry.id) == latest).values(at=at))
     values = {"last_stage_change_at": at} if stage_change else {"last_status_change_at": at, "updated_at": at}
     opp = session.get(Opportunity, opportunity_id)
     if opp is not None:

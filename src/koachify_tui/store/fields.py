@@ -73,7 +73,7 @@ def coerce(definition: CustomFieldDef, value: Any) -> Any:
 def purge_values(s: Session, entity: str, entity_ids: Sequence[int]) -> None:
     if not entity_ids:
         return
-    field_ids = select(CustomFieldDef.id).where(CustomFieldDef.entity == entity)
+    field_ids = select(col(CustomFieldDef.id)).where(col(CustomFieldDef.entity) == entity)
     s.execute(
         delete(CustomFieldValue).where(
             col(CustomFieldValue.field_id).in_(field_ids), col(CustomFieldValue.entity_id).in_(list(entity_ids))
@@ -89,8 +89,8 @@ class FieldsAPI(StoreBase):
             return list(
                 s.execute(
                     select(CustomFieldDef)
-                    .where(CustomFieldDef.entity == FieldEntity(entity).value)
-                    .order_by(CustomFieldDef.position, CustomFieldDef.id)
+                    .where(col(CustomFieldDef.entity) == FieldEntity(entity).value)
+                    .order_by(col(CustomFieldDef.position), col(CustomFieldDef.id))
                 ).scalars()
             )
 
@@ -118,12 +118,12 @@ class FieldsAPI(StoreBase):
         with self.write() as tx:
             s = tx.session
             if s.execute(
-                select(CustomFieldDef).where(CustomFieldDef.entity == entity, CustomFieldDef.key == key)
+                select(CustomFieldDef).where(col(CustomFieldDef.entity) == entity, col(CustomFieldDef.key) == key)
             ).first():
                 raise Conflict(f"a {entity} field with key {key!r} already exists")
             position = int(
                 s.execute(
-                    select(func.count()).select_from(CustomFieldDef).where(CustomFieldDef.entity == entity)
+                    select(func.count()).select_from(CustomFieldDef).where(col(CustomFieldDef.entity) == entity)
                 ).one()[0]
             )
             definition = CustomFieldDef(
@@ -143,10 +143,10 @@ class FieldsAPI(StoreBase):
             tx.session.delete(self._definition(tx.session, entity, key))
 
     def _definition(self, s: Session, entity: str, key: str) -> CustomFieldDef:
-        definition = (
+        definition: CustomFieldDef | None = (
             s.execute(
                 select(CustomFieldDef).where(
-                    CustomFieldDef.entity == FieldEntity(entity).value, CustomFieldDef.key == key
+                    col(CustomFieldDef.entity) == FieldEntity(entity).value, col(CustomFieldDef.key) == key
                 )
             )
             .scalars()
@@ -162,7 +162,7 @@ class FieldsAPI(StoreBase):
         existing = (
             s.execute(
                 select(CustomFieldValue).where(
-                    CustomFieldValue.field_id == definition.id, CustomFieldValue.entity_id == entity_id
+                    col(CustomFieldValue.field_id) == definition.id, col(CustomFieldValue.entity_id) == entity_id
                 )
             )
             .scalars()
@@ -207,9 +207,12 @@ class FieldsAPI(StoreBase):
         """{key: value} of the custom fields set on one contact or opportunity."""
         with self.read() as s:
             rows = s.execute(
-                select(CustomFieldDef.key, CustomFieldValue.value_json)
-                .join(CustomFieldValue, col(CustomFieldValue.field_id) == CustomFieldDef.id)
-                .where(CustomFieldDef.entity == FieldEntity(entity).value, CustomFieldValue.entity_id == entity_id)
-                .order_by(CustomFieldDef.position)
+                select(col(CustomFieldDef.key), col(CustomFieldValue.value_json))
+                .join(CustomFieldValue, col(CustomFieldValue.field_id) == col(CustomFieldDef.id))
+                .where(
+                    col(CustomFieldDef.entity) == FieldEntity(entity).value,
+                    col(CustomFieldValue.entity_id) == entity_id,
+                )
+                .order_by(col(CustomFieldDef.position))
             )
             return {key: json.loads(value) for key, value in rows}

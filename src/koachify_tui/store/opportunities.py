@@ -381,10 +381,10 @@ class OpportunitiesAPI(StoreBase):
             return [
                 r[0]
                 for r in s.execute(
-                    select(Tag.name)
-                    .join(OpportunityTag, col(OpportunityTag.tag_id) == Tag.id)
-                    .where(OpportunityTag.opportunity_id == opportunity_id)
-                    .order_by(Tag.name_key)
+                    select(col(Tag.name))
+                    .join(OpportunityTag, col(OpportunityTag.tag_id) == col(Tag.id))
+                    .where(col(OpportunityTag.opportunity_id) == opportunity_id)
+                    .order_by(col(Tag.name_key))
                 )
             ]
 
@@ -406,28 +406,28 @@ class OpportunitiesAPI(StoreBase):
         a stage; `status=None` means every status."""
         with self.read() as s:
             stmt = (
-                select(Opportunity, Contact, Pipeline.name, Stage.name)
-                .join(Contact, col(Contact.id) == Opportunity.contact_id)
-                .join(Pipeline, col(Pipeline.id) == Opportunity.pipeline_id)
-                .join(Stage, col(Stage.id) == Opportunity.stage_id)
+                select(Opportunity, Contact, col(Pipeline.name), col(Stage.name))
+                .join(Contact, col(Contact.id) == col(Opportunity.contact_id))
+                .join(Pipeline, col(Pipeline.id) == col(Opportunity.pipeline_id))
+                .join(Stage, col(Stage.id) == col(Opportunity.stage_id))
                 .where(col(Opportunity.deleted_at).is_not(None) if deleted else col(Opportunity.deleted_at).is_(None))
             )
             if pipeline is not None:
                 from .pipelines import PipelinesAPI
 
                 assert isinstance(self, PipelinesAPI)
-                stmt = stmt.where(Opportunity.pipeline_id == self._pipeline_row(s, pipeline).id)
+                stmt = stmt.where(col(Opportunity.pipeline_id) == self._pipeline_row(s, pipeline).id)
             if stage_id is not None:
-                stmt = stmt.where(Opportunity.stage_id == stage_id)
+                stmt = stmt.where(col(Opportunity.stage_id) == stage_id)
             if status:
-                stmt = stmt.where(Opportunity.status == status)
+                stmt = stmt.where(col(Opportunity.status) == status)
             if contact_id is not None:
-                stmt = stmt.where(Opportunity.contact_id == contact_id)
+                stmt = stmt.where(col(Opportunity.contact_id) == contact_id)
             if owner:
-                stmt = stmt.where(func.lower(Opportunity.owner) == owner.lower())
+                stmt = stmt.where(func.lower(col(Opportunity.owner)) == owner.lower())
             stmt = stmt.order_by(
-                Pipeline.position,
-                Stage.position,
+                col(Pipeline.position),
+                col(Stage.position),
                 col(Opportunity.last_stage_change_at).desc(),
                 col(Opportunity.id).desc(),
             ).offset(offset)
@@ -440,11 +440,11 @@ class OpportunitiesAPI(StoreBase):
         with self.read() as s:
             rows = list(
                 s.execute(
-                    select(Opportunity, Contact, Pipeline.name, Stage.name)
-                    .join(Contact, col(Contact.id) == Opportunity.contact_id)
-                    .join(Pipeline, col(Pipeline.id) == Opportunity.pipeline_id)
-                    .join(Stage, col(Stage.id) == Opportunity.stage_id)
-                    .where(Opportunity.id == opportunity_id)
+                    select(Opportunity, Contact, col(Pipeline.name), col(Stage.name))
+                    .join(Contact, col(Contact.id) == col(Opportunity.contact_id))
+                    .join(Pipeline, col(Pipeline.id) == col(Opportunity.pipeline_id))
+                    .join(Stage, col(Stage.id) == col(Opportunity.stage_id))
+                    .where(col(Opportunity.id) == opportunity_id)
                 )
             )
             if not rows:
@@ -459,21 +459,21 @@ class OpportunitiesAPI(StoreBase):
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             for oid, name in s.execute(
-                select(OpportunityTag.opportunity_id, Tag.name)
-                .join(Tag, col(Tag.id) == OpportunityTag.tag_id)
+                select(col(OpportunityTag.opportunity_id), col(Tag.name))
+                .join(Tag, col(Tag.id) == col(OpportunityTag.tag_id))
                 .where(col(OpportunityTag.opportunity_id).in_(chunk))
-                .order_by(Tag.name_key)
+                .order_by(col(Tag.name_key))
             ):
                 tags.setdefault(oid, []).append(name)
             for oid, count in s.execute(
-                select(Task.opportunity_id, func.count())
+                select(col(Task.opportunity_id), func.count())
                 .where(
                     col(Task.opportunity_id).in_(chunk),
                     col(Task.done_at).is_(None),
                     col(Task.deleted_at).is_(None),
                     col(Task.due_at) < now,
                 )
-                .group_by(Task.opportunity_id)
+                .group_by(col(Task.opportunity_id))
             ):
                 overdue[oid] = int(count)
         return [
@@ -512,12 +512,14 @@ class OpportunitiesAPI(StoreBase):
             assert isinstance(self, PipelinesAPI)
             pid = self._pipeline_row(s, pipeline).id
             stmt = (
-                select(Opportunity.stage_id, func.count(), func.coalesce(func.sum(Opportunity.value_minor), 0))
-                .where(Opportunity.pipeline_id == pid, col(Opportunity.deleted_at).is_(None))
-                .group_by(Opportunity.stage_id)
+                select(
+                    col(Opportunity.stage_id), func.count(), func.coalesce(func.sum(col(Opportunity.value_minor)), 0)
+                )
+                .where(col(Opportunity.pipeline_id) == pid, col(Opportunity.deleted_at).is_(None))
+                .group_by(col(Opportunity.stage_id))
             )
             if status:
-                stmt = stmt.where(Opportunity.status == status)
+                stmt = stmt.where(col(Opportunity.status) == status)
             return {sid: (int(n), int(total)) for sid, n, total in s.execute(stmt)}
 
 

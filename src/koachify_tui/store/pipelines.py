@@ -53,8 +53,10 @@ class PipelinesAPI(StoreBase):
 
     def list_pipelines(self) -> list[PipelineInfo]:
         with self.read() as s:
-            pipelines = list(s.execute(select(Pipeline).order_by(Pipeline.position, Pipeline.id)).scalars())
-            stages = list(s.execute(select(Stage).order_by(Stage.pipeline_id, Stage.position, Stage.id)).scalars())
+            pipelines = list(s.execute(select(Pipeline).order_by(col(Pipeline.position), col(Pipeline.id))).scalars())
+            stages = list(
+                s.execute(select(Stage).order_by(col(Stage.pipeline_id), col(Stage.position), col(Stage.id))).scalars()
+            )
         by_pipeline: dict[int, list[StageInfo]] = {}
         for st in stages:
             by_pipeline.setdefault(st.pipeline_id, []).append(StageInfo(st.id or 0, st.name, st.position))
@@ -71,7 +73,7 @@ class PipelinesAPI(StoreBase):
         if isinstance(ref, int):
             row = s.get(Pipeline, ref)
         else:
-            row = s.execute(select(Pipeline).where(Pipeline.name_key == fold(ref))).scalars().first()
+            row = s.execute(select(Pipeline).where(col(Pipeline.name_key) == fold(ref))).scalars().first()
         if row is None:
             raise NotFound(f"no pipeline {ref!r}")
         return row
@@ -83,7 +85,7 @@ class PipelinesAPI(StoreBase):
                 row = None
         else:
             row = (
-                s.execute(select(Stage).where(Stage.pipeline_id == pipeline_id, Stage.name_key == fold(ref)))
+                s.execute(select(Stage).where(col(Stage.pipeline_id) == pipeline_id, col(Stage.name_key) == fold(ref)))
                 .scalars()
                 .first()
             )
@@ -92,8 +94,10 @@ class PipelinesAPI(StoreBase):
         return row
 
     def _first_stage(self, s: Session, pipeline_id: int) -> Stage:
-        row = (
-            s.execute(select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position, Stage.id))
+        row: Stage | None = (
+            s.execute(
+                select(Stage).where(col(Stage.pipeline_id) == pipeline_id).order_by(col(Stage.position), col(Stage.id))
+            )
             .scalars()
             .first()
         )
@@ -115,9 +119,9 @@ class PipelinesAPI(StoreBase):
             raise Conflict("stage names must be unique within a pipeline")
         with self.write() as tx:
             s = tx.session
-            if s.execute(select(Pipeline).where(Pipeline.name_key == fold(name))).first():
+            if s.execute(select(Pipeline).where(col(Pipeline.name_key) == fold(name))).first():
                 raise Conflict(f"a pipeline named {name!r} already exists")
-            position = int(s.execute(select(func.coalesce(func.max(Pipeline.position), -1))).one()[0]) + 1
+            position = int(s.execute(select(func.coalesce(func.max(col(Pipeline.position)), -1))).one()[0]) + 1
             pipeline = Pipeline(name=name, name_key=fold(name), position=position)
             s.add(pipeline)
             s.flush()
@@ -131,7 +135,9 @@ class PipelinesAPI(StoreBase):
         new_name = self._clean_name(new_name, "pipeline")
         with self.write() as tx:
             pipeline = self._pipeline_row(tx.session, ref)
-            clash = tx.session.execute(select(Pipeline).where(Pipeline.name_key == fold(new_name))).scalars().first()
+            clash = (
+                tx.session.execute(select(Pipeline).where(col(Pipeline.name_key) == fold(new_name))).scalars().first()
+            )
             if clash is not None and clash.id != pipeline.id:
                 raise Conflict(f"a pipeline named {new_name!r} already exists")
             pipeline.name, pipeline.name_key = new_name, fold(new_name)
@@ -146,7 +152,7 @@ class PipelinesAPI(StoreBase):
             pipeline = self._pipeline_row(s, ref)
             count = int(
                 s.execute(
-                    select(func.count()).select_from(Opportunity).where(Opportunity.pipeline_id == pipeline.id)
+                    select(func.count()).select_from(Opportunity).where(col(Opportunity.pipeline_id) == pipeline.id)
                 ).one()[0]
             )
             if count:
@@ -160,8 +166,8 @@ class PipelinesAPI(StoreBase):
                 assert isinstance(self, OpportunitiesAPI)
                 for opp_id in list(
                     s.execute(
-                        select(Opportunity.id).where(
-                            Opportunity.pipeline_id == pipeline.id, col(Opportunity.deleted_at).is_(None)
+                        select(col(Opportunity.id)).where(
+                            col(Opportunity.pipeline_id) == pipeline.id, col(Opportunity.deleted_at).is_(None)
                         )
                     ).scalars()
                 ):
@@ -180,7 +186,9 @@ class PipelinesAPI(StoreBase):
             s = tx.session
             p = self._pipeline_row(s, pipeline)
             stages = list(
-                s.execute(select(Stage).where(Stage.pipeline_id == p.id).order_by(Stage.position, Stage.id)).scalars()
+                s.execute(
+                    select(Stage).where(col(Stage.pipeline_id) == p.id).order_by(col(Stage.position), col(Stage.id))
+                ).scalars()
             )
             if any(st.name_key == fold(name) for st in stages):
                 raise Conflict(f"pipeline {p.name!r} already has a stage named {name!r}")
@@ -200,7 +208,7 @@ class PipelinesAPI(StoreBase):
                 raise NotFound(f"no stage with id {stage_id}")
             clash = (
                 tx.session.execute(
-                    select(Stage).where(Stage.pipeline_id == st.pipeline_id, Stage.name_key == fold(new_name))
+                    select(Stage).where(col(Stage.pipeline_id) == st.pipeline_id, col(Stage.name_key) == fold(new_name))
                 )
                 .scalars()
                 .first()
@@ -213,7 +221,9 @@ class PipelinesAPI(StoreBase):
         """Put the pipeline's stages in the order given (every stage exactly once)."""
         with self.write() as tx:
             p = self._pipeline_row(tx.session, pipeline)
-            stages = {st.id: st for st in tx.session.execute(select(Stage).where(Stage.pipeline_id == p.id)).scalars()}
+            stages = {
+                st.id: st for st in tx.session.execute(select(Stage).where(col(Stage.pipeline_id) == p.id)).scalars()
+            }
             if sorted(stage_ids) != sorted(stages):
                 raise InvalidValue("give every stage of the pipeline exactly once")
             for i, sid in enumerate(stage_ids):
@@ -228,15 +238,15 @@ class PipelinesAPI(StoreBase):
                 raise NotFound(f"no stage with id {stage_id}")
             live = list(
                 s.execute(
-                    select(Opportunity.id).where(
-                        Opportunity.stage_id == stage_id, col(Opportunity.deleted_at).is_(None)
+                    select(col(Opportunity.id)).where(
+                        col(Opportunity.stage_id) == stage_id, col(Opportunity.deleted_at).is_(None)
                     )
                 ).scalars()
             )
             total = int(
-                s.execute(select(func.count()).select_from(Opportunity).where(Opportunity.stage_id == stage_id)).one()[
-                    0
-                ]
+                s.execute(
+                    select(func.count()).select_from(Opportunity).where(col(Opportunity.stage_id) == stage_id)
+                ).one()[0]
             )
             if total:
                 if move_to is None or move_to == stage_id:
@@ -259,7 +269,9 @@ class PipelinesAPI(StoreBase):
             s.flush()
             rest = list(
                 s.execute(
-                    select(Stage).where(Stage.pipeline_id == st.pipeline_id).order_by(Stage.position, Stage.id)
+                    select(Stage)
+                    .where(col(Stage.pipeline_id) == st.pipeline_id)
+                    .order_by(col(Stage.position), col(Stage.id))
                 ).scalars()
             )
             for i, other in enumerate(rest):
