@@ -30,7 +30,7 @@ def short_money(minor: int, currency: str = "EUR", locale: str = "it_IT") -> str
     from babel.numbers import format_currency
 
     amount = minor / 100
-    fmt = None if minor % 100 else "¤#,##0" if _locale(locale).startswith("en") else "#,##0 ¤"
+    fmt = None if minor % 100 else "¤#,##0" if _locale(locale).startswith("en") else "#,##0\xa0¤"
     return str(format_currency(amount, currency, format=fmt, locale=_locale(locale), currency_digits=fmt is None))
 
 
@@ -64,3 +64,16 @@ def relative_days(value: datetime | None, now: datetime | None = None) -> str:
     if days <= 0:
         return _("today")
     return _("1 day") if days == 1 else _("{n} days").format(n=days)
+
+
+@lru_cache(maxsize=4096)
+def phone(e164: str | None, typed: str = "") -> str:
+    """A phone for display: "+39 347 435 4022" (international format), or the typed form when unparseable."""
+    if not e164:
+        return typed
+    import phonenumbers
+
+    try:
+        return str(phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+    except phonenumbers.NumberParseException:
+        return typed or e164
