@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..formatting import phone
 from ..i18n import _
 from .common import DbOption, JsonOption, new_app, open_store, print_json
 
@@ -100,7 +101,7 @@ def list_(
                 Text(r.display_name),
                 Text(r.company),
                 Text(r.email),
-                Text(r.phone_e164 or r.phone),
+                Text(phone(r.phone_e164, r.phone)),
                 Text(", ".join(r.tags)),
                 Text(r.source),
             )
@@ -131,7 +132,7 @@ def show(
         for label, value in (
             (_("Company"), row.company),
             (_("Email"), row.email),
-            (_("Phone"), row.phone_e164 or row.phone),
+            (_("Phone"), phone(row.phone_e164, row.phone)),
             (_("Source"), row.source),
             (_("Owner"), row.owner),
             (_("Tags"), ", ".join(row.tags)),
