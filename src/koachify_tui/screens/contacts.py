@@ -124,7 +124,13 @@ class ContactsScreen(Screen[None]):
         self.table.focus()
         self._refresh_sidebar()
         self._update_filter_line()
-        self.reload(start=0, cursor=0)
+        # The first page is read right here, not in a worker: nothing competes for the GIL yet, so the first
+        # frame already shows contacts (the thread hop would roughly double the time to first paint).
+        query = self.current_query()
+        rows = self.store.list_contacts(query, limit=WINDOW)
+        total, capped = self.store.count_contacts_capped(query, cap=COUNT_CAP)
+        self.table.show_page(rows, 0, total, capped, 0)
+        self._schedule_detail()
 
     @property
     def table(self) -> ContactTable:
@@ -162,25 +168,48 @@ class ContactsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="contacts-load")
     def _load(self, query: ContactQuery, start: int, cursor: int, count: bool, generation: int) -> None:
-        store = self.store
-        rows = store.list_contacts(query, limit=WINDOW, offset=start)
+        """Page first, count after: the rows paint as soon as they are read, and the (capped) count follows
+        off the keystroke path."""
+        store, worker = self.store, get_current_worker()
+        known = None if count or self.table.capped else self.table.total
+        rows = self._read_page(store, query, start, known)
         if not rows and start > 0:  # the list shrank under the cursor: show its end
             total, capped = store.count_contacts_capped(query, cap=COUNT_CAP)
             start = max(total - WINDOW // 2, 0)
-            rows = store.list_contacts(query, limit=WINDOW, offset=start)
-            cursor = start + len(rows) - 1
-        elif count:
+            rows = self._read_page(store, query, start, None if capped else total)
+            cursor, count = start + len(rows) - 1, False
+            known = total
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._show, generation, rows, start, known, cursor)
+        if count:
             total, capped = store.count_contacts_capped(query, cap=COUNT_CAP)
-        else:
-            total, capped = self.table.total, self.table.capped
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, generation, rows, start, total, capped, cursor)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_total, generation, total, capped)
 
-    def _show(self, generation: int, rows: list[ContactRow], start: int, total: int, capped: bool, cursor: int) -> None:
+    @staticmethod
+    def _read_page(store: Store, query: ContactQuery, start: int, total: int | None) -> list[ContactRow]:
+        """One window; in the second half of a list of known size it is read backwards, so `G` costs a short
+        index walk from the end instead of an OFFSET of the whole list."""
+        if total is not None and start > total // 2:
+            n = min(WINDOW, max(total - start, 0))
+            backwards = replace(query, descending=not query.descending)
+            return store.list_contacts(backwards, limit=n, offset=max(total - start - n, 0))[::-1]
+        return store.list_contacts(query, limit=WINDOW, offset=start)
+
+    def _show(self, generation: int, rows: list[ContactRow], start: int, total: int | None, cursor: int) -> None:
         if generation != self._generation:
             return
-        self.table.show_page(rows, start, total, capped, cursor)
+        table = self.table
+        table.show_page(rows, start, table.total if total is None else total, table.capped, cursor)
+        if total is None:
+            table.total_pending = True
+            table.refresh_title()
         self._schedule_detail()
+
+    def _show_total(self, generation: int, total: int, capped: bool) -> None:
+        if generation == self._generation:
+            self.table.set_total(total, capped)
 
     @on(ContactTable.NeedPage)
     def _need_page(self, event: ContactTable.NeedPage) -> None:

@@ -1,0 +1,299 @@
+"""Contacts screen benchmark: 100k contacts (or --contacts N) in a temporary SQLite file.
+
+Measures, on a headless Textual app:
+- launch → first painted contact list (fresh process, median of --runs), against a same-machine baseline: a
+  fresh `python -c` process that opens the file with sqlite3 and reads the first page;
+- one search keystroke: SQL (page + capped count) and repaint, for prefixes and a phone in another format,
+  against the raw sqlite3 FTS5 query for the same term;
+- opening a contact with 500 timeline entries in the detail pane (SQL + paint);
+- peak RSS of the app process.
+
+    .venv/bin/python bench/bench_contacts.py [--contacts 100000] [--runs 3] [--keep /tmp/bench.db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+FIRST = ["Mario", "Giulia", "Luca", "Anna", "Marco", "Sara", "Paolo", "Chiara", "Andrea", "Elena", "Sofia", "Matteo"]
+LAST = ["Rossi", "Bianchi", "Verdi", "Russo", "Ferrari", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco"]
+COMPANIES = ["", "", "Yoga Città", "Acme Ltd", "Studio Bianchi", "Mindset Academy", "Osteria da Gino"]
+SOURCES = ["Instagram", "Facebook Ads", "Passaparola", "Sito web", "Evento"]
+TAGS = ["vip", "lead", "cliente", "newsletter", "evento-2026"]
+
+
+def ts(dt: datetime) -> str:
+    """How SQLAlchemy's DateTime stores a naive UTC value on SQLite."""
+    return dt.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def generate(path: Path, n: int) -> int:
+    """Fill a fresh database with `n` contacts via raw sqlite3; returns the id of the 500-entry contact."""
+    from koachify_tui.store import Store
+    from koachify_tui.store.normalize import fold, name_key
+    from koachify_tui.store.search import haystack
+
+    store = Store.open(path)
+    pipeline = store.list_pipelines()[0]
+    stage_ids = [s.id for s in pipeline.stages]
+    rng = random.Random(42)
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = []
+    tag_links = []
+    for i in range(1, n + 1):
+        first, last, company = rng.choice(FIRST), rng.choice(LAST), rng.choice(COMPANIES)
+        email = f"{first}.{last}{i}@example.it".lower()
+        e164 = f"+393{rng.randrange(10**8, 10**9)}"
+        tags = [rng.choice(TAGS)] if rng.random() < 0.2 else []
+        # phone_search_keys() via phonenumbers costs ~22 µs; for Italian mobiles it is just these two strings.
+        digits = f"{e164[1:]} {e164[3:]}"
+        search_text = haystack(first, last, company, [email], [], tags) + f" | {digits}"
+        created = base + timedelta(minutes=i * 7)
+        activity = created + timedelta(days=rng.randrange(0, 300)) if rng.random() < 0.6 else None
+        rows.append(
+            (
+                i,
+                first,
+                last,
+                company,
+                email,
+                fold(email),
+                e164,
+                e164,
+                rng.choice(SOURCES),
+                "",
+                name_key(first, last, company),
+                search_text,
+                ts(created),
+                ts(created),
+                ts(activity) if activity else None,
+            )
+        )
+        tag_links += [(i, TAGS.index(t) + 1) for t in tags]
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany(
+            "INSERT INTO tag(id, name, name_key, created_at) VALUES (?, ?, ?, ?)",
+            [(k + 1, t, t, ts(base)) for k, t in enumerate(TAGS)],
+        )
+        conn.executemany(
+            "INSERT INTO contact(id, first_name, last_name, company, email, email_key, phone, phone_e164, source,"
+            " owner, name_key, search_text, created_at, updated_at, last_activity_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.executemany("INSERT INTO contact_tag(contact_id, tag_id) VALUES (?, ?)", tag_links)
+        opps = [
+            (i, f"Percorso {i}", pipeline.id, rng.choice(stage_ids), 150000, "EUR", "open", ts(base), ts(base))
+            for i in rng.sample(range(1, n + 1), min(n, 5000))
+        ]
+        conn.executemany(
+            "INSERT INTO opportunity(contact_id, title, pipeline_id, stage_id, value_minor, currency, status,"
+            " owner, source, lost_reason, created_at, updated_at, last_stage_change_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, '', '', '', ?, ?, ?)",
+            [(*o[:8], o[8], o[8]) for o in opps],
+        )
+    conn.close()
+    # The busy contact: 500 timeline entries across the contact and two deals, through the store API.
+    busy = store.create_contact(first_name="Zelda", last_name="Busy", email="zelda@example.it")
+    assert busy.id is not None
+    deals = [store.create_opportunity(busy.id, t, pipeline.id).id for t in ("Mastermind", "Corso")]
+    with store.write():
+        for k in range(496):
+            at = base + timedelta(hours=k)
+            target = {"opportunity_id": deals[k % 2]} if k % 3 else {"contact_id": busy.id}
+            if k % 4 == 0:
+                store.add_note(f"Nota {k}", at=at, **target)  # type: ignore[arg-type]
+            elif k % 4 == 1:
+                store.add_task(f"Task {k}", due_at=at, at=at, **target)  # type: ignore[arg-type]
+            elif k % 4 == 2:
+                store.log_message(f"Messaggio {k}", at=at, **target)  # type: ignore[arg-type]
+            else:
+                store.add_history("automation", f"Regola {k}", **target)  # type: ignore[arg-type]
+    store.close()
+    return busy.id
+
+
+# --- child: launch to first paint -------------------------------------------------------------------------
+
+
+def child_first_paint(db: str) -> None:
+    """Run the real app headless; print seconds since the parent's launch stamp when the list has painted."""
+    launched = float(sys.argv[sys.argv.index("--launched") + 1])
+    from koachify_tui.app import make_app
+    from koachify_tui.config import Settings
+    from koachify_tui.store import Store
+    from koachify_tui.widgets.contact_table import ContactTable
+
+    app = make_app(Settings(db=db, locale="it_IT", path=None), Store.open(db, seed=False))
+    original = ContactTable.show_page
+
+    def painted() -> None:
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{time.time() - launched:.4f} {rss:.1f}", flush=True)
+        app.exit()
+
+    def show_page(self: ContactTable, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        self.call_after_refresh(painted)
+
+    ContactTable.show_page = show_page  # type: ignore[method-assign]
+    app.run(headless=True, size=(160, 48))
+
+
+def launch(args: list[str]) -> str:
+    stamp = time.time()
+    out = subprocess.run([sys.executable, *args, "--launched", str(stamp)], capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+BASELINE = """
+import sqlite3, sys, time
+launched = float(sys.argv[sys.argv.index('--launched') + 1])
+conn = sqlite3.connect(sys.argv[1])
+rows = conn.execute('SELECT * FROM contact WHERE deleted_at IS NULL ORDER BY name_key, id LIMIT 100').fetchall()
+n = conn.execute('SELECT count(*) FROM contact WHERE deleted_at IS NULL').fetchone()[0]
+print(f'{time.time() - launched:.4f} 0')
+"""
+
+
+# --- in-process: keystrokes and the detail ----------------------------------------------------------------
+
+
+async def in_process(db: str, busy_id: int) -> dict[str, list[float]]:
+    from textual.widgets import Input
+
+    from koachify_tui.app import make_app
+    from koachify_tui.config import Settings
+    from koachify_tui.screens.contact_detail import ContactDetailPane
+    from koachify_tui.screens.contacts import COUNT_CAP, ContactsScreen
+    from koachify_tui.store import ContactQuery, Store
+    from koachify_tui.widgets.contact_table import WINDOW
+
+    store = Store.open(db, seed=False)
+    app = make_app(Settings(db=db, locale="it_IT", path=None), store)
+    results: dict[str, list[float]] = {}
+    raw = sqlite3.connect(db)
+    async with app.run_test(size=(180, 48)) as pilot:
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, ContactsScreen)
+        search = screen.query_one("#contact-search", Input)
+        terms = ["m", "ma", "mar", "mari", "mario", "mario r", "333 12", "ferrari9", "zzz"]
+        for _round in range(3):
+            for term in terms:
+                with search.prevent(Input.Changed):
+                    search.value = term
+                t0 = time.perf_counter()
+                store.list_contacts(ContactQuery(search=term), limit=WINDOW)
+                store.count_contacts_capped(ContactQuery(search=term), cap=COUNT_CAP)
+                results.setdefault(f"sql   '{term}'", []).append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                screen.reload(start=0, cursor=0)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                results.setdefault(f"key   '{term}'", []).append(time.perf_counter() - t0)
+                fts = term.replace(" ", "") if term[0].isdigit() else term
+                t0 = time.perf_counter()
+                if len(fts) >= 3:
+                    raw.execute(
+                        "SELECT c.* FROM contact c WHERE c.id IN (SELECT rowid FROM contact_fts WHERE contact_fts"
+                        " MATCH ?) AND deleted_at IS NULL ORDER BY name_key LIMIT 100",
+                        (f'"{fts}"',),
+                    ).fetchall()
+                else:
+                    raw.execute(
+                        "SELECT * FROM contact WHERE search_text LIKE ? AND deleted_at IS NULL ORDER BY name_key"
+                        " LIMIT 100",
+                        (f"%{fts}%",),
+                    ).fetchall()
+                results.setdefault(f"raw   '{term}'", []).append(time.perf_counter() - t0)
+        with search.prevent(Input.Changed):
+            search.value = ""
+        # paging: the end of the list, then a page back
+        for _round in range(3):
+            t0 = time.perf_counter()
+            screen.reload(start=max(screen.table.total - WINDOW // 2, 0), cursor=screen.table.total - 1, count=False)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            results.setdefault("page  end of list (G)", []).append(time.perf_counter() - t0)
+        pane = screen.query_one(ContactDetailPane)
+        await pilot.pause(0.3)  # let the pane's own debounced follow-the-cursor load finish first
+        await app.workers.wait_for_complete()
+        for _round in range(5):
+            pane.show_contact(None)
+            t0 = time.perf_counter()
+            pane.show_contact(busy_id)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            results.setdefault("detail 500-entry contact", []).append(time.perf_counter() - t0)
+            assert pane.data is not None and len(pane.data.timeline) > 0
+        for _round in range(5):
+            t0 = time.perf_counter()
+            store.timeline(busy_id, limit=50)
+            results.setdefault("detail sql only (timeline page)", []).append(time.perf_counter() - t0)
+    results["rss MB in-process"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="database file to create or reuse")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--launched", help=argparse.SUPPRESS)
+    parser.add_argument("db", nargs="?", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "first-paint":
+        child_first_paint(args.db)
+        return
+    tmp = tempfile.TemporaryDirectory()
+    path = args.keep or Path(tmp.name) / "bench.db"
+    busy_file = path.with_suffix(".busy")
+    if path.exists() and busy_file.exists():
+        busy_id = int(busy_file.read_text())
+        print(f"reusing {path}")
+    else:
+        t0 = time.perf_counter()
+        busy_id = generate(path, args.contacts)
+        busy_file.write_text(str(busy_id))
+        print(f"generated {args.contacts:,} contacts in {time.perf_counter() - t0:.1f} s → {path}")
+
+    paints, rss, base = [], [], []
+    for _ in range(args.runs):
+        seconds, mb = launch([__file__, "--child", "first-paint", str(path)]).split()
+        paints.append(float(seconds))
+        rss.append(float(mb))
+        base.append(float(launch(["-c", BASELINE, str(path)]).split()[0]))
+    app_ms, base_ms = statistics.median(paints) * 1000, statistics.median(base) * 1000
+    print(f"\nlaunch → first painted list: {app_ms:7.0f} ms   (baseline python+sqlite3 first page: {base_ms:.0f} ms,")
+    print(f"                              ×{app_ms / base_ms:.1f}; peak RSS of the app {max(rss):.0f} MB)")
+
+    results = asyncio.run(in_process(str(path), busy_id))
+    print("\nper keystroke (median ms): sql = page+capped count; key = sql+repaint; raw = sqlite3 FTS/LIKE page")
+    for name, values in results.items():
+        if name.startswith("rss"):
+            print(f"{name:36} {values[0]:7.0f}")
+        else:
+            print(f"{name:36} {statistics.median(values) * 1000:7.1f} ms")
+    keys = [statistics.median(v) for k, v in results.items() if k.startswith("key")]
+    raws = [statistics.median(v) for k, v in results.items() if k.startswith("raw")]
+    ratio = statistics.mean(keys) / statistics.mean(raws)
+    print(f"\nworst keystroke {max(keys) * 1000:.1f} ms; mean ratio key/raw ×{ratio:.1f}")
+
+
+if __name__ == "__main__":
+    main()

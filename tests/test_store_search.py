@@ -1,0 +1,81 @@
+"""Store-level search, capped counts and paging used by the contacts screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from koachify_tui.store import ContactQuery, Store
+from koachify_tui.store import search as search_mod
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    store.create_contact(
+        first_name="Mario", last_name="Rossi", phone="+39 333 123 4567", email="mario@example.it", tags=["VIP"]
+    )
+    store.create_contact(first_name="Anna", last_name="Bianchi", company="Yoga Città", phone="02 1234 5678")
+    store.create_contact(first_name="Søren", last_name="100%_sure", email="soren@example.dk")
+    store.create_contact(first_name='Quote"d', last_name="[bold]x[/]")
+    return store
+
+
+def found(store: Store, text: str) -> list[str]:
+    return [r.display_name for r in store.list_contacts(ContactQuery(search=text))]
+
+
+@pytest.mark.parametrize("fts", [True, False], ids=["fts5", "like-fallback"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("333 1234567", ["Mario Rossi"]),
+        ("+39 333 123 4567", ["Mario Rossi"]),
+        ("(333) 123-4567", ["Mario Rossi"]),
+        ("0039 333 1234567", []),  # a different number, digit-wise
+        ("02 1234", ["Anna Bianchi"]),
+        ("yoga città", ["Anna Bianchi"]),
+        ("YOGA", ["Anna Bianchi"]),
+        ("vip", ["Mario Rossi"]),
+        ("mario@exa", ["Mario Rossi"]),
+        ("SØREN", ["Søren 100%_sure"]),
+        ("100%", ["Søren 100%_sure"]),
+        ("0%_", ["Søren 100%_sure"]),
+        ('e"d', ['Quote"d [bold]x[/]']),
+        ("[bold]", ['Quote"d [bold]x[/]']),
+        ("ro", ["Mario Rossi"]),
+        ("zzz", []),
+    ],
+)
+def test_search(filled: Store, monkeypatch: pytest.MonkeyPatch, fts: bool, text: str, expected: list[str]) -> None:
+    if not fts:
+        monkeypatch.setattr(search_mod, "has_fts", lambda _s: False)
+    assert found(filled, text) == expected
+
+
+def test_capped_count(store: Store) -> None:
+    for i in range(25):
+        store.create_contact(first_name=f"Pino{i}")
+    assert store.count_contacts_capped(ContactQuery(), cap=10) == (10, True)
+    assert store.count_contacts_capped(ContactQuery(), cap=25) == (25, False)
+    assert store.count_contacts_capped(ContactQuery(search="pino1"), cap=100) == (11, False)
+    assert store.count_contacts(ContactQuery(search="pino1")) == 11
+
+
+def test_pages_cover_the_list_once(store: Store) -> None:
+    for i in range(23):
+        store.create_contact(first_name=f"C{i:02d}", tags=["t"] if i % 2 else [])
+    pages = [store.list_contacts(limit=10, offset=o) for o in (0, 10, 20)]
+    ids = [r.id for page in pages for r in page]
+    assert len(ids) == len(set(ids)) == 23
+    row = pages[0][1]
+    assert row == store.contact_row(row.id)  # the column fast path builds the same rows
+    assert row.tags == ("t",)
+
+
+def test_smart_list_roundtrip_is_a_live_filter(store: Store) -> None:
+    store.create_contact(first_name="A", tags=["vip"])
+    query = ContactQuery(tags_any=["vip"], tags_none=["lead"], sort="created", descending=True)
+    store.save_smart_list("VIP", query)
+    assert [r.first_name for r in store.list_contacts(store.smart_list_query("vip"))] == ["A"]
+    store.create_contact(first_name="B", tags=["VIP"])
+    store.create_contact(first_name="C", tags=["vip", "lead"])
+    assert [r.first_name for r in store.list_contacts(store.smart_list_query("VIP"))] == ["B", "A"]
