@@ -41,7 +41,7 @@ def _board(app: KoachifyApp) -> BoardScreen:
 
 
 def _header(board: BoardScreen, stage_id: int) -> str:
-    return str(board.query_one(f"#head-{stage_id}", Static).render())
+    return str(board.query_one(f"#head-{stage_id}", Static).render()).replace("\xa0", " ").replace("\u202f", " ")
 
 
 async def test_move_right_and_left_with_keys(board_store: Store, tmp_path: Path) -> None:

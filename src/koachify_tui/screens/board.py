@@ -23,6 +23,7 @@ from ..i18n import _
 from ..messages import StoreChanged
 from ..store import OpportunityRow, PipelineInfo, Store, StoreError
 from ..store.board import STATUSES, BoardFilter
+from ..store.events import OpportunityStageChanged, OpportunityStatusChanged
 from ..widgets.board_column import BoardColumn
 from .pickers import ChoicePicker
 
@@ -83,6 +84,7 @@ class BoardScreen(Screen[None]):
 
     TITLE = _("Board")
     CSS_PATH = "board.tcss"
+    AUTO_FOCUS = ""  # keys go to the screen; the search box takes focus only with "/"
     BINDINGS = [
         _b("left,h", "column(-1)", _("Left"), _("Previous column"), "left", show=False),
         _b("right,l", "column(1)", _("Right"), _("Next column"), "right", show=False),
@@ -133,6 +135,7 @@ class BoardScreen(Screen[None]):
         self.pipeline: PipelineInfo | None = None
         self.filter = BoardFilter()
         self.undo_stack: list[UndoEntry] = []
+        self._own_changes: set[int] = set()  # opportunities this screen just changed (already repainted)
         self.columns: list[BoardColumn] = []
         self._focus_index = 0
 
@@ -191,8 +194,7 @@ class BoardScreen(Screen[None]):
         if focus_opportunity is not None and self.focus_card(focus_opportunity):
             return
         if self.columns:
-            self._focus_index = min(self._focus_index, len(self.columns) - 1)
-            self.columns[self._focus_index].focus()
+            self.activate(min(self._focus_index, len(self.columns) - 1))
 
     def _fetcher(self, stage_id: int) -> Callable[[int, int], list[OpportunityRow]]:
         def fetch(offset: int, limit: int) -> list[OpportunityRow]:
@@ -212,7 +214,9 @@ class BoardScreen(Screen[None]):
             header = Text(column.stage.name, style="bold", no_wrap=True, overflow="ellipsis")
             header.append("\n")
             header.append(f"{count} · {short_money(total, currency, self.locale)}", style="dim")
-            self.query_one(f"#head-{column.stage.id}", Static).update(header)
+            head = self.query_one(f"#head-{column.stage.id}", Static)
+            if head.content != header:
+                head.update(header, layout=False)  # fixed height: no layout pass for a new total
             if stage_ids is None or column.stage.id in stage_ids or column.count != count:
                 column.set_data(count)
 
@@ -246,10 +250,13 @@ class BoardScreen(Screen[None]):
         column = self.column
         return column.card if column else None
 
-    @on(BoardColumn.Highlighted)
-    def _column_highlighted(self, event: BoardColumn.Highlighted) -> None:
-        if event.column in self.columns:
-            self._focus_index = self.columns.index(event.column)
+    def activate(self, index: int) -> None:
+        """Make column `index` the current one and scroll it into view (focus stays put, see BoardColumn)."""
+        for i, column in enumerate(self.columns):
+            column.active = i == index
+        self._focus_index = index
+        if self.columns and self.columns[index].parent is not None:
+            self.columns[index].parent.scroll_visible(animate=False)  # type: ignore[union-attr]
 
     def focus_card(self, opportunity_id: int) -> bool:
         """Focus the column holding the card and put the cursor on it; False when it is not on the board."""
@@ -262,8 +269,7 @@ class BoardScreen(Screen[None]):
         position = self.store.board_position(opportunity_id, self.filter)
         for i, column in enumerate(self.columns):
             if column.stage.id == row.stage_id:
-                self._focus_index = i
-                column.focus()
+                self.activate(i)
                 if position is not None:
                     column.set_cursor(position)
                 return position is not None
@@ -279,8 +285,7 @@ class BoardScreen(Screen[None]):
             # keep the eye at the same height: the card at the same row of the viewport
             row_on_screen = current.cursor - int(current.scroll_y) // 5
             target.set_cursor(int(target.scroll_y) // 5 + max(0, row_on_screen))
-        self._focus_index = index
-        target.focus()
+        self.activate(index)
 
     def action_card(self, delta: int) -> None:
         if self.column:
@@ -310,9 +315,11 @@ class BoardScreen(Screen[None]):
     # --- moves and status --------------------------------------------------------------------------
 
     def _after_change(self, opportunity_id: int, stage_ids: set[int]) -> None:
+        self._own_changes.add(opportunity_id)
         self.refresh_columns(stage_ids)
-        if not self.focus_card(opportunity_id) and self.column is not None:
-            self.column.focus()
+        self.focus_card(opportunity_id)
+        if len(self.undo_stack) <= 1:
+            self.refresh_bindings()  # "Undo" may have just become available (or not)
 
     def move_card(self, row: OpportunityRow, stage_id: int, pipeline_id: int | None = None) -> bool:
         """Move through the store (history + events) and remember how to undo it."""
@@ -406,6 +413,7 @@ class BoardScreen(Screen[None]):
             self.refresh_columns({row.stage_id})
         else:
             self._after_change(row.id, {row.stage_id, entry.stage_id})
+        self.refresh_bindings()
         self.notify(_("Undone"))
 
     # --- other screens -----------------------------------------------------------------------------
@@ -439,6 +447,7 @@ class BoardScreen(Screen[None]):
         self.refresh_columns()
         if opportunity_id is not None:
             self.focus_card(opportunity_id)
+        self.refresh_bindings()
 
     def action_pick_pipeline(self) -> None:
         pipelines = self.store.list_pipelines()
@@ -506,8 +515,7 @@ class BoardScreen(Screen[None]):
 
     @on(Input.Submitted, "#board-search")
     def _search_submitted(self) -> None:
-        if self.column:
-            self.column.focus()
+        self.set_focus(None)
 
     def action_clear_filters(self) -> None:
         search = self.query_one("#board-search", Input)
@@ -515,15 +523,33 @@ class BoardScreen(Screen[None]):
             search.value = ""
         if not self.filter.is_default:
             self.set_filter(BoardFilter())
-        if self.column:
-            self.column.focus()
+        self.set_focus(None)
 
     # --- store changes from elsewhere (automations, other screens) ---------------------------------
 
-    def on_store_changed(self, _message: StoreChanged) -> None:
-        if self.pipeline is None:
-            return
+    def on_store_changed(self, message: StoreChanged) -> None:
+        """Repaint for changes made elsewhere (automations, imports); the board's own moves and status
+        changes were repainted when made, so their echo is skipped (a full reload costs ≈ 6 queries)."""
+        own, self._own_changes = self._own_changes, set()
+        foreign = [
+            e
+            for e in message.events
+            if not (
+                isinstance(e, OpportunityStageChanged | OpportunityStatusChanged)
+                and e.opportunity_id in own
+                and e.origin == "tui"
+            )
+        ]
+        if foreign and self.pipeline is not None:
+            self._reload_keeping_cursor()
+
+    def on_screen_resume(self) -> None:
+        """Back from another mode or a pushed screen: what was changed there is not on the board yet."""
+        if self.pipeline is not None and self.columns:
+            self._reload_keeping_cursor()
+
+    def _reload_keeping_cursor(self) -> None:
         row = self.card
         self.refresh_columns()
-        if row is not None and self.column is not None and self.column.has_focus:
+        if row is not None:
             self.focus_card(row.id)

@@ -59,10 +59,12 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
-class BoardColumn(ScrollView, can_focus=True, inherit_bindings=False):
+class BoardColumn(ScrollView, can_focus=False, inherit_bindings=False):
     """The cards of one stage. Keys are handled by the board screen; this widget draws and pages.
 
-    The column keeps a cursor (the focused card); `card` is the opportunity under it."""
+    The column keeps a cursor (the current card); `card` is the opportunity under it. It never takes
+    focus: moving between columns flips `active` instead, because a focus change makes Textual restyle
+    the screen and recompose the footer (≈ 150 ms, more than a whole move costs)."""
 
     COMPONENT_CLASSES = {
         "board-column--card",
@@ -77,7 +79,7 @@ class BoardColumn(ScrollView, can_focus=True, inherit_bindings=False):
     BoardColumn { width: 1fr; height: 1fr; overflow-x: hidden; scrollbar-size-vertical: 1; padding: 0 0; }
     BoardColumn > .board-column--card { background: $surface; color: $foreground; }
     BoardColumn > .board-column--cursor { background: $primary 25%; color: $foreground; }
-    BoardColumn:focus > .board-column--cursor { background: $primary 55%; }
+    BoardColumn.-active > .board-column--cursor { background: $primary 55%; }
     BoardColumn > .board-column--title { text-style: bold; }
     BoardColumn > .board-column--muted { color: $foreground-muted; }
     BoardColumn > .board-column--value { color: $success; text-style: bold; }
@@ -86,6 +88,7 @@ class BoardColumn(ScrollView, can_focus=True, inherit_bindings=False):
     """
 
     cursor: reactive[int] = reactive(0, init=False, always_update=True)
+    active: reactive[bool] = reactive(False, init=False)
 
     class Highlighted(Message):
         """The cursor moved to another card (or the column took focus)."""
@@ -186,11 +189,8 @@ class BoardColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self) -> None:
         self._ensure_loaded()
 
-    def on_focus(self) -> None:
-        self.refresh()
-        self.post_message(self.Highlighted(self))
-
-    def on_blur(self) -> None:
+    def watch_active(self, active: bool) -> None:
+        self.set_class(active, "-active")
         self.refresh()
 
     # --- rendering ---------------------------------------------------------------------------------
