@@ -85,7 +85,7 @@ def baseline(path: Path, db: Path) -> float:
 def run_import(path: Path, db: Path) -> tuple[float, dict[str, object]]:
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "koachify_tui", "--db", str(db), "import", str(path), "--json"],
+        [sys.executable, "-m", "koachify_tui", "import", str(path), "--db", str(db), "--json"],
         capture_output=True,
         text=True,
         check=False,
