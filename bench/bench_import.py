@@ -70,6 +70,7 @@ def generate(path: Path, rows: int, seed: int = 42) -> None:
 
 def baseline(path: Path, db: Path) -> float:
     """csv.reader → sqlite3.executemany into a plain table, one transaction."""
+    db.unlink(missing_ok=True)
     start = time.perf_counter()
     conn = sqlite3.connect(db)
     conn.execute(f"CREATE TABLE t ({', '.join(f'c{i} TEXT' for i in range(len(HEADER)))})")
