@@ -316,8 +316,8 @@ async def test_enter_opens_detail_with_merged_timeline(
         pane = app.screen.query_one(ContactDetailPane)
         timeline = pane.query_one("#timeline")
         rows = [[c.plain for c in timeline.get_row_at(i)] for i in range(timeline.row_count)]
-        assert ["note", "Nota sul percorso", "Percorso 10 sessioni"] in [r[1:] for r in rows]
-        assert ["note", "Nota sul contatto", ""] in [r[1:] for r in rows]
+        assert ["note", "Percorso 10 sessioni", "Nota sul percorso"] in [r[1:] for r in rows]
+        assert ["note", "", "Nota sul contatto"] in [r[1:] for r in rows]
         opps = pane.query_one("#detail-opps")
         assert opps.get_row_at(0)[3].plain == "1.500,00\xa0€"
         await pilot.press("escape")

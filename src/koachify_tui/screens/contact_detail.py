@@ -97,7 +97,7 @@ class ContactDetailPane(Vertical):
     | x | Complete / reopen the highlighted task |
     | f | Timeline: cycle kind (notes, tasks, appointments, messages, changes) |
     | p | Timeline: cycle deal |
-    | enter (on a deal) | Show that deal's timeline |
+    | enter (on a deal) | Open the deal |
     """
 
     DEFAULT_CSS = """
@@ -314,11 +314,11 @@ class ContactDetailPane(Vertical):
 
     @on(DataTable.RowSelected, "#detail-opps")
     def _deal_selected(self, event: DataTable.RowSelected) -> None:
-        """`enter` on a deal: show that deal's own timeline (enter again on it shows everything)."""
+        """`enter` on a deal opens it (the board's opportunity detail)."""
         event.stop()
-        oid = int(str(event.row_key.value))
-        self.opportunity_id = None if self.opportunity_id == oid else oid
-        self.reload()
+        from .opportunity_detail import OpportunityDetail
+
+        self.app.push_screen(OpportunityDetail(int(str(event.row_key.value))), lambda _r: self.reload())
 
 
 # --- contact-level commands shared by the list and the detail screen --------------------------------------
@@ -374,6 +374,10 @@ class ContactDetailScreen(Screen[None]):
 
     def on_store_changed(self, _message: StoreChanged) -> None:
         self.query_one(ContactDetailPane).reload()
+
+    def on_contact_detail_pane_loaded(self) -> None:
+        pane = self.query_one(ContactDetailPane)
+        self.sub_title = pane.data.row.display_name if pane.data else ""
 
     def _refresh(self, result: object = None) -> None:
         if result:

@@ -37,7 +37,7 @@ FormScreen > #form {
     border: thick $primary; background: $surface; padding: 0 1;
 }
 FormScreen #form-body { height: auto; max-height: 1fr; }
-FormScreen .field-label { color: $foreground-muted; margin-top: 1; }
+FormScreen .field-label { color: $foreground-muted; }
 FormScreen .field-error { color: $error; height: auto; display: none; }
 FormScreen #form-error { color: $error; height: auto; display: none; }
 FormScreen #form-hint { color: $foreground-muted; margin-top: 1; }

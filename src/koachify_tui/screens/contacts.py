@@ -236,6 +236,22 @@ class ContactsScreen(Screen[None]):
             if self.split:
                 self.query_one(ContactDetailPane).reload()
 
+    def select_contact(self, contact_id: int) -> None:
+        """Show a contact from elsewhere (the opportunity detail's jump): clear filters, load its page, open it."""
+        self.active_list = ALL
+        self.filters = ContactQuery()
+        search = self.query_one("#contact-search", Input)
+        with search.prevent(Input.Changed):
+            search.value = ""
+        self._update_filter_line()
+        position = self.store.contact_position(contact_id, self.filters)
+        if position is None:
+            return
+        self._generation += 1
+        self._load(self.current_query(), max(position - WINDOW // 2, 0), position, True, self._generation)
+        if not self.split:
+            self.app.push_screen(ContactDetailScreen(contact_id))
+
     # --- detail -------------------------------------------------------------------------------------
 
     @on(DataTable.RowHighlighted, "#contact-table")

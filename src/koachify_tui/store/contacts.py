@@ -233,6 +233,23 @@ class ContactsAPI(StoreBase):
             n = int(s.exec(select(func.count()).select_from(inner)).one()[0])
             return (cap, True) if n > cap else (n, False)
 
+    def contact_position(self, contact_id: int, q: ContactQuery | None = None) -> int | None:
+        """Index of a contact in the name-sorted list of `q` (None when it does not match): lets a screen
+        open the page holding it without reading the pages before."""
+        q = q or ContactQuery()
+        with self.read() as s:
+            target = s.exec(select(Contact.name_key).where(Contact.id == contact_id)).first()
+            if target is None:
+                return None
+            key = target[0]
+            where = self._query_clause(s, q)
+            if not s.exec(select(Contact.id).where(Contact.id == contact_id, *where)).first():
+                return None
+            before = or_(col(Contact.name_key) < key, and_(Contact.name_key == key, col(Contact.id) < contact_id))
+            if q.descending:
+                before = or_(col(Contact.name_key) > key, and_(Contact.name_key == key, col(Contact.id) > contact_id))
+            return int(s.exec(select(func.count()).select_from(Contact).where(*where, before)).one()[0])
+
     def list_contacts(
         self, q: ContactQuery | None = None, *, limit: int | None = 100, offset: int = 0
     ) -> list[ContactRow]:

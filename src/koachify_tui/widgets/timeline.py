@@ -31,8 +31,9 @@ def item_text(item: TimelineItem) -> Text:
     """One line's text, never markup; changes read "from → to"."""
     text = Text(item.text)
     if item.kind in ("stage_change", "status_change") and (item.detail.get("from") or item.detail.get("to")):
-        text = Text(f"{item.detail.get('from', '')} → {item.detail.get('to', '')}")
-        if item.text:
+        before, after = str(item.detail.get("from", "")), str(item.detail.get("to", ""))
+        text = Text(f"{before} → {after}")
+        if item.text and not (before in item.text and after in item.text):  # skip a text that only repeats it
             text.append(f"  {item.text}", style="dim")
     elif item.kind == "message":
         arrow = "→" if item.detail.get("direction") == "out" else "←"
@@ -72,8 +73,8 @@ class TimelineView(DataTable[Text]):
     def on_mount(self) -> None:
         self.add_column(_("When"), key="at")
         self.add_column(_("Kind"), key="kind")
-        self.add_column(_("What"), key="text")
         self.add_column(_("Deal"), key="deal")
+        self.add_column(_("What"), key="text")
 
     def reset(self, items: list[TimelineItem], *, page: int = PAGE) -> None:
         self.items, self._keys = [], set()
@@ -107,8 +108,8 @@ class TimelineView(DataTable[Text]):
             self.add_row(
                 Text(datetime_short(item.at, self.locale)),
                 kind,
+                Text(item.opportunity_title[:24], style="italic"),
                 text,
-                Text(item.opportunity_title, style="italic"),
                 key=key,
             )
 
