@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 #: Events this many dispatches deep run no rule: A ⇒ B ⇒ A… stops after a few rounds.
 MAX_DEPTH = 5
+#: Seconds a cached rule list is trusted when rules may have been changed by another process.
+RULES_TTL = 2.0
 
 Clock = Callable[[], datetime]
 
@@ -49,6 +52,9 @@ class Engine:
         self._hook_loader = hook_loader
         self.hooks: list[Hook] = []
         self._unsubscribe: Callable[[], None] | None = None
+        self._rules: dict[str, list[AutomationRule]] = {}
+        self._rules_loaded_at: float | None = None
+        self._rules_version = -1
 
     def start(self) -> None:
         if self._unsubscribe is not None:
@@ -75,7 +81,7 @@ class Engine:
             return
         if trigger is not None:
             try:
-                rules = self.store.list_rules(trigger=trigger, enabled_only=True)
+                rules = self._enabled_rules(trigger)
             except Exception:  # noqa: BLE001 - e.g. the database went away; the change itself is committed
                 log.exception("cannot load automation rules for %s", event.name)
                 rules = []
@@ -89,6 +95,19 @@ class Engine:
         for hook in self.hooks:
             if hook.handler is not None:
                 self._run_hook(hook, event)
+
+    def _enabled_rules(self, trigger: str) -> list[AutomationRule]:
+        """Enabled rules for a trigger, from a cache: an import publishes one event per contact, and a query
+        per event cost more than the import itself. The cache reloads after any rule change made through this
+        store and, for changes made by another process (the CLI beside the TUI), after RULES_TTL seconds."""
+        now = time.monotonic()
+        stale = self._rules_loaded_at is None or now - self._rules_loaded_at > RULES_TTL
+        if stale or self._rules_version != self.store.rules_version:
+            rules: dict[str, list[AutomationRule]] = {}
+            for rule in self.store.list_rules(enabled_only=True):
+                rules.setdefault(rule.trigger, []).append(rule)
+            self._rules, self._rules_loaded_at, self._rules_version = rules, now, self.store.rules_version
+        return self._rules.get(trigger, [])
 
     def _fires(self, rule: AutomationRule, event: DomainEvent, facts: Facts) -> bool:
         if rule.trigger == "contact.created" and not rule.fire_on_import and is_import(event):
@@ -106,7 +125,7 @@ class Engine:
             return
         # Make the cut visible where the coach looks: on the rules that would have run and on the timeline.
         facts = Facts(self.store, event)
-        for rule in self.store.list_rules(trigger=trigger, enabled_only=True):
+        for rule in self._enabled_rules(trigger):
             try:
                 if self._fires(rule, event, facts):
                     error = _("loop stopped: more than {n} automations in a chain").format(n=self.max_depth)

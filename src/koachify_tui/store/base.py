@@ -41,6 +41,8 @@ class StoreBase:
     region: str
     _write_engine: Engine
     _read_engine: Engine
+    #: Bumped after every committed change to automation rules, so caches of them know when to reload.
+    rules_version: int = 0
 
     def _init_base(self, write_engine: Engine, read_engine: Engine, origin: str, region: str) -> None:
         self._write_engine = write_engine

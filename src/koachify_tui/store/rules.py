@@ -216,6 +216,9 @@ def describe_action(action: Mapping[str, Any]) -> str:
 class RulesAPI(StoreBase):
     """CRUD on automation rules and their run log. Rules are validated on every write."""
 
+    def _rules_changed(self) -> None:
+        self.rules_version += 1
+
     def list_rules(self, *, trigger: str | None = None, enabled_only: bool = False) -> list[AutomationRule]:
         with self.read() as s:
             stmt = select(AutomationRule)
@@ -260,6 +263,7 @@ class RulesAPI(StoreBase):
             )
             tx.session.add(rule)
             tx.session.flush()
+            tx.after_commit.append(self._rules_changed)
             return rule
 
     def create_rule_from_dict(self, data: Mapping[str, Any]) -> AutomationRule:
@@ -302,6 +306,7 @@ class RulesAPI(StoreBase):
                 if key in changes:
                     setattr(rule, key, changes[key])
             rule.updated_at = utcnow()
+            tx.after_commit.append(self._rules_changed)
             return rule
 
     def set_rule_enabled(self, rule_id: int, enabled: bool) -> AutomationRule:
@@ -313,6 +318,7 @@ class RulesAPI(StoreBase):
             if rule is None:
                 raise NotFound(f"no automation rule with id {rule_id}")
             tx.session.delete(rule)
+            tx.after_commit.append(self._rules_changed)
 
     def list_runs(
         self, *, rule_id: int | None = None, contact_id: int | None = None, limit: int = 100
