@@ -132,3 +132,10 @@ def test_errors_are_one_line_without_traceback(db_path: Path, tmp_path: Path) ->
 def test_json_output_is_pure(db_path: Path) -> None:
     code, out, _ = run("contacts", "add", "-f", "[bold]Mario[/]", "--db", str(db_path), "--json")
     assert json.loads(out)["first_name"] == "[bold]Mario[/]"
+
+
+def test_root_db_option_reaches_sub_commands(db_path: Path) -> None:
+    code, _, err = run("--db", str(db_path), "contacts", "add", "-f", "Root")
+    assert code == 0, err
+    code, out, _ = run("--db", str(db_path), "contacts", "list", "--json")
+    assert [r["first_name"] for r in json.loads(out)] == ["Root"]

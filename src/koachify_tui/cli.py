@@ -51,6 +51,10 @@ def root(
     """Koachify: a keyboard-driven CRM for coaches. Run without a command to open the app."""
     if debug:
         os.environ["KOACHIFY_DEBUG"] = "1"
+    if db:
+        # `koachify --db X contacts list` means the same as `koachify contacts list --db X`: sub-commands
+        # read $KOACHIFY_DB when their own --db is not given (their options are parsed after this runs).
+        os.environ["KOACHIFY_DB"] = db
     if ctx.invoked_subcommand is None:
         run_tui(db)
 
