@@ -428,8 +428,11 @@ async def test_user_data_never_markup_in_list_detail_and_forms(store: Store, set
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("n")
-        await pilot.pause()
+        await pilot.press("y")  # the toast names the contact: literally
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert store.count_contacts() == len(MARKUP_NAMES)
         assert app.is_running
 
 
@@ -447,3 +450,48 @@ async def test_keys_are_documented_in_help_and_palette(
         assert all(b.id and b.description and b.tooltip for b in bindings)  # type: ignore[union-attr]
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Search", "New", "Delete", "Save list", "Filter", "Lists", "Sort"} <= titles
+
+
+async def test_timeline_loads_lazily_and_deal_opens(store: Store, settings: Settings) -> None:
+    from koachify_tui.screens.opportunity_detail import OpportunityDetail
+    from koachify_tui.widgets.timeline import PAGE
+
+    c = store.create_contact(first_name="Busy")
+    assert c.id is not None
+    opp = store.create_opportunity(c.id, "Deal", "Vendite Coaching")
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    with store.write():
+        for i in range(PAGE + 20):
+            store.add_note(f"n{i}", contact_id=c.id, at=base + timedelta(hours=i))
+    app = app_for(store, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        timeline = app.screen.query_one("#timeline")
+        assert timeline.row_count == PAGE  # one page, not everything
+        timeline.move_cursor(row=PAGE - 1)
+        await settle(pilot)
+        assert timeline.row_count == PAGE + 20 + 1  # the rest (and the deal's "created" entry)
+        assert timeline.get_row_at(1)[3].plain == f"n{PAGE + 19}"  # newest first, after the deal created today
+        app.screen.query_one("#detail-opps").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OpportunityDetail) and app.screen.opportunity_id == opp.id
+
+
+async def test_select_contact_jumps_to_its_page(store: Store, settings: Settings) -> None:
+    for i in range(WINDOW * 2):
+        store.create_contact(first_name=f"N{i:04d}")
+    target = store.list_contacts(limit=1, offset=WINDOW + 10)[0]
+    app = app_for(store, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.select_contact(target.id)
+        await settle(pilot)
+        assert isinstance(app.screen, ContactDetailScreen) and app.screen.contact_id == target.id
+        await pilot.press("escape")
+        await settle(pilot)
+        table = app.screen.query_one(ContactTable)
+        assert table.current is not None and table.current.id == target.id
+        assert str(table.border_title) == f"{WINDOW + 11} of {WINDOW * 2}"

@@ -382,6 +382,11 @@ class ContactsScreen(Screen[None]):
         self.query_one("#contact-search", Input).focus()
 
     def action_clear_search(self) -> None:
+        """escape: from the detail pane or the sidebar, back to the list; on the list, clear everything."""
+        focused = self.focused
+        if focused is not None and focused is not self.table and not isinstance(focused, Input):
+            self.table.focus()
+            return
         search = self.query_one("#contact-search", Input)
         if self.filters != ContactQuery() or self.active_list != ALL or search.value:
             self._apply(ContactQuery(sort=self.filters.sort, descending=self.filters.descending), ALL)
@@ -439,7 +444,7 @@ class ContactsScreen(Screen[None]):
             except NotFound:
                 return
             self.deleted_stack.append(current.id)
-            self.notify(Content(_("Deleted {name} — u to undo").format(name=current.display_name)), timeout=4)
+            self.notify(_("Deleted {name} — u to undo").format(name=current.display_name), timeout=4, markup=False)
             self.reload()
 
         self.app.push_screen(ConfirmDialog(question, _("Delete contact")), confirmed)
@@ -451,7 +456,7 @@ class ContactsScreen(Screen[None]):
                 contact = self.store.restore_contact(contact_id, origin="tui")
             except NotFound:
                 continue  # restored meanwhile (from the Trash): try the one before
-            self.notify(Content(_("Restored {name}").format(name=contact.display_name)), timeout=3)
+            self.notify(_("Restored {name}").format(name=contact.display_name), timeout=3, markup=False)
             self.reload()
             return
         self.notify(_("Nothing to undo"), timeout=2)
@@ -462,7 +467,7 @@ class ContactsScreen(Screen[None]):
             return
         with contextlib.suppress(NotFound):  # restored meanwhile: nothing left to do
             self.store.restore_contact(current.id, origin="tui")
-        self.notify(Content(_("Restored {name}").format(name=current.display_name)), timeout=3)
+        self.notify(_("Restored {name}").format(name=current.display_name), timeout=3, markup=False)
         self.reload()
 
     def action_trash(self) -> None:
@@ -490,13 +495,13 @@ class ContactsScreen(Screen[None]):
             try:
                 smart = self.store.save_smart_list(name, query)
             except (Conflict, InvalidValue) as exc:
-                self.notify(Content(str(exc)), severity="error", timeout=4)
+                self.notify(str(exc), severity="error", timeout=4, markup=False)
                 return
             self.active_list = smart.id or ALL
             self._refresh_sidebar()
             self.query_one(SmartListsSidebar).display = True
             self._update_filter_line()
-            self.notify(Content(_("Saved the smart list “{name}”").format(name=smart.name)), timeout=3)
+            self.notify(_("Saved the smart list “{name}”").format(name=smart.name), timeout=3, markup=False)
 
         self.app.push_screen(NameDialog(_("Save smart list"), _("Name")), named)
 

@@ -84,9 +84,8 @@ class TimelineView(DataTable[Text]):
 
     def append(self, items: list[TimelineItem], *, page: int = PAGE) -> None:
         """Add a page (items already seen are skipped: pages overlap on equal timestamps)."""
-        self._asked = False
+        self._asked = True  # add_row re-sets the cursor: no NeedMore while filling
         fresh = [i for i in items if self.key_of(i) not in self._keys]
-        self.exhausted = len(items) < page or not fresh
         error = self.app.current_theme.error or "red"
         for item in fresh:
             key = self.key_of(item)
@@ -112,6 +111,8 @@ class TimelineView(DataTable[Text]):
                 text,
                 key=key,
             )
+        self.exhausted = len(items) < page or not fresh
+        self._asked = False
 
     @staticmethod
     def key_of(item: TimelineItem) -> str:
