@@ -136,12 +136,13 @@ def child_first_paint(db: str) -> None:
     from koachify_tui.store import Store
     from koachify_tui.widgets.contact_table import ContactTable
 
+    imported = time.time() - launched
     app = make_app(Settings(db=db, locale="it_IT", path=None), Store.open(db, seed=False))
     original = ContactTable.show_page
 
     def painted() -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{time.time() - launched:.4f} {rss:.1f}", flush=True)
+        print(f"{time.time() - launched:.4f} {rss:.1f} {imported:.4f}", flush=True)
         app.exit()
 
     def show_page(self: ContactTable, *args: object, **kwargs: object) -> None:
@@ -164,14 +165,14 @@ launched = float(sys.argv[sys.argv.index('--launched') + 1])
 conn = sqlite3.connect(sys.argv[1])
 rows = conn.execute('SELECT * FROM contact WHERE deleted_at IS NULL ORDER BY name_key, id LIMIT 100').fetchall()
 n = conn.execute('SELECT count(*) FROM contact WHERE deleted_at IS NULL').fetchone()[0]
-print(f'{time.time() - launched:.4f} 0')
+print(f'{time.time() - launched:.4f} 0 0')
 """
 
 
 # --- in-process: keystrokes and the detail ----------------------------------------------------------------
 
 
-async def in_process(db: str, busy_id: int) -> dict[str, list[float]]:
+async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[float]]:
     from textual.widgets import Input
 
     from koachify_tui.app import make_app
@@ -179,13 +180,23 @@ async def in_process(db: str, busy_id: int) -> dict[str, list[float]]:
     from koachify_tui.screens.contact_detail import ContactDetailPane
     from koachify_tui.screens.contacts import COUNT_CAP, ContactsScreen
     from koachify_tui.store import ContactQuery, Store
-    from koachify_tui.widgets.contact_table import WINDOW
+    from koachify_tui.widgets.contact_table import WINDOW, ContactTable
 
     store = Store.open(db, seed=False)
     app = make_app(Settings(db=db, locale="it_IT", path=None), store)
     results: dict[str, list[float]] = {}
     raw = sqlite3.connect(db)
-    async with app.run_test(size=(180, 48)) as pilot:
+    marks: dict[str, float] = {}
+    original = ContactTable.show_page
+
+    def show_page(self: ContactTable, *args: object, **kwargs: object) -> None:
+        marks["rows"] = time.perf_counter()
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        marks["filled"] = time.perf_counter()
+        self.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
+
+    ContactTable.show_page = show_page  # type: ignore[method-assign]
+    async with app.run_test(size=(width, 48)) as pilot:
         await pilot.pause(0.5)
         await app.workers.wait_for_complete()
         screen = app.screen
@@ -198,47 +209,71 @@ async def in_process(db: str, busy_id: int) -> dict[str, list[float]]:
                     search.value = term
                 t0 = time.perf_counter()
                 store.list_contacts(ContactQuery(search=term), limit=WINDOW)
-                store.count_contacts_capped(ContactQuery(search=term), cap=COUNT_CAP)
-                results.setdefault(f"sql   '{term}'", []).append(time.perf_counter() - t0)
+                results.setdefault(f"sql   '{term}' page", []).append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                screen.reload(start=0, cursor=0)
+                store.count_contacts_capped(ContactQuery(search=term), cap=COUNT_CAP)
+                results.setdefault(f"sql   '{term}' capped count", []).append(time.perf_counter() - t0)
+                marks.clear()
+                t0 = time.perf_counter()
+                screen.reload(start=0, cursor=0)  # what the debounce timer calls
+                while "painted" not in marks:
+                    await asyncio.sleep(0.0005)
+                results.setdefault(f"key   '{term}' → painted", []).append(marks["painted"] - t0)
+                results.setdefault(f"      '{term}' of which fill+paint", []).append(marks["painted"] - marks["rows"])
                 await app.workers.wait_for_complete()
-                await pilot.pause()
-                results.setdefault(f"key   '{term}'", []).append(time.perf_counter() - t0)
+                await pilot.pause(0.15)
                 fts = term.replace(" ", "") if term[0].isdigit() else term
                 t0 = time.perf_counter()
                 if len(fts) >= 3:
                     raw.execute(
                         "SELECT c.* FROM contact c WHERE c.id IN (SELECT rowid FROM contact_fts WHERE contact_fts"
-                        " MATCH ?) AND deleted_at IS NULL ORDER BY name_key LIMIT 100",
+                        " MATCH ?) AND deleted_at IS NULL ORDER BY name_key LIMIT 60",
                         (f'"{fts}"',),
                     ).fetchall()
                 else:
                     raw.execute(
                         "SELECT * FROM contact WHERE search_text LIKE ? AND deleted_at IS NULL ORDER BY name_key"
-                        " LIMIT 100",
+                        " LIMIT 60",
                         (f"%{fts}%",),
                     ).fetchall()
-                results.setdefault(f"raw   '{term}'", []).append(time.perf_counter() - t0)
+                results.setdefault(f"raw   '{term}' sqlite3 page", []).append(time.perf_counter() - t0)
         with search.prevent(Input.Changed):
             search.value = ""
-        # paging: the end of the list, then a page back
+        # paging: `G` jumps to the end of the 100k list (read backwards from the end)
+        await pilot.pause(0.3)
         for _round in range(3):
+            await app.workers.wait_for_complete()
+            marks.clear()
             t0 = time.perf_counter()
             screen.reload(start=max(screen.table.total - WINDOW // 2, 0), cursor=screen.table.total - 1, count=False)
+            while "painted" not in marks:
+                await asyncio.sleep(0.0005)
+            results.setdefault("page  G: end of list → painted", []).append(marks["painted"] - t0)
+            await pilot.pause(0.2)
+            screen.reload(start=0, cursor=0, count=False)
             await app.workers.wait_for_complete()
-            await pilot.pause()
-            results.setdefault("page  end of list (G)", []).append(time.perf_counter() - t0)
+            await pilot.pause(0.2)
         pane = screen.query_one(ContactDetailPane)
         await pilot.pause(0.3)  # let the pane's own debounced follow-the-cursor load finish first
         await app.workers.wait_for_complete()
+        shown = pane._show
+
+        def detail_shown(*args: object) -> None:
+            shown(*args)  # type: ignore[arg-type]
+            marks["detail-data"] = time.perf_counter()
+            pane.call_after_refresh(lambda: marks.__setitem__("detail", time.perf_counter()))
+
+        pane._show = detail_shown  # type: ignore[method-assign]
         for _round in range(5):
             pane.show_contact(None)
+            await pilot.pause(0.1)
+            marks.clear()
             t0 = time.perf_counter()
             pane.show_contact(busy_id)
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            results.setdefault("detail 500-entry contact", []).append(time.perf_counter() - t0)
+            while "detail" not in marks:
+                await asyncio.sleep(0.0005)
+            results.setdefault("detail 500-entry contact → painted", []).append(marks["detail"] - t0)
+            results.setdefault("       of which read (worker)", []).append(marks["detail-data"] - t0)
             assert pane.data is not None and len(pane.data.timeline) > 0
         for _round in range(5):
             t0 = time.perf_counter()
@@ -272,18 +307,21 @@ def main() -> None:
         busy_file.write_text(str(busy_id))
         print(f"generated {args.contacts:,} contacts in {time.perf_counter() - t0:.1f} s → {path}")
 
-    paints, rss, base = [], [], []
+    paints, rss, base, imports = [], [], [], []
     for _ in range(args.runs):
-        seconds, mb = launch([__file__, "--child", "first-paint", str(path)]).split()
+        seconds, mb, imported = launch([__file__, "--child", "first-paint", str(path)]).split()
         paints.append(float(seconds))
         rss.append(float(mb))
+        imports.append(float(imported))
         base.append(float(launch(["-c", BASELINE, str(path)]).split()[0]))
     app_ms, base_ms = statistics.median(paints) * 1000, statistics.median(base) * 1000
-    print(f"\nlaunch → first painted list: {app_ms:7.0f} ms   (baseline python+sqlite3 first page: {base_ms:.0f} ms,")
-    print(f"                              ×{app_ms / base_ms:.1f}; peak RSS of the app {max(rss):.0f} MB)")
+    imp_ms = statistics.median(imports) * 1000
+    print(f"\nlaunch → first painted list: {app_ms:7.0f} ms   (of which Python start + imports {imp_ms:.0f} ms)")
+    print(f"baseline python+sqlite3 first page: {base_ms:.0f} ms; ×{app_ms / base_ms:.1f}")
+    print(f"peak RSS of the app at first paint: {max(rss):.0f} MB")
 
     results = asyncio.run(in_process(str(path), busy_id))
-    print("\nper keystroke (median ms): sql = page+capped count; key = sql+repaint; raw = sqlite3 FTS/LIKE page")
+    print("\nper keystroke (median of 3): key = page read in the worker + fill + paint (count follows separately)")
     for name, values in results.items():
         if name.startswith("rss"):
             print(f"{name:36} {values[0]:7.0f}")
@@ -291,6 +329,7 @@ def main() -> None:
             print(f"{name:36} {statistics.median(values) * 1000:7.1f} ms")
     keys = [statistics.median(v) for k, v in results.items() if k.startswith("key")]
     raws = [statistics.median(v) for k, v in results.items() if k.startswith("raw")]
+    print(f"median keystroke {statistics.median(keys) * 1000:.1f} ms")
     ratio = statistics.mean(keys) / statistics.mean(raws)
     print(f"\nworst keystroke {max(keys) * 1000:.1f} ms; mean ratio key/raw ×{ratio:.1f}")
 

@@ -127,6 +127,7 @@ class TimelineView(DataTable[Text]):
 
     def watch_cursor_coordinate(self, old: object, new: object) -> None:
         super().watch_cursor_coordinate(old, new)  # type: ignore[arg-type]
-        if not self.exhausted and not self._asked and self.items and self.cursor_row >= len(self.items) - 10:
+        near_end = bool(self.items) and self.cursor_row >= len(self.items) - 10
+        if old != new and near_end and not self.exhausted and not self._asked:
             self._asked = True
             self.post_message(self.NeedMore(self, self.items[-1]))
