@@ -46,3 +46,30 @@ def test_rule_changes_from_another_process_apply_after_the_ttl(
     monkeypatch.setattr(engine_module, "RULES_TTL", 0.0)
     c = store.create_contact(first_name="After")
     assert "Lead" in store.contact_tags(c.id)
+
+
+def test_concurrent_run_due_never_runs_a_step_twice(db_path: Path) -> None:
+    """The app's timer and `koachify automations run-due` from cron may run at the same moment."""
+    import threading
+
+    from koachify_tui.automations.sequences import create_sequence, enroll, run_due
+
+    first = Store.open(db_path)
+    c = first.create_contact(first_name="Seq")
+    create_sequence(first, "Benvenuto", [{"delay_days": 0, "action": "task", "title": "Benvenuto"}])
+    enroll(first, c.id, "Benvenuto")
+    stores = [first, Store.open(db_path), Store.open(db_path)]
+    barrier = threading.Barrier(len(stores))
+
+    def runner(store: Store) -> None:
+        barrier.wait()
+        run_due(store)
+
+    threads = [threading.Thread(target=runner, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [t.title for t in first.list_tasks(contact_id=c.id)] == ["Benvenuto"]
+    for s in stores:
+        s.close()

@@ -450,7 +450,9 @@ def _run_next_step(store: Store, enrollment_id: int, now: datetime) -> StepRun |
     try:
         with store.write(origin) as tx:
             row = tx.session.get(SequenceEnrollment, enrollment_id)
-            assert row is not None
+            # Re-check under the write lock: the TUI's timer and `run-due` from cron may race for one step.
+            if row is None or row.status != ACTIVE or row.next_step != index:
+                return None
             text = ""
             if index < len(steps):
                 step = steps[index]
