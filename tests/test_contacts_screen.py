@@ -495,3 +495,42 @@ async def test_select_contact_jumps_to_its_page(store: Store, settings: Settings
         table = app.screen.query_one(ContactTable)
         assert table.current is not None and table.current.id == target.id
         assert str(table.border_title) == f"{WINDOW + 11} of {WINDOW * 2}"
+
+
+async def test_filter_by_open_deal_stage_source_and_created_period(
+    store: Store, settings: Settings, people: dict[str, int]
+) -> None:
+    pipeline = store.list_pipelines()[0]
+    second = pipeline.stages[1]
+    store.create_opportunity(people["luca"], "Corso", pipeline.id, stage=second.id)
+    won = store.create_opportunity(people["mario"], "Vinto", pipeline.id)
+    store.set_status(won.id, "won")
+    old = store.create_contact(first_name="Vecchio", created_at=datetime(2020, 5, 1, tzinfo=UTC))
+    app = app_for(store, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        async def apply(**values: str) -> list[str]:
+            await pilot.press("escape", "f")
+            await pilot.pause()
+            form = app.screen
+            for key, value in values.items():
+                form.query_one(f"#in-{key}").value = value
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            return names(app)
+
+        assert await apply(stage=f"p{pipeline.id}") == ["Luca Verdi"]  # won deals are not open
+        assert await apply(stage=f"s{pipeline.id}:{second.id}") == ["Luca Verdi"]
+        assert await apply(stage=f"s{pipeline.id}:{pipeline.stages[0].id}") == []
+        assert await apply(source="instagram") == ["Anna Bianchi"]
+        assert await apply(before="01/01/2021") == ["Vecchio"]
+        assert await apply(after="2021-01-01") == ["Anna Bianchi", "Luca Verdi", "Mario Rossi"]
+        assert old.id is not None
+        await pilot.press("escape", "f")
+        await pilot.pause()
+        app.screen.query_one("#in-after").value = "31/02/2021"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FilterForm)  # an impossible date is refused inline
+        assert "invalid date" in str(app.screen.query_one("#err-after", Static).content)
