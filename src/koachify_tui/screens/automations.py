@@ -214,6 +214,7 @@ class AutomationsScreen(Screen[None]):
         Binding("e,enter", "edit", _("Edit"), id="automations.edit", tooltip=_("Edit the highlighted rule")),
         Binding("d", "delete", _("Delete"), id="automations.delete", tooltip=_("Delete the highlighted rule")),
         Binding("l", "log_scope", _("Log"), id="automations.log", tooltip=_("This rule's runs or every run")),
+        Binding("S", "sequences", _("Sequences"), id="automations.sequences", tooltip=_("Follow-up sequences")),
         Binding("j", "cursor('down')", _("Down"), id="automations.down", tooltip=_("Next row"), show=False),
         Binding("k", "cursor('up')", _("Up"), id="automations.up", tooltip=_("Previous row"), show=False),
         Binding("g", "cursor('top')", _("First"), id="automations.top", tooltip=_("First row"), show=False),
@@ -406,6 +407,11 @@ class AutomationsScreen(Screen[None]):
 
         question = Content(_("Delete the rule “{name}”? Its runs stay in the log.").format(name=rule.name))
         self.app.push_screen(ConfirmDialog(question, _("Delete rule")), confirmed)
+
+    def action_sequences(self) -> None:
+        from .sequences import SequencesScreen
+
+        self.app.push_screen(SequencesScreen())
 
     def action_log_scope(self) -> None:
         self.all_runs = not self.all_runs
