@@ -58,15 +58,16 @@ class ContactTable(DataTable[Text]):
         def control(self) -> ContactTable:
             return self.table
 
+    # Fixed widths: the table does not jump as pages change, and the eight columns fit in ~140 cells.
     COLUMNS = (
-        (_("Name"), "name"),
-        (_("Company"), "company"),
-        (_("Email"), "email"),
-        (_("Phone"), "phone"),
-        (_("Tags"), "tags"),
-        (_("Source"), "source"),
-        (_("Deals"), "opps"),
-        (_("Last activity"), "activity"),
+        (_("Name"), "name", 22),
+        (_("Company"), "company", 18),
+        (_("Email"), "email", 26),
+        (_("Phone"), "phone", 13),
+        (_("Tags"), "tags", 16),
+        (_("Source"), "source", 12),
+        (_("Deals"), "opps", 5),
+        (_("Last activity"), "activity", 13),
     )
 
     def __init__(self, *, locale: str = "it_IT", id: str | None = "contact-table") -> None:
@@ -80,8 +81,8 @@ class ContactTable(DataTable[Text]):
         self._date_cache: dict[datetime, str] = {}
 
     def on_mount(self) -> None:
-        for label, key in self.COLUMNS:
-            self.add_column(label, key=key)
+        for label, key, width in self.COLUMNS:
+            self.add_column(label, key=key, width=width)
 
     # --- what the screen calls ----------------------------------------------------------------------
 
