@@ -98,6 +98,7 @@ class ContactsScreen(Screen[None]):
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self._generation = 0  # bumps on every new query; a page from an older one is dropped
+        self._shown_once = False
 
     @property
     def store(self) -> Store:
@@ -231,7 +232,10 @@ class ContactsScreen(Screen[None]):
             self.query_one(ContactDetailPane).reload()
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and self.table.rows_loaded is not None:
+        if not self._shown_once:  # the first resume follows on_mount, which has just read the first page
+            self._shown_once = True
+            return
+        if self.is_mounted:
             self.reload()
             if self.split:
                 self.query_one(ContactDetailPane).reload()
