@@ -1,20 +1,22 @@
-"""The help screen: every key that works where the user is, with what it does."""
+"""The help screen: every key that works where the user is, grouped by where it applies."""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import DataTable, Input, ListView, OptionList, Static, TextArea, Tree
 
 from ..i18n import _
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists the active bindings of the screen it was opened from.
+    """Lists the active bindings of the screen it was opened from: that screen's own keys first, then the
+    keys of the focused widget, then those that work everywhere. Keys for one action are shown together.
 
     | Key | Action |
     | --- | --- |
@@ -29,18 +31,50 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self._under = under
 
+    def _sections(self) -> list[tuple[str, list[tuple[str, Binding]]]]:
+        """[(section title, [(keys, binding)])] in display order."""
+        groups: dict[int, tuple[DOMNode, dict[tuple[str, str], tuple[list[str], Binding]]]] = {}
+        for active in self._under.active_bindings.values():
+            binding = active.binding
+            if not binding.description:
+                continue
+            _node, actions = groups.setdefault(id(active.node), (active.node, {}))
+            keys, _first = actions.setdefault((binding.action, binding.description), ([], binding))
+            key = self.app.get_key_display(binding)
+            if key not in keys:
+                keys.append(key)
+
+        def title(node: DOMNode) -> str:
+            if isinstance(node, App):
+                return _("Everywhere")
+            if isinstance(node, Screen):
+                return node.title or self.app.title
+            if isinstance(node, Input | TextArea):
+                return _("In the text field")
+            if isinstance(node, DataTable | OptionList | ListView | Tree):
+                return _("In the list")
+            return _("In the focused panel")
+
+        def rank(node: DOMNode) -> int:
+            return 0 if isinstance(node, Screen) else 2 if isinstance(node, App) else 1
+
+        ordered = sorted(groups.values(), key=lambda group: rank(group[0]))
+        return [
+            (title(node), [(", ".join(keys), binding) for keys, binding in actions.values()])
+            for node, actions in ordered
+        ]
+
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=True, header_style="bold", expand=True)
-        table.add_column(_("Key"), no_wrap=True, style="bold")
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+        table.add_column(_("Key"), no_wrap=True, style="bold", min_width=12)
         table.add_column(_("Action"))
         table.add_column(_("Details"), style="dim")
-        seen: set[tuple[str, str]] = set()
-        for key, active in self._under.active_bindings.items():
-            binding = active.binding
-            if not binding.description or (binding.action, key) in seen:
-                continue
-            seen.add((binding.action, key))
-            table.add_row(Text(self.app.get_key_display(binding)), Text(binding.description), Text(binding.tooltip))
+        for index, (section, rows) in enumerate(self._sections()):
+            if index:
+                table.add_row("", "", "")
+            table.add_row(Text(section, style="bold underline"), "", "")
+            for keys, binding in rows:
+                table.add_row(Text(keys), Text(binding.description), Text(binding.tooltip))
         with VerticalScroll(id="help-body") as body:
             body.border_title = _("Keys — {screen}").format(screen=self._under.title or self.app.title)
             body.border_subtitle = _("escape closes")

@@ -161,7 +161,7 @@ class InboxScreen(Screen[None]):
                 Text(CHANNEL_LABELS.get(msg.channel, msg.channel), style=style),
                 Text("←" if msg.direction == "in" else "→", style="dim"),
                 Text(row.contact_name, style=style),
-                Text(preview[:120], style=style),
+                Text(preview[:80], style=style),
                 key=str(msg.id),
             )
         if rows:
