@@ -27,17 +27,25 @@ KIND_LABELS = {
 }
 
 
+MAX_TEXT = 72  # one line per item: the table must not scroll sideways to show a long note
+
+
+def one_line(value: str, limit: int = MAX_TEXT) -> str:
+    flat = " ⏎ ".join(part.strip() for part in value.splitlines() if part.strip())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def item_text(item: TimelineItem) -> Text:
     """One line's text, never markup; changes read "from → to"."""
-    text = Text(item.text)
+    text = Text(one_line(item.text))
     if item.kind in ("stage_change", "status_change") and (item.detail.get("from") or item.detail.get("to")):
         before, after = str(item.detail.get("from", "")), str(item.detail.get("to", ""))
         text = Text(f"{before} → {after}")
         if item.text and not (before in item.text and after in item.text):  # skip a text that only repeats it
-            text.append(f"  {item.text}", style="dim")
+            text.append(f"  {one_line(item.text, 40)}", style="dim")
     elif item.kind == "message":
         arrow = "→" if item.detail.get("direction") == "out" else "←"
-        text = Text(f"{arrow} {item.detail.get('channel', '')}: ", style="dim") + Text(item.text)
+        text = Text(f"{arrow} {item.detail.get('channel', '')}: ", style="dim") + Text(one_line(item.text))
     elif item.kind == "appointment" and item.detail.get("location"):
         text.append(f"  @ {item.detail['location']}", style="dim")
     return text
