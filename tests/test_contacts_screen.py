@@ -281,6 +281,15 @@ async def test_filter_save_smart_list_and_reopen(store: Store, settings: Setting
         assert names(app) == ["Mario Rossi", "Zoe Neri"]
         await pilot.press("l")  # hide the sidebar
         assert not sidebar.display
+        # saving under an existing name asks before replacing the filter
+        await pilot.press("escape", "slash", *"zoe", "enter", "s")
+        await pilot.pause()
+        await pilot.press(*"vip", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert store.smart_list_query("VIP").search == "zoe"
 
 
 async def test_sort_cycles(store: Store, settings: Settings) -> None:

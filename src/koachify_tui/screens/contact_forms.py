@@ -205,7 +205,7 @@ class ContactForm(FormScreen):
             yield from self.field(definition.label, widget, f"cf-{definition.key}")
 
     def save(self) -> int | None:
-        values = {key: self.query_one(f"#in-{key}", Input).value.strip() for key, _label in CONTACT_INPUTS}
+        values: dict[str, Any] = {key: self.query_one(f"#in-{key}", Input).value.strip() for key, _l in CONTACT_INPUTS}
         region = getattr(self.app.settings, "region", "IT")  # type: ignore[attr-defined]
         ok = True
         try:
@@ -307,12 +307,13 @@ class ActivityForm(FormScreen):
             yield from self.field(_("Subject"), Input(id="in-subject"), "subject")
             yield from self.field(_("What was said"), TextArea(id="in-body"), "body")
 
-    def _owner(self) -> dict[str, int | None]:
+    def _owner(self) -> tuple[int | None, int | None]:
+        """(contact_id, opportunity_id) for the store: one of them, as chosen in "Attach to"."""
         selects = self.query("#in-attach")
         oid = selects.first(Select).value if selects else 0
         if isinstance(oid, int) and oid:
-            return {"opportunity_id": oid}
-        return {"contact_id": self.target.contact_id}
+            return None, oid
+        return self.target.contact_id, None
 
     def _required(self, name: str, value: str, message: str) -> bool:
         if value.strip():
@@ -321,12 +322,12 @@ class ActivityForm(FormScreen):
         return False
 
     def save(self) -> str | None:
-        store, owner = self.store, self._owner()
+        store, (cid, oid) = self.store, self._owner()
         if self.kind == "note":
             body = _text(self.query_one("#in-body"))
             if not self._required("body", body, _("Write something")):
                 return None
-            store.add_note(body, origin="tui", **owner)
+            store.add_note(body, origin="tui", contact_id=cid, opportunity_id=oid)
         elif self.kind == "task":
             title = self.query_one("#in-title", Input).value
             due_text = self.query_one("#in-due", Input).value
@@ -341,7 +342,14 @@ class ActivityForm(FormScreen):
                     ok = False
             if not ok:
                 return None
-            store.add_task(title, due_at=due, notes=_text(self.query_one("#in-notes")), origin="tui", **owner)
+            store.add_task(
+                title,
+                due_at=due,
+                notes=_text(self.query_one("#in-notes")),
+                origin="tui",
+                contact_id=cid,
+                opportunity_id=oid,
+            )
         elif self.kind == "appointment":
             title = self.query_one("#in-title", Input).value
             ok = self._required("title", title, _("An appointment needs a title"))
@@ -361,7 +369,9 @@ class ActivityForm(FormScreen):
             if not ok or starts is None:
                 return None
             location = self.query_one("#in-location", Input).value
-            store.add_appointment(title, starts, ends_at=ends, location=location, origin="tui", **owner)
+            store.add_appointment(
+                title, starts, ends_at=ends, location=location, origin="tui", contact_id=cid, opportunity_id=oid
+            )
         else:
             subject = self.query_one("#in-subject", Input).value
             body = _text(self.query_one("#in-body"))
@@ -374,7 +384,8 @@ class ActivityForm(FormScreen):
                 channel=str(self.query_one("#in-channel", Select).value),
                 direction=str(self.query_one("#in-direction", Select).value),
                 origin="tui",
-                **owner,
+                contact_id=cid,
+                opportunity_id=oid,
             )
         return self.kind
 

@@ -498,9 +498,22 @@ class ContactsScreen(Screen[None]):
                 return
             try:
                 smart = self.store.save_smart_list(name, query)
-            except (Conflict, InvalidValue) as exc:
+            except Conflict:
+                question = _("A smart list named “{name}” exists. Replace its filter?").format(name=name)
+                self.app.push_screen(
+                    ConfirmDialog(question, _("Replace smart list")), lambda yes: confirm_replace(name, yes)
+                )
+                return
+            except InvalidValue as exc:
                 self.notify(str(exc), severity="error", timeout=4, markup=False)
                 return
+            saved(smart)
+
+        def confirm_replace(name: str, yes: bool | None) -> None:
+            if yes:
+                saved(self.store.save_smart_list(name, query, replace=True))
+
+        def saved(smart: Any) -> None:
             self.active_list = smart.id or ALL
             self._refresh_sidebar()
             self.query_one(SmartListsSidebar).display = True
