@@ -49,51 +49,54 @@ def generate(path: Path, n: int) -> int:
     stage_ids = [s.id for s in pipeline.stages]
     rng = random.Random(42)
     base = datetime(2024, 1, 1, tzinfo=UTC)
-    rows = []
-    tag_links = []
-    for i in range(1, n + 1):
-        first, last, company = rng.choice(FIRST), rng.choice(LAST), rng.choice(COMPANIES)
-        email = f"{first}.{last}{i}@example.it".lower()
-        e164 = f"+393{rng.randrange(10**8, 10**9)}"
-        tags = [rng.choice(TAGS)] if rng.random() < 0.2 else []
-        # phone_search_keys() via phonenumbers costs ~22 µs; for Italian mobiles it is just these two strings.
-        digits = f"{e164[1:]} {e164[3:]}"
-        search_text = haystack(first, last, company, [email], [], tags) + f" | {digits}"
-        created = base + timedelta(minutes=i * 7)
-        activity = created + timedelta(days=rng.randrange(0, 300)) if rng.random() < 0.6 else None
-        rows.append(
-            (
-                i,
-                first,
-                last,
-                company,
-                email,
-                fold(email),
-                e164,
-                e164,
-                rng.choice(SOURCES),
-                "",
-                name_key(first, last, company),
-                search_text,
-                ts(created),
-                ts(created),
-                ts(activity) if activity else None,
-            )
-        )
-        tag_links += [(i, TAGS.index(t) + 1) for t in tags]
     conn = sqlite3.connect(path)
     with conn:
         conn.executemany(
             "INSERT INTO tag(id, name, name_key, created_at) VALUES (?, ?, ?, ?)",
             [(k + 1, t, t, ts(base)) for k, t in enumerate(TAGS)],
         )
-        conn.executemany(
-            "INSERT INTO contact(id, first_name, last_name, company, email, email_key, phone, phone_e164, source,"
-            " owner, name_key, search_text, created_at, updated_at, last_activity_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        conn.executemany("INSERT INTO contact_tag(contact_id, tag_id) VALUES (?, ?)", tag_links)
+    for chunk in range(1, n + 1, 50_000):  # chunks keep memory flat at 1M rows
+        rows = []
+        tag_links = []
+        for i in range(chunk, min(chunk + 50_000, n + 1)):
+            first, last, company = rng.choice(FIRST), rng.choice(LAST), rng.choice(COMPANIES)
+            email = f"{first}.{last}{i}@example.it".lower()
+            e164 = f"+393{rng.randrange(10**8, 10**9)}"
+            tags = [rng.choice(TAGS)] if rng.random() < 0.2 else []
+            # phone_search_keys() via phonenumbers costs ~22 µs; for Italian mobiles it is just these two strings.
+            digits = f"{e164[1:]} {e164[3:]}"
+            search_text = haystack(first, last, company, [email], [], tags) + f" | {digits}"
+            created = base + timedelta(minutes=i * 7)
+            activity = created + timedelta(days=rng.randrange(0, 300)) if rng.random() < 0.6 else None
+            rows.append(
+                (
+                    i,
+                    first,
+                    last,
+                    company,
+                    email,
+                    fold(email),
+                    e164,
+                    e164,
+                    rng.choice(SOURCES),
+                    "",
+                    name_key(first, last, company),
+                    search_text,
+                    ts(created),
+                    ts(created),
+                    ts(activity) if activity else None,
+                )
+            )
+            tag_links += [(i, TAGS.index(t) + 1) for t in tags]
+        with conn:
+            conn.executemany(
+                "INSERT INTO contact(id, first_name, last_name, company, email, email_key, phone, phone_e164, source,"
+                " owner, name_key, search_text, created_at, updated_at, last_activity_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            conn.executemany("INSERT INTO contact_tag(contact_id, tag_id) VALUES (?, ?)", tag_links)
+    with conn:
         opps = [
             (i, f"Percorso {i}", pipeline.id, rng.choice(stage_ids), 150000, "EUR", "open", ts(base), ts(base))
             for i in rng.sample(range(1, n + 1), min(n, 5000))
