@@ -543,9 +543,17 @@ class ContactsScreen(Screen[None]):
         if not has_import_screen():
             return
         module = importlib.import_module("koachify_tui.screens.import_csv")
-        screen_class = next(
-            (getattr(module, n) for n in dir(module) if n.endswith("Screen") and n != "Screen"),
-            None,
-        )
-        if screen_class is not None:
-            self.app.push_screen(screen_class(), self._after_form)
+        # The import screen is whichever Screen class that module defines (its name is the import developer's).
+        screens = [
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, Screen) and obj.__module__ == module.__name__
+        ]
+        screens.sort(key=lambda cls: "import" not in cls.__name__.lower())
+        if not screens:
+            return
+        try:
+            screen = screens[0]()
+        except TypeError:  # a screen that takes the store, like the opportunity form
+            screen = screens[0](self.store)
+        self.app.push_screen(screen, self._after_form)
