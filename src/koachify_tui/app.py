@@ -132,6 +132,17 @@ class KoachifyApp(App[None]):
             return
         screen.post_message(StoreChanged(events))
 
+    def show_contact(self, contact_id: int) -> None:
+        """Switch to the contacts screen with this contact selected and open (from the board, inbox, agenda)."""
+
+        def select() -> None:
+            select_contact = getattr(self.screen, "select_contact", None)
+            if callable(select_contact):
+                select_contact(contact_id)
+
+        self.switch_mode("contacts")
+        self.call_later(select)
+
     # --- commands -----------------------------------------------------------------------------------
 
     def action_help(self) -> None:

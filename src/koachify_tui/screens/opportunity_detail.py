@@ -1,8 +1,6 @@
 """One opportunity: its fields, contact, stage history, notes/tasks/appointments and custom fields.
 
-Jumping to the contact (`c`) switches to the "contacts" mode and calls `select_contact(contact_id)` on that
-screen when it has such a method (the only coupling with the contacts screen; without it the jump just
-switches screens)."""
+Jumping to the contact (`c`) goes through `KoachifyApp.show_contact`, the one way screens open a contact."""
 
 from __future__ import annotations
 
@@ -243,12 +241,4 @@ class OpportunityDetail(Screen[int | None]):
         contact_id = self.store.opportunity_row(self.opportunity_id).contact_id
         self.dismiss(self.opportunity_id)
 
-        def select() -> None:
-            screen = self.app.screen
-            select_contact = getattr(screen, "select_contact", None)
-            if callable(select_contact):
-                select_contact(contact_id)
-
-        if "contacts" in getattr(self.app, "MODES", {}):
-            self.app.switch_mode("contacts")
-            self.app.call_later(select)
+        self.app.show_contact(contact_id)  # type: ignore[attr-defined]
