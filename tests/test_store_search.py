@@ -23,7 +23,7 @@ def found(store: Store, text: str) -> list[str]:
     return [r.display_name for r in store.list_contacts(ContactQuery(search=text))]
 
 
-@pytest.mark.parametrize("fts", [True, False], ids=["fts5", "like-fallback"])
+@pytest.mark.parametrize("fts", ["few", "many", "like"], ids=["fts5-literal-ids", "fts5-subquery", "like-fallback"])
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -45,10 +45,13 @@ def found(store: Store, text: str) -> list[str]:
         ("zzz", []),
     ],
 )
-def test_search(filled: Store, monkeypatch: pytest.MonkeyPatch, fts: bool, text: str, expected: list[str]) -> None:
-    if not fts:
+def test_search(filled: Store, monkeypatch: pytest.MonkeyPatch, fts: str, text: str, expected: list[str]) -> None:
+    if fts == "like":
         monkeypatch.setattr(search_mod, "has_fts", lambda _s: False)
+    elif fts == "many":  # every FTS match set counts as large: the subquery plan
+        monkeypatch.setattr(search_mod, "FEW_MATCHES", 0)
     assert found(filled, text) == expected
+    assert filled.count_contacts(ContactQuery(search=text)) == len(expected)
 
 
 def test_capped_count(store: Store) -> None:
@@ -79,3 +82,21 @@ def test_smart_list_roundtrip_is_a_live_filter(store: Store) -> None:
     store.create_contact(first_name="B", tags=["VIP"])
     store.create_contact(first_name="C", tags=["vip", "lead"])
     assert [r.first_name for r in store.list_contacts(store.smart_list_query("VIP"))] == ["B", "A"]
+
+
+@pytest.mark.parametrize("few", [True, False])
+def test_search_sorts_by_every_key(store: Store, monkeypatch: pytest.MonkeyPatch, few: bool) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    if not few:
+        monkeypatch.setattr(search_mod, "FEW_MATCHES", 0)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    for i, name in enumerate(["Carla Rossi", "Aldo Rossi", "Bruno Rossi"]):
+        first, last = name.split()
+        store.create_contact(first_name=first, last_name=last, created_at=base + timedelta(days=i))
+    q = ContactQuery(search="rossi")
+    assert [r.first_name for r in store.list_contacts(q)] == ["Aldo", "Bruno", "Carla"]
+    q = ContactQuery(search="rossi", sort="created", descending=True)
+    assert [r.first_name for r in store.list_contacts(q)] == ["Bruno", "Aldo", "Carla"]
+    q = ContactQuery(search="rossi", sort="name", descending=True)
+    assert [r.first_name for r in store.list_contacts(q, limit=2, offset=1)] == ["Bruno", "Aldo"]

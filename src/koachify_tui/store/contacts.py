@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select
 from sqlmodel import Session, col
 
 from . import search
@@ -263,8 +263,16 @@ class ContactsAPI(StoreBase):
         order = [c.desc() if q.descending else c.asc() for c in sort_cols]
         order.append(col(Contact.id).desc() if q.descending else col(Contact.id).asc())
         with self.read() as s:
+            s.info.pop(search.FEW_KEY, None)
+            where = self._query_clause(s, q)
+            if s.info.pop(search.FEW_KEY, False):
+                # A few FTS matches by id: sort them rather than walk the whole name index ("+col" is SQLite's
+                # way to say "not this index"; the flag is only set on SQLite).
+                names = {"name": "name_key", "created": "created_at", "last_activity": "last_activity_at"}
+                plus = literal_column(f"+contact.{names.get(q.sort, 'name_key')}")
+                order = [plus.desc() if q.descending else plus.asc(), order[-1]]
             # Plain columns, not ORM entities: no identity map, no search_text haystack; ~3× faster per page.
-            stmt = select(*_ROW_COLUMNS).where(*self._query_clause(s, q)).order_by(*order).offset(offset)
+            stmt = select(*_ROW_COLUMNS).where(*where).order_by(*order).offset(offset)
             if limit is not None:
                 stmt = stmt.limit(limit)
             contacts = list(s.exec(stmt))

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, inspect, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, and_, false, inspect, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from .models import Contact
 from .normalize import fold, phone_search_keys
 
 _PHONEISH = re.compile(r"^\+?[\d\s().\-/]{3,}$")
+FEW_MATCHES = 2000  # up to this many FTS matches are passed as literal ids (see search_clause)
+FEW_KEY = "koachify_few_matches"  # session.info flag set when they were
 
 
 def haystack(
@@ -73,7 +75,15 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
             .select_from(text("contact_fts"))
             .where(text("contact_fts MATCH :fts_q").bindparams(fts_q=match))
         )
-        clauses.append(Contact.id.in_(sub))  # type: ignore[union-attr]
+        # With a subquery SQLite walks the name index and probes the match set: fine when matches are many,
+        # a full index walk when they are few (1M contacts, "zzz": 115 ms). A few matches are listed literally
+        # instead, so SQLite fetches them by id and sorts them (< 5 ms).
+        few = list(session.execute(sub.limit(FEW_MATCHES + 1)).scalars())
+        if len(few) <= FEW_MATCHES:
+            session.info[FEW_KEY] = True  # tells list_contacts to sort these rows instead of walking an index
+            clauses.append(Contact.id.in_(few) if few else false())  # type: ignore[union-attr]
+        else:
+            clauses.append(Contact.id.in_(sub))  # type: ignore[union-attr]
         short = [t for t in terms if len(t) < 3]
     else:
         short = terms
