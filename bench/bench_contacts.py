@@ -291,6 +291,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="database file to create or reuse")
+    parser.add_argument("--width", type=int, default=180, help="terminal width (≥150 shows the detail pane)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--launched", help=argparse.SUPPRESS)
     parser.add_argument("db", nargs="?", help=argparse.SUPPRESS)
@@ -323,7 +324,7 @@ def main() -> None:
     print(f"baseline python+sqlite3 first page: {base_ms:.0f} ms; ×{app_ms / base_ms:.1f}")
     print(f"peak RSS of the app at first paint: {max(rss):.0f} MB")
 
-    results = asyncio.run(in_process(str(path), busy_id))
+    results = asyncio.run(in_process(str(path), busy_id, args.width))
     print("\nper keystroke (median of 3): key = page read in the worker + fill + paint (count follows separately)")
     for name, values in results.items():
         if name.startswith("rss"):
