@@ -92,7 +92,13 @@ async def test_number_keys_switch_screens_unless_typing(store: Store, settings: 
     app = make_app(settings, store)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
-        expected = {"2": "BoardScreen", "3": "AutomationsScreen", "4": "InboxScreen", "1": "ContactsScreen"}
+        expected = {
+            "2": "BoardScreen",
+            "3": "AutomationsScreen",
+            "4": "InboxScreen",
+            "5": "AgendaScreen",
+            "1": "ContactsScreen",
+        }
         for key, screen_name in expected.items():
             await pilot.press(key)
             await pilot.pause(0.2)

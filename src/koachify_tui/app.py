@@ -135,13 +135,13 @@ class KoachifyApp(App[None]):
     def show_contact(self, contact_id: int) -> None:
         """Switch to the contacts screen with this contact selected and open (from the board, inbox, agenda)."""
 
-        def select() -> None:
+        async def go() -> None:
+            await self.switch_mode("contacts")  # mounts the screen the first time: wait for its widgets
             select_contact = getattr(self.screen, "select_contact", None)
             if callable(select_contact):
                 select_contact(contact_id)
 
-        self.switch_mode("contacts")
-        self.call_later(select)
+        self.run_worker(go(), group="show-contact", exclusive=True)
 
     # --- commands -----------------------------------------------------------------------------------
 

@@ -36,4 +36,5 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("board", "2", _("Board"), "board:BoardScreen"),
     ScreenSpec("automations", "3", _("Automations"), "automations:AutomationsScreen"),
     ScreenSpec("inbox", "4", _("Inbox"), "inbox:InboxScreen"),
+    ScreenSpec("agenda", "5", _("Agenda"), "agenda:AgendaScreen"),
 ]

@@ -20,6 +20,21 @@ M = TypeVar("M", bound=SQLModel)
 
 
 @dataclass(frozen=True)
+class AgendaItem:
+    """An open task by its due time or an appointment by its start, with its contact and deal."""
+
+    kind: str  # "task" | "appointment"
+    id: int
+    at: datetime
+    title: str
+    contact_id: int
+    contact_name: str
+    opportunity_id: int | None
+    opportunity_title: str
+    location: str = ""
+
+
+@dataclass(frozen=True)
 class InboxRow:
     """A message of the unified inbox with the name of its contact."""
 
@@ -321,3 +336,69 @@ class ActivitiesAPI(StoreBase):
         with self.read() as s:
             sub = self._inbox_stmt(None, channel, True).with_only_columns(col(Message.id)).subquery()
             return int(s.execute(select(func.count()).select_from(sub)).one()[0])
+
+    def agenda(self, *, until: datetime, since: datetime | None = None, limit: int = 500) -> list[AgendaItem]:
+        """What needs doing: open tasks due before `until` (overdue ones included, however old) and
+        appointments from `since` (default: now) to `until`, in time order, of live contacts and deals."""
+        since = since or utcnow()
+        with self.read() as s:
+            titles = {
+                oid: title
+                for oid, title in s.execute(
+                    select(Opportunity.id, Opportunity.title).where(col(Opportunity.deleted_at).is_(None))
+                )
+            }
+            tasks = s.execute(
+                select(Task, Contact)
+                .join(Contact, col(Contact.id) == Task.contact_id)
+                .where(
+                    col(Task.deleted_at).is_(None),
+                    col(Task.done_at).is_(None),
+                    col(Task.due_at) < until,
+                    col(Contact.deleted_at).is_(None),
+                )
+                .order_by(col(Task.due_at))
+                .limit(limit)
+            )
+            items = [
+                AgendaItem(
+                    "task",
+                    t.id or 0,
+                    t.due_at or until,
+                    t.title,
+                    c.id or 0,
+                    c.display_name,
+                    t.opportunity_id,
+                    titles.get(t.opportunity_id or 0, ""),
+                )
+                for t, c in tasks
+                if t.opportunity_id is None or t.opportunity_id in titles
+            ]
+            appointments = s.execute(
+                select(Appointment, Contact)
+                .join(Contact, col(Contact.id) == Appointment.contact_id)
+                .where(
+                    col(Appointment.deleted_at).is_(None),
+                    col(Appointment.starts_at) >= since,
+                    col(Appointment.starts_at) < until,
+                    col(Contact.deleted_at).is_(None),
+                )
+                .order_by(col(Appointment.starts_at))
+                .limit(limit)
+            )
+            items += [
+                AgendaItem(
+                    "appointment",
+                    a.id or 0,
+                    a.starts_at,
+                    a.title,
+                    c.id or 0,
+                    c.display_name,
+                    a.opportunity_id,
+                    titles.get(a.opportunity_id or 0, ""),
+                    a.location,
+                )
+                for a, c in appointments
+                if a.opportunity_id is None or a.opportunity_id in titles
+            ]
+        return sorted(items, key=lambda item: (item.at, item.kind, item.id))[:limit]
