@@ -53,6 +53,7 @@ def _phone_corpus(n: int) -> list[str]:
     rnd = random.Random(11)
     seps = ["", " ", "-", ".", "/", "  "]
     prefixes = ["", "", "+39 ", "+39", "0039 ", "39", "+44 ", "+1 ", "+34 ", "+41 ", "+351 ", "+378 ", "+", "0"]
+    prefixes += ["393", "39 3", "34", "34 6", "378", "379", "1", "44"]  # national digits starting with a calling code
     out = []
     for _ in range(n):
         digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(1, 14)))
@@ -79,7 +80,19 @@ def test_fast_phone_agrees_with_phonenumbers(region: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["333 1234567", "+39 333 123 4567", "+393331234567", "06 1234 5678", "02/1234567", "347-765-4321", "3401234567"],
+    [
+        "333 1234567",
+        "+39 333 123 4567",
+        "+393331234567",
+        "06 1234 5678",
+        "02/1234567",
+        "347-765-4321",
+        "3401234567",
+        "393 8930103",  # Italian mobiles 39x start with Italy's calling code
+        "395 807 8673",
+        "39 333 1234567",
+        "393331234567",
+    ],
 )
 def test_common_italian_shapes_take_the_fast_path(value: str) -> None:
     assert fastpath.fast_phone(value, "IT") == normalize_phone(value, "IT")

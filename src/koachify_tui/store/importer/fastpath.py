@@ -10,8 +10,22 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
-from ..normalize import InvalidValue, clean_text, normalize_email, normalize_phone, phone_search_keys
+from ..normalize import InvalidValue, clean_text, fold, normalize_email, normalize_phone, phone_search_keys
+
+# --- text ------------------------------------------------------------------------------------------------
+
+
+def clean_line(value: str) -> str:
+    """`clean_text(value)` for one-line fields: a printable string has no control character to replace."""
+    return value.strip() if value.isprintable() else clean_text(value)
+
+
+def fold_fast(value: str) -> str:
+    """`normalize.fold`: on ASCII, NFKC is the identity and casefold() is lower()."""
+    return value.lower().strip() if value.isascii() else fold(value)
+
 
 # --- email -----------------------------------------------------------------------------------------------
 
@@ -24,14 +38,16 @@ _SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "te
 
 def fast_email(value: str) -> str | None:
     """The library's normalised form of a plain ASCII address, or None when the library must decide."""
-    match = _FAST_EMAIL.match(value)
-    if match is None or len(value) > 254:
+    if len(value) > 254:
         return None
-    local, domain = match.group(1), match.group(2)
+    match = _FAST_EMAIL.match(value)
+    if match is None:
+        return None
+    local, domain = match.groups()
     if len(local) > 64 or "--" in domain:  # IDNA rules (xn--, hyphens at 3-4) are the library's business
         return None
     domain = domain.lower()
-    if domain.rsplit(".", 1)[1] in _SPECIAL_TLDS:
+    if domain[domain.rfind(".") + 1 :] in _SPECIAL_TLDS:
         return None
     return f"{local}@{domain}"
 
@@ -46,18 +62,36 @@ def email(value: str) -> str:
 # --- phone -----------------------------------------------------------------------------------------------
 
 _FAST_PHONE = re.compile(r"^\+?\d[\d .\-/]{0,30}\d$")
-_STRIP = re.compile(r"[ .\-/]")
+_SEPARATORS = str.maketrans("", "", " .-/")
 
 
 @lru_cache(maxsize=256)
-def _region_info(region: str) -> tuple[str, str] | None:
-    """(country code, international prefix) for a region whose national numbers need no prefix stripping."""
+def _region_info(region: str) -> tuple[str, str, Any] | None:
+    """(country code, international prefix, metadata) for a region whose national numbers need no prefix
+    stripping."""
     import phonenumbers
 
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if meta is None or meta.national_prefix_for_parsing or not re.fullmatch(r"\d+", meta.international_prefix or ""):
         return None
-    return str(meta.country_code), str(meta.international_prefix)
+    return str(meta.country_code), str(meta.international_prefix), meta
+
+
+def _strips_country_code(digits: str, cc: str, meta: Any) -> bool | None:
+    """Whether phonenumbers reads national digits that start with the region's own calling code ("39…" in
+    Italy, as in many mobile numbers) as that code followed by a national number: it does when the digits
+    are not a national number but the rest is, or when they are too long. The library's own checks decide;
+    None when they are not there (a phonenumbers upgrade): the library then parses the whole number."""
+    try:
+        from phonenumbers.phonenumberutil import ValidationResult, _match_national_number, _test_number_length
+    except ImportError:  # pragma: no cover - private helpers of phonenumbers
+        return None
+    general = meta.general_desc
+    rest = digits[len(cc) :]
+    return bool(
+        (not _match_national_number(digits, general, False) and _match_national_number(rest, general, False))
+        or _test_number_length(digits, meta) == ValidationResult.TOO_LONG
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -99,20 +133,26 @@ def fast_phone(value: str, region: str) -> str | None:
     """E.164 for common shapes, "" when the library would call it impossible, None when the library must decide."""
     if not _FAST_PHONE.match(value):
         return None
-    digits = _STRIP.sub("", value)
-    if digits.startswith("+"):
-        split = _split_cc(digits[1:])
-        if split is None or not _cc_ok(split[0]):
+    digits = value.translate(_SEPARATORS)
+    if digits[0] == "+":
+        size = _cc_size(digits[1:])
+        if not size:
             return None
-        cc, national = split
+        cc, national = digits[1 : size + 1], digits[size + 1 :]
     else:
         info = _region_info(region)
         if info is None:
             return None
-        cc, idd = info
-        if digits.startswith(idd) or digits.startswith(cc):  # international prefix or bare country code
+        cc, idd, meta = info
+        if digits.startswith(idd):  # an international prefix: the library's business
             return None
         national = digits
+        if digits.startswith(cc):
+            strips = _strips_country_code(digits, cc, meta)
+            if strips is None:
+                return None
+            if strips:
+                national = digits[len(cc) :]
     if not 2 <= len(national) <= 17:
         return None
     return f"+{cc}{national}" if _possible(cc, len(national)) else ""
@@ -130,15 +170,28 @@ def phone(value: str, region: str) -> str | None:
     return result
 
 
+_CC_SIZE: dict[str, int] = {}  # first digits of an E.164 number → length of a calling code handled here, or 0
+
+
+def _cc_size(digits: str) -> int:
+    head = digits[:3]  # `_split_cc` reads no further
+    size = _CC_SIZE.get(head)
+    if size is None:
+        split = _split_cc(head)
+        size = _CC_SIZE[head] = len(split[0]) if split is not None and _cc_ok(split[0]) else 0
+    return size
+
+
 def search_keys(e164: str | None) -> str:
     """`normalize.phone_search_keys` without re-parsing numbers of the countries the fast path handles."""
     if not e164:
         return ""
     digits = e164[1:]
-    split = _split_cc(digits)
-    if split is None or not _cc_ok(split[0]) or not split[1].isdigit():
+    size = _cc_size(digits)
+    national = digits[size:]
+    if not size or not national.isdigit():
         return phone_search_keys(e164)
-    return f"{digits} {int(split[1])}"
+    return f"{digits} {int(national)}"
 
 
-__all__ = ["clean_text", "email", "fast_email", "fast_phone", "phone", "search_keys"]
+__all__ = ["clean_line", "clean_text", "email", "fast_email", "fast_phone", "fold_fast", "phone", "search_keys"]

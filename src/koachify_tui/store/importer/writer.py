@@ -3,16 +3,19 @@
 Everything happens inside the caller's single write transaction, chunk by chunk, so memory stays flat in
 the file size and a crash or kill leaves nothing behind. Matching asks the database (which sees this
 transaction's own rows) instead of keeping every key of the file in memory; only the current chunk's keys
-are kept. Inserts are SQLAlchemy-built statements run through the driver's executemany on SQLite (the ORM
-is ~30x slower for bulk) and plain Core executemany elsewhere.
+are kept. On SQLite, statements go straight to the driver (executemany for inserts, one `IN (SELECT value
+FROM json_each(?))` query per chunk for lookups: SQLAlchemy's expanding IN compiles a statement per call);
+elsewhere they are plain Core executemany. The ORM is never used per row (~30x slower for bulk).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) returns, without the encoder
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
@@ -32,8 +35,9 @@ from ..models import (
     ImportBatchItem,
     Tag,
 )
-from ..normalize import InvalidValue, clean_text, fold, name_key
+from ..normalize import InvalidValue, clean_text, fold
 from . import fastpath
+from .fastpath import fold_fast
 from .rows import Candidate, Reject
 
 T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
@@ -55,32 +59,31 @@ def _identity(first: str, last: str, company: str) -> str:
     return f"{fold(first)}\x1f{fold(last)}\x1f{fold(company)}"
 
 
-@dataclass(eq=False)
 class Target:
-    """A contact rows are applied to: one created by this batch or one already in the database."""
+    """A contact rows are applied to: one created by this batch or one already in the database.
 
-    id: int | None
-    line: int  # the line that created it or first matched it
-    created_here: bool
-    first_name: str = ""
-    last_name: str = ""
-    company: str = ""
-    source: str = ""
-    owner: str = ""
+    Immutable attributes default at class level, so the ~100k targets of a big file cost less to make."""
+
+    first_name = last_name = company = source = owner = ""
     email: tuple[str, str] | None = None  # primary (address, key)
     phone: tuple[str, str] | None = None  # primary (as typed, E.164)
-    emails: list[tuple[str, str]] = field(default_factory=list)  # extra channels
-    phones: list[tuple[str, str]] = field(default_factory=list)
-    new_emails: list[tuple[str, str]] = field(default_factory=list)  # channels to insert
-    new_phones: list[tuple[str, str]] = field(default_factory=list)
-    tag_ids: set[int] = field(default_factory=set)
-    new_tag_ids: list[int] = field(default_factory=list)
-    custom: dict[int, str] = field(default_factory=dict)  # field id → value_json
-    custom_changed: dict[int, str] = field(default_factory=dict)
-    loaded_custom: set[int] = field(default_factory=set)  # field ids with a value row in the database
     before: dict[str, Any] | None = None  # state before the batch (existing contacts only), for undo
-    changed: bool = False
-    contact_changed: bool = False
+    changed = False
+    contact_changed = False
+
+    def __init__(self, id: int | None, line: int, created_here: bool) -> None:  # noqa: A002 - the column's name
+        self.id = id
+        self.line = line  # the line that created it or first matched it
+        self.created_here = created_here
+        self.emails: list[tuple[str, str]] = []  # extra channels
+        self.phones: list[tuple[str, str]] = []
+        self.new_emails: list[tuple[str, str]] = []  # channels to insert
+        self.new_phones: list[tuple[str, str]] = []
+        self.tag_ids: set[int] = set()
+        self.new_tag_ids: list[int] = []
+        self.custom: dict[int, str] = {}  # field id → value_json
+        self.custom_changed: dict[int, str] = {}
+        self.loaded_custom: set[int] = set()  # field ids with a value row in the database
 
     def email_keys(self) -> set[str]:
         return {k for _v, k in ([self.email] if self.email else []) + self.emails}
@@ -132,8 +135,12 @@ class BatchWriter:
         self._on_reject = on_reject
         self._on_warning = on_warning
         self.manual_fts = manual_fts  # FTS triggers are off: keep existing contacts' index entries ourselves
+        # SQLite: raw driver statements and JSON1 (built in since 3.38 and compiled in by distributions before).
         self.fast = conn.dialect.name == "sqlite"
+        # The transaction's own DBAPI connection, for statements SQLAlchemy would only wrap (SQLite only).
+        self.raw: Any = conn.connection.dbapi_connection if self.fast else None
         self.counts = Counts()
+        self.timings = {"apply": 0.0, "write": 0.0}  # seconds: dedupe + apply, bulk writes
         self.now_db: Any = now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if self.fast else now
         self.created_ids: list[int] = []  # only off SQLite (on SQLite new ids are one contiguous range)
         self.first_new_id = 0
@@ -146,6 +153,8 @@ class BatchWriter:
             key: (tid, name) for tid, name, key in conn.execute(select(T_TAG.c.id, T_TAG.c.name, T_TAG.c.name_key))
         }
         self.tag_names = {tid: name for tid, name in self.tags.values()}
+        self._tag_ids: dict[str, int] = {}  # tag as written → id, without folding it again
+        self._tag_text: dict[Any, list[str]] = {}  # a contact's tag set → its folded, sorted names
         self.defs: dict[str, CustomFieldDef] = {}
         self.def_by_id: dict[int, CustomFieldDef] = {}
         for row in conn.execute(select(T_DEF).where(T_DEF.c.entity == FieldEntity.CONTACT.value)):
@@ -153,6 +162,11 @@ class BatchWriter:
             self._remember_def(definition)
         self.new_fields: list[str] = []
         self._field_cache: dict[str, CustomFieldDef] = {}
+        self._field_plan: dict[str, tuple[int, CustomFieldDef | None]] = {}  # label → (id, def unless text)
+        file_json = json.dumps(filename)
+        # json.dumps({"batch_id", "file", "line", "action"}) of a history entry, as two constant halves.
+        self._history_head = f'{{"batch_id": {batch_id}, "file": {file_json}, "line": '
+        self._created_text = _("Imported from {file}").format(file=filename)
 
     def reject(self, reject: Reject) -> None:
         self.counts.rejected += 1
@@ -177,6 +191,15 @@ class BatchWriter:
             cached = self._field_cache[label] = self._field_for(label)
         return cached
 
+    def _plan_for(self, label: str) -> tuple[int, CustomFieldDef | None]:
+        """(field id, the definition when values need `coerce`, None for text): ORM attributes cost per read."""
+        plan = self._field_plan.get(label)
+        if plan is None:
+            definition = self.field_for(label)
+            assert definition.id is not None
+            plan = self._field_plan[label] = (definition.id, None if definition.type == "text" else definition)
+        return plan
+
     def _field_for(self, label: str) -> CustomFieldDef:
         key = "notes" if label == "notes" else field_key(label)
         found = self.defs.get(key) or self.defs.get("label:" + fold(label))
@@ -200,6 +223,9 @@ class BatchWriter:
         return definition
 
     def tag_id(self, name: str) -> int:
+        tid = self._tag_ids.get(name)
+        if tid is not None:
+            return tid
         key = fold(name)
         found = self.tags.get(key)
         if found is None:
@@ -207,26 +233,47 @@ class BatchWriter:
             found = (int(result.inserted_primary_key[0]), name)
             self.tags[key] = found
             self.tag_names[found[0]] = name
+        self._tag_ids[name] = found[0]
         return found[0]
 
     def _in_chunks(self, values: Iterable[Any]) -> Iterable[list[Any]]:
         items = list(values)
+        if self.fast:  # one JSON array parameter: no limit on the number of values
+            if items:
+                yield items
+            return
         for start in range(0, len(items), IN_CHUNK):
             yield items[start : start + IN_CHUNK]
+
+    def _json_in(self, sql: str, values: list[Any], *params: Any) -> Any:
+        """Run SQLite `sql` whose `?1` is `values` as a JSON array (read by `IN (SELECT value FROM json_each(?1))`)."""
+        return self.raw.execute(sql, (json.dumps(values), *params))
 
     def _lookup(self, keys: set[str], column: Any, kind: str) -> dict[str, list[int]]:
         """key → live contact ids having it as primary or extra email/phone."""
         # deleted_at is filtered in Python: in SQL, SQLite may pick the deleted_at index (a full scan) over the key's.
         found: dict[str, list[int]] = {}
         for chunk in self._in_chunks(keys):
-            rows = list(
-                self.conn.execute(select(T_CONTACT.c.id, column, T_CONTACT.c.deleted_at).where(column.in_(chunk)))
-            )
-            rows += self.conn.execute(
-                select(T_CHANNEL.c.contact_id, T_CHANNEL.c.key, T_CONTACT.c.deleted_at)
-                .join(T_CONTACT, T_CONTACT.c.id == T_CHANNEL.c.contact_id)
-                .where(T_CHANNEL.c.kind == kind, T_CHANNEL.c.key.in_(chunk))
-            )
+            rows: list[Any]
+            if self.fast:
+                rows = list(
+                    self._json_in(
+                        f"SELECT id, {column.name}, deleted_at FROM contact WHERE {column.name} IN {_JSON_IN} "
+                        "UNION ALL SELECT ch.contact_id, ch.key, c.deleted_at FROM contact_channel ch "
+                        f"JOIN contact c ON c.id = ch.contact_id WHERE ch.kind = ?2 AND ch.key IN {_JSON_IN}",
+                        chunk,
+                        kind,
+                    )
+                )
+            else:
+                rows = list(
+                    self.conn.execute(select(T_CONTACT.c.id, column, T_CONTACT.c.deleted_at).where(column.in_(chunk)))
+                )
+                rows += self.conn.execute(
+                    select(T_CHANNEL.c.contact_id, T_CHANNEL.c.key, T_CONTACT.c.deleted_at)
+                    .join(T_CONTACT, T_CONTACT.c.id == T_CHANNEL.c.contact_id)
+                    .where(T_CHANNEL.c.kind == kind, T_CHANNEL.c.key.in_(chunk))
+                )
             for cid, key, deleted_at in rows:
                 ids = found.setdefault(key, [])
                 if deleted_at is None and cid not in ids:
@@ -235,17 +282,26 @@ class BatchWriter:
 
     def _keyless_matches(self, rows: list[Candidate]) -> set[str]:
         """Identities of live contacts without email or phone that have the same name and company as a row."""
-        wanted = {name_key(c.first_name, c.last_name, c.company) for c in rows}
+        wanted = {_name_key(c.first_name, c.last_name, c.company) for c in rows}
         found: set[str] = set()
         for chunk in self._in_chunks(wanted):
-            for first, last, company in self.conn.execute(
-                select(T_CONTACT.c.first_name, T_CONTACT.c.last_name, T_CONTACT.c.company).where(
-                    T_CONTACT.c.name_key.in_(chunk),
-                    T_CONTACT.c.email_key.is_(None),
-                    T_CONTACT.c.phone_e164.is_(None),
-                    T_CONTACT.c.deleted_at.is_(None),
+            if self.fast:
+                # "+column" keeps SQLite on the name_key index (not a scan of every contact without a phone)
+                result = self._json_in(
+                    f"SELECT first_name, last_name, company FROM contact WHERE name_key IN {_JSON_IN} "
+                    "AND +email_key IS NULL AND +phone_e164 IS NULL AND +deleted_at IS NULL",
+                    chunk,
                 )
-            ):
+            else:
+                result = self.conn.execute(
+                    select(T_CONTACT.c.first_name, T_CONTACT.c.last_name, T_CONTACT.c.company).where(
+                        T_CONTACT.c.name_key.in_(chunk),
+                        T_CONTACT.c.email_key.is_(None),
+                        T_CONTACT.c.phone_e164.is_(None),
+                        T_CONTACT.c.deleted_at.is_(None),
+                    )
+                )
+            for first, last, company in result:
                 found.add(_identity(first, last, company))
         return found
 
@@ -255,12 +311,14 @@ class BatchWriter:
     # --- one chunk ---------------------------------------------------------------------------------------
 
     def process(self, rows: Sequence[Candidate]) -> None:
+        started = time.perf_counter()
         by_email = self._lookup({k for c in rows for _v, k in c.emails}, T_CONTACT.c.email_key, "email")
         by_phone = self._lookup({k for c in rows for _v, k in c.phones}, T_CONTACT.c.phone_e164, "phone")
         local: dict[str, Target] = {}  # keys seen in this chunk, before they reach the database
         existing: dict[int, Target] = {}
         new: list[Target] = []
-        plan: list[tuple[Candidate, Target, bool]] = []
+        plan: list[tuple[Candidate, Target]] = []  # rows that matched a contact, applied after loading them
+        skip = self.policy == "skip"
 
         def resolve(key: str, db: dict[str, list[int]], line: int) -> list[Target]:
             hit = local.get(key)
@@ -274,50 +332,55 @@ class BatchWriter:
                 out.append(target)
             return out
 
-        keyless = self._keyless_matches([c for c in rows if not c.emails and not c.phones])
+        keyless_rows = [c for c in rows if not c.emails and not c.phones]
+        keyless = self._keyless_matches(keyless_rows) if keyless_rows else set()
         for c in rows:
-            if not c.emails and not c.phones:
+            emails, phones = c.emails, c.phones
+            if not emails and not phones:
                 # Never merged on a name; but the very same keyless contact again (a re-import) is no new one.
                 identity = _identity(c.first_name, c.last_name, c.company)
                 if identity in keyless:
                     self.counts.unchanged += 1
                     continue
                 keyless.add(identity)
-            via_email = [t for _v, k in c.emails for t in resolve(k, by_email, c.line)]
-            via_phone = [t for _v, k in c.phones for t in resolve(k, by_phone, c.line)]
-            distinct = list(dict.fromkeys([*via_email, *via_phone]))
-            if len(distinct) > 1:
-                self._conflict(c, via_email, via_phone)
-                continue
-            if not distinct:
-                target = Target(None, c.line, True)
+            # Most rows match nothing: check that before building the lists of matches.
+            if not any(k in local or by_email.get(k) for _v, k in emails) and not any(
+                k in local or by_phone.get(k) for _v, k in phones
+            ):
+                target = self._new_target(c)
                 new.append(target)
-                is_new = True
             else:
-                target, is_new = distinct[0], False
-                if self.policy == "skip":
+                via_email = [t for _v, k in emails for t in resolve(k, by_email, c.line)]
+                via_phone = [t for _v, k in phones for t in resolve(k, by_phone, c.line)]
+                distinct = list(dict.fromkeys([*via_email, *via_phone]))
+                if len(distinct) > 1:
+                    self._conflict(c, via_email, via_phone)
+                    continue
+                target = distinct[0]
+                if skip:
                     self.counts.skipped += 1
                     continue
-            for _v, k in c.emails:
+                plan.append((c, target))
+            for _v, k in emails:
                 local[k] = target
-            for _v, k in c.phones:
+            for _v, k in phones:
                 local[k] = target
-            plan.append((c, target, is_new))
 
+        self.counts.created += len(new)
         self._load(existing)
-        for c, target, is_new in plan:
-            if is_new:
-                self._apply(target, c, "merge")
-                self.counts.created += 1
-            elif self._apply(target, c, self.policy):
+        for c, target in plan:
+            if self._apply(target, c, self.policy):
                 if self.policy == "update":
                     self.counts.updated += 1
                 else:
                     self.counts.merged += 1
             else:
                 self.counts.unchanged += 1
+        applied = time.perf_counter()
+        self.timings["apply"] += applied - started
         self._write_new(new)
         self._write_existing([t for t in existing.values() if t.changed])
+        self.timings["write"] += time.perf_counter() - applied
 
     def _conflict(self, c: Candidate, via_email: list[Target], via_phone: list[Target]) -> None:
         emails = ", ".join(dict.fromkeys(t.label() for t in via_email)) or "-"
@@ -328,6 +391,65 @@ class BatchWriter:
         self.reject(Reject(c.line, reason, c.cells))
 
     # --- applying a row to a contact ---------------------------------------------------------------------
+
+    def _new_target(self, c: Candidate) -> Target:
+        """A new contact from a row: `_apply(t, c, "merge")` on a contact that has nothing yet (rows dedupe their
+        own emails, phones and tags), so every value is taken as it is. On SQLite its id is known now: new ids
+        are one contiguous range, in the order contacts are created."""
+        t = Target(None, c.line, True)
+        if self.fast:
+            t.id = self.next_id
+            self.next_id += 1
+        t.first_name, t.last_name, t.company, t.source, t.owner = (
+            c.first_name,
+            c.last_name,
+            c.company,
+            c.source,
+            c.owner,
+        )
+        if c.emails:
+            t.email = c.emails[0]
+            if len(c.emails) > 1:
+                t.emails = c.emails[1:]
+                t.new_emails = c.emails[1:]
+        if c.phones:
+            t.phone = c.phones[0]
+            if len(c.phones) > 1:
+                t.phones = c.phones[1:]
+                t.new_phones = c.phones[1:]
+        if c.tags:
+            tag_id = self.tag_id
+            t.new_tag_ids = [tag_id(tag) for tag in c.tags]
+            t.tag_ids = set(t.new_tag_ids)
+        if c.custom:
+            custom = t.custom
+            plans = self._field_plan
+            for label, raw in c.custom.items():
+                plan = plans.get(label) or self._plan_for(label)
+                if plan[1] is None:  # text: `_encode_custom` inlined for the common case
+                    text = raw if raw.isprintable() else clean_text(raw, multiline=True)
+                    if text and plan[0] not in custom:
+                        custom[plan[0]] = encode_basestring(text)
+                else:
+                    encoded = self._encode_custom(c, label, raw)
+                    if encoded is not None and encoded[0] not in custom:
+                        custom[encoded[0]] = encoded[1]
+            t.custom_changed = custom  # everything of a new contact is to be written: one dict serves both
+        t.changed = t.contact_changed = True
+        return t
+
+    def _encode_custom(self, c: Candidate, label: str, raw: str) -> tuple[int, str] | None:
+        """(field id, value_json) of a row's custom value, None when empty or invalid (with a warning)."""
+        field_id, definition = self._plan_for(label)
+        if definition is None:  # text, the common case: coerce() would parse the options JSON on every call
+            coerced: Any = (raw if raw.isprintable() else clean_text(raw, multiline=True)) or None
+            return None if coerced is None else (field_id, encode_basestring(coerced))
+        try:
+            coerced = coerce(definition, raw)
+        except InvalidValue as exc:
+            self.warn(c.line, str(exc))
+            return None
+        return None if coerced is None else (field_id, json.dumps(coerced, ensure_ascii=False))
 
     def _apply(self, t: Target, c: Candidate, policy: str) -> bool:
         """Apply a row to a contact per `policy`; True when something changed. Empty values never erase."""
@@ -371,25 +493,16 @@ class BatchWriter:
                 t.new_tag_ids.append(tid)
                 changed = t.contact_changed = True  # tags are in the search text
         for label, raw in c.custom.items():
-            definition = self.field_for(label)
-            assert definition.id is not None
-            try:
-                # Text is the common case: coerce() would parse the options JSON on every call.
-                coerced = (
-                    clean_text(raw, multiline=True) or None if definition.type == "text" else coerce(definition, raw)
-                )
-            except InvalidValue as exc:
-                self.warn(c.line, str(exc))
+            encoded = self._encode_custom(c, label, raw)
+            if encoded is None:
                 continue
-            if coerced is None:
+            field_id, value_json = encoded
+            current_value = t.custom.get(field_id)
+            if current_value == value_json or (current_value is not None and not overwrite):
                 continue
-            encoded = json.dumps(coerced, ensure_ascii=False)
-            current_value = t.custom.get(definition.id)
-            if current_value == encoded or (current_value is not None and not overwrite):
-                continue
-            self._remember_custom_before(t, definition.id, current_value)
-            t.custom[definition.id] = encoded
-            t.custom_changed[definition.id] = encoded
+            self._remember_custom_before(t, field_id, current_value)
+            t.custom[field_id] = value_json
+            t.custom_changed[field_id] = value_json
             changed = True
         if changed:
             t.changed = True
@@ -404,34 +517,58 @@ class BatchWriter:
     def _load(self, targets: dict[int, Target]) -> None:
         if not targets:
             return
-        ids = list(targets)
-        for chunk in self._in_chunks(ids):
-            for row in self.conn.execute(
-                select(*(T_CONTACT.c[n] for n in ("id", *SNAPSHOT))).where(T_CONTACT.c.id.in_(chunk))
-            ):
-                t = targets[row.id]
-                for name in SCALARS:
-                    setattr(t, name, getattr(row, name))
-                t.email = (row.email, row.email_key) if row.email and row.email_key else None
-                t.phone = (row.phone, row.phone_e164) if row.phone_e164 else None
-                if not t.created_here:
-                    t.before = {"contact": {n: getattr(row, n) for n in SNAPSHOT}, "line": t.line}
-            for cid, kind, value, key in self.conn.execute(
-                select(T_CHANNEL.c.contact_id, T_CHANNEL.c.kind, T_CHANNEL.c.value, T_CHANNEL.c.key).where(
-                    T_CHANNEL.c.contact_id.in_(chunk)
+        columns = ("id", *SNAPSHOT)
+        for chunk in self._in_chunks(list(targets)):
+            if self.fast:
+                contacts = self._json_in(f"SELECT {', '.join(columns)} FROM contact WHERE id IN {_JSON_IN}", chunk)
+                channels = self._json_in(
+                    f"SELECT contact_id, kind, value, key FROM contact_channel WHERE contact_id IN {_JSON_IN}", chunk
                 )
-            ):
+                tags = self._json_in(
+                    f"SELECT contact_id, tag_id FROM contact_tag WHERE contact_id IN {_JSON_IN}", chunk
+                )
+            else:
+                contacts = self.conn.execute(
+                    select(*(T_CONTACT.c[n] for n in columns)).where(T_CONTACT.c.id.in_(chunk))
+                )
+                channels = self.conn.execute(
+                    select(T_CHANNEL.c.contact_id, T_CHANNEL.c.kind, T_CHANNEL.c.value, T_CHANNEL.c.key).where(
+                        T_CHANNEL.c.contact_id.in_(chunk)
+                    )
+                )
+                tags = self.conn.execute(
+                    select(T_CONTACT_TAG.c.contact_id, T_CONTACT_TAG.c.tag_id).where(
+                        T_CONTACT_TAG.c.contact_id.in_(chunk)
+                    )
+                )
+            for row in contacts:
+                values = dict(zip(columns, row, strict=True))
+                t = targets[values["id"]]
+                for name in SCALARS:
+                    setattr(t, name, values[name])
+                t.email = (values["email"], values["email_key"]) if values["email"] and values["email_key"] else None
+                t.phone = (values["phone"], values["phone_e164"]) if values["phone_e164"] else None
+                if not t.created_here:
+                    t.before = {"contact": {n: values[n] for n in SNAPSHOT}, "line": t.line}
+            for cid, kind, value, key in channels:
                 (targets[cid].emails if kind == "email" else targets[cid].phones).append((value, key or ""))
-            for cid, tid in self.conn.execute(
-                select(T_CONTACT_TAG.c.contact_id, T_CONTACT_TAG.c.tag_id).where(T_CONTACT_TAG.c.contact_id.in_(chunk))
-            ):
+            for cid, tid in tags:
                 targets[cid].tag_ids.add(tid)
             if self.def_by_id:
-                for cid, fid, value in self.conn.execute(
-                    select(T_VALUE.c.entity_id, T_VALUE.c.field_id, T_VALUE.c.value_json).where(
-                        T_VALUE.c.entity_id.in_(chunk), T_VALUE.c.field_id.in_(list(self.def_by_id))
+                if self.fast:
+                    values_rows = self._json_in(
+                        "SELECT entity_id, field_id, value_json FROM custom_field_value "
+                        f"WHERE entity_id IN {_JSON_IN} AND field_id IN (SELECT value FROM json_each(?2))",
+                        chunk,
+                        json.dumps(list(self.def_by_id)),
                     )
-                ):
+                else:
+                    values_rows = self.conn.execute(
+                        select(T_VALUE.c.entity_id, T_VALUE.c.field_id, T_VALUE.c.value_json).where(
+                            T_VALUE.c.entity_id.in_(chunk), T_VALUE.c.field_id.in_(list(self.def_by_id))
+                        )
+                    )
+                for cid, fid, value in values_rows:
                     targets[cid].custom[fid] = value
                     targets[cid].loaded_custom.add(fid)
 
@@ -442,18 +579,41 @@ class BatchWriter:
             return
         if self.fast:
             marks = ", ".join("?" * len(columns))
-            self.conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)
+            self.raw.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)
         else:
             self.conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
     def _haystack(self, t: Target) -> str:
-        """`search.haystack` (what ContactsAPI._refresh_search stores), with phone keys from the fast path."""
-        emails = [v for v, _k in ([t.email] if t.email else []) + t.emails]
-        phones = [k for _v, k in ([t.phone] if t.phone else []) + t.phones]
-        tags = sorted((self.tag_names[i] for i in t.tag_ids), key=fold)
-        parts = [f"{t.first_name} {t.last_name}", t.company, *emails, *tags]
-        parts += [fastpath.search_keys(p) for p in phones if p]
-        return " | ".join(fold(p) for p in parts if p)
+        """`search.haystack` (what ContactsAPI._refresh_search stores): the same parts, folded the same way, with
+        ASCII folded by lower(), each tag set's folded names sorted once and phone keys from the fast path."""
+        parts = [fold_fast(f"{t.first_name} {t.last_name}")]  # " " when both are empty: an empty part, as there
+        if t.company:
+            parts.append(fold_fast(t.company))
+        if t.email is not None and t.email[0]:
+            parts.append(fold_fast(t.email[0]))
+        for value, _k in t.emails:
+            if value:
+                parts.append(fold_fast(value))
+        if t.tag_ids:
+            parts += self._tags_text(t)
+        if t.phone is not None and t.phone[1]:
+            parts.append(fastpath.search_keys(t.phone[1]))
+        for _v, key in t.phones:
+            if key:
+                parts.append(fastpath.search_keys(key))
+        return " | ".join(parts)
+
+    def _tags_text(self, t: Target) -> list[str]:
+        """The folded names of a contact's tags in name order, computed once per set of tags."""
+        # A new contact's tag ids are its row's, in a stable order: a tuple of them is a cheaper key.
+        key: Any = tuple(t.new_tag_ids) if len(t.new_tag_ids) == len(t.tag_ids) else frozenset(t.tag_ids)
+        text = self._tag_text.get(key)
+        if text is None:
+            if len(self._tag_text) > 10_000:
+                self._tag_text.clear()
+            names = sorted((self.tag_names[i] for i in t.tag_ids), key=fold)
+            text = self._tag_text[key] = [fold(n) for n in names if n]
+        return text
 
     def _contact_values(self, t: Target) -> tuple[Any, ...]:
         email, email_k = t.email if t.email else ("", None)
@@ -468,12 +628,12 @@ class BatchWriter:
             e164,
             t.source,
             t.owner,
-            name_key(t.first_name, t.last_name, t.company),
+            _name_key(t.first_name, t.last_name, t.company),
             self._haystack(t),
         )
 
     def _history(self, t: Target, text: str, action: str) -> tuple[Any, ...]:
-        data = json.dumps({"batch_id": self.batch_id, "file": self.filename, "line": t.line, "action": action})
+        data = f'{self._history_head}{t.line}, "action": {json.dumps(action)}}}'
         return (t.id, HistoryKind.IMPORT.value, self.now_db, self.actor, "", "", text, data)
 
     _CONTACT_COLS = (
@@ -494,26 +654,19 @@ class BatchWriter:
     def _write_new(self, targets: list[Target]) -> None:
         if not targets:
             return
-        values = [self._contact_values(t) for t in targets]
         if self.fast:
-            for t in targets:
-                t.id = self.next_id
-                self.next_id += 1
-            self._bulk(
-                T_CONTACT,
-                ("id", *self._CONTACT_COLS, "created_at", "updated_at"),
-                [(t.id, *v, self.now_db, self.now_db) for t, v in zip(targets, values, strict=True)],
-            )
-        else:
-            stmt = insert(T_CONTACT).returning(T_CONTACT.c.id, sort_by_parameter_order=True)
-            rows = [
-                {**dict(zip(self._CONTACT_COLS, v, strict=True)), "created_at": self.now, "updated_at": self.now}
-                for v in values
-            ]
-            for t, new_id in zip(targets, self.conn.execute(stmt, rows).scalars(), strict=True):
-                t.id = int(new_id)
-                self.created_ids.append(t.id)
-        text = _("Imported from {file}").format(file=self.filename)
+            self._write_new_sqlite(targets)
+            return
+        stmt = insert(T_CONTACT).returning(T_CONTACT.c.id, sort_by_parameter_order=True)
+        rows = [
+            {**dict(zip(self._CONTACT_COLS, self._contact_values(t), strict=True)), "created_at": self.now,
+             "updated_at": self.now}
+            for t in targets
+        ]  # fmt: skip
+        for t, new_id in zip(targets, self.conn.execute(stmt, rows).scalars(), strict=True):
+            t.id = int(new_id)
+            self.created_ids.append(t.id)
+        text = self._created_text
         self._bulk(T_HISTORY, self._HISTORY_COLS, [self._history(t, text, "created") for t in targets])
         self._bulk(
             T_ITEM,
@@ -522,16 +675,89 @@ class BatchWriter:
         )
         self._write_children(targets)
 
+    def _write_new_sqlite(self, targets: list[Target]) -> None:
+        """New contacts (ids `first`, `first + 1`, … as made by `_new_target`) and what hangs off them.
+
+        Only the contact rows go through executemany. The rest is one INSERT … SELECT per table (per tag, per
+        custom field) reading a JSON array: a list of line numbers, of contact offsets, of encoded values,
+        built in C by json.dumps, instead of a Python tuple per row bound parameter by parameter."""
+        first = targets[0].id
+        assert first is not None and targets[-1].id == first + len(targets) - 1
+        now = self.now_db
+        self._bulk(
+            T_CONTACT,
+            ("id", *self._CONTACT_COLS, "created_at", "updated_at"),
+            [(t.id, *self._contact_values(t), now, now) for t in targets],
+        )
+        raw = self.raw
+        raw.execute(
+            "INSERT INTO history_entry (contact_id, kind, at, actor, from_value, to_value, text, data_json) "
+            "SELECT ?1 + key, ?2, ?3, ?4, '', '', ?5, ?6 || value || ?7 FROM json_each(?8)",
+            (
+                first,
+                HistoryKind.IMPORT.value,
+                now,
+                self.actor,
+                self._created_text,
+                self._history_head,
+                ', "action": "created"}',
+                json.dumps([t.line for t in targets]),
+            ),
+        )
+        raw.execute(  # the undo records: the new ids are one range
+            "INSERT INTO import_batch_item (batch_id, contact_id, action, before_json) "
+            "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id <= ? ORDER BY id",
+            (self.batch_id, first, targets[-1].id),
+        )
+        tags: dict[int, list[int]] = {}  # tag id → offsets of the contacts that get it
+        values: dict[int, list[str | None]] = {}  # field id → value_json per contact offset (None: no value)
+        extra: list[Target] = []
+        size = len(targets)
+        for offset, t in enumerate(targets):
+            for tid in t.new_tag_ids:
+                found = tags.get(tid)
+                if found is None:
+                    found = tags[tid] = []
+                found.append(offset)
+            for fid, value in t.custom_changed.items():
+                column = values.get(fid)
+                if column is None:
+                    column = values[fid] = [None] * size
+                column[offset] = value
+            if t.new_emails or t.new_phones:
+                extra.append(t)
+        for tid, offsets in tags.items():
+            raw.execute(
+                "INSERT INTO contact_tag (contact_id, tag_id) SELECT ?1 + value, ?2 FROM json_each(?3)",
+                (first, tid, json.dumps(offsets)),
+            )
+        for fid, column in values.items():
+            raw.execute(
+                "INSERT INTO custom_field_value (field_id, entity_id, value_json) "
+                "SELECT ?1, ?2 + key, value FROM json_each(?3) WHERE type = 'text'",
+                (fid, first, json.dumps(column, ensure_ascii=False)),
+            )
+        channels: list[tuple[Any, ...]] = []
+        for t in extra:
+            channels += [(t.id, "email", v, k, "") for v, k in t.new_emails]
+            channels += [(t.id, "phone", v, k, "") for v, k in t.new_phones]
+        self._bulk(T_CHANNEL, ("contact_id", "kind", "value", "key", "label"), channels)
+
     def _write_children(self, targets: list[Target]) -> None:
         """Channels, tags and custom values a batch of contacts gained."""
         channels: list[tuple[Any, ...]] = []
         tags: list[tuple[Any, ...]] = []
         values: list[tuple[Any, ...]] = []
         for t in targets:
-            channels += [(t.id, "email", v, k, "") for v, k in t.new_emails]
-            channels += [(t.id, "phone", v, k, "") for v, k in t.new_phones]
-            tags += [(t.id, tid) for tid in t.new_tag_ids]
-            values += [(fid, t.id, v) for fid, v in t.custom_changed.items()]
+            cid = t.id
+            if t.new_emails:
+                channels += [(cid, "email", v, k, "") for v, k in t.new_emails]
+            if t.new_phones:
+                channels += [(cid, "phone", v, k, "") for v, k in t.new_phones]
+            if t.new_tag_ids:
+                tags += [(cid, tid) for tid in t.new_tag_ids]
+            if t.custom_changed:
+                values += [(fid, cid, v) for fid, v in t.custom_changed.items()]
         self._bulk(T_CHANNEL, ("contact_id", "kind", "value", "key", "label"), channels)
         self._bulk(T_CONTACT_TAG, ("contact_id", "tag_id"), tags)
         self._bulk(T_VALUE, ("field_id", "entity_id", "value_json"), values)
@@ -616,3 +842,11 @@ class BatchWriter:
 
     def updated_contact_ids(self) -> list[int]:
         return list(self.touched)
+
+
+_JSON_IN = "(SELECT value FROM json_each(?1))"
+
+
+def _name_key(first: str, last: str, company: str = "") -> str:
+    """`normalize.name_key` with the ASCII shortcut of `fold_fast`."""
+    return fold_fast(f"{first} {last}".strip() or company)

@@ -1,0 +1,28 @@
+"""The bulk paths of the importer (SQLite): derived columns, history and undo rows as the store makes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from import_bulk_checks import check_store, write_file
+from koachify_tui.store import ContactQuery, Store
+from koachify_tui.store.events import ContactCreated, DomainEvent
+from koachify_tui.store.importer import ImportOptions, run_import, undo_batch
+
+
+def test_bulk_import_matches_the_store(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "gen.csv"
+    distinct = write_file(path, 600)
+    seen: list[DomainEvent] = []
+    store.subscribe(seen.append, ContactCreated)
+    result = run_import(store, path, ImportOptions(chunk_size=97))  # duplicates across chunk boundaries
+    assert result.counts.created == distinct and result.counts.rejected == 0
+    assert result.counts.merged + result.counts.unchanged == 600 - distinct
+    assert len(seen) == distinct
+    assert {"parse", "apply", "write", "index", "commit", "events"} <= set(result.timings)
+    check_store(store, result.batch_id or 0, distinct)
+    assert store.count_contacts(ContactQuery(search="straße")) >= 1  # the FTS index got the new rows
+    again = run_import(store, path, ImportOptions(chunk_size=250))
+    assert again.counts.created == 0 and again.counts.merged == 0
+    assert undo_batch(store, result.batch_id or 0).removed == distinct
+    assert store.count_contacts() == 0
