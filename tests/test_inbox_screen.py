@@ -90,3 +90,15 @@ async def test_escape_cancels_reply(store: Store, settings: Settings) -> None:
         await pilot.pause()
         assert isinstance(app.screen, InboxScreen)
         assert len(store.list_messages()) == 2
+
+
+async def test_c_opens_the_contact(store: Store, settings: Settings) -> None:
+    _, marco = _fill(store)
+    app = make_app(settings, store, start="inbox")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("c")
+        await pilot.pause(0.5)
+        assert type(app.screen).__name__ == "ContactsScreen"
+        current = app.screen._current()  # type: ignore[attr-defined]
+        assert current is not None and current.id == marco

@@ -83,6 +83,7 @@ class InboxScreen(Screen[None]):
     | u | Only unread / everything |
     | f | Next channel filter |
     | r | Reply (log an outgoing message on the same channel) |
+    | c | Open the contact |
     """
 
     TITLE = _("Inbox")
@@ -95,6 +96,7 @@ class InboxScreen(Screen[None]):
         Binding("u", "toggle_unread", _("Unread only"), id="inbox.unread", tooltip=_("Show only unread messages")),
         Binding("f", "next_channel", _("Channel"), id="inbox.channel", tooltip=_("Filter by the next channel")),
         Binding("r", "reply", _("Reply"), id="inbox.reply", tooltip=_("Log an outgoing message to this contact")),
+        Binding("c", "contact", _("Contact"), id="inbox.contact", tooltip=_("Open the contact of this message")),
     ]
 
     def __init__(self) -> None:
@@ -236,6 +238,11 @@ class InboxScreen(Screen[None]):
         row = self._current()
         if row is not None:
             self._set_read(not row.message.read)
+
+    def action_contact(self) -> None:
+        row = self._current()
+        if row is not None:
+            self.app.show_contact(row.message.contact_id)  # type: ignore[attr-defined]
 
     def action_toggle_unread(self) -> None:
         self._unread_only = not self._unread_only
