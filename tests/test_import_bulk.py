@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from import_bulk_checks import check_store, write_file
 from koachify_tui.store import ContactQuery, Store
 from koachify_tui.store.events import ContactCreated, DomainEvent
-from koachify_tui.store.importer import ImportOptions, run_import, undo_batch
+from koachify_tui.store.importer import ImportOptions, list_batches, run_import, undo_batch
 
 
 def test_bulk_import_matches_the_store(store: Store, tmp_path: Path) -> None:
@@ -26,3 +28,24 @@ def test_bulk_import_matches_the_store(store: Store, tmp_path: Path) -> None:
     assert again.counts.created == 0 and again.counts.merged == 0
     assert undo_batch(store, result.batch_id or 0).removed == distinct
     assert store.count_contacts() == 0
+
+
+def test_an_exception_from_progress_rolls_everything_back(store: Store, tmp_path: Path) -> None:
+    """The TUI cancels a running import by raising from its progress callback: nothing may be left."""
+    path = tmp_path / "gen.csv"
+    write_file(path, 300)
+    calls: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_import(store, path, ImportOptions(chunk_size=50), progress=progress)
+    assert store.count_contacts() == 0 and list_batches(store) == []
+    result = run_import(store, path)  # the FTS triggers are back: a later import and search still work
+    assert store.count_contacts(ContactQuery(search="straße")) >= 1
+    created = store.create_contact(first_name="Trigger", last_name="Check")
+    assert created.id is not None and store.count_contacts(ContactQuery(search="trigger")) == 1
+    assert result.counts.created > 0

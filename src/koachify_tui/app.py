@@ -159,7 +159,12 @@ class KoachifyApp(App[None]):
                 _("Switch to the {screen} screen (key {key})").format(screen=spec.title, key=spec.key),
                 lambda mode=spec.mode: self.switch_mode(mode),
             )
-        seen: set[str] = set()
+        yield SystemCommand(
+            _("Import CSV…"),
+            _("Import contacts from a CSV file: preview the mapping and counts, then import (key i on Contacts)"),
+            self.open_import_csv,
+        )
+        seen: set[str] = {"import_csv"}  # the contacts screen's own key for it: listed once, above
         for active in screen.active_bindings.values():
             binding = active.binding
             if not binding.description or binding.action in seen or active.node is self or not active.enabled:
@@ -171,6 +176,12 @@ class KoachifyApp(App[None]):
                 lambda node=active.node, action=binding.action: self.run_action(action, node),
             )
         yield from super().get_system_commands(screen)
+
+    def open_import_csv(self) -> None:
+        """The "Import CSV…" dialog (imported on first use: it is not needed to start the app)."""
+        from .screens.import_csv import ImportCsvScreen
+
+        self.push_screen(ImportCsvScreen(self.store))
 
 
 def make_app(settings: Settings, store: Store, *, start: str = "contacts") -> KoachifyApp:
