@@ -543,3 +543,33 @@ async def test_filter_by_open_deal_stage_source_and_created_period(
         await pilot.pause()
         assert isinstance(app.screen, FilterForm)  # an impossible date is refused inline
         assert "invalid date" in str(app.screen.query_one("#err-after", Static).content)
+
+
+async def test_import_key_opens_the_import_dialog(store: Store, settings: Settings) -> None:
+    from koachify_tui.screens.import_csv import ImportCsvScreen
+
+    app = app_for(store, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportCsvScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactsScreen)
+
+
+async def test_show_contact_from_another_screen(store: Store, settings: Settings) -> None:
+    for i in range(WINDOW + 20):
+        store.create_contact(first_name=f"S{i:04d}")
+    target = store.list_contacts(limit=1, offset=WINDOW + 5)[0]
+    app = app_for(store, settings)
+    async with app.run_test(size=(180, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")  # another screen
+        await pilot.pause(0.2)
+        app.show_contact(target.id)
+        await settle(pilot, 0.2)
+        assert isinstance(app.screen, ContactsScreen)
+        table = app.screen.query_one(ContactTable)
+        assert table.current is not None and table.current.id == target.id

@@ -8,8 +8,8 @@ waits for SQL and a stale search is dropped as soon as a newer one starts.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import importlib.util
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -99,6 +99,7 @@ class ContactsScreen(Screen[None]):
         self._detail_timer: Timer | None = None
         self._generation = 0  # bumps on every new query; a page from an older one is dropped
         self._shown_once = False
+        self._selected_at = 0.0  # when select_contact last ran (its page must not be overwritten by a resume)
 
     @property
     def store(self) -> Store:
@@ -235,6 +236,8 @@ class ContactsScreen(Screen[None]):
         if not self._shown_once:  # the first resume follows on_mount, which has just read the first page
             self._shown_once = True
             return
+        if time.monotonic() - self._selected_at < 1.0:  # a jump from another screen is loading its page
+            return
         if self.is_mounted:
             self.reload()
             if self.split:
@@ -251,6 +254,7 @@ class ContactsScreen(Screen[None]):
         position = self.store.contact_position(contact_id, self.filters)
         if position is None:
             return
+        self._selected_at = time.monotonic()
         self._generation += 1
         self._load(self.current_query(), max(position - WINDOW // 2, 0), position, True, self._generation)
         if not self.split:
@@ -540,20 +544,8 @@ class ContactsScreen(Screen[None]):
         self.reload(start=0, cursor=0)
 
     def action_import_csv(self) -> None:
-        if not has_import_screen():
+        if not has_import_screen():  # the importer's dialog ships separately; the key hides without it
             return
-        module = importlib.import_module("koachify_tui.screens.import_csv")
-        # The import screen is whichever Screen class that module defines (its name is the import developer's).
-        screens = [
-            obj
-            for obj in vars(module).values()
-            if isinstance(obj, type) and issubclass(obj, Screen) and obj.__module__ == module.__name__
-        ]
-        screens.sort(key=lambda cls: "import" not in cls.__name__.lower())
-        if not screens:
-            return
-        try:
-            screen = screens[0]()
-        except TypeError:  # a screen that takes the store, like the opportunity form
-            screen = screens[0](self.store)
-        self.app.push_screen(screen, self._after_form)
+        from .import_csv import ImportCsvScreen
+
+        self.app.push_screen(ImportCsvScreen(self.store), self._after_form)
