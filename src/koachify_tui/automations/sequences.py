@@ -157,9 +157,11 @@ def _sequence_row(s: Session, ref: int | str) -> Sequence:
         if row is not None:
             return row
     if isinstance(ref, str):
-        row = s.execute(select(Sequence).where(Sequence.name_key == fold(ref))).scalars().first()
-        if row is not None:
-            return row
+        by_name: Sequence | None = (
+            s.execute(select(Sequence).where(col(Sequence.name_key) == fold(ref))).scalars().first()
+        )
+        if by_name is not None:
+            return by_name
     raise NotFound(f"no sequence {ref!r}")
 
 
@@ -167,8 +169,8 @@ def _steps(s: Session, sequence_id: int) -> list[SequenceStep]:
     return list(
         s.execute(
             select(SequenceStep)
-            .where(SequenceStep.sequence_id == sequence_id)
-            .order_by(SequenceStep.position, SequenceStep.id)
+            .where(col(SequenceStep.sequence_id) == sequence_id)
+            .order_by(col(SequenceStep.position), col(SequenceStep.id))
         ).scalars()
     )
 
@@ -178,7 +180,7 @@ def _info(s: Session, row: Sequence) -> SequenceInfo:
     active = s.execute(
         select(func.count())
         .select_from(SequenceEnrollment)
-        .where(SequenceEnrollment.sequence_id == row.id, SequenceEnrollment.status == ACTIVE)
+        .where(col(SequenceEnrollment.sequence_id) == row.id, col(SequenceEnrollment.status) == ACTIVE)
     ).one()[0]
     steps = tuple(StepInfo(st.position, st.delay_days, st.action, st.title, st.body) for st in _steps(s, row.id))
     return SequenceInfo(row.id, row.name, row.description, row.enabled, steps, int(active))
@@ -186,7 +188,7 @@ def _info(s: Session, row: Sequence) -> SequenceInfo:
 
 def list_sequences(store: Store) -> list[SequenceInfo]:
     with store.read() as s:
-        return [_info(s, row) for row in s.execute(select(Sequence).order_by(Sequence.name_key)).scalars()]
+        return [_info(s, row) for row in s.execute(select(Sequence).order_by(col(Sequence.name_key))).scalars()]
 
 
 def get_sequence(store: Store, ref: int | str) -> SequenceInfo:
@@ -203,7 +205,7 @@ def create_sequence(
     clean = _clean_steps(steps)
     with store.write() as tx:
         s = tx.session
-        if s.execute(select(Sequence).where(Sequence.name_key == fold(name))).scalars().first() is not None:
+        if s.execute(select(Sequence).where(col(Sequence.name_key) == fold(name))).scalars().first() is not None:
             raise Conflict(f"a sequence named {name!r} already exists")
         row = Sequence(name=name, name_key=fold(name), description=clean_text(description), enabled=enabled)
         s.add(row)
@@ -307,9 +309,9 @@ def enroll(
         row = _sequence_row(s, ref)
         already = s.execute(
             select(SequenceEnrollment).where(
-                SequenceEnrollment.sequence_id == row.id,
-                SequenceEnrollment.contact_id == contact_id,
-                SequenceEnrollment.status == ACTIVE,
+                col(SequenceEnrollment.sequence_id) == row.id,
+                col(SequenceEnrollment.contact_id) == contact_id,
+                col(SequenceEnrollment.status) == ACTIVE,
             )
         ).scalars()
         if already.first() is not None:
@@ -345,10 +347,10 @@ def leave(store: Store, contact_id: int, ref: int | str, *, origin: str | None =
     with store.write(origin) as tx:
         s = tx.session
         stmt = select(SequenceEnrollment).where(
-            SequenceEnrollment.contact_id == contact_id, SequenceEnrollment.status == ACTIVE
+            col(SequenceEnrollment.contact_id) == contact_id, col(SequenceEnrollment.status) == ACTIVE
         )
         if ref != "*":
-            stmt = stmt.where(SequenceEnrollment.sequence_id == _sequence_row(s, ref).id)
+            stmt = stmt.where(col(SequenceEnrollment.sequence_id) == _sequence_row(s, ref).id)
         count = 0
         now = utcnow()
         for enrollment in s.execute(stmt).scalars():
@@ -372,14 +374,16 @@ def enrollments(
 ) -> list[EnrollmentInfo]:
     """Enrolments (active ones by default), soonest due first."""
     with store.read() as s:
-        stmt = select(SequenceEnrollment, Sequence).join(Sequence, col(Sequence.id) == SequenceEnrollment.sequence_id)
+        stmt = select(SequenceEnrollment, Sequence).join(
+            Sequence, col(Sequence.id) == col(SequenceEnrollment.sequence_id)
+        )
         if contact_id is not None:
-            stmt = stmt.where(SequenceEnrollment.contact_id == contact_id)
+            stmt = stmt.where(col(SequenceEnrollment.contact_id) == contact_id)
         if sequence is not None:
-            stmt = stmt.where(SequenceEnrollment.sequence_id == _sequence_row(s, sequence).id)
+            stmt = stmt.where(col(SequenceEnrollment.sequence_id) == _sequence_row(s, sequence).id)
         if status is not None:
-            stmt = stmt.where(SequenceEnrollment.status == status)
-        stmt = stmt.order_by(col(SequenceEnrollment.next_due_at).is_(None), SequenceEnrollment.next_due_at)
+            stmt = stmt.where(col(SequenceEnrollment.status) == status)
+        stmt = stmt.order_by(col(SequenceEnrollment.next_due_at).is_(None), col(SequenceEnrollment.next_due_at))
         out = []
         for enrollment, seq in s.execute(stmt):
             out.append(
@@ -409,17 +413,17 @@ def run_due(store: Store, *, now: datetime | None = None, contact_id: int | None
     now = now or utcnow()
     with store.read() as s:
         stmt = (
-            select(SequenceEnrollment.id)
-            .join(Sequence, col(Sequence.id) == SequenceEnrollment.sequence_id)
+            select(col(SequenceEnrollment.id))
+            .join(Sequence, col(Sequence.id) == col(SequenceEnrollment.sequence_id))
             .where(
-                SequenceEnrollment.status == ACTIVE,
+                col(SequenceEnrollment.status) == ACTIVE,
                 col(SequenceEnrollment.next_due_at) <= now,
                 col(Sequence.enabled).is_(True),
             )
-            .order_by(SequenceEnrollment.next_due_at, SequenceEnrollment.id)
+            .order_by(col(SequenceEnrollment.next_due_at), col(SequenceEnrollment.id))
         )
         if contact_id is not None:
-            stmt = stmt.where(SequenceEnrollment.contact_id == contact_id)
+            stmt = stmt.where(col(SequenceEnrollment.contact_id) == contact_id)
         ids = [int(i) for i in s.execute(stmt).scalars()]
     runs: list[StepRun] = []
     for enrollment_id in ids:

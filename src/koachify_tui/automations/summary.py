@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from ..store import Store
 from ..store.models import AutomationRule, AutomationRun
@@ -52,9 +53,9 @@ def contact_automations(store: Store, contact_id: int) -> ContactAutomations:
     """The sequences a contact is in (active ones) and the rules that ran on it, most recent first."""
     with store.read() as s:
         counts = s.execute(
-            select(AutomationRun.rule_id, func.count(), func.max(AutomationRun.id))
-            .where(AutomationRun.contact_id == contact_id, AutomationRun.rule_id.is_not(None))  # type: ignore[union-attr]
-            .group_by(AutomationRun.rule_id)
+            select(col(AutomationRun.rule_id), func.count(), func.max(col(AutomationRun.id)))
+            .where(col(AutomationRun.contact_id) == contact_id, col(AutomationRun.rule_id).is_not(None))
+            .group_by(col(AutomationRun.rule_id))
         ).all()
         rules = []
         for rule_id, runs, last_run_id in counts:

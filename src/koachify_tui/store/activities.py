@@ -345,12 +345,12 @@ class ActivitiesAPI(StoreBase):
             titles = {
                 oid: title
                 for oid, title in s.execute(
-                    select(Opportunity.id, Opportunity.title).where(col(Opportunity.deleted_at).is_(None))
+                    select(col(Opportunity.id), col(Opportunity.title)).where(col(Opportunity.deleted_at).is_(None))
                 )
             }
             tasks = s.execute(
                 select(Task, Contact)
-                .join(Contact, col(Contact.id) == Task.contact_id)
+                .join(Contact, col(Contact.id) == col(Task.contact_id))
                 .where(
                     col(Task.deleted_at).is_(None),
                     col(Task.done_at).is_(None),
@@ -376,7 +376,7 @@ class ActivitiesAPI(StoreBase):
             ]
             appointments = s.execute(
                 select(Appointment, Contact)
-                .join(Contact, col(Contact.id) == Appointment.contact_id)
+                .join(Contact, col(Contact.id) == col(Appointment.contact_id))
                 .where(
                     col(Appointment.deleted_at).is_(None),
                     col(Appointment.starts_at) >= since,

@@ -45,13 +45,13 @@ class BoardAPI(StoreBase):
         if f.status:
             where.append(col(Opportunity.status) == f.status)
         if f.owner:
-            where.append(func.lower(Opportunity.owner) == f.owner.strip().lower())
+            where.append(func.lower(col(Opportunity.owner)) == f.owner.strip().lower())
         if f.tag:
             where.append(
                 exists(
-                    select(OpportunityTag.opportunity_id)
-                    .join(Tag, col(Tag.id) == OpportunityTag.tag_id)
-                    .where(OpportunityTag.opportunity_id == Opportunity.id, Tag.name_key == fold(f.tag))
+                    select(col(OpportunityTag.opportunity_id))
+                    .join(Tag, col(Tag.id) == col(OpportunityTag.tag_id))
+                    .where(col(OpportunityTag.opportunity_id) == col(Opportunity.id), col(Tag.name_key) == fold(f.tag))
                 )
             )
         if f.text.strip():
@@ -59,7 +59,7 @@ class BoardAPI(StoreBase):
             # Contact.search_text is already casefolded in Python; SQLite's lower() folds ASCII only.
             where.append(
                 or_(
-                    func.lower(Opportunity.title).contains(needle, autoescape=True),
+                    func.lower(col(Opportunity.title)).contains(needle, autoescape=True),
                     col(Contact.search_text).contains(needle, autoescape=True),
                 )
             )
@@ -79,10 +79,10 @@ class BoardAPI(StoreBase):
         `after=(last_stage_change_at, id)` of the last card seen (constant cost however deep)."""
         with self.read() as s:
             stmt: Any = (
-                select(Opportunity, Contact, Pipeline.name, Stage.name)
-                .join(Contact, col(Contact.id) == Opportunity.contact_id)
-                .join(Pipeline, col(Pipeline.id) == Opportunity.pipeline_id)
-                .join(Stage, col(Stage.id) == Opportunity.stage_id)
+                select(Opportunity, Contact, col(Pipeline.name), col(Stage.name))
+                .join(Contact, col(Contact.id) == col(Opportunity.contact_id))
+                .join(Pipeline, col(Pipeline.id) == col(Opportunity.pipeline_id))
+                .join(Stage, col(Stage.id) == col(Opportunity.stage_id))
                 .where(col(Opportunity.stage_id) == stage_id, *self._board_where(pipeline_id, f))
             )
             if after is not None:
@@ -95,7 +95,7 @@ class BoardAPI(StoreBase):
                 )
             stmt = stmt.order_by(col(Opportunity.last_stage_change_at).desc(), col(Opportunity.id).desc())
             stmt = stmt.offset(0 if after is not None else offset).limit(limit)
-            rows = list(s.exec(stmt))
+            rows = list(s.execute(stmt))
             from .opportunities import OpportunitiesAPI
 
             assert isinstance(self, OpportunitiesAPI)
@@ -109,12 +109,12 @@ class BoardAPI(StoreBase):
         """{stage id: (cards, sum of values in minor units)} under the filter (one grouped query)."""
         with self.read() as s:
             stmt: Any = select(
-                Opportunity.stage_id, func.count(), func.coalesce(func.sum(Opportunity.value_minor), 0)
+                col(Opportunity.stage_id), func.count(), func.coalesce(func.sum(col(Opportunity.value_minor)), 0)
             ).where(*self._board_where(pipeline_id, f))
             if f.text.strip():
-                stmt = stmt.join(Contact, col(Contact.id) == Opportunity.contact_id)
-            stmt = stmt.group_by(Opportunity.stage_id)
-            return {sid: (int(n), int(total)) for sid, n, total in s.exec(stmt)}
+                stmt = stmt.join(Contact, col(Contact.id) == col(Opportunity.contact_id))
+            stmt = stmt.group_by(col(Opportunity.stage_id))
+            return {sid: (int(n), int(total)) for sid, n, total in s.execute(stmt)}
 
     def board_position(
         self,
@@ -129,10 +129,10 @@ class BoardAPI(StoreBase):
             base: Any = (
                 select(func.count())
                 .select_from(Opportunity)
-                .join(Contact, col(Contact.id) == Opportunity.contact_id)
+                .join(Contact, col(Contact.id) == col(Opportunity.contact_id))
                 .where(col(Opportunity.stage_id) == opp.stage_id, *self._board_where(opp.pipeline_id, f))
             )
-            if not s.exec(base.where(col(Opportunity.id) == opportunity_id)).one()[0]:
+            if not s.execute(base.where(col(Opportunity.id) == opportunity_id)).one()[0]:
                 return None
             at = opp.last_stage_change_at
             before = base.where(
@@ -141,41 +141,41 @@ class BoardAPI(StoreBase):
                     and_(col(Opportunity.last_stage_change_at) == at, col(Opportunity.id) > opportunity_id),
                 )
             )
-            return int(s.exec(before).one()[0])
+            return int(s.execute(before).one()[0])
 
     def lost_reasons(self, limit: int = 15) -> list[str]:
         """Lost reasons already used, most frequent first (the lost-reason picker offers them)."""
         with self.read() as s:
             stmt = (
-                select(Opportunity.lost_reason, func.count())
+                select(col(Opportunity.lost_reason), func.count())
                 .where(col(Opportunity.lost_reason) != "")
-                .group_by(Opportunity.lost_reason)
-                .order_by(func.count().desc(), Opportunity.lost_reason)
+                .group_by(col(Opportunity.lost_reason))
+                .order_by(func.count().desc(), col(Opportunity.lost_reason))
                 .limit(limit)
             )
-            return [reason for reason, _n in s.exec(stmt)]
+            return [reason for reason, _n in s.execute(stmt)]
 
     def opportunity_owners(self) -> list[str]:
         """Distinct owners of live opportunities, for the owner filter."""
         with self.read() as s:
             stmt = (
-                select(Opportunity.owner)
+                select(col(Opportunity.owner))
                 .where(col(Opportunity.owner) != "", col(Opportunity.deleted_at).is_(None))
                 .distinct()
-                .order_by(Opportunity.owner)
+                .order_by(col(Opportunity.owner))
             )
-            return [owner for (owner,) in s.exec(stmt)]
+            return [owner for (owner,) in s.execute(stmt)]
 
     def opportunity_tag_names(self) -> list[str]:
         """Tags used on opportunities, for the tag filter."""
         with self.read() as s:
             stmt = (
-                select(Tag.name)
-                .join(OpportunityTag, col(OpportunityTag.tag_id) == Tag.id)
+                select(col(Tag.name))
+                .join(OpportunityTag, col(OpportunityTag.tag_id) == col(Tag.id))
                 .distinct()
-                .order_by(Tag.name)
+                .order_by(col(Tag.name))
             )
-            return [name for (name,) in s.exec(stmt)]
+            return [name for (name,) in s.execute(stmt)]
 
 
 __all__ = ["STATUSES", "BoardAPI", "BoardFilter"]

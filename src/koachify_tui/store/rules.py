@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from .base import StoreBase
 from .errors import InvalidValue, NotFound
@@ -223,10 +224,10 @@ class RulesAPI(StoreBase):
         with self.read() as s:
             stmt = select(AutomationRule)
             if trigger is not None:
-                stmt = stmt.where(AutomationRule.trigger == trigger)
+                stmt = stmt.where(col(AutomationRule.trigger) == trigger)
             if enabled_only:
-                stmt = stmt.where(AutomationRule.enabled == True)  # noqa: E712 - SQL expression
-            return list(s.execute(stmt.order_by(AutomationRule.position, AutomationRule.id)).scalars())
+                stmt = stmt.where(col(AutomationRule.enabled) == True)  # noqa: E712 - SQL expression
+            return list(s.execute(stmt.order_by(col(AutomationRule.position), col(AutomationRule.id))).scalars())
 
     def get_rule(self, rule_id: int) -> AutomationRule:
         with self.read() as s:
@@ -327,10 +328,10 @@ class RulesAPI(StoreBase):
         with self.read() as s:
             stmt = select(AutomationRun)
             if rule_id is not None:
-                stmt = stmt.where(AutomationRun.rule_id == rule_id)
+                stmt = stmt.where(col(AutomationRun.rule_id) == rule_id)
             if contact_id is not None:
-                stmt = stmt.where(AutomationRun.contact_id == contact_id)
-            stmt = stmt.order_by(AutomationRun.at.desc(), AutomationRun.id.desc()).limit(limit)  # type: ignore[attr-defined]
+                stmt = stmt.where(col(AutomationRun.contact_id) == contact_id)
+            stmt = stmt.order_by(col(AutomationRun.at).desc(), col(AutomationRun.id).desc()).limit(limit)
             return list(s.execute(stmt).scalars())
 
     def record_run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from .base import StoreBase
 from .contacts import ContactQuery
@@ -16,7 +17,7 @@ from .normalize import clean_text, fold
 class SegmentsAPI(StoreBase):
     def list_smart_lists(self) -> list[SmartList]:
         with self.read() as s:
-            return list(s.exec(select(SmartList).order_by(SmartList.position, SmartList.id)).scalars())
+            return list(s.execute(select(SmartList).order_by(col(SmartList.position), col(SmartList.id))).scalars())
 
     def save_smart_list(self, name: str, query: ContactQuery, *, replace: bool = False) -> SmartList:
         """Save a filter under a name (unique, case-insensitive); `replace` overwrites a list of that name."""
@@ -25,13 +26,15 @@ class SegmentsAPI(StoreBase):
             raise InvalidValue("a smart list needs a name")
         with self.write() as tx:
             s = tx.session
-            existing = s.exec(select(SmartList).where(SmartList.name_key == fold(name))).scalars().first()
+            existing: SmartList | None = (
+                s.execute(select(SmartList).where(col(SmartList.name_key) == fold(name))).scalars().first()
+            )
             if existing is not None:
                 if not replace:
                     raise Conflict(f"a smart list named {existing.name!r} already exists")
                 existing.filters_json = json.dumps(query.to_dict())
                 return existing
-            position = int(s.exec(select(func.count()).select_from(SmartList)).one()[0])
+            position = int(s.execute(select(func.count()).select_from(SmartList)).one()[0])
             smart = SmartList(
                 name=name, name_key=fold(name), filters_json=json.dumps(query.to_dict()), position=position
             )
@@ -42,9 +45,9 @@ class SegmentsAPI(StoreBase):
     def get_smart_list(self, ref: int | str) -> SmartList:
         with self.read() as s:
             stmt = select(SmartList).where(
-                SmartList.id == ref if isinstance(ref, int) else SmartList.name_key == fold(ref)
+                col(SmartList.id) == ref if isinstance(ref, int) else col(SmartList.name_key) == fold(ref)
             )
-            smart = s.exec(stmt).scalars().first()
+            smart: SmartList | None = s.execute(stmt).scalars().first()
             if smart is None:
                 raise NotFound(f"no smart list {ref!r}")
             return smart

@@ -66,8 +66,8 @@ class TimelineAPI(StoreBase):
         with self.read() as s:
             titles = {
                 oid: title
-                for oid, title in s.exec(
-                    select(Opportunity.id, Opportunity.title).where(Opportunity.contact_id == contact_id)
+                for oid, title in s.execute(
+                    select(col(Opportunity.id), col(Opportunity.title)).where(col(Opportunity.contact_id) == contact_id)
                 )
             }
             streams = [
@@ -97,11 +97,11 @@ class TimelineAPI(StoreBase):
             "history": HistoryEntry,
         }[kind]
         at_col = {
-            "note": Note.created_at,
-            "task": Task.created_at,
-            "appointment": Appointment.starts_at,
-            "message": Message.at,
-            "history": HistoryEntry.at,
+            "note": col(Note.created_at),
+            "task": col(Task.created_at),
+            "appointment": col(Appointment.starts_at),
+            "message": col(Message.at),
+            "history": col(HistoryEntry.at),
         }[kind]
         stmt = select(model).where(model.contact_id == contact_id)
         if kind != "history":
@@ -115,7 +115,7 @@ class TimelineAPI(StoreBase):
             stmt = stmt.limit(limit)
         now = utcnow()
         out = []
-        for row in s.exec(stmt).scalars():
+        for row in s.execute(stmt).scalars():
             title = titles.get(row.opportunity_id, "") if row.opportunity_id else ""
             if kind == "note":
                 out.append(TimelineItem("note", row.created_at, row.body, row.id, row.opportunity_id, title))
@@ -181,10 +181,10 @@ class TimelineAPI(StoreBase):
         """Stage moves and status changes of one deal, oldest first."""
         with self.read() as s:
             return list(
-                s.exec(
+                s.execute(
                     select(HistoryEntry)
-                    .where(HistoryEntry.opportunity_id == opportunity_id)
-                    .order_by(HistoryEntry.at, HistoryEntry.id)
+                    .where(col(HistoryEntry.opportunity_id) == opportunity_id)
+                    .order_by(col(HistoryEntry.at), col(HistoryEntry.id))
                 ).scalars()
             )
 
