@@ -209,7 +209,9 @@ class AutomationsScreen(Screen[None]):
     AutomationsScreen #runs-table:focus { border: round $primary; }
     """
     BINDINGS = [
-        Binding("space", "toggle", _("On/off"), id="automations.toggle", tooltip=_("Enable or disable the rule")),
+        Binding(
+            "space", "toggle_enabled", _("On/off"), id="automations.toggle", tooltip=_("Enable or disable the rule")
+        ),
         Binding("n", "new", _("New"), id="automations.new", tooltip=_("Create a rule")),
         Binding("e,enter", "edit", _("Edit"), id="automations.edit", tooltip=_("Edit the highlighted rule")),
         Binding("d", "delete", _("Delete"), id="automations.delete", tooltip=_("Delete the highlighted rule")),
@@ -234,11 +236,11 @@ class AutomationsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
-            rules = DataTable(id="rules-table", cursor_type="row", zebra_stripes=True)
+            rules: DataTable[Any] = DataTable(id="rules-table", cursor_type="row", zebra_stripes=True)
             rules.border_title = _("Rules")
             yield rules
             yield Static("", id="rule-detail", markup=False)
-            runs = DataTable(id="runs-table", cursor_type="row")
+            runs: DataTable[Any] = DataTable(id="runs-table", cursor_type="row")
             yield runs
         yield Footer()
 
@@ -368,7 +370,7 @@ class AutomationsScreen(Screen[None]):
         elif where == "bottom":
             table.move_cursor(row=table.row_count - 1)
 
-    def action_toggle(self) -> None:
+    def action_toggle_enabled(self) -> None:
         rule = self.current
         if rule is None:
             return
@@ -378,7 +380,7 @@ class AutomationsScreen(Screen[None]):
             self.reload()
             return
         state = _("enabled") if updated.enabled else _("disabled")
-        self.notify(Content(_("“{name}” {state}").format(name=updated.name, state=state)), timeout=2)
+        self.notify(_("“{name}” {state}").format(name=updated.name, state=state), timeout=2, markup=False)
         self.reload(updated.id)
 
     def action_new(self) -> None:

@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 
 from ..formatting import short_money
@@ -152,7 +153,7 @@ class BoardScreen(Screen[None]):
     def clock(self) -> datetime:
         """Now, for "days in stage"; tests and snapshots inject a fixed one (screen arg or `app.clock`)."""
         clock = self._clock or getattr(self.app, "clock", None) or utc_now
-        return clock()  # type: ignore[no-any-return]
+        return clock()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -178,7 +179,7 @@ class BoardScreen(Screen[None]):
         if self.pipeline is None:
             await lanes.mount(Static(_("No pipeline yet: press P to create one."), classes="board-empty"))
             return
-        widgets = []
+        widgets: list[Widget] = []
         for stage in self.pipeline.stages:
             column = BoardColumn(
                 stage, self._fetcher(stage.id), locale=self.locale, clock=self.clock, id=f"col-{stage.id}"

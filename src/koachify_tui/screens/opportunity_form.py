@@ -272,7 +272,7 @@ class OpportunityForm(ModalScreen[int | None]):
     def _pipeline_changed(self, event: Select.Changed) -> None:
         if event.value is Select.NULL or event.value == self._pipeline_id:
             return
-        self._pipeline_id = int(event.value)  # type: ignore[arg-type]
+        self._pipeline_id = int(str(event.value))
         stage = self.query_one("#opp-stage", Select)
         stage.set_options(self._stage_options())
 

@@ -114,7 +114,7 @@ class SequencesScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "new", _("New"), id="sequences.new", tooltip=_("Create a sequence")),
         Binding("e", "edit", _("Edit"), id="sequences.edit", tooltip=_("Edit the highlighted sequence")),
-        Binding("space", "toggle", _("Pause/resume"), id="sequences.toggle", tooltip=_("Pause or resume it")),
+        Binding("space", "toggle_enabled", _("Pause/resume"), id="sequences.toggle", tooltip=_("Pause or resume it")),
         Binding("d", "delete", _("Delete"), id="sequences.delete", tooltip=_("Delete it and its enrolments")),
         Binding("escape", "back", _("Back"), id="sequences.back", tooltip=_("Back to the automation rules")),
         Binding("j", "cursor(1)", _("Down"), id="sequences.down", show=False),
@@ -226,7 +226,7 @@ class SequencesScreen(Screen[None]):
             return
         self.load(select_id=current.id)
 
-    def action_toggle(self) -> None:
+    def action_toggle_enabled(self) -> None:
         current = self._current()
         if current is not None:
             seq.update_sequence(self.store, current.id, enabled=not current.enabled)
