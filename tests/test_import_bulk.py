@@ -12,12 +12,20 @@ from koachify_tui.store.events import ContactCreated, DomainEvent
 from koachify_tui.store.importer import ImportOptions, list_batches, run_import, undo_batch
 
 
+def schema(store: Store) -> set[tuple[str, str]]:
+    with store.read() as s:
+        rows = s.connection().exec_driver_sql("SELECT type, name FROM sqlite_master WHERE type IN ('index', 'trigger')")
+        return {(kind, name) for kind, name in rows}
+
+
 def test_bulk_import_matches_the_store(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "gen.csv"
     distinct = write_file(path, 600)
     seen: list[DomainEvent] = []
     store.subscribe(seen.append, ContactCreated)
+    before = schema(store)
     result = run_import(store, path, ImportOptions(chunk_size=97))  # duplicates across chunk boundaries
+    assert schema(store) == before  # the indexes built at the end and the FTS triggers are all back
     assert result.counts.created == distinct and result.counts.rejected == 0
     assert result.counts.merged + result.counts.unchanged == 600 - distinct
     assert len(seen) == distinct
@@ -41,9 +49,11 @@ def test_an_exception_from_progress_rolls_everything_back(store: Store, tmp_path
         if len(calls) == 2:
             raise KeyboardInterrupt
 
+    before = schema(store)
     with pytest.raises(KeyboardInterrupt):
         run_import(store, path, ImportOptions(chunk_size=50), progress=progress)
     assert store.count_contacts() == 0 and list_batches(store) == []
+    assert schema(store) == before
     result = run_import(store, path)  # the FTS triggers are back: a later import and search still work
     assert store.count_contacts(ContactQuery(search="straße")) >= 1
     created = store.create_contact(first_name="Trigger", last_name="Check")
