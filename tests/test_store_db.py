@@ -139,3 +139,32 @@ def test_store_never_imports_textual() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _sqlite_schema(path: Path) -> dict[str, object]:
+    con = sqlite3.connect(path)
+    objects = sorted(con.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+    tables = [name for kind, name, _ in objects if kind == "table"]
+    detail = {}
+    for table in tables:
+        columns = [row[1:6] for row in con.execute(f"PRAGMA table_info('{table}')")]
+        foreign = sorted(row[2:7] for row in con.execute(f"PRAGMA foreign_key_list('{table}')"))
+        indexes = sorted(
+            (row[1], row[2], tuple(col[2] for col in con.execute(f"PRAGMA index_info('{row[1]}')")))
+            for row in con.execute(f"PRAGMA index_list('{table}')")
+            if not row[1].startswith("sqlite_autoindex")
+        )
+        detail[table] = (columns, foreign, indexes)
+    con.close()
+    return {"objects": objects, "tables": detail}
+
+
+def test_new_database_equals_running_every_migration(tmp_path: Path) -> None:
+    """New files are created at head in one step (no Alembic import); that must equal the migrations."""
+    fast = tmp_path / "fast.db"
+    Store.open(fast, seed=False).close()
+    migrated = tmp_path / "migrated.db"
+    write, _ = make_engines(resolve_url(migrated))
+    upgrade(write)
+    write.dispose()
+    assert _sqlite_schema(fast) == _sqlite_schema(migrated)

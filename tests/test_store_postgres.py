@@ -75,3 +75,28 @@ def test_custom_fields_and_soft_delete(pg_store: Store) -> None:
     pg_store.restore_contact(c.id)
     pg_store.purge_contact(c.id)
     assert pg_store.count_contacts(ContactQuery(deleted=True)) == 0
+
+
+def test_migrations_from_scratch_on_postgres() -> None:
+    """New databases are created at head in one step; the migrations must still run on PostgreSQL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from koachify_tui.store.db import upgrade
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"koachify_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(make_url(PG_URL).set(database=name))
+    try:
+        upgrade(engine)
+        assert current_revision(engine) == SCHEMA_HEAD
+        store = Store.open(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+        assert store.get_pipeline("Vendite Coaching").stages
+        store.close()
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -140,6 +140,11 @@ def ensure_schema(engine: Engine) -> None:
                 tables = inspect(conn).get_table_names()
             if tables:
                 raise DatabaseError("the database has tables but no Koachify schema version; refusing to touch it")
+            from .schema import create_at_head
+
+            with engine.begin() as conn:
+                create_at_head(conn, SCHEMA_HEAD)
+            return
         upgrade(engine)
     except SADatabaseError as exc:
         raise DatabaseError(f"cannot open the database: {exc.orig}") from exc

@@ -11,51 +11,19 @@ builds without FTS5 trigram) use the portable LIKE fallback in store/search.py, 
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
+
+from koachify_tui.store.schema import create_search_index, drop_search_index
 
 revision: str = "0002_search"
 down_revision: str | None = "0001_core"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TRIGGERS = {
-    "contact_fts_ai": """CREATE TRIGGER contact_fts_ai AFTER INSERT ON contact BEGIN
-        INSERT INTO contact_fts(rowid, search_text) VALUES (new.id, new.search_text); END""",
-    "contact_fts_ad": """CREATE TRIGGER contact_fts_ad AFTER DELETE ON contact BEGIN
-        INSERT INTO contact_fts(contact_fts, rowid, search_text) VALUES('delete', old.id, old.search_text); END""",
-    "contact_fts_au": """CREATE TRIGGER contact_fts_au AFTER UPDATE OF search_text ON contact BEGIN
-        INSERT INTO contact_fts(contact_fts, rowid, search_text) VALUES('delete', old.id, old.search_text);
-        INSERT INTO contact_fts(rowid, search_text) VALUES (new.id, new.search_text); END""",
-}
-
-
-def _fts5_trigram_available(bind: sa.engine.Connection) -> bool:
-    try:
-        bind.exec_driver_sql("CREATE VIRTUAL TABLE temp._probe_fts USING fts5(x, tokenize='trigram')")
-        bind.exec_driver_sql("DROP TABLE temp._probe_fts")
-        return True
-    except sa.exc.DBAPIError:
-        return False
-
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite" or not _fts5_trigram_available(bind):
-        return
-    op.execute(
-        "CREATE VIRTUAL TABLE contact_fts USING fts5("
-        "search_text, content='contact', content_rowid='id', tokenize='trigram')"
-    )
-    for sql in TRIGGERS.values():
-        op.execute(sql)
-    op.execute("INSERT INTO contact_fts(contact_fts) VALUES('rebuild')")
+    create_search_index(op.get_bind())
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    for name in TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.execute("DROP TABLE IF EXISTS contact_fts")
+    drop_search_index(op.get_bind())
