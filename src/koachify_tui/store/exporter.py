@@ -58,9 +58,9 @@ def _values(store: Any, entity_ids: list[int], field_ids: list[int]) -> dict[int
         return out
     with store.read() as s:
         for eid, fid, value in s.exec(
-            select(CustomFieldValue.entity_id, CustomFieldValue.field_id, CustomFieldValue.value_json).where(
-                col(CustomFieldValue.entity_id).in_(entity_ids), col(CustomFieldValue.field_id).in_(field_ids)
-            )
+            select(
+                col(CustomFieldValue.entity_id), col(CustomFieldValue.field_id), col(CustomFieldValue.value_json)
+            ).where(col(CustomFieldValue.entity_id).in_(entity_ids), col(CustomFieldValue.field_id).in_(field_ids))
         ):
             out.setdefault(eid, {})[fid] = json.loads(value)
     return out
@@ -72,7 +72,7 @@ def _channels(store: Any, ids: list[int]) -> dict[int, tuple[list[str], list[str
         return out
     with store.read() as s:
         for cid, kind, value in s.exec(
-            select(ContactChannel.contact_id, ContactChannel.kind, ContactChannel.value)
+            select(col(ContactChannel.contact_id), col(ContactChannel.kind), col(ContactChannel.value))
             .where(col(ContactChannel.contact_id).in_(ids))
             .order_by(col(ContactChannel.id))
         ):

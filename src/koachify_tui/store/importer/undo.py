@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlmodel import col
 
 from ...i18n import _
 from ..errors import Conflict, NotFound
@@ -55,7 +56,7 @@ class BatchInfo:
 def list_batches(store: Any, *, limit: int | None = 50) -> list[BatchInfo]:
     """Newest batches first."""
     with store.read() as s:
-        stmt = select(ImportBatch).order_by(ImportBatch.id.desc())  # type: ignore[union-attr]
+        stmt = select(ImportBatch).order_by(col(ImportBatch.id).desc())
         if limit:
             stmt = stmt.limit(limit)
         return [
@@ -100,19 +101,19 @@ def undo_batch(store: Any, batch_id: int) -> UndoResult:
             raise Conflict(_("import batch {id} was already undone").format(id=batch_id))
         conn = s.connection()
         items = conn.execute(
-            select(ImportBatchItem.contact_id, ImportBatchItem.action, ImportBatchItem.before_json).where(
-                ImportBatchItem.batch_id == batch_id
-            )
+            select(
+                col(ImportBatchItem.contact_id), col(ImportBatchItem.action), col(ImportBatchItem.before_json)
+            ).where(col(ImportBatchItem.batch_id) == batch_id)
         ).all()
         created = [cid for cid, action, _b in items if action == "created"]
         # Ids can be reused after a purge: only remove contacts created no earlier than the batch.
         for chunk in _chunks(created):
             live = conn.execute(
-                select(Contact.id).where(Contact.id.in_(chunk), Contact.created_at >= batch.started_at)  # type: ignore[union-attr]
+                select(col(Contact.id)).where(col(Contact.id).in_(chunk), col(Contact.created_at) >= batch.started_at)
             ).scalars()
             ids = list(live)
             purge_values(s, FieldEntity.CONTACT.value, ids)
-            conn.execute(delete(Contact).where(Contact.id.in_(ids)))  # type: ignore[union-attr]
+            conn.execute(delete(Contact).where(col(Contact.id).in_(ids)))
             removed += ids
         for cid, action, before_json in items:
             if action == "created":
@@ -125,7 +126,7 @@ def undo_batch(store: Any, batch_id: int) -> UndoResult:
                                text=_("Import of {file} undone").format(file=batch.filename),
                                data_json=json.dumps({"batch_id": batch_id, "action": "undo"})))  # fmt: skip
             restored.append(cid)
-        s.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(undone_at=utcnow()))  # type: ignore[arg-type]
+        s.execute(update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(undone_at=utcnow()))
         for cid in restored:
             tx.emit(ContactUpdated, contact_id=cid, changed=("import_undo",))
     store.bus.publish([ContactDeleted(origin="import", depth=store.bus.depth, contact_id=cid) for cid in removed])
@@ -139,14 +140,18 @@ def _restore(store: Any, s: Any, contact: Contact, before: dict[str, Any]) -> No
     for kind, key in before.get("channels_added", []):
         s.execute(
             delete(ContactChannel).where(
-                ContactChannel.contact_id == contact.id, ContactChannel.kind == kind, ContactChannel.key == key
+                col(ContactChannel.contact_id) == contact.id,
+                col(ContactChannel.kind) == kind,
+                col(ContactChannel.key) == key,
             )
         )
     tag_ids = before.get("tags_added", [])
     if tag_ids:
-        s.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id, ContactTag.tag_id.in_(tag_ids)))  # type: ignore[attr-defined]
+        s.execute(
+            delete(ContactTag).where(col(ContactTag.contact_id) == contact.id, col(ContactTag.tag_id).in_(tag_ids))
+        )
     for field_id, value in before.get("custom_before", {}).items():
-        where = (CustomFieldValue.field_id == int(field_id), CustomFieldValue.entity_id == contact.id)
+        where = (col(CustomFieldValue.field_id) == int(field_id), col(CustomFieldValue.entity_id) == contact.id)
         if value is None:
             s.execute(delete(CustomFieldValue).where(*where))
         else:

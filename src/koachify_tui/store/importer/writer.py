@@ -217,7 +217,7 @@ class BatchWriter:
             "created_at": self.now,
         }
         result = self.conn.execute(insert(T_DEF).values(**values))
-        definition = CustomFieldDef(id=int(result.inserted_primary_key[0]), **values)
+        definition = CustomFieldDef.model_validate({"id": _inserted_id(result), **values})
         self._remember_def(definition)
         self.new_fields.append(shown)
         return definition
@@ -230,7 +230,7 @@ class BatchWriter:
         found = self.tags.get(key)
         if found is None:
             result = self.conn.execute(insert(T_TAG).values(name=name, name_key=key, created_at=self.now))
-            found = (int(result.inserted_primary_key[0]), name)
+            found = (_inserted_id(result), name)
             self.tags[key] = found
             self.tag_names[found[0]] = name
         self._tag_ids[name] = found[0]
@@ -850,3 +850,10 @@ _JSON_IN = "(SELECT value FROM json_each(?1))"
 def _name_key(first: str, last: str, company: str = "") -> str:
     """`normalize.name_key` with the ASCII shortcut of `fold_fast`."""
     return fold_fast(f"{first} {last}".strip() or company)
+
+
+def _inserted_id(result: Any) -> int:
+    """The primary key of a single-row INSERT."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
