@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from koachify_tui.app import make_app
 from koachify_tui.config import Settings
 from koachify_tui.screens.help import HelpScreen
 from koachify_tui.store import Store
 from koachify_tui.store.demo import fill_demo
+from koachify_tui.widgets.contact_table import ContactTable
 
 
 async def test_opens_on_demo_contacts(store: Store, settings: Settings) -> None:
@@ -17,7 +17,7 @@ async def test_opens_on_demo_contacts(store: Store, settings: Settings) -> None:
     app = make_app(settings, store)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        table = app.screen.query_one("#contact-table", DataTable)
+        table = app.screen.query_one("#contact-table", ContactTable)
         await pilot.pause(0.2)
         assert table.row_count == 25
         first = store.list_contacts(limit=1)[0]
@@ -32,7 +32,7 @@ async def test_search_box_filters(store: Store, settings: Settings) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("slash", *"3331234567")
         await pilot.pause(0.3)
-        table = app.screen.query_one("#contact-table", DataTable)
+        table = app.screen.query_one("#contact-table", ContactTable)
         assert table.row_count == 1
         assert str(table.get_row_at(0)[0]) == "Mario Rossi"
 
@@ -55,7 +55,7 @@ async def test_user_data_is_never_markup(store: Store, settings: Settings) -> No
     app = make_app(settings, store)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
-        table = app.screen.query_one("#contact-table", DataTable)
+        table = app.screen.query_one("#contact-table", ContactTable)
         cells = {
             table.get_row_at(i)[0].plain for i in range(table.row_count) if isinstance(table.get_row_at(i)[0], Text)
         }

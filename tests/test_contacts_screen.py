@@ -573,3 +573,35 @@ async def test_show_contact_from_another_screen(store: Store, settings: Settings
         assert isinstance(app.screen, ContactsScreen)
         table = app.screen.query_one(ContactTable)
         assert table.current is not None and table.current.id == target.id
+
+
+async def test_table_draws_user_data_literally_clicks_and_pages(store: Store, settings: Settings) -> None:
+    from rich.cells import cell_len
+
+    store.create_contact(first_name="[@click=app.quit]x", last_name="[/")
+    store.create_contact(first_name="A名前", last_name="[b]Mario[/]")  # wide characters
+    for i in range(WINDOW + 30):
+        store.create_contact(first_name=f"P{i:04d}")
+    app = app_for(store, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ContactTable)
+        visible = table.scrollable_content_region.height - 1  # - the header line
+        drawn = ["".join(s.text for s in table.render_line(y)) for y in range(1, visible + 1)]
+        assert drawn[0].startswith(" [@click=app.quit]x [/ ")
+        assert drawn[1].startswith(" A名前 [b]Mario[/] ")
+        assert {cell_len(line) for line in drawn} == {table.scrollable_content_region.width}
+        # a click moves the cursor (row 1 is below the border and the header); a click on it opens it
+        await pilot.click(ContactTable, offset=(4, 3))
+        assert table.cursor_row == 1
+        await pilot.click(ContactTable, offset=(4, 3))
+        await pilot.pause()
+        assert isinstance(app.screen, ContactDetailScreen) and table.current is not None
+        assert app.screen.contact_id == table.current.id
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("pagedown")
+        assert table.cursor_row == 1 + visible
+        assert str(table.border_title) == f"{2 + visible} of {WINDOW + 32}"
+        await pilot.press("pageup", "pageup")
+        assert table.cursor_row == 0

@@ -22,7 +22,7 @@ from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from ..i18n import _
@@ -262,7 +262,7 @@ class ContactsScreen(Screen[None]):
 
     # --- detail -------------------------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#contact-table")
+    @on(ContactTable.RowHighlighted, "#contact-table")
     def _highlighted(self) -> None:
         self._schedule_detail()
 
@@ -280,8 +280,8 @@ class ContactsScreen(Screen[None]):
         if cid != pane.contact_id:
             pane.show_contact(cid)
 
-    @on(DataTable.RowSelected, "#contact-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(ContactTable.RowSelected, "#contact-table")
+    def _selected(self, event: ContactTable.RowSelected) -> None:
         event.stop()
         self.action_open()
 

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, ListView, OptionList, Static, TextArea, Tree
 
 from ..i18n import _
+from ..widgets.contact_table import ContactTable
 
 
 class HelpScreen(ModalScreen[None]):
@@ -51,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
                 return node.title or self.app.title
             if isinstance(node, Input | TextArea):
                 return _("In the text field")
-            if isinstance(node, DataTable | OptionList | ListView | Tree):
+            if isinstance(node, DataTable | OptionList | ListView | Tree | ContactTable):
                 return _("In the list")
             return _("In the focused panel")
 
