@@ -135,6 +135,9 @@ def generate(path: Path, n: int) -> int:
 def child_first_paint(db: str) -> None:
     """Run the real app headless; print seconds since the parent's launch stamp when the list has painted."""
     launched = float(sys.argv[sys.argv.index("--launched") + 1])
+    import gc
+
+    gc.disable()  # as `koachify` (cli.run_tui) does before the heavy imports; the app resumes it after the first frame
     from koachify_tui.app import make_app
     from koachify_tui.config import Settings
     from koachify_tui.store import Store

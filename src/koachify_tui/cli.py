@@ -30,6 +30,9 @@ imports.register(app)
 
 def run_tui(db: str | None, *, start: str = "contacts") -> None:
     """Open the TUI on a database (created if missing)."""
+    import gc
+
+    gc.disable()  # until the first frame, before the heavy imports: see app.resume_gc
     from .app import make_app
     from .config import Settings
     from .store import Store
