@@ -151,29 +151,31 @@ class ContactsAPI(StoreBase):
             return self._contact_tags(s, contact_id)
 
     def _contact_tags(self, s: Session, contact_id: int) -> list[str]:
-        rows = s.exec(
-            select(Tag.name)
-            .join(ContactTag, col(ContactTag.tag_id) == Tag.id)
-            .where(ContactTag.contact_id == contact_id)
-            .order_by(Tag.name_key)
+        rows = s.execute(
+            select(col(Tag.name))
+            .join(ContactTag, col(ContactTag.tag_id) == col(Tag.id))
+            .where(col(ContactTag.contact_id) == contact_id)
+            .order_by(col(Tag.name_key))
         )
         return [r[0] for r in rows]
 
     def contact_channels(self, contact_id: int) -> list[ContactChannel]:
         """The contact's additional emails and phones."""
         with self.read() as s:
-            return list(s.exec(select(ContactChannel).where(ContactChannel.contact_id == contact_id)).scalars())
+            return list(s.execute(select(ContactChannel).where(col(ContactChannel.contact_id) == contact_id)).scalars())
 
     def list_tags(self) -> list[tuple[str, int]]:
         """Every tag with the number of live contacts carrying it, by name."""
         with self.read() as s:
-            rows = s.exec(
-                select(Tag.name, func.count(Contact.id))
+            rows = s.execute(
+                select(col(Tag.name), func.count(col(Contact.id)))
                 .select_from(Tag)
-                .outerjoin(ContactTag, col(ContactTag.tag_id) == Tag.id)
-                .outerjoin(Contact, and_(Contact.id == ContactTag.contact_id, col(Contact.deleted_at).is_(None)))
-                .group_by(Tag.id)
-                .order_by(Tag.name_key)
+                .outerjoin(ContactTag, col(ContactTag.tag_id) == col(Tag.id))
+                .outerjoin(
+                    Contact, and_(col(Contact.id) == col(ContactTag.contact_id), col(Contact.deleted_at).is_(None))
+                )
+                .group_by(col(Tag.id))
+                .order_by(col(Tag.name_key))
             )
             return [(r[0], int(r[1])) for r in rows]
 
@@ -189,8 +191,8 @@ class ContactsAPI(StoreBase):
             return exists(
                 select(1)
                 .select_from(ContactTag)
-                .join(Tag, col(Tag.id) == ContactTag.tag_id)
-                .where(ContactTag.contact_id == Contact.id, Tag.name_key == fold(name))
+                .join(Tag, col(Tag.id) == col(ContactTag.tag_id))
+                .where(col(ContactTag.contact_id) == col(Contact.id), col(Tag.name_key) == fold(name))
             )
 
         if q.tags_any:
@@ -198,23 +200,23 @@ class ContactsAPI(StoreBase):
         where += [has_tag(t) for t in q.tags_all]
         where += [~has_tag(t) for t in q.tags_none]
         if q.source:
-            where.append(func.lower(Contact.source) == q.source.lower())
+            where.append(func.lower(col(Contact.source)) == q.source.lower())
         if q.owner:
-            where.append(func.lower(Contact.owner) == q.owner.lower())
+            where.append(func.lower(col(Contact.owner)) == q.owner.lower())
         if q.created_after:
             where.append(col(Contact.created_at) >= q.created_after)
         if q.created_before:
             where.append(col(Contact.created_at) < q.created_before)
         if q.pipeline_id is not None or q.stage_id is not None:
             opp = [
-                Opportunity.contact_id == Contact.id,
+                col(Opportunity.contact_id) == col(Contact.id),
                 col(Opportunity.deleted_at).is_(None),
-                Opportunity.status == OpportunityStatus.OPEN.value,
+                col(Opportunity.status) == OpportunityStatus.OPEN.value,
             ]
             if q.pipeline_id is not None:
-                opp.append(Opportunity.pipeline_id == q.pipeline_id)
+                opp.append(col(Opportunity.pipeline_id) == q.pipeline_id)
             if q.stage_id is not None:
-                opp.append(Opportunity.stage_id == q.stage_id)
+                opp.append(col(Opportunity.stage_id) == q.stage_id)
             where.append(exists(select(1).select_from(Opportunity).where(*opp)))
         return where
 
@@ -222,15 +224,15 @@ class ContactsAPI(StoreBase):
         q = q or ContactQuery()
         with self.read() as s:
             stmt = select(func.count()).select_from(Contact).where(*self._query_clause(s, q))
-            return int(s.exec(stmt).one()[0])
+            return int(s.execute(stmt).one()[0])
 
     def count_contacts_capped(self, q: ContactQuery | None = None, *, cap: int = 10_000) -> tuple[int, bool]:
         """(count, capped): counts at most `cap` matches, so a one-letter search never pays for a full count.
         When `capped` is True the real total is larger than `cap`."""
         q = q or ContactQuery()
         with self.read() as s:
-            inner = select(Contact.id).where(*self._query_clause(s, q)).limit(cap + 1).subquery()
-            n = int(s.exec(select(func.count()).select_from(inner)).one()[0])
+            inner = select(col(Contact.id)).where(*self._query_clause(s, q)).limit(cap + 1).subquery()
+            n = int(s.execute(select(func.count()).select_from(inner)).one()[0])
             return (cap, True) if n > cap else (n, False)
 
     def contact_position(self, contact_id: int, q: ContactQuery | None = None) -> int | None:
@@ -238,29 +240,32 @@ class ContactsAPI(StoreBase):
         open the page holding it without reading the pages before."""
         q = q or ContactQuery()
         with self.read() as s:
-            target = s.exec(select(Contact.name_key).where(Contact.id == contact_id)).first()
+            target = s.execute(select(col(Contact.name_key)).where(col(Contact.id) == contact_id)).first()
             if target is None:
                 return None
             key = target[0]
             where = self._query_clause(s, q)
-            if not s.exec(select(Contact.id).where(Contact.id == contact_id, *where)).first():
+            if not s.execute(select(col(Contact.id)).where(col(Contact.id) == contact_id, *where)).first():
                 return None
-            before = or_(col(Contact.name_key) < key, and_(Contact.name_key == key, col(Contact.id) < contact_id))
+            before = or_(col(Contact.name_key) < key, and_(col(Contact.name_key) == key, col(Contact.id) < contact_id))
             if q.descending:
-                before = or_(col(Contact.name_key) > key, and_(Contact.name_key == key, col(Contact.id) > contact_id))
-            return int(s.exec(select(func.count()).select_from(Contact).where(*where, before)).one()[0])
+                before = or_(
+                    col(Contact.name_key) > key, and_(col(Contact.name_key) == key, col(Contact.id) > contact_id)
+                )
+            return int(s.execute(select(func.count()).select_from(Contact).where(*where, before)).one()[0])
 
     def list_contacts(
         self, q: ContactQuery | None = None, *, limit: int | None = 100, offset: int = 0
     ) -> list[ContactRow]:
         """One page of contacts matching `q`, with their tags and open-opportunity counts."""
         q = q or ContactQuery()
-        sort_cols = {
-            "name": [col(Contact.name_key)],
-            "created": [col(Contact.created_at)],
-            "last_activity": [col(Contact.last_activity_at)],
-        }.get(q.sort, [col(Contact.name_key)])
-        order = [c.desc() if q.descending else c.asc() for c in sort_cols]
+        sort_columns: dict[str, Any] = {
+            "name": col(Contact.name_key),
+            "created": col(Contact.created_at),
+            "last_activity": col(Contact.last_activity_at),
+        }
+        sort_col = sort_columns.get(q.sort, sort_columns["name"])
+        order = [sort_col.desc() if q.descending else sort_col.asc()]
         order.append(col(Contact.id).desc() if q.descending else col(Contact.id).asc())
         with self.read() as s:
             s.info.pop(search.FEW_KEY, None)
@@ -269,13 +274,13 @@ class ContactsAPI(StoreBase):
                 # A few FTS matches by id: sort them rather than walk the whole name index ("+col" is SQLite's
                 # way to say "not this index"; the flag is only set on SQLite).
                 names = {"name": "name_key", "created": "created_at", "last_activity": "last_activity_at"}
-                plus = literal_column(f"+contact.{names.get(q.sort, 'name_key')}")
+                plus: ColumnElement[Any] = literal_column(f"+contact.{names.get(q.sort, 'name_key')}")
                 order = [plus.desc() if q.descending else plus.asc(), order[-1]]
             # Plain columns, not ORM entities: no identity map, no search_text haystack; ~3× faster per page.
             stmt = select(*_ROW_COLUMNS).where(*where).order_by(*order).offset(offset)
             if limit is not None:
                 stmt = stmt.limit(limit)
-            contacts = list(s.exec(stmt))
+            contacts = list(s.execute(stmt))
             return self._rows(s, contacts)
 
     def _rows(self, s: Session, contacts: Sequence[Any]) -> list[ContactRow]:
@@ -285,21 +290,21 @@ class ContactsAPI(StoreBase):
         opps: dict[int, int] = {}
         for chunk_start in range(0, len(ids), 500):
             chunk = ids[chunk_start : chunk_start + 500]
-            for cid, name in s.exec(
-                select(ContactTag.contact_id, Tag.name)
-                .join(Tag, col(Tag.id) == ContactTag.tag_id)
+            for cid, name in s.execute(
+                select(col(ContactTag.contact_id), col(Tag.name))
+                .join(Tag, col(Tag.id) == col(ContactTag.tag_id))
                 .where(col(ContactTag.contact_id).in_(chunk))
-                .order_by(Tag.name_key)
+                .order_by(col(Tag.name_key))
             ):
                 tags.setdefault(cid, []).append(name)
-            for cid, count in s.exec(
-                select(Opportunity.contact_id, func.count())
+            for cid, count in s.execute(
+                select(col(Opportunity.contact_id), func.count())
                 .where(
                     col(Opportunity.contact_id).in_(chunk),
-                    Opportunity.status == OpportunityStatus.OPEN.value,
+                    col(Opportunity.status) == OpportunityStatus.OPEN.value,
                     col(Opportunity.deleted_at).is_(None),
                 )
-                .group_by(Opportunity.contact_id)
+                .group_by(col(Opportunity.contact_id))
             ):
                 opps[cid] = int(count)
         return [
@@ -332,7 +337,7 @@ class ContactsAPI(StoreBase):
     def find_contacts_by_email(self, email: str) -> list[int]:
         """Live contacts having `email` as primary or additional address (case-insensitive)."""
         key = email_key(email.strip())
-        return self._find_by_key(Contact.email_key, ContactChannelKind.EMAIL, key)
+        return self._find_by_key(col(Contact.email_key), ContactChannelKind.EMAIL, key)
 
     def find_contacts_by_phone(self, phone: str, region: str | None = None) -> list[int]:
         try:
@@ -345,13 +350,17 @@ class ContactsAPI(StoreBase):
         if not key:
             return []
         with self.read() as s:
-            primary = select(Contact.id).where(column == key, col(Contact.deleted_at).is_(None))
+            primary = select(col(Contact.id)).where(column == key, col(Contact.deleted_at).is_(None))
             extra = (
-                select(ContactChannel.contact_id)
-                .join(Contact, col(Contact.id) == ContactChannel.contact_id)
-                .where(ContactChannel.kind == kind.value, ContactChannel.key == key, col(Contact.deleted_at).is_(None))
+                select(col(ContactChannel.contact_id))
+                .join(Contact, col(Contact.id) == col(ContactChannel.contact_id))
+                .where(
+                    col(ContactChannel.kind) == kind.value,
+                    col(ContactChannel.key) == key,
+                    col(Contact.deleted_at).is_(None),
+                )
             )
-            ids = {r[0] for r in s.exec(primary)} | {r[0] for r in s.exec(extra)}
+            ids = {r[0] for r in s.execute(primary)} | {r[0] for r in s.execute(extra)}
             return sorted(ids)
 
     # --- writing ---------------------------------------------------------------------------------------
@@ -463,7 +472,7 @@ class ContactsAPI(StoreBase):
     def _refresh_search(self, s: Session, contact: Contact) -> None:
         """Recompute the derived name key and search haystack (after any change to names, channels, tags)."""
         assert contact.id is not None
-        channels = list(s.exec(select(ContactChannel).where(ContactChannel.contact_id == contact.id)).scalars())
+        channels = list(s.execute(select(ContactChannel).where(col(ContactChannel.contact_id) == contact.id)).scalars())
         contact.name_key = name_key(contact.first_name, contact.last_name, contact.company)
         contact.search_text = search.haystack(
             contact.first_name,
@@ -498,8 +507,10 @@ class ContactsAPI(StoreBase):
             contact = self._live_contact(tx.session, contact_id)
             now = utcnow()
             contact.deleted_at = now
-            for opp in tx.session.exec(
-                select(Opportunity).where(Opportunity.contact_id == contact_id, col(Opportunity.deleted_at).is_(None))
+            for opp in tx.session.execute(
+                select(Opportunity).where(
+                    col(Opportunity.contact_id) == contact_id, col(Opportunity.deleted_at).is_(None)
+                )
             ).scalars():
                 opp.deleted_at = now
             tx.session.add(
@@ -520,8 +531,10 @@ class ContactsAPI(StoreBase):
                 raise NotFound(f"no deleted contact with id {contact_id}")
             deleted_at = contact.deleted_at
             contact.deleted_at = None
-            for opp in tx.session.exec(
-                select(Opportunity).where(Opportunity.contact_id == contact_id, Opportunity.deleted_at == deleted_at)
+            for opp in tx.session.execute(
+                select(Opportunity).where(
+                    col(Opportunity.contact_id) == contact_id, col(Opportunity.deleted_at) == deleted_at
+                )
             ).scalars():
                 opp.deleted_at = None
             tx.session.add(
@@ -541,7 +554,10 @@ class ContactsAPI(StoreBase):
             from .fields import purge_values
 
             opp_ids = [
-                o for o in tx.session.exec(select(Opportunity.id).where(Opportunity.contact_id == contact_id)).scalars()
+                o
+                for o in tx.session.execute(
+                    select(col(Opportunity.id)).where(col(Opportunity.contact_id) == contact_id)
+                ).scalars()
             ]
             purge_values(tx.session, "opportunity", opp_ids)
             purge_values(tx.session, "contact", [contact_id])
@@ -553,7 +569,7 @@ class ContactsAPI(StoreBase):
         name = clean_text(name)
         if not name:
             raise InvalidValue("a tag needs a name")
-        tag = s.exec(select(Tag).where(Tag.name_key == fold(name))).scalars().first()
+        tag = s.execute(select(Tag).where(col(Tag.name_key) == fold(name))).scalars().first()
         if tag is None and create:
             tag = Tag(name=name, name_key=fold(name))
             s.add(tag)
@@ -608,9 +624,9 @@ class ContactsAPI(StoreBase):
 
                 raise Conflict(f"a tag named {other.name!r} already exists")
             tag.name, tag.name_key = new, fold(new)
-            for contact in tx.session.exec(
+            for contact in tx.session.execute(
                 select(Contact)
-                .join(ContactTag, col(ContactTag.contact_id) == Contact.id)
-                .where(ContactTag.tag_id == tag.id)
+                .join(ContactTag, col(ContactTag.contact_id) == col(Contact.id))
+                .where(col(ContactTag.tag_id) == tag.id)
             ).scalars():
                 self._refresh_search(tx.session, contact)

@@ -8,9 +8,11 @@ thousand rows. Both look in the same haystack, built by `haystack()`.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, inspect, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Engine, Select, and_, false, inspect, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from .models import Contact
@@ -46,15 +48,19 @@ def query_terms(query: str) -> list[str]:
     return [fold(t) for t in query.split() if t.strip()]
 
 
+#: Per engine: whether its database has the FTS5 index (checked once; it never goes away while open).
+_HAS_FTS: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
 def has_fts(session: Session) -> bool:
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return False
-    cached = getattr(bind, "_koachify_has_fts", None)
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    cached = _HAS_FTS.get(engine)
     if cached is None:
-        cached = inspect(bind).has_table("contact_fts")
-        bind._koachify_has_fts = cached  # type: ignore[attr-defined]
-    return bool(cached)
+        cached = _HAS_FTS[engine] = inspect(bind).has_table("contact_fts")
+    return cached
 
 
 def _fts_literal(term: str) -> str:
@@ -70,7 +76,7 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
     clauses: list[ColumnElement[bool]] = []
     if long_terms and has_fts(session):
         match = " AND ".join(_fts_literal(t) for t in long_terms)
-        sub = (
+        sub: Select[Any] = (
             select(literal_column("rowid"))
             .select_from(text("contact_fts"))
             .where(text("contact_fts MATCH :fts_q").bindparams(fts_q=match))
