@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,3 +37,34 @@ def store(db_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def settings(db_path: Path) -> Settings:
     return Settings(db=str(db_path), locale="it_IT", path=None)
+
+
+PG_URL = os.environ.get("KOACHIFY_TEST_PG_URL", "")
+#: Mark for tests that need PostgreSQL (.ci/run starts a throw-away server and sets KOACHIFY_TEST_PG_URL).
+needs_postgres = pytest.mark.skipif(not PG_URL, reason="KOACHIFY_TEST_PG_URL not set")
+
+
+@contextmanager
+def new_pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database per test (independent under pytest-xdist); yields its URL, drops it after."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"koachify_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    with new_pg_database() as url:
+        store = Store.open(url)
+        yield store
+        store.close()

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
+from conftest import needs_postgres
 from import_bulk_checks import check_store, write_file
 from koachify_tui.store import ContactQuery, Store
 from koachify_tui.store.importer import ImportOptions, run_import, undo_batch
 
-PG_URL = os.environ.get("KOACHIFY_TEST_PG_URL", "")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="KOACHIFY_TEST_PG_URL not set")
-
-
-@pytest.fixture
-def pg_store() -> Iterator[Store]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"koachify_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    store = Store.open(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-    yield store
-    store.close()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+pytestmark = needs_postgres
 
 
 def test_import_dedupe_and_undo_on_postgres(pg_store: Store, tmp_path: Path) -> None:

@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-
-import pytest
-
+from conftest import needs_postgres, new_pg_database
 from koachify_tui.store import ContactQuery, Store
 from koachify_tui.store.db import SCHEMA_HEAD, current_revision
 
-PG_URL = os.environ.get("KOACHIFY_TEST_PG_URL", "")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="KOACHIFY_TEST_PG_URL not set")
-
-
-@pytest.fixture
-def pg_store() -> Iterator[Store]:
-    """A fresh database per test, so tests stay independent under pytest-xdist."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"koachify_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    store = Store.open(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-    yield store
-    store.close()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+pytestmark = needs_postgres
 
 
 def test_schema_and_defaults(pg_store: Store) -> None:
@@ -79,24 +55,17 @@ def test_custom_fields_and_soft_delete(pg_store: Store) -> None:
 
 def test_migrations_from_scratch_on_postgres() -> None:
     """New databases are created at head in one step; the migrations must still run on PostgreSQL."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import create_engine
 
     from koachify_tui.store.db import upgrade
 
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"koachify_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(make_url(PG_URL).set(database=name))
-    try:
-        upgrade(engine)
-        assert current_revision(engine) == SCHEMA_HEAD
-        store = Store.open(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    with new_pg_database() as url:
+        engine = create_engine(url)
+        try:
+            upgrade(engine)
+            assert current_revision(engine) == SCHEMA_HEAD
+        finally:
+            engine.dispose()
+        store = Store.open(url)
         assert store.get_pipeline("Vendite Coaching").stages
         store.close()
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
