@@ -73,8 +73,18 @@ def test_contact_list(snap_compare: Any, fixed: Store, settings: Settings) -> No
 
 def test_contact_detail_screen(snap_compare: Any, fixed: Store, settings: Settings) -> None:
     async def open_mario(pilot: Pilot[None]) -> None:
+        from koachify_tui.screens.contact_detail import ContactDetailPane
+
         await _settle(pilot)
         await pilot.press("j", "enter")
+        # On a loaded machine focus reaches the pane a few frames late, and the footer shows its keys only then.
+        for _ in range(100):
+            focused = pilot.app.focused
+            if focused is not None and any(isinstance(n, ContactDetailPane) for n in focused.ancestors_with_self):
+                break
+            await pilot.pause(0.05)
+        await _settle(pilot)
+        pilot.app.screen.refresh_bindings()  # the footer then shows the pane's keys whatever the timing
         await _settle(pilot)
 
     assert snap_compare(_app(fixed, settings), terminal_size=(120, 36), run_before=open_mario)
