@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ..formatting import date_short, money
+from ..formatting import date_short, money, phone
 from ..i18n import _
 from ..messages import StoreChanged
 from ..store import ContactRow, NotFound, OpportunityRow, Store, TimelineItem
@@ -210,7 +210,7 @@ class ContactDetailPane(Vertical):
             text.append("  " + _("(in the Trash)"), style="bold red")
         lines: list[tuple[str, str]] = [
             (_("Email"), r.email),
-            (_("Phone"), r.phone_e164 or r.phone),
+            (_("Phone"), phone(r.phone_e164, r.phone)),
             (_("Owner"), r.owner),
             (_("Source"), r.source),
             (_("Created"), date_short(r.created_at, self.locale)),

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..formatting import date_short
+from ..formatting import date_short, phone
 from ..i18n import _
 from ..store import ContactRow
 
@@ -151,12 +151,12 @@ class ContactTable(ScrollView, can_focus=True):
         def control(self) -> ContactTable:
             return self.table
 
-    # Fixed widths: the table does not jump as pages change, and the eight columns fit in ~140 cells.
+    # Fixed widths: the table does not jump as pages change, and the eight columns fit in ~145 cells.
     COLUMNS = (
         (_("Name"), "name", 22),
         (_("Company"), "company", 18),
         (_("Email"), "email", 26),
-        (_("Phone"), "phone", 13),
+        (_("Phone"), "phone", 16),  # "+39 333 123 4567"
         (_("Tags"), "tags", 16),
         (_("Source"), "source", 12),
         (_("Deals"), "opps", 5),
@@ -209,7 +209,7 @@ class ContactTable(ScrollView, can_focus=True):
             Text(r.display_name),
             Text(r.company),
             Text(r.email),
-            Text(r.phone_e164 or r.phone),
+            Text(phone(r.phone_e164, r.phone)),
             Text(", ".join(r.tags)),
             Text(r.source),
             Text(str(r.open_opportunities or ""), justify="right"),
