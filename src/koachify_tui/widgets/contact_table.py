@@ -52,6 +52,19 @@ def _fit(text: Text, width: int) -> str:
     return plain + " " * (width - length)
 
 
+class _RowMessage(Message):
+    """A message about window row `cursor_row` of a ContactTable."""
+
+    def __init__(self, table: ContactTable, cursor_row: int) -> None:
+        super().__init__()
+        self.table = table
+        self.cursor_row = cursor_row
+
+    @property
+    def control(self) -> ContactTable:
+        return self.table
+
+
 class ContactTable(ScrollView, can_focus=True):
     """Contacts, one window at a time, with "N of M" in the border title.
 
@@ -127,29 +140,11 @@ class ContactTable(ScrollView, can_focus=True):
         def control(self) -> ContactTable:
             return self.table
 
-    class RowHighlighted(Message):
+    class RowHighlighted(_RowMessage):
         """The cursor moved to window row `cursor_row`."""
 
-        def __init__(self, table: ContactTable, cursor_row: int) -> None:
-            super().__init__()
-            self.table = table
-            self.cursor_row = cursor_row
-
-        @property
-        def control(self) -> ContactTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """enter (or a click) on the highlighted row `cursor_row`."""
-
-        def __init__(self, table: ContactTable, cursor_row: int) -> None:
-            super().__init__()
-            self.table = table
-            self.cursor_row = cursor_row
-
-        @property
-        def control(self) -> ContactTable:
-            return self.table
 
     # Fixed widths: the table does not jump as pages change, and the eight columns fit in ~145 cells.
     COLUMNS = (
