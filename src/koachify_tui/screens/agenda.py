@@ -15,14 +15,15 @@ from textual.widgets import DataTable, Footer, Header, Static
 from ..formatting import datetime_short, local
 from ..i18n import _
 from ..messages import StoreChanged
-from ..store import NotFound, Store
+from ..store import NotFound
 from ..store.activities import AgendaItem
 from ..store.models import utcnow
+from .base import AppAccess
 
 RANGES = (7, 30, 90)  # days ahead, cycled with `w`
 
 
-class AgendaScreen(Screen[None]):
+class AgendaScreen(AppAccess, Screen[None]):
     """What needs doing: overdue tasks first (in red), then today's and the coming days' tasks and appointments.
 
     | Key | Action |
@@ -47,11 +48,6 @@ class AgendaScreen(Screen[None]):
         super().__init__()
         self.items: list[AgendaItem] = []
         self.days = RANGES[0]
-
-    @property
-    def store(self) -> Store:
-        store: Store = self.app.store  # type: ignore[attr-defined]
-        return store
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,7 +79,7 @@ class AgendaScreen(Screen[None]):
         keep = table.cursor_row
         table.clear()
         self.items = items
-        locale: str = self.app.settings.locale  # type: ignore[attr-defined]
+        locale = self.locale
         today = local(now).date()
         overdue = sum(1 for i in items if i.kind == "task" and i.at < now)
         for item in items:

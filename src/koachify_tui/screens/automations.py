@@ -26,10 +26,11 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, 
 
 from ..i18n import _
 from ..messages import StoreChanged
-from ..store import InvalidValue, NotFound, Store
+from ..store import InvalidValue, NotFound
 from ..store.models import AutomationRule, AutomationRun
 from ..store.normalize import parse_money
 from ..store.rules import ACTIONS, FILTERS, NUMERIC_FILTERS, TRIGGERS, describe_action, describe_filters
+from .base import AppAccess
 from .contact_forms import ConfirmDialog, FormScreen
 
 TRIGGER_LABELS = {
@@ -187,7 +188,7 @@ class RuleForm(FormScreen):
 # --- the screen -------------------------------------------------------------------------------------------
 
 
-class AutomationsScreen(Screen[None]):
+class AutomationsScreen(AppAccess, Screen[None]):
     """Automation rules and their run log.
 
     | Key | Action |
@@ -228,10 +229,6 @@ class AutomationsScreen(Screen[None]):
         self.rules: list[AutomationRule] = []
         self.all_runs = False  # run log scope: False = the highlighted rule's runs
         self._select_id: int | None = None
-
-    @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined, no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -22,10 +22,11 @@ from textual.widgets import Footer, Header, Input, Static
 from ..formatting import short_money
 from ..i18n import _
 from ..messages import StoreChanged
-from ..store import OpportunityRow, PipelineInfo, Store, StoreError
+from ..store import OpportunityRow, PipelineInfo, StoreError
 from ..store.board import STATUSES, BoardFilter
 from ..store.events import OpportunityStageChanged, OpportunityStatusChanged
 from ..widgets.board_column import BoardColumn
+from .base import AppAccess
 from .pickers import ChoicePicker
 
 STATUS_LABELS = {
@@ -63,7 +64,7 @@ def _b(key: str, action: str, description: str, tooltip: str, name: str, *, show
     return Binding(key, action, description, id=f"board.{name}", tooltip=tooltip, show=show)
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(AppAccess, Screen[None]):
     """A pipeline as columns of cards.
 
     | Key | Action |
@@ -141,14 +142,6 @@ class BoardScreen(Screen[None]):
         self._focus_index = 0
 
     # --- plumbing ----------------------------------------------------------------------------------
-
-    @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def locale(self) -> str:
-        return str(getattr(getattr(self.app, "settings", None), "locale", "it_IT"))
 
     def clock(self) -> datetime:
         """Now, for "days in stage"; tests and snapshots inject a fixed one (screen arg or `app.clock`)."""

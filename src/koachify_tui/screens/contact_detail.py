@@ -23,6 +23,7 @@ from ..messages import StoreChanged
 from ..store import ContactRow, NotFound, OpportunityRow, Store, TimelineItem
 from ..store.timeline import KIND_GROUPS
 from ..widgets.timeline import PAGE, TimelineView
+from .base import AppAccess
 from .contact_forms import ActivityForm, ContactForm, TagPicker, Target
 
 KIND_FILTERS: tuple[str | None, ...] = (None, "notes", "tasks", "appointments", "messages", "changes")
@@ -338,7 +339,7 @@ def new_opportunity(screen: Screen[Any], contact_id: int, done: Any = None) -> N
     screen.app.push_screen(OpportunityForm(screen.app.store, contact_id=contact_id), done)  # type: ignore[attr-defined]
 
 
-class ContactDetailScreen(Screen[None]):
+class ContactDetailScreen(AppAccess, Screen[None]):
     """A contact on its own screen (narrow terminals, or `enter` from the list).
 
     | Key | Action |
@@ -363,7 +364,7 @@ class ContactDetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ContactDetailPane(locale=self.app.settings.locale)  # type: ignore[attr-defined]
+        yield ContactDetailPane(locale=self.locale)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -23,12 +23,13 @@ from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Stati
 from textual.widgets.selection_list import Selection
 
 from ..i18n import _
-from ..store import ContactQuery, Store
+from ..store import ContactQuery
 from ..store.dates import parse_date, parse_datetime
 from ..store.errors import StoreError
 from ..store.fields import coerce
 from ..store.models import Channel, CustomFieldDef, Direction, FieldType
 from ..store.normalize import InvalidValue, normalize_email, normalize_phone
+from .base import AppAccess
 
 FORM_CSS = """
 FormScreen { align: center middle; }
@@ -56,7 +57,7 @@ def _text(widget: Widget) -> str:
     raise TypeError(widget)
 
 
-class FormScreen(ModalScreen[Any]):
+class FormScreen(AppAccess, ModalScreen[Any]):
     """Base of the forms: a titled box, fields with inline errors, `ctrl+s` saves, `escape` cancels.
 
     | Key | Action |
@@ -125,10 +126,6 @@ class FormScreen(ModalScreen[Any]):
 
     def save(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
-
-    @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined, no-any-return]
 
 
 # --- contact ------------------------------------------------------------------------------------------

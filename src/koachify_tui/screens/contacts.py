@@ -30,6 +30,7 @@ from ..messages import StoreChanged
 from ..store import Conflict, ContactQuery, ContactRow, InvalidValue, NotFound, Store
 from ..widgets.contact_table import WINDOW, ContactTable
 from ..widgets.smart_lists import ALL, TRASH, SmartListsSidebar
+from .base import AppAccess
 from .contact_detail import ContactDetailPane, ContactDetailScreen, edit_contact, new_opportunity, tag_contact
 from .contact_forms import ActivityForm, ConfirmDialog, ContactForm, FilterForm, NameDialog, Target
 
@@ -44,7 +45,7 @@ def has_import_screen() -> bool:
     return importlib.util.find_spec("koachify_tui.screens.import_csv") is not None
 
 
-class ContactsScreen(Screen[None]):
+class ContactsScreen(AppAccess, Screen[None]):
     """Contacts, searchable as you type, filtered, saved as smart lists; detail beside or on its own screen.
 
     | Key | Action |
@@ -100,14 +101,6 @@ class ContactsScreen(Screen[None]):
         self._generation = 0  # bumps on every new query; a page from an older one is dropped
         self._shown_once = False
         self._selected_at = 0.0  # when select_contact last ran (its page must not be overwritten by a resume)
-
-    @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined, no-any-return]
-
-    @property
-    def locale(self) -> str:
-        return str(self.app.settings.locale)  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -15,9 +15,10 @@ from textual.widgets import DataTable, Footer, Header, Label, Select, Static, Te
 from ..formatting import datetime_short
 from ..i18n import _, ngettext
 from ..messages import StoreChanged
-from ..store import InvalidValue, NotFound, Store
+from ..store import InvalidValue, NotFound
 from ..store.activities import InboxRow
 from ..store.models import Channel
+from .base import AppAccess
 
 PAGE = 200
 CHANNEL_LABELS: dict[str, str] = {
@@ -72,7 +73,7 @@ class ReplyForm(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class InboxScreen(Screen[None]):
+class InboxScreen(AppAccess, Screen[None]):
     """All conversations in one list: email, SMS, WhatsApp, calls, chat.
 
     | Key | Action |
@@ -103,11 +104,6 @@ class InboxScreen(Screen[None]):
         super().__init__()
         self._rows: list[InboxRow] = []
         self._unread_only = False
-
-    @property
-    def store(self) -> Store:
-        store: Store = self.app.store  # type: ignore[attr-defined]
-        return store
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -153,7 +149,7 @@ class InboxScreen(Screen[None]):
         keep = table.cursor_row
         table.clear()
         self._rows = rows
-        locale: str = self.app.settings.locale  # type: ignore[attr-defined]
+        locale = self.locale
         for row in rows:
             msg = row.message
             style = "" if msg.read else "bold"
@@ -188,7 +184,7 @@ class InboxScreen(Screen[None]):
             text.update(_("No messages."))
             return
         msg = row.message
-        locale: str = self.app.settings.locale  # type: ignore[attr-defined]
+        locale = self.locale
         header = Text.assemble(
             (row.contact_name, "bold"),
             "  ",

@@ -24,6 +24,7 @@ from ..messages import StoreChanged
 from ..store import Store, StoreError
 from ..store.dates import parse_datetime
 from ..store.normalize import InvalidValue
+from .base import AppAccess
 
 ACTIVITY_TITLES = {"note": _("New note"), "task": _("New task"), "appointment": _("New appointment")}
 KIND_ICONS = {"note": "✎", "task": "☐", "appointment": "◷", "message": "✉"}
@@ -105,7 +106,7 @@ class ActivityForm(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class OpportunityDetail(Screen[int | None]):
+class OpportunityDetail(AppAccess, Screen[int | None]):
     """Everything about one deal. Dismisses with its id so the board can put the cursor back on it.
 
     | Key | Action |
@@ -135,14 +136,6 @@ class OpportunityDetail(Screen[int | None]):
         super().__init__()
         self.opportunity_id = opportunity_id
         self._clock = clock or (lambda: datetime.now(UTC))
-
-    @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def locale(self) -> str:
-        return str(getattr(getattr(self.app, "settings", None), "locale", "it_IT"))
 
     def compose(self) -> ComposeResult:
         yield Header()

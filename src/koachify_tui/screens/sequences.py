@@ -16,7 +16,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, TextArea
 from ..automations import sequences as seq
 from ..formatting import date_short
 from ..i18n import _
-from ..store import InvalidValue, NotFound, Store, StoreError
+from ..store import InvalidValue, NotFound, StoreError
+from .base import AppAccess
 from .pickers import Confirm
 
 _STEP_LINE = re.compile(r"^\s*\+?(\d{1,4})\s*d?\s+(task|note)\s+(.+)$", re.IGNORECASE)
@@ -97,7 +98,7 @@ class SequenceForm(ModalScreen[dict[str, Any] | None]):
         self.dismiss(None)
 
 
-class SequencesScreen(Screen[None]):
+class SequencesScreen(AppAccess, Screen[None]):
     """Follow-up sequences and the contacts in them.
 
     | Key | Action |
@@ -124,11 +125,6 @@ class SequencesScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.sequences: list[seq.SequenceInfo] = []
-
-    @property
-    def store(self) -> Store:
-        store: Store = self.app.store  # type: ignore[attr-defined]
-        return store
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -174,7 +170,7 @@ class SequencesScreen(Screen[None]):
         if current is None:
             enrolled.border_title = _("Nobody enrolled")
             return
-        locale: str = self.app.settings.locale  # type: ignore[attr-defined]
+        locale = self.locale
         rows = seq.enrollments(self.store, sequence=current.id)
         for e in rows[:500]:
             try:
