@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -247,8 +248,14 @@ class OpportunitiesAPI(StoreBase):
                     from_value=old_name,
                     to_value=target.name,
                     text=text,
-                    data_json=f'{{"from_stage_id": {old_stage_id}, "to_stage_id": {target.id}, '
-                    f'"from_pipeline_id": {old_pipeline_id}, "to_pipeline_id": {target_pipeline.id}}}',
+                    data_json=json.dumps(
+                        {
+                            "from_stage_id": old_stage_id,
+                            "to_stage_id": target.id,
+                            "from_pipeline_id": old_pipeline_id,
+                            "to_pipeline_id": target_pipeline.id,
+                        }
+                    ),
                 )
             )
             self._touch_contact(s, opp.contact_id, now)
