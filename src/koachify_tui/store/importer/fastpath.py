@@ -27,6 +27,35 @@ def fold_fast(value: str) -> str:
     return value.lower().strip() if value.isascii() else fold(value)
 
 
+def name_key_fast(first: str, last: str, company: str = "") -> str:
+    """`normalize.name_key` with the ASCII shortcut of `fold_fast`."""
+    return fold_fast(f"{first} {last}".strip() or company)
+
+
+def haystack_fast(
+    first: str,
+    last: str,
+    company: str,
+    emails: list[str],
+    tags_text: list[str],
+    phones_e164: list[str],
+) -> str:
+    """`search.haystack` (what ContactsAPI._refresh_search stores): the same parts, folded the same way, with
+    ASCII folded by lower(), tags already folded and sorted by name (`tags_text`), phone keys from the fast
+    path. Emails and phones come primary first."""
+    parts = [fold_fast(f"{first} {last}")]  # " " when both are empty: an empty part, as there
+    if company:
+        parts.append(fold_fast(company))
+    for value in emails:
+        if value:
+            parts.append(fold_fast(value))
+    parts += tags_text
+    for key in phones_e164:
+        if key:
+            parts.append(search_keys(key))
+    return " | ".join(parts)
+
+
 # --- email -----------------------------------------------------------------------------------------------
 
 _ATOM = r"[A-Za-z0-9_%+\-]+"
@@ -194,4 +223,15 @@ def search_keys(e164: str | None) -> str:
     return f"{digits} {int(national)}"
 
 
-__all__ = ["clean_line", "clean_text", "email", "fast_email", "fast_phone", "fold_fast", "phone", "search_keys"]
+__all__ = [
+    "clean_line",
+    "clean_text",
+    "email",
+    "fast_email",
+    "fast_phone",
+    "fold_fast",
+    "haystack_fast",
+    "name_key_fast",
+    "phone",
+    "search_keys",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -35,7 +35,7 @@ class CsvFile:
     size: int
     _raw: IO[bytes] | None = None
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self) -> Generator[tuple[int, list[str]], None, None]:
         """(line number, cells) for every non-blank record, the header included."""
         with self.path.open("rb") as raw:
             self._raw = raw

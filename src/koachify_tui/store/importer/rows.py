@@ -24,7 +24,8 @@ class Candidate:
     """A valid row: what it says about one contact."""
 
     line: int
-    cells: list[str] = field(default_factory=list)  # the record as read, for the rejects report
+    # The record as read, for the rejects report; from a parsing child, joined by CELL_SEP (see `cells_of`).
+    cells: list[str] | str = field(default_factory=list)
     first_name: str = ""
     last_name: str = ""
     company: str = ""
@@ -36,6 +37,18 @@ class Candidate:
     custom: dict[str, str] = field(default_factory=dict)  # column label → text
     warnings: list[str] = field(default_factory=list)
     source_explicit: bool = False  # from a column (or --source), not the default
+    # What the contact's name_key and search_text columns hold if this row creates it (computed while
+    # parsing, which may run in another process: see `producer`).
+    name_key: str = ""
+    search_text: str = ""
+
+
+CELL_SEP = "\x00"  # no CSV cell holds one: a row that does is sent as a list
+
+
+def cells_of(candidate: Candidate) -> list[str]:
+    cells = candidate.cells
+    return cells.split(CELL_SEP) if isinstance(cells, str) else cells
 
 
 @dataclass(slots=True)
@@ -107,7 +120,8 @@ class RowParser:
         self._get = {target: tuple(by.get(target, ())) for target in ("first_name", "last_name", "name", "company",
                                                                        "owner", "source", "email", "phone", "tags",
                                                                        "notes")}  # fmt: skip
-        self._tag_cache: dict[tuple[str, ...], list[str]] = {}
+        # tag cells → (tags, their folded names sorted as the search text lists them)
+        self._tag_cache: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
 
     def _first(self, cells: list[str], target: str) -> str:
         for index in self._get[target]:
@@ -148,6 +162,7 @@ class RowParser:
             source_explicit = True
         else:
             source, source_explicit = self.default_source, self.source_explicit
+        tags, tags_text = self._tags(cells)
         c = Candidate(
             line,
             cells,
@@ -158,7 +173,7 @@ class RowParser:
             self._first(cells, "owner"),
             [],
             [],
-            self._tags(cells),
+            tags,
             {},
             [],
             source_explicit,
@@ -179,6 +194,10 @@ class RowParser:
         if not (first or last or c.company or c.emails or c.phones):
             reason = "; ".join(c.warnings) if c.warnings else _("no name, email or phone")
             return Reject(line, reason, cells)
+        c.name_key = fastpath.name_key_fast(first, last, c.company)
+        c.search_text = fastpath.haystack_fast(
+            first, last, c.company, [v for v, _k in c.emails], tags_text, [k for _v, k in c.phones]
+        )
         return c
 
     def _emails(self, c: Candidate, cells: list[str]) -> None:
@@ -227,15 +246,17 @@ class RowParser:
                     seen.add(e164)
                     c.phones.append((raw, e164))
 
-    def _tags(self, cells: list[str]) -> list[str]:
-        """The row's tags (its tag cells, then --tag), case-insensitively unique. Tag cells repeat a lot
-        ("* myContacts ::: Clienti"): each distinct combination is split once. The list is shared: read-only."""
+    def _tags(self, cells: list[str]) -> tuple[list[str], list[str]]:
+        """The row's tags (its tag cells, then --tag), case-insensitively unique, and their folded names in
+        name order (for the search text). Tag cells repeat a lot ("* myContacts ::: Clienti"): each distinct
+        combination is split once. The lists are shared: read-only."""
         key = tuple(cells[i] for i in self._get["tags"])
         found = self._tag_cache.get(key)
         if found is None:
             if len(self._tag_cache) >= _TAG_CACHE_MAX:
                 self._tag_cache.clear()
-            found = self._tag_cache[key] = self._split_tags(key)
+            tags = self._split_tags(key)
+            found = self._tag_cache[key] = (tags, sorted(fold(t) for t in tags))
         return found
 
     def _split_tags(self, tag_cells: tuple[str, ...]) -> list[str]:

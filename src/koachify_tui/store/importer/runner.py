@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +19,7 @@ from ...i18n import _
 from ..events import ContactCreated, ContactUpdated, ImportCompleted
 from ..models import ImportBatch, utcnow
 from .mapping import Column, MappingError, build_mapping, has_contact_columns, parse_overrides
+from .producer import PARALLEL_MIN_BYTES, Chunk, can_fork, parse_chunks, parse_in_child
 from .reader import CsvFile, FileError, open_csv
 from .rows import Candidate, Reject, RowParser
 from .writer import POLICIES, BatchWriter, Counts
@@ -44,7 +45,8 @@ class ImportOptions:
     encoding: str | None = None
     delimiter: str | None = None
     dry_run: bool = False
-    chunk_size: int = 5000
+    chunk_size: int = 5000  # rows parsed, deduplicated and written together
+    parallel: bool | None = None  # parse in a forked process beside the writer (None: when safe and worth it)
 
 
 @dataclass
@@ -58,6 +60,7 @@ class ImportResult:
     counts: Counts
     batch_id: int | None = None
     dry_run: bool = False
+    parallel: bool = False  # the rows were parsed in a second process
     rejects: list[Reject] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
     new_fields: list[str] = field(default_factory=list)
@@ -76,6 +79,7 @@ class ImportResult:
             "new_custom_fields": self.new_fields,
             "rejects": [{"line": r.line, "reason": r.reason} for r in self.rejects],
             "warnings": [{"line": line, "message": m} for line, m in self.warnings],
+            "parallel": self.parallel,
             "seconds": round(self.seconds, 3),
             "timings": {phase: round(seconds, 3) for phase, seconds in self.timings.items()},
         }
@@ -294,7 +298,15 @@ def _run_import(
                 result.counts = writer.counts
                 fed = time.perf_counter()
                 timings["open"] = fed - started
-                _feed(rows, parser, writer, csv_file, options.chunk_size, progress)
+                parallel = options.parallel if options.parallel is not None else _parallel_pays(csv_file)
+                if parallel:
+                    rows.close()  # the child reads the file itself
+                    chunks = parse_in_child(csv_file, parser, options.chunk_size)
+                else:
+                    chunks = parse_chunks(rows, parser, options.chunk_size, csv_file.position)
+                result.parallel = parallel
+                with closing(chunks):  # an error or a cancel stops (and reaps) the parsing child now
+                    _feed(chunks, writer, csv_file.size, progress)
                 writer.finish()
                 indexing = time.perf_counter()
                 timings.update(writer.timings)
@@ -324,34 +336,28 @@ def _run_import(
     return result
 
 
-def _feed(
-    rows: Iterator[tuple[int, list[str]]],
-    parser: RowParser,
-    writer: BatchWriter,
-    csv_file: CsvFile,
-    chunk_size: int,
-    progress: Progress | None,
-) -> None:
-    chunk: list[Candidate] = []
+def _feed(chunks: Iterator[Chunk], writer: BatchWriter, size: int, progress: Progress | None) -> None:
     counts = writer.counts
-    for line, cells in rows:
-        counts.rows += 1
-        parsed = parser.parse(line, cells)
-        if isinstance(parsed, Reject):
-            writer.reject(parsed)
-            continue
-        for message in parsed.warnings:
-            writer.warn(line, message)
-        chunk.append(parsed)
-        if len(chunk) >= chunk_size:
-            writer.process(chunk)
-            chunk = []
-            if progress is not None:
-                progress(csv_file.position(), csv_file.size)
-    if chunk:
-        writer.process(chunk)
+    for count, position, items in chunks:
+        counts.rows += count
+        batch: list[Candidate] = []
+        for item in items:
+            if isinstance(item, Reject):
+                writer.reject(item)
+                continue
+            for message in item.warnings:
+                writer.warn(item.line, message)
+            batch.append(item)
+        if batch:
+            writer.process(batch)
+        if progress is not None:
+            progress(position, size)
     if progress is not None:
-        progress(csv_file.size, csv_file.size)
+        progress(size, size)
+
+
+def _parallel_pays(csv_file: CsvFile) -> bool:
+    return csv_file.size >= PARALLEL_MIN_BYTES and can_fork()
 
 
 def _publish(store: Any, writer: BatchWriter, result: ImportResult) -> None:

@@ -37,8 +37,8 @@ from ..models import (
 )
 from ..normalize import InvalidValue, clean_text, fold
 from . import fastpath
-from .fastpath import fold_fast
-from .rows import Candidate, Reject
+from .fastpath import name_key_fast
+from .rows import Candidate, Reject, cells_of
 
 T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
 T_CHANNEL: Table = ContactChannel.__table__  # type: ignore[attr-defined]
@@ -68,6 +68,7 @@ class Target:
     email: tuple[str, str] | None = None  # primary (address, key)
     phone: tuple[str, str] | None = None  # primary (as typed, E.164)
     before: dict[str, Any] | None = None  # state before the batch (existing contacts only), for undo
+    name_key = search_text = ""  # precomputed columns, valid until a change ("": compute them)
     changed = False
     contact_changed = False
 
@@ -166,7 +167,6 @@ class BatchWriter:
         file_json = json.dumps(filename)
         # json.dumps({"batch_id", "file", "line", "action"}) of a history entry, as two constant halves.
         self._history_head = f'{{"batch_id": {batch_id}, "file": {file_json}, "line": '
-        self._created_text = _("Imported from {file}").format(file=filename)
 
     def reject(self, reject: Reject) -> None:
         self.counts.rejected += 1
@@ -282,7 +282,7 @@ class BatchWriter:
 
     def _keyless_matches(self, rows: list[Candidate]) -> set[str]:
         """Identities of live contacts without email or phone that have the same name and company as a row."""
-        wanted = {_name_key(c.first_name, c.last_name, c.company) for c in rows}
+        wanted = {c.name_key for c in rows}
         found: set[str] = set()
         for chunk in self._in_chunks(wanted):
             if self.fast:
@@ -388,7 +388,7 @@ class BatchWriter:
         reason = _("matches different contacts (by email: {emails}; by phone: {phones}): not merged").format(
             emails=emails, phones=phones
         )
-        self.reject(Reject(c.line, reason, c.cells))
+        self.reject(Reject(c.line, reason, cells_of(c)))
 
     # --- applying a row to a contact ---------------------------------------------------------------------
 
@@ -435,6 +435,7 @@ class BatchWriter:
                     if encoded is not None and encoded[0] not in custom:
                         custom[encoded[0]] = encoded[1]
             t.custom_changed = custom  # everything of a new contact is to be written: one dict serves both
+        t.name_key, t.search_text = c.name_key, c.search_text
         t.changed = t.contact_changed = True
         return t
 
@@ -474,7 +475,7 @@ class BatchWriter:
             else:
                 t.emails.append((value, key))
                 t.new_emails.append((value, key))
-            changed = True
+            changed = t.contact_changed = True  # every email is in the search text
         for typed, key in c.phones:
             if key in phone_keys:
                 continue
@@ -485,7 +486,7 @@ class BatchWriter:
             else:
                 t.phones.append((typed, key))
                 t.new_phones.append((typed, key))
-            changed = True
+            changed = t.contact_changed = True  # every phone is in the search text
         for tag in c.tags:
             tid = self.tag_id(tag)
             if tid not in t.tag_ids:
@@ -506,6 +507,7 @@ class BatchWriter:
             changed = True
         if changed:
             t.changed = True
+            t.name_key = t.search_text = ""  # no longer the row's own: computed again when written
         return changed
 
     def _remember_custom_before(self, t: Target, field_id: int, before: str | None) -> None:
@@ -584,24 +586,16 @@ class BatchWriter:
             self.conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
     def _haystack(self, t: Target) -> str:
-        """`search.haystack` (what ContactsAPI._refresh_search stores): the same parts, folded the same way, with
-        ASCII folded by lower(), each tag set's folded names sorted once and phone keys from the fast path."""
-        parts = [fold_fast(f"{t.first_name} {t.last_name}")]  # " " when both are empty: an empty part, as there
-        if t.company:
-            parts.append(fold_fast(t.company))
-        if t.email is not None and t.email[0]:
-            parts.append(fold_fast(t.email[0]))
-        for value, _k in t.emails:
-            if value:
-                parts.append(fold_fast(value))
-        if t.tag_ids:
-            parts += self._tags_text(t)
-        if t.phone is not None and t.phone[1]:
-            parts.append(fastpath.search_keys(t.phone[1]))
-        for _v, key in t.phones:
-            if key:
-                parts.append(fastpath.search_keys(key))
-        return " | ".join(parts)
+        emails = [t.email[0]] if t.email is not None else []
+        phones = [t.phone[1]] if t.phone is not None else []
+        return fastpath.haystack_fast(
+            t.first_name,
+            t.last_name,
+            t.company,
+            emails + [v for v, _k in t.emails],
+            self._tags_text(t) if t.tag_ids else [],
+            phones + [k for _v, k in t.phones],
+        )
 
     def _tags_text(self, t: Target) -> list[str]:
         """The folded names of a contact's tags in name order, computed once per set of tags."""
@@ -628,8 +622,8 @@ class BatchWriter:
             e164,
             t.source,
             t.owner,
-            _name_key(t.first_name, t.last_name, t.company),
-            self._haystack(t),
+            t.name_key or name_key_fast(t.first_name, t.last_name, t.company),
+            t.search_text or self._haystack(t),
         )
 
     def _history(self, t: Target, text: str, action: str) -> tuple[Any, ...]:
@@ -666,8 +660,6 @@ class BatchWriter:
         for t, new_id in zip(targets, self.conn.execute(stmt, rows).scalars(), strict=True):
             t.id = int(new_id)
             self.created_ids.append(t.id)
-        text = self._created_text
-        self._bulk(T_HISTORY, self._HISTORY_COLS, [self._history(t, text, "created") for t in targets])
         self._bulk(
             T_ITEM,
             ("batch_id", "contact_id", "action", "before_json"),
@@ -679,7 +671,7 @@ class BatchWriter:
         """New contacts (ids `first`, `first + 1`, … as made by `_new_target`) and what hangs off them.
 
         Only the contact rows go through executemany. The rest is one INSERT … SELECT per table (per tag, per
-        custom field) reading a JSON array: a list of line numbers, of contact offsets, of encoded values,
+        custom field) reading a JSON array: a list of contact offsets, of encoded values,
         built in C by json.dumps, instead of a Python tuple per row bound parameter by parameter."""
         first = targets[0].id
         assert first is not None and targets[-1].id == first + len(targets) - 1
@@ -690,20 +682,6 @@ class BatchWriter:
             [(t.id, *self._contact_values(t), now, now) for t in targets],
         )
         raw = self.raw
-        raw.execute(
-            "INSERT INTO history_entry (contact_id, kind, at, actor, from_value, to_value, text, data_json) "
-            "SELECT ?1 + key, ?2, ?3, ?4, '', '', ?5, ?6 || value || ?7 FROM json_each(?8)",
-            (
-                first,
-                HistoryKind.IMPORT.value,
-                now,
-                self.actor,
-                self._created_text,
-                self._history_head,
-                ', "action": "created"}',
-                json.dumps([t.line for t in targets]),
-            ),
-        )
         raw.execute(  # the undo records: the new ids are one range
             "INSERT INTO import_batch_item (batch_id, contact_id, action, before_json) "
             "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id <= ? ORDER BY id",
@@ -845,11 +823,6 @@ class BatchWriter:
 
 
 _JSON_IN = "(SELECT value FROM json_each(?1))"
-
-
-def _name_key(first: str, last: str, company: str = "") -> str:
-    """`normalize.name_key` with the ASCII shortcut of `fold_fast`."""
-    return fold_fast(f"{first} {last}".strip() or company)
 
 
 def _inserted_id(result: Any) -> int:

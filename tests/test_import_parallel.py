@@ -1,0 +1,146 @@
+"""Parsing in a forked child (`importer.producer`) gives exactly the in-process result, and never leaves a
+child behind: on file errors, on a cancel, or when the child dies."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from import_bulk_checks import check_store, write_file
+from koachify_tui.store import Store
+from koachify_tui.store.importer import FileError, ImportOptions, list_batches, producer, run_import
+from koachify_tui.store.importer.rows import Candidate
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parsing child is forked (Linux)")
+
+
+def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table an import writes, without the times."""
+    queries = {
+        "contact": "SELECT id, first_name, last_name, company, email, email_key, phone, phone_e164, source, owner, "
+        "name_key, search_text FROM contact ORDER BY id",
+        "channel": "SELECT contact_id, kind, value, key FROM contact_channel ORDER BY id",
+        "tag": "SELECT contact_id, tag_id FROM contact_tag ORDER BY contact_id, tag_id",
+        "value": "SELECT field_id, entity_id, value_json FROM custom_field_value ORDER BY field_id, entity_id",
+        "item": "SELECT contact_id, action, before_json FROM import_batch_item ORDER BY id",
+        "history": "SELECT contact_id, kind, text FROM history_entry ORDER BY id",
+    }
+    with store.read() as s:
+        conn = s.connection()
+        return {name: [tuple(r) for r in conn.exec_driver_sql(sql)] for name, sql in queries.items()}
+
+
+def children() -> list[int]:
+    """Pids of this process's live (or unreaped) children."""
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+                found.append(int(entry))
+    return found
+
+
+def test_parallel_and_in_process_imports_write_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "gen.csv"
+    distinct = write_file(path, 700)
+    with path.open("a", encoding="utf-8", newline="") as fh:  # rejects and warnings go through the pipe too
+        fh.write(",,,,not-an-email,,,,,\n")
+        fh.write("Bad,Phone,,,,,3.93331E+11,,,\n")
+        fh.write("Too,Many,,,,,,,,,extra,cells\n")
+    results, snapshots = [], []
+    for parallel in (False, True):
+        store = Store.open(tmp_path / f"{parallel}.db")
+        options = ImportOptions(chunk_size=64, parallel=parallel, tags=["Lista 2026"])
+        result = run_import(store, path, options)
+        assert result.parallel is parallel
+        again = run_import(store, path, dataclasses.replace(options, on_duplicate="update"))
+        assert again.counts.created == 0
+        results.append((result.counts, result.rejects, result.warnings, again.counts))
+        snapshots.append(snapshot(store))
+        assert result.counts.created == distinct + 1  # "Bad Phone" is kept, without its phone
+    assert results[0] == results[1]
+    assert snapshots[0] == snapshots[1]
+    last = path.read_text(encoding="utf-8").count("\n")
+    assert [r.line for r in results[1][1]] == [last - 2, last]  # no name, email or phone; misaligned
+    assert any("scientific notation" in message for _line, message in results[1][2])
+
+
+def test_parallel_import_keeps_the_store_invariants(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "gen.csv"
+    distinct = write_file(path, 400, seed=11)
+    result = run_import(store, path, ImportOptions(chunk_size=50, parallel=True))
+    check_store(store, result.batch_id or 0, distinct)
+    assert children() == []
+
+
+def test_a_file_error_in_the_child_rolls_back_and_reaps_it(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    rows = "".join(f"Nome{i},n{i}@example.it\n" for i in range(3000))  # past the first block read
+    path.write_bytes(("Nome,Email\n" + rows + "Niccolò,x@example.it\n").encode("cp1252"))
+    with pytest.raises(FileError, match="not valid utf-8"):
+        run_import(store, path, ImportOptions(encoding="utf-8", chunk_size=100, parallel=True))
+    assert store.count_contacts() == 0 and list_batches(store) == []
+    assert children() == []
+
+
+def test_a_cancel_kills_the_child(store: Store, tmp_path: Path) -> None:
+    """The TUI cancels by raising from the progress callback: the child must not outlive the import."""
+    path = tmp_path / "gen.csv"
+    write_file(path, 500)
+
+    def progress(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_import(store, path, ImportOptions(chunk_size=50, parallel=True), progress=progress)
+    assert store.count_contacts() == 0 and children() == []
+
+
+def test_a_child_that_dies_fails_the_import_cleanly(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "gen.csv"
+    write_file(path, 300)
+    real = producer.parse_chunks
+
+    def dying(*args: Any) -> Any:
+        for number, chunk in enumerate(real(*args)):
+            if number == 2:
+                os.kill(os.getpid(), signal.SIGKILL)  # in the child: the parent sees the pipe close early
+            yield chunk
+
+    monkeypatch.setattr(producer, "parse_chunks", dying)
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        run_import(store, path, ImportOptions(chunk_size=50, parallel=True))
+    assert store.count_contacts() == 0 and children() == []
+
+
+def test_the_wire_format_follows_the_candidate_fields() -> None:
+    """`_encode` lists a Candidate's fields in declaration order: a new field must be added there too."""
+    fields = [f.name for f in dataclasses.fields(Candidate)]
+    values = {name: f"<{name}>" for name in fields}
+    values["cells"] = ["a", "b"]
+    candidate = Candidate(**values)  # type: ignore[arg-type]
+    encoded = producer._encode(candidate)
+    assert len(encoded) == len(fields)
+    decoded = producer._decode(encoded)
+    assert isinstance(decoded, Candidate)
+    assert dataclasses.asdict(decoded) == {**values, "cells": "a\x00b"}
+
+
+def test_auto_mode_forks_only_for_big_files_in_a_single_threaded_process(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "small.csv"
+    write_file(path, 50)
+    assert run_import(store, path).parallel is False  # under PARALLEL_MIN_BYTES
+    assert producer.can_fork() is (__import__("threading").active_count() == 1)
