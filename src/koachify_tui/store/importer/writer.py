@@ -314,16 +314,26 @@ class BatchWriter:
         started = time.perf_counter()
         by_email = self._lookup({k for c in rows for _v, k in c.emails}, T_CONTACT.c.email_key, "email")
         by_phone = self._lookup({k for c in rows for _v, k in c.phones}, T_CONTACT.c.phone_e164, "phone")
-        local: dict[str, Target] = {}  # keys seen in this chunk, before they reach the database
+        # Most rows create a contact that no later row of the chunk touches: such a row stays a Candidate in
+        # `new` (written straight from its fields) and becomes a Target only when a later row matches it.
+        base = self.next_id  # on SQLite the row at position i of `new` gets id base + i
+        new: list[Candidate | Target] = []
+        local: dict[str, Target | int] = {}  # this chunk's keys: a Target, or the position of a new row in `new`
         existing: dict[int, Target] = {}
-        new: list[Target] = []
         plan: list[tuple[Candidate, Target]] = []  # rows that matched a contact, applied after loading them
         skip = self.policy == "skip"
+
+        def promote(position: int) -> Target:
+            item = new[position]
+            if isinstance(item, Target):
+                return item
+            target = new[position] = self._new_target(item, base + position if self.fast else None)
+            return target
 
         def resolve(key: str, db: dict[str, list[int]], line: int) -> list[Target]:
             hit = local.get(key)
             if hit is not None:
-                return [hit]
+                return [promote(hit) if isinstance(hit, int) else hit]
             out = []
             for cid in db.get(key, ()):
                 target = existing.get(cid)
@@ -343,30 +353,44 @@ class BatchWriter:
                     self.counts.unchanged += 1
                     continue
                 keyless.add(identity)
-            # Most rows match nothing: check that before building the lists of matches.
-            if not any(k in local or by_email.get(k) for _v, k in emails) and not any(
-                k in local or by_phone.get(k) for _v, k in phones
-            ):
-                target = self._new_target(c)
-                new.append(target)
-            else:
-                via_email = [t for _v, k in emails for t in resolve(k, by_email, c.line)]
-                via_phone = [t for _v, k in phones for t in resolve(k, by_phone, c.line)]
-                distinct = list(dict.fromkeys([*via_email, *via_phone]))
-                if len(distinct) > 1:
-                    self._conflict(c, via_email, via_phone)
-                    continue
-                target = distinct[0]
-                if skip:
-                    self.counts.skipped += 1
-                    continue
-                plan.append((c, target))
+            # Most rows match nothing: check that first, with plain loops (the hot path of a big import).
+            matched = False
+            for _v, k in emails:
+                if k in local or k in by_email:
+                    matched = True
+                    break
+            if not matched:
+                for _v, k in phones:
+                    if k in local or k in by_phone:
+                        matched = True
+                        break
+            if not matched:
+                position = len(new)
+                new.append(c)
+                for _v, k in emails:
+                    local[k] = position
+                for _v, k in phones:
+                    local[k] = position
+                continue
+            via_email = [t for _v, k in emails for t in resolve(k, by_email, c.line)]
+            via_phone = [t for _v, k in phones for t in resolve(k, by_phone, c.line)]
+            distinct = list(dict.fromkeys([*via_email, *via_phone]))
+            if len(distinct) > 1:
+                self._conflict(c, via_email, via_phone)
+                continue
+            target = distinct[0]
+            if skip:
+                self.counts.skipped += 1
+                continue
+            plan.append((c, target))
             for _v, k in emails:
                 local[k] = target
             for _v, k in phones:
                 local[k] = target
 
         self.counts.created += len(new)
+        if self.fast:
+            self.next_id += len(new)
         self._load(existing)
         for c, target in plan:
             if self._apply(target, c, self.policy):
@@ -378,7 +402,10 @@ class BatchWriter:
                 self.counts.unchanged += 1
         applied = time.perf_counter()
         self.timings["apply"] += applied - started
-        self._write_new(new)
+        if self.fast:
+            self._write_new_sqlite(new, base)
+        else:
+            self._write_new([promote(position) for position in range(len(new))])
         self._write_existing([t for t in existing.values() if t.changed])
         self.timings["write"] += time.perf_counter() - applied
 
@@ -392,14 +419,11 @@ class BatchWriter:
 
     # --- applying a row to a contact ---------------------------------------------------------------------
 
-    def _new_target(self, c: Candidate) -> Target:
-        """A new contact from a row: `_apply(t, c, "merge")` on a contact that has nothing yet (rows dedupe their
-        own emails, phones and tags), so every value is taken as it is. On SQLite its id is known now: new ids
-        are one contiguous range, in the order contacts are created."""
-        t = Target(None, c.line, True)
-        if self.fast:
-            t.id = self.next_id
-            self.next_id += 1
+    def _new_target(self, c: Candidate, id: int | None) -> Target:  # noqa: A002 - the column's name
+        """A new contact from a row, as a Target (a later row of its chunk matched it): `_apply(t, c, "merge")`
+        on a contact that has nothing yet (rows dedupe their own emails, phones and tags), so every value is
+        taken as it is."""
+        t = Target(id, c.line, True)
         t.first_name, t.last_name, t.company, t.source, t.owner = (
             c.first_name,
             c.last_name,
@@ -418,26 +442,34 @@ class BatchWriter:
                 t.phones = c.phones[1:]
                 t.new_phones = c.phones[1:]
         if c.tags:
-            tag_id = self.tag_id
-            t.new_tag_ids = [tag_id(tag) for tag in c.tags]
+            t.new_tag_ids = self._row_tag_ids(c)
             t.tag_ids = set(t.new_tag_ids)
         if c.custom:
-            custom = t.custom
-            plans = self._field_plan
-            for label, raw in c.custom.items():
-                plan = plans.get(label) or self._plan_for(label)
-                if plan[1] is None:  # text: `_encode_custom` inlined for the common case
-                    text = raw if raw.isprintable() else clean_text(raw, multiline=True)
-                    if text and plan[0] not in custom:
-                        custom[plan[0]] = encode_basestring(text)
-                else:
-                    encoded = self._encode_custom(c, label, raw)
-                    if encoded is not None and encoded[0] not in custom:
-                        custom[encoded[0]] = encoded[1]
-            t.custom_changed = custom  # everything of a new contact is to be written: one dict serves both
+            # everything of a new contact is to be written: one dict serves both
+            t.custom = t.custom_changed = self._row_custom(c)
         t.name_key, t.search_text = c.name_key, c.search_text
         t.changed = t.contact_changed = True
         return t
+
+    def _row_tag_ids(self, c: Candidate) -> list[int]:
+        tag_id = self.tag_id
+        return [tag_id(tag) for tag in c.tags]
+
+    def _row_custom(self, c: Candidate) -> dict[int, str]:
+        """field id → value_json of a new contact's custom values (the first non-empty value per field)."""
+        custom: dict[int, str] = {}
+        plans = self._field_plan
+        for label, raw in c.custom.items():
+            plan = plans.get(label) or self._plan_for(label)
+            if plan[1] is None:  # text: `_encode_custom` inlined for the common case
+                text = raw if raw.isprintable() else clean_text(raw, multiline=True)
+                if text and plan[0] not in custom:
+                    custom[plan[0]] = encode_basestring(text)
+            else:
+                encoded = self._encode_custom(c, label, raw)
+                if encoded is not None and encoded[0] not in custom:
+                    custom[encoded[0]] = encoded[1]
+        return custom
 
     def _encode_custom(self, c: Candidate, label: str, raw: str) -> tuple[int, str] | None:
         """(field id, value_json) of a row's custom value, None when empty or invalid (with a warning)."""
@@ -646,10 +678,8 @@ class BatchWriter:
     _HISTORY_COLS = ("contact_id", "kind", "at", "actor", "from_value", "to_value", "text", "data_json")
 
     def _write_new(self, targets: list[Target]) -> None:
+        """New contacts off SQLite: their ids come back from INSERT … RETURNING."""
         if not targets:
-            return
-        if self.fast:
-            self._write_new_sqlite(targets)
             return
         stmt = insert(T_CONTACT).returning(T_CONTACT.c.id, sort_by_parameter_order=True)
         rows = [
@@ -667,43 +697,62 @@ class BatchWriter:
         )
         self._write_children(targets)
 
-    def _write_new_sqlite(self, targets: list[Target]) -> None:
-        """New contacts (ids `first`, `first + 1`, … as made by `_new_target`) and what hangs off them.
+    def _write_new_sqlite(self, items: list[Candidate | Target], first: int) -> None:
+        """New contacts, ids `first`, `first + 1`, … (rows not matched by a later row of their chunk are still
+        Candidates: written from their own fields), and what hangs off them.
 
         Only the contact rows go through executemany. The rest is one INSERT … SELECT per table (per tag, per
-        custom field) reading a JSON array: a list of contact offsets, of encoded values,
-        built in C by json.dumps, instead of a Python tuple per row bound parameter by parameter."""
-        first = targets[0].id
-        assert first is not None and targets[-1].id == first + len(targets) - 1
+        custom field) reading a JSON array of contact offsets or encoded values, built in C by json.dumps,
+        instead of a Python tuple per row bound parameter by parameter."""
+        if not items:
+            return
         now = self.now_db
-        self._bulk(
-            T_CONTACT,
-            ("id", *self._CONTACT_COLS, "created_at", "updated_at"),
-            [(t.id, *self._contact_values(t), now, now) for t in targets],
-        )
-        raw = self.raw
-        raw.execute(  # the undo records: the new ids are one range
-            "INSERT INTO import_batch_item (batch_id, contact_id, action, before_json) "
-            "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id <= ? ORDER BY id",
-            (self.batch_id, first, targets[-1].id),
-        )
+        contacts: list[tuple[Any, ...]] = []
         tags: dict[int, list[int]] = {}  # tag id → offsets of the contacts that get it
         values: dict[int, list[str | None]] = {}  # field id → value_json per contact offset (None: no value)
-        extra: list[Target] = []
-        size = len(targets)
-        for offset, t in enumerate(targets):
-            for tid in t.new_tag_ids:
+        channels: list[tuple[Any, ...]] = []
+        size = len(items)
+        for offset, item in enumerate(items):
+            cid = first + offset
+            tag_ids: list[int]
+            custom: dict[int, str] | None
+            if isinstance(item, Candidate):
+                c = item
+                emails, phones = c.emails, c.phones
+                email, email_key = emails[0] if emails else _NO_EMAIL
+                phone, e164 = phones[0] if phones else _NO_PHONE
+                contacts.append((cid, c.first_name, c.last_name, c.company, email, email_key, phone, e164, c.source,
+                                 c.owner, c.name_key, c.search_text, now, now))  # fmt: skip
+                tag_ids = self._row_tag_ids(c) if c.tags else []
+                custom = self._row_custom(c) if c.custom else None
+                if len(emails) > 1:
+                    channels += [(cid, "email", v, k, "") for v, k in emails[1:]]
+                if len(phones) > 1:
+                    channels += [(cid, "phone", v, k, "") for v, k in phones[1:]]
+            else:
+                t = item
+                contacts.append((cid, *self._contact_values(t), now, now))
+                tag_ids, custom = t.new_tag_ids, t.custom_changed
+                channels += [(cid, "email", v, k, "") for v, k in t.new_emails]
+                channels += [(cid, "phone", v, k, "") for v, k in t.new_phones]
+            for tid in tag_ids:
                 found = tags.get(tid)
                 if found is None:
                     found = tags[tid] = []
                 found.append(offset)
-            for fid, value in t.custom_changed.items():
-                column = values.get(fid)
-                if column is None:
-                    column = values[fid] = [None] * size
-                column[offset] = value
-            if t.new_emails or t.new_phones:
-                extra.append(t)
+            if custom:
+                for fid, value in custom.items():
+                    column = values.get(fid)
+                    if column is None:
+                        column = values[fid] = [None] * size
+                    column[offset] = value
+        self._bulk(T_CONTACT, ("id", *self._CONTACT_COLS, "created_at", "updated_at"), contacts)
+        raw = self.raw
+        raw.execute(  # the undo records: the new ids are one range
+            "INSERT INTO import_batch_item (batch_id, contact_id, action, before_json) "
+            "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id <= ? ORDER BY id",
+            (self.batch_id, first, first + size - 1),
+        )
         for tid, offsets in tags.items():
             raw.execute(
                 "INSERT INTO contact_tag (contact_id, tag_id) SELECT ?1 + value, ?2 FROM json_each(?3)",
@@ -715,10 +764,6 @@ class BatchWriter:
                 "SELECT ?1, ?2 + key, value FROM json_each(?3) WHERE type = 'text'",
                 (fid, first, json.dumps(column, ensure_ascii=False)),
             )
-        channels: list[tuple[Any, ...]] = []
-        for t in extra:
-            channels += [(t.id, "email", v, k, "") for v, k in t.new_emails]
-            channels += [(t.id, "phone", v, k, "") for v, k in t.new_phones]
         self._bulk(T_CHANNEL, ("contact_id", "kind", "value", "key", "label"), channels)
 
     def _write_children(self, targets: list[Target]) -> None:
@@ -823,6 +868,8 @@ class BatchWriter:
 
 
 _JSON_IN = "(SELECT value FROM json_each(?1))"
+_NO_EMAIL: tuple[str, str | None] = ("", None)  # (email, email_key) of a contact without one
+_NO_PHONE: tuple[str, str | None] = ("", None)  # (phone, phone_e164)
 
 
 def _inserted_id(result: Any) -> int:
