@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from koachify_tui.store import DatabaseError, Store, resolve_url
 from koachify_tui.store.db import SCHEMA_HEAD, current_revision, make_engines, upgrade
@@ -144,6 +144,11 @@ def test_store_never_imports_textual() -> None:
 def _sqlite_schema(path: Path) -> dict[str, object]:
     con = sqlite3.connect(path)
     objects = sorted(con.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+    # The search index's DDL itself (its options, e.g. detail=none) and the triggers; the other tables' CREATE
+    # text differs in layout between create_all and Alembic, their columns are compared below.
+    search_ddl = sorted(
+        con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' OR sql LIKE 'CREATE VIRTUAL TABLE%'")
+    )
     tables = [name for kind, name, _ in objects if kind == "table"]
     detail = {}
     for table in tables:
@@ -156,7 +161,7 @@ def _sqlite_schema(path: Path) -> dict[str, object]:
         )
         detail[table] = (columns, foreign, indexes)
     con.close()
-    return {"objects": objects, "tables": detail}
+    return {"objects": objects, "search_ddl": search_ddl, "tables": detail}
 
 
 def test_new_database_equals_running_every_migration(tmp_path: Path) -> None:
@@ -167,4 +172,64 @@ def test_new_database_equals_running_every_migration(tmp_path: Path) -> None:
     write, _ = make_engines(resolve_url(migrated))
     upgrade(write)
     write.dispose()
-    assert _sqlite_schema(fast) == _sqlite_schema(migrated)
+    schema = _sqlite_schema(fast)
+    assert schema == _sqlite_schema(migrated)
+    assert "detail=none" in dict(schema["search_ddl"])["contact_fts"]
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    import koachify_tui.store.db as db
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def _fts_ddl(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'contact_fts'").scalar())
+
+
+def test_upgrade_from_0002_rebuilds_the_search_index(db_path: Path) -> None:
+    """0003 recreates the index with detail=none and refills it: contacts indexed before stay searchable; its
+    downgrade brings 0002's index back, filled too."""
+    write, _ = make_engines(resolve_url(db_path))
+    upgrade(write, "0002_search")
+    assert "detail" not in _fts_ddl(write)
+    with write.begin() as conn:
+        for first, key in (("Søren", "søren kierkegaard"), ("Lucia", "lucia d'amico")):
+            conn.execute(
+                text(
+                    "INSERT INTO contact (first_name, last_name, company, email, email_key, phone, source, owner,"
+                    " name_key, search_text, created_at, updated_at) VALUES (:first, '', '', '', NULL, '', '', '',"
+                    " :key, :key, '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+                ),
+                {"first": first, "key": key},
+            )
+    write.dispose()
+    s = Store.open(db_path)
+    assert current_revision(s._write_engine) == SCHEMA_HEAD
+    assert "detail=none" in _fts_ddl(s._write_engine)
+    from koachify_tui.store import ContactQuery
+
+    assert [r.first_name for r in s.list_contacts(ContactQuery(search="kierkegaard"))] == ["Søren"]
+    assert [r.first_name for r in s.list_contacts(ContactQuery(search="d'amico"))] == ["Lucia"]
+    s.create_contact(first_name="Niccolò", last_name="Kierkegaard")  # the triggers still index new rows
+    assert s.count_contacts(ContactQuery(search="kierkegaard")) == 2
+    with s._write_engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('integrity-check')")
+    s.close()
+
+    write, _ = make_engines(resolve_url(db_path))
+    _downgrade(write, "0002_search")
+    assert "detail" not in _fts_ddl(write)
+    with write.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('integrity-check')")
+        ids = conn.exec_driver_sql("SELECT rowid FROM contact_fts WHERE contact_fts MATCH '\"kierkegaard\"'").all()
+        assert len(ids) == 2  # a phrase query: detail=full again
+    write.dispose()

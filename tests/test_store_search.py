@@ -16,6 +16,7 @@ def filled(store: Store) -> Store:
     store.create_contact(first_name="Anna", last_name="Bianchi", company="Yoga Città", phone="02 1234 5678")
     store.create_contact(first_name="Søren", last_name="100%_sure", email="soren@example.dk")
     store.create_contact(first_name='Quote"d', last_name="[bold]x[/]")
+    store.create_contact(first_name="Lucia", last_name="D'Amico", company="Foo_bar")
     return store
 
 
@@ -37,8 +38,18 @@ def found(store: Store, text: str) -> list[str]:
         ("vip", ["Mario Rossi"]),
         ("mario@exa", ["Mario Rossi"]),
         ("SØREN", ["Søren 100%_sure"]),
+        ("søren sure", ["Søren 100%_sure"]),  # every term, in any order
+        ("sure søren", ["Søren 100%_sure"]),
+        ("søren lucia", []),
         ("100%", ["Søren 100%_sure"]),
         ("0%_", ["Søren 100%_sure"]),
+        ("%_s", ["Søren 100%_sure"]),
+        ("o_b", ["Lucia D'Amico"]),
+        ("o%b", []),  # likewise "o…b" in foo_bar
+        ("r_o", []),  # would match "rio" in Mario if "_" were a wildcard
+        ("%", ["Søren 100%_sure"]),
+        ("d'amico", ["Lucia D'Amico"]),
+        ("d'amico foo_bar", ["Lucia D'Amico"]),
         ('e"d', ['Quote"d [bold]x[/]']),
         ("[bold]", ['Quote"d [bold]x[/]']),
         ("ro", ["Mario Rossi"]),
@@ -52,6 +63,31 @@ def test_search(filled: Store, monkeypatch: pytest.MonkeyPatch, fts: str, text: 
         monkeypatch.setattr(search_mod, "FEW_MATCHES", 0)
     assert found(filled, text) == expected
     assert filled.count_contacts(ContactQuery(search=text)) == len(expected)
+
+
+@pytest.mark.parametrize("fts", ["few", "many", "like"])
+def test_trigrams_apart_do_not_match(store: Store, monkeypatch: pytest.MonkeyPatch, fts: str) -> None:
+    """The index finds rows holding every trigram of a term; the term itself is checked on them."""
+    if fts == "like":
+        monkeypatch.setattr(search_mod, "has_fts", lambda _s: False)
+    elif fts == "many":
+        monkeypatch.setattr(search_mod, "FEW_MATCHES", 0)
+    store.create_contact(first_name="Abc", last_name="Bcd")  # trigrams "abc" and "bcd", not "abcd"
+    store.create_contact(first_name="Xabcdx")
+    assert found(store, "abcd") == ["Xabcdx"]
+    assert store.count_contacts(ContactQuery(search="abcd")) == 1
+    assert found(store, "bcd") == ["Abc Bcd", "Xabcdx"]
+
+
+@pytest.mark.parametrize("terms", [["mario"], ["mario", "ross"], ["søren"], ["d'amico"], ["100%_"], ['e"d']])
+def test_fts_query_uses_the_index(store: Store, terms: list[str]) -> None:
+    """detail=none refuses phrase queries: every term is asked as single trigrams, answered by the index."""
+    with store.read() as s:
+        compiled = search_mod.fts_ids(terms).compile(s.get_bind())
+        params = tuple(compiled.params[k] for k in compiled.positiontup or ())
+        plan = s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params).all()
+        assert "VIRTUAL TABLE INDEX 0:M" in plan[0][-1]
+        s.execute(search_mod.fts_ids(terms)).all()  # no "phrase queries are not supported"
 
 
 def test_capped_count(store: Store) -> None:

@@ -1,16 +1,19 @@
 """Schema pieces that SQLAlchemy's metadata cannot describe (the SQLite search index), and creating a new
 database at the newest schema without running every migration.
 
-Changing anything here needs a new migration too: migration 0002 creates the index from these statements."""
+Changing anything here needs a new migration too. Migrations keep their own frozen copy of the table's DDL
+(0002: detail=full, 0003: detail=none); the triggers, unchanged since 0002, are shared from here."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+# detail=none: no positions, so no phrase queries; search asks for single trigrams instead (search.fts_ids).
+# At 100k contacts: 7.7 MB instead of 22.3 MB, rebuilt in 0.43 s instead of 0.79 s.
 FTS_TABLE = (
     "CREATE VIRTUAL TABLE contact_fts USING fts5("
-    "search_text, content='contact', content_rowid='id', tokenize='trigram')"
+    "search_text, content='contact', content_rowid='id', tokenize='trigram', detail=none)"
 )
 FTS_TRIGGERS = {
     "contact_fts_ai": """CREATE TRIGGER contact_fts_ai AFTER INSERT ON contact BEGIN
@@ -32,12 +35,13 @@ def fts5_trigram_available(conn: Connection) -> bool:
         return False
 
 
-def create_search_index(conn: Connection) -> None:
+def create_search_index(conn: Connection, table_ddl: str = FTS_TABLE) -> None:
     """The FTS5 trigram index over contact.search_text, filled from existing rows. No-op where unsupported
-    (PostgreSQL, SQLite without FTS5 trigram): search falls back to LIKE there."""
+    (PostgreSQL, SQLite without FTS5 trigram): search falls back to LIKE there. Migrations pass the
+    `CREATE VIRTUAL TABLE` of their own revision."""
     if conn.dialect.name != "sqlite" or not fts5_trigram_available(conn):
         return
-    conn.exec_driver_sql(FTS_TABLE)
+    conn.exec_driver_sql(table_ddl)
     for sql in FTS_TRIGGERS.values():
         conn.exec_driver_sql(sql)
     conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('rebuild')")

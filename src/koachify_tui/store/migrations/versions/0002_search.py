@@ -20,9 +20,15 @@ down_revision: str | None = "0001_core"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The index as this revision made it (frozen: 0003 recreates it with detail=none).
+FTS_TABLE = (
+    "CREATE VIRTUAL TABLE contact_fts USING fts5("
+    "search_text, content='contact', content_rowid='id', tokenize='trigram')"
+)
+
 
 def upgrade() -> None:
-    create_search_index(op.get_bind())
+    create_search_index(op.get_bind(), FTS_TABLE)
 
 
 def downgrade() -> None:
