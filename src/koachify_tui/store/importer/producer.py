@@ -21,14 +21,23 @@ import sys
 import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import suppress
-from typing import Any
+from typing import Any, NamedTuple
 
 from ...i18n import _
 from .reader import CsvFile, FileError
 from .rows import CELL_SEP, Candidate, Reject, RowParser
 
-#: (rows read, file position after them, what each row became, in file order)
-Chunk = tuple[int, int, list[Candidate | Reject]]
+
+class Chunk(NamedTuple):
+    """What `chunk_size` consecutive rows became, each list in file order."""
+
+    rows: int
+    position: int  # bytes of the file read after them
+    candidates: list[Candidate]
+    rejects: list[Reject]
+    warnings: list[tuple[int, str]]  # (line, message) about values dropped from accepted rows
+
+
 PARALLEL_MIN_BYTES = 1 << 20  # ~7k rows: below that a second process saves less than it costs
 _HEADER = struct.Struct("<Q")  # message length
 
@@ -37,15 +46,23 @@ def parse_chunks(
     rows: Iterator[tuple[int, list[str]]], parser: RowParser, chunk_size: int, position: Callable[[], int]
 ) -> Generator[Chunk, None, None]:
     """Parse `rows` (the header already consumed) into chunks of `chunk_size` rows."""
-    out: list[Candidate | Reject] = []
     parse = parser.parse
+    count = 0
+    chunk = Chunk(0, 0, [], [], [])
     for line, cells in rows:
-        out.append(parse(line, cells))
-        if len(out) >= chunk_size:
-            yield len(out), position(), out
-            out = []
-    if out:
-        yield len(out), position(), out
+        item = parse(line, cells)
+        if isinstance(item, Reject):
+            chunk.rejects.append(item)
+        else:
+            chunk.candidates.append(item)
+            if item.warnings:
+                chunk.warnings.extend((line, message) for message in item.warnings)
+        count += 1
+        if count >= chunk_size:
+            yield chunk._replace(rows=count, position=position())
+            count, chunk = 0, Chunk(0, 0, [], [], [])
+    if count:
+        yield chunk._replace(rows=count, position=position())
 
 
 def can_fork() -> bool:
@@ -72,8 +89,14 @@ def parse_in_child(csv_file: CsvFile, parser: RowParser, chunk_size: int) -> Gen
                 payload = pipe.read(_HEADER.unpack(head)[0])
                 kind, body = marshal.loads(payload)
                 if kind == "chunk":
-                    count, position, items = body
-                    yield count, position, [_decode(item) for item in items]
+                    count, position, candidates, rejects, warnings = body
+                    yield Chunk(
+                        count,
+                        position,
+                        [Candidate(*item) for item in candidates],
+                        [Reject(*item) for item in rejects],
+                        warnings,
+                    )
                 elif kind == "done":
                     finished = True
                     return
@@ -105,8 +128,10 @@ def _child(write_fd: int, csv_file: CsvFile, parser: RowParser, chunk_size: int)
             try:
                 rows = csv_file.rows()
                 next(rows, None)  # the header: the parent mapped it
-                for count, position, items in parse_chunks(rows, parser, chunk_size, csv_file.position):
-                    send(("chunk", (count, position, [_encode(item) for item in items])))
+                for chunk in parse_chunks(rows, parser, chunk_size, csv_file.position):
+                    candidates = [_encode(c) for c in chunk.candidates]
+                    rejects = [(r.line, r.reason, r.cells) for r in chunk.rejects]
+                    send(("chunk", (chunk.rows, chunk.position, candidates, rejects, chunk.warnings)))
                 send(("done", None))
             except FileError as exc:
                 send(("file-error", str(exc)))
@@ -120,14 +145,8 @@ def _child(write_fd: int, csv_file: CsvFile, parser: RowParser, chunk_size: int)
         os._exit(code)
 
 
-def _decode(item: tuple[Any, ...]) -> Candidate | Reject:
-    return Reject(*item) if len(item) == 3 else Candidate(*item)
-
-
-def _encode(item: Candidate | Reject) -> tuple[Any, ...]:
-    """A row as a tuple of its fields in declaration order (3 fields for a Reject, more for a Candidate)."""
-    if isinstance(item, Reject):
-        return (item.line, item.reason, item.cells)
+def _encode(item: Candidate) -> tuple[Any, ...]:
+    """A candidate as a tuple of its fields in declaration order (`Candidate(*fields)` is the way back)."""
     cells = item.cells
     if isinstance(cells, list) and not any(CELL_SEP in cell for cell in cells):
         cells = CELL_SEP.join(cells)  # one string costs a fraction of 25 to send (see `Candidate.cells`)

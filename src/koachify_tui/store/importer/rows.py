@@ -34,7 +34,7 @@ class Candidate:
     emails: list[tuple[str, str]] = field(default_factory=list)  # (normalised address, match key)
     phones: list[tuple[str, str]] = field(default_factory=list)  # (as typed, E.164)
     tags: list[str] = field(default_factory=list)  # may be shared between candidates: never mutated
-    custom: dict[str, str] = field(default_factory=dict)  # column label → text
+    custom: dict[str, str] = field(default_factory=dict)  # column label → text (cleaned, stripped, not empty)
     warnings: list[str] = field(default_factory=list)
     source_explicit: bool = False  # from a column (or --source), not the default
     # What the contact's name_key and search_text columns hold if this row creates it (computed while
@@ -188,7 +188,7 @@ class RowParser:
         for index, label in self.custom:
             value = cells[index]
             if value:
-                value = value.strip()
+                value = value.strip() if value.isprintable() else clean_text(value, multiline=True).strip()
                 if value and value not in _EMPTY_DATES:
                     c.custom[label] = value
         if not (first or last or c.company or c.emails or c.phones):

@@ -21,7 +21,7 @@ from ..models import ImportBatch, utcnow
 from .mapping import Column, MappingError, build_mapping, has_contact_columns, parse_overrides
 from .producer import PARALLEL_MIN_BYTES, Chunk, can_fork, parse_chunks, parse_in_child
 from .reader import CsvFile, FileError, open_csv
-from .rows import Candidate, Reject, RowParser
+from .rows import Reject, RowParser
 from .writer import POLICIES, BatchWriter, Counts
 
 T_BATCH = ImportBatch.__table__  # type: ignore[attr-defined]
@@ -338,20 +338,16 @@ def _run_import(
 
 def _feed(chunks: Iterator[Chunk], writer: BatchWriter, size: int, progress: Progress | None) -> None:
     counts = writer.counts
-    for count, position, items in chunks:
-        counts.rows += count
-        batch: list[Candidate] = []
-        for item in items:
-            if isinstance(item, Reject):
-                writer.reject(item)
-                continue
-            for message in item.warnings:
-                writer.warn(item.line, message)
-            batch.append(item)
-        if batch:
-            writer.process(batch)
+    for chunk in chunks:
+        counts.rows += chunk.rows
+        for reject in chunk.rejects:
+            writer.reject(reject)
+        for line, message in chunk.warnings:
+            writer.warn(line, message)
+        if chunk.candidates:
+            writer.process(chunk.candidates)
         if progress is not None:
-            progress(position, size)
+            progress(chunk.position, size)
     if progress is not None:
         progress(size, size)
 

@@ -35,7 +35,7 @@ from ..models import (
     ImportBatchItem,
     Tag,
 )
-from ..normalize import InvalidValue, clean_text, fold
+from ..normalize import InvalidValue, fold
 from . import fastpath
 from .fastpath import name_key_fast
 from .rows import Candidate, Reject, cells_of
@@ -461,10 +461,9 @@ class BatchWriter:
         plans = self._field_plan
         for label, raw in c.custom.items():
             plan = plans.get(label) or self._plan_for(label)
-            if plan[1] is None:  # text: `_encode_custom` inlined for the common case
-                text = raw if raw.isprintable() else clean_text(raw, multiline=True)
-                if text and plan[0] not in custom:
-                    custom[plan[0]] = encode_basestring(text)
+            if plan[1] is None:  # text, already cleaned by the parser: `_encode_custom` inlined
+                if plan[0] not in custom:
+                    custom[plan[0]] = encode_basestring(raw)
             else:
                 encoded = self._encode_custom(c, label, raw)
                 if encoded is not None and encoded[0] not in custom:
@@ -474,11 +473,10 @@ class BatchWriter:
     def _encode_custom(self, c: Candidate, label: str, raw: str) -> tuple[int, str] | None:
         """(field id, value_json) of a row's custom value, None when empty or invalid (with a warning)."""
         field_id, definition = self._plan_for(label)
-        if definition is None:  # text, the common case: coerce() would parse the options JSON on every call
-            coerced: Any = (raw if raw.isprintable() else clean_text(raw, multiline=True)) or None
-            return None if coerced is None else (field_id, encode_basestring(coerced))
+        if definition is None:  # text (cleaned by the parser): coerce() would parse the options JSON every call
+            return (field_id, encode_basestring(raw)) if raw else None
         try:
-            coerced = coerce(definition, raw)
+            coerced: Any = coerce(definition, raw)
         except InvalidValue as exc:
             self.warn(c.line, str(exc))
             return None
