@@ -109,6 +109,20 @@ def _has_batch_table(db: Path) -> bool:
         return False
 
 
+def _processes_reading(path: Path) -> list[int]:
+    """Pids of live processes whose command line names `path` (a forked child keeps its parent's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(path).encode() in (entry / "cmdline").read_bytes():
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_kill_during_import_leaves_nothing(tmp_path: Path) -> None:
     db = tmp_path / "crm.db"
     big = tmp_path / "big.csv"
@@ -121,13 +135,20 @@ def test_kill_during_import_leaves_nothing(tmp_path: Path) -> None:
         env=env,
     )
     deadline = time.monotonic() + 60
-    # Wait for the schema to be committed (the import transaction starts right after), then let it run a bit.
+    # Wait for the schema to be committed (the import transaction starts right after), then for the import
+    # to have written a few MB of its transaction, and kill it mid-way.
     while time.monotonic() < deadline and proc.poll() is None and not _has_batch_table(db):
         time.sleep(0.05)
-    time.sleep(1.5)
+    wal = Path(f"{db}-wal")
+    while time.monotonic() < deadline and proc.poll() is None and (not wal.exists() or wal.stat().st_size < 8e6):
+        time.sleep(0.02)
     assert proc.poll() is None, "the import finished before it could be killed; make the file bigger"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # The parsing child it forked notices (its pipe breaks) and exits too.
+    while time.monotonic() < deadline and _processes_reading(big):
+        time.sleep(0.05)
+    assert not _processes_reading(big)
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -137,3 +158,21 @@ def test_kill_during_import_leaves_nothing(tmp_path: Path) -> None:
         assert {"contact_fts_ai", "contact_fts_au"} <= triggers  # dropped inside the transaction only
     finally:
         conn.close()
+
+
+def test_a_big_file_is_parsed_by_a_second_process(tmp_path: Path) -> None:
+    """The CLI is single-threaded: a file over PARALLEL_MIN_BYTES is parsed by a forked child, with the same
+    result (the in-process path is compared with it in test_import_parallel.py)."""
+    big = tmp_path / "big.csv"
+    _big_csv(big, 20_000)  # ~1.4 MB
+    env = {**os.environ, "KOACHIFY_CONFIG": str(tmp_path / "config.toml")}
+    out = subprocess.run(
+        [sys.executable, "-m", "koachify_tui", "import", str(big), "--db", str(tmp_path / "crm.db"), "--json"],
+        capture_output=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    result = json.loads(out.stdout)
+    assert result["parallel"] is (sys.platform.startswith("linux"))
+    assert result["counts"]["created"] == 20_000 and result["counts"]["rejected"] == 0

@@ -143,3 +143,24 @@ def test_auto_mode_forks_only_for_big_files_in_a_single_threaded_process(tmp_pat
     write_file(path, 50)
     assert run_import(store, path).parallel is False  # under PARALLEL_MIN_BYTES
     assert producer.can_fork() is (__import__("threading").active_count() == 1)
+
+
+def test_a_refused_fork_falls_back_to_parsing_in_process(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from koachify_tui.store.importer import runner
+
+    path = tmp_path / "gen.csv"
+    distinct = write_file(path, 200)
+
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(producer.os, "fork", refuse)
+    monkeypatch.setattr(runner, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(runner, "can_fork", lambda: True)
+    with pytest.raises(OSError):
+        run_import(store, path, ImportOptions(parallel=True))
+    result = run_import(store, path)  # auto: parses here instead
+    assert result.parallel is False and result.counts.created == distinct
+    assert children() == []

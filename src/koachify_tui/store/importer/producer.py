@@ -71,14 +71,24 @@ def can_fork() -> bool:
 
 
 def parse_in_child(csv_file: CsvFile, parser: RowParser, chunk_size: int) -> Generator[Chunk, None, None]:
-    """`parse_chunks` of `csv_file` run in a forked child. Raises FileError like the reader does; the child
-    is killed and reaped however the caller stops iterating (an error, a cancel, the end)."""
+    """Fork a child running `parse_chunks` over `csv_file` (now: an OSError from fork reaches the caller) and
+    return the chunks it sends. They raise FileError like the reader does; the child is killed and reaped
+    however the caller stops iterating (an error, a cancel, the end)."""
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
     if pid == 0:  # the child: never returns
         os.close(read_fd)
         _child(write_fd, csv_file, parser, chunk_size)
     os.close(write_fd)
+    return _receive(pid, read_fd)
+
+
+def _receive(pid: int, read_fd: int) -> Generator[Chunk, None, None]:
     finished = False
     try:
         with open(read_fd, "rb") as pipe:

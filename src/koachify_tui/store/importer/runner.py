@@ -7,7 +7,7 @@ import gc
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -298,13 +298,7 @@ def _run_import(
                 result.counts = writer.counts
                 fed = time.perf_counter()
                 timings["open"] = fed - started
-                parallel = options.parallel if options.parallel is not None else _parallel_pays(csv_file)
-                if parallel:
-                    rows.close()  # the child reads the file itself
-                    chunks = parse_in_child(csv_file, parser, options.chunk_size)
-                else:
-                    chunks = parse_chunks(rows, parser, options.chunk_size, csv_file.position)
-                result.parallel = parallel
+                chunks, result.parallel = _chunks(csv_file, rows, parser, options)
                 with closing(chunks):  # an error or a cancel stops (and reaps) the parsing child now
                     _feed(chunks, writer, csv_file.size, progress)
                 writer.finish()
@@ -352,8 +346,25 @@ def _feed(chunks: Iterator[Chunk], writer: BatchWriter, size: int, progress: Pro
         progress(size, size)
 
 
-def _parallel_pays(csv_file: CsvFile) -> bool:
-    return csv_file.size >= PARALLEL_MIN_BYTES and can_fork()
+def _chunks(
+    csv_file: CsvFile, rows: Generator[tuple[int, list[str]], None, None], parser: RowParser, options: ImportOptions
+) -> tuple[Generator[Chunk, None, None], bool]:
+    """The parsed chunks of `rows` (the header read), and whether a forked child parses them (see `producer`):
+    when asked, or by default for a big file where forking is safe. A fork the system refuses (no memory, a
+    process limit) falls back to parsing here unless the child was asked for explicitly."""
+    parallel = options.parallel
+    if parallel is None:
+        parallel = csv_file.size >= PARALLEL_MIN_BYTES and can_fork()
+    if parallel:
+        try:
+            chunks = parse_in_child(csv_file, parser, options.chunk_size)
+        except OSError:
+            if options.parallel:
+                raise
+        else:
+            rows.close()  # the child reads the file itself
+            return chunks, True
+    return parse_chunks(rows, parser, options.chunk_size, csv_file.position), False
 
 
 def _publish(store: Any, writer: BatchWriter, result: ImportResult) -> None:
