@@ -233,3 +233,55 @@ def test_upgrade_from_0002_rebuilds_the_search_index(db_path: Path) -> None:
         ids = conn.exec_driver_sql("SELECT rowid FROM contact_fts WHERE contact_fts MATCH '\"kierkegaard\"'").all()
         assert len(ids) == 2  # a phrase query: detail=full again
     write.dispose()
+
+
+def test_upgrade_drops_the_per_contact_import_rows(db_path: Path) -> None:
+    """0004: the history rows older imports wrote per created contact go (the timeline derives that line from
+    the batch's items now); other import rows stay, and the contact shows "Imported from" once."""
+    write, _ = make_engines(resolve_url(db_path))
+    upgrade(write, "0003_fts_detail_none")
+    at = "'2025-01-01 10:00:00.000000'"
+    with write.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO contact (id, first_name, last_name, company, email, email_key, phone, source, owner,"
+                f" name_key, search_text, created_at, updated_at) VALUES (1, 'Anna', '', '', '', NULL, '', '', '',"
+                f" 'anna', 'anna', {at}, {at})"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO import_batch (id, filename, source, options_json, counts_json, started_at, finished_at)"
+                f" VALUES (7, 'x \"1\".csv', 'CSV', '{{}}', '{{}}', {at}, {at})"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO import_batch_item (batch_id, contact_id, action, before_json)"
+                " VALUES (7, 1, 'created', '{}')"
+            )
+        )
+        rows = [
+            ('Imported from x "1".csv', '{"batch_id": 7, "file": "x \\"1\\".csv", "line": 2, "action": "created"}'),
+            ("Updated from y.csv", '{"batch_id": 8, "file": "y.csv", "line": 2, "action": "merge"}'),
+            ("Import of y.csv undone", '{"batch_id": 8, "action": "undo"}'),
+        ]
+        for body, data in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO history_entry (contact_id, kind, at, actor, from_value, to_value, text, data_json)"
+                    f" VALUES (1, 'import', {at}, 'import', '', '', :body, :data)"
+                ),
+                {"body": body, "data": data},
+            )
+    write.dispose()
+    s = Store.open(db_path)
+    with s.read() as session:
+        kept = session.execute(text("SELECT text FROM history_entry ORDER BY id")).scalars().all()
+    assert kept == ["Updated from y.csv", "Import of y.csv undone"]
+    assert sorted(i.text for i in s.timeline(1) if i.kind == "import") == [
+        "Import of y.csv undone",
+        'Imported from x "1".csv',
+        "Updated from y.csv",
+    ]
+    s.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import needs_postgres, new_pg_database
 from koachify_tui.store import ContactQuery, Store
 from koachify_tui.store.db import SCHEMA_HEAD, current_revision
@@ -51,6 +53,21 @@ def test_custom_fields_and_soft_delete(pg_store: Store) -> None:
     pg_store.restore_contact(c.id)
     pg_store.purge_contact(c.id)
     assert pg_store.count_contacts(ContactQuery(deleted=True)) == 0
+
+
+def test_imported_from_line_derived_from_the_batch(pg_store: Store, tmp_path: Path) -> None:
+    from koachify_tui.store.importer import run_import, undo_batch
+
+    path = tmp_path / "x.csv"
+    path.write_text("First Name,Email\nAnna,anna@x.it\nBruno,bruno@x.it\n", encoding="utf-8")
+    batch_id = run_import(pg_store, path).batch_id or 0
+    anna, bruno = (pg_store.find_contacts_by_email(e)[0] for e in ("anna@x.it", "bruno@x.it"))
+    assert [(i.kind, i.text) for i in pg_store.timeline(anna)] == [("import", "Imported from x.csv")]
+    assert [i.text for i in pg_store.timeline(anna, kinds={"import"}, before=pg_store.timeline(anna)[0].at)] == []
+    pg_store.purge_contact(anna)
+    undo_batch(pg_store, batch_id)
+    assert pg_store.count_contacts() == 0
+    assert pg_store.timeline(bruno) == []
 
 
 def test_migrations_from_scratch_on_postgres() -> None:

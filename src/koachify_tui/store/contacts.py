@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, literal_column, or_, select
 from sqlmodel import Session, col
 
 from . import search
@@ -21,6 +21,7 @@ from .models import (
     ContactTag,
     HistoryEntry,
     HistoryKind,
+    ImportBatchItem,
     Opportunity,
     OpportunityStatus,
     Tag,
@@ -561,6 +562,9 @@ class ContactsAPI(StoreBase):
             ]
             purge_values(tx.session, "opportunity", opp_ids)
             purge_values(tx.session, "contact", [contact_id])
+            # Import records name the contact by id alone (no foreign key) and ids are reused: a later contact
+            # must not inherit this one's "Imported from" line (timeline) nor be reverted or removed by an undo.
+            tx.session.execute(delete(ImportBatchItem).where(col(ImportBatchItem.contact_id) == contact_id))
             tx.session.delete(contact)
 
     # --- tags ------------------------------------------------------------------------------------------

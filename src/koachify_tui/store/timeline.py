@@ -8,11 +8,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
+from ..i18n import _
 from .base import StoreBase
-from .models import Appointment, HistoryEntry, Message, Note, Opportunity, Task, utcnow
+from .models import (
+    Appointment,
+    Contact,
+    HistoryEntry,
+    HistoryKind,
+    ImportBatch,
+    ImportBatchItem,
+    Message,
+    Note,
+    Opportunity,
+    Task,
+    utcnow,
+)
 
 ACTIVITY_KINDS = ("note", "task", "appointment", "message")
 #: Filter groups a screen offers; "changes" covers every history entry kind.
@@ -27,7 +40,9 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class TimelineItem:
-    """One line of a merged timeline. `ref_id` is the id in the item's own table."""
+    """One line of a merged timeline. `ref_id` is the id in the item's own table (history_entry for changes),
+    except for the "Imported from" line of a contact an import created: it comes from the batch's undo record
+    and has that import_batch_item's id negated, so it never collides with a history entry's id."""
 
     kind: str
     at: datetime
@@ -75,6 +90,8 @@ class TimelineAPI(StoreBase):
                 for kind in ("note", "task", "appointment", "message", "history")
                 if kinds is None or kind in kinds or (kind == "history" and set(kinds) & set(KIND_GROUPS["changes"]))
             ]
+            if opportunity_id is None and (kinds is None or HistoryKind.IMPORT.value in kinds):
+                streams.append(self._imported(s, contact_id, before, limit))
             merged = heapq.merge(*streams, key=lambda item: (item.at, item.ref_id), reverse=True)
             items = [i for i in merged if kinds is None or i.kind in kinds]
             return items[:limit] if limit is not None else items
@@ -176,6 +193,39 @@ class TimelineAPI(StoreBase):
                     )
                 )
         return out
+
+    def _imported(self, s: Session, contact_id: int, before: datetime | None, limit: int | None) -> list[TimelineItem]:
+        """The "Imported from FILE" line of a contact an import created, at the batch's start: derived from the
+        batch's undo record (import_batch_item), as the importer writes no history row per created contact."""
+        stmt = (
+            select(col(ImportBatchItem.id), col(ImportBatch.id), col(ImportBatch.filename), col(ImportBatch.started_at))
+            .join(ImportBatch, col(ImportBatch.id) == col(ImportBatchItem.batch_id))
+            .join(Contact, col(Contact.id) == col(ImportBatchItem.contact_id))
+            .where(
+                col(ImportBatchItem.contact_id) == contact_id,
+                col(ImportBatchItem.action) == "created",
+                col(ImportBatch.undone_at).is_(None),  # its contacts were removed: the id may be another's now
+                # Purges remove a contact's items; one that an older version left behind must not name a contact
+                # that got the id after the batch.
+                or_(col(ImportBatch.finished_at).is_(None), col(Contact.created_at) <= col(ImportBatch.finished_at)),
+            )
+        )
+        if before is not None:
+            stmt = stmt.where(col(ImportBatch.started_at) < before)
+        # Newest first by (at, ref_id) like the other streams: ref_id is the negated item id.
+        stmt = stmt.order_by(col(ImportBatch.started_at).desc(), col(ImportBatchItem.id))
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [
+            TimelineItem(
+                HistoryKind.IMPORT.value,
+                started_at,
+                _("Imported from {file}").format(file=filename),
+                -item_id,
+                detail={"from": "", "to": "", "actor": "import", "batch_id": batch_id},
+            )
+            for item_id, batch_id, filename, started_at in s.execute(stmt)
+        ]
 
     def opportunity_history(self, opportunity_id: int) -> list[HistoryEntry]:
         """Stage moves and status changes of one deal, oldest first."""
