@@ -257,11 +257,12 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
                 await pilot.pause(0.15)
                 fts = term.replace(" ", "") if term[0].isdigit() else term
                 t0 = time.perf_counter()
-                if len(fts) >= 3:
+                if len(fts) >= 3:  # the index has detail=none: a term is asked as its trigrams, then checked
+                    grams = " AND ".join(dict.fromkeys(f'"{fts[i : i + 3]}"' for i in range(len(fts) - 2)))
                     raw.execute(
                         "SELECT c.* FROM contact c WHERE c.id IN (SELECT rowid FROM contact_fts WHERE contact_fts"
-                        " MATCH ?) AND deleted_at IS NULL ORDER BY name_key LIMIT 60",
-                        (f'"{fts}"',),
+                        " MATCH ?) AND search_text LIKE ? AND deleted_at IS NULL ORDER BY name_key LIMIT 60",
+                        (grams, f"%{fts}%"),
                     ).fetchall()
                 else:
                     raw.execute(
