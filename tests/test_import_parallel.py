@@ -114,8 +114,8 @@ def test_a_child_that_dies_fails_the_import_cleanly(
     write_file(path, 300)
     real = producer.parse_chunks
 
-    def dying(*args: Any) -> Any:
-        for number, chunk in enumerate(real(*args)):
+    def dying(*args: Any, **kwargs: Any) -> Any:
+        for number, chunk in enumerate(real(*args, **kwargs)):
             if number == 2:
                 os.kill(os.getpid(), signal.SIGKILL)  # in the child: the parent sees the pipe close early
             yield chunk

@@ -64,7 +64,10 @@ def import_(
     json_out: JsonOption = False,
 ) -> None:
     """Import contacts from a CSV (Google, Outlook, HubSpot, Mailchimp, Excel…), or undo/list imports."""
-    from ..store.importer import FileError, ImportOptions, run_import
+    from ..config import Settings
+    from ..store.importer.options import ImportOptions
+    from ..store.importer.producer import start_parser
+    from ..store.importer.reader import FileError
 
     if undo is not None:
         _undo(db, undo, json_out)
@@ -85,18 +88,24 @@ def import_(
         delimiter=delimiter,
         dry_run=dry_run,
     )
+    # A big file starts being parsed by a second process now, while this one loads the store (~0.5 s).
+    parser = start_parser(file, options, Settings.load(db=db).region)
     report_fh = None
-    with _store_for(db, dry_run=dry_run) as store:
-        try:
+    try:
+        from ..store.importer import run_import
+
+        with _store_for(db, dry_run=dry_run) as store:
             if report is not None:
                 report_fh = report.open("w", encoding="utf-8-sig", newline="")
             with _progress(file, quiet=json_out) as progress:
-                result = run_import(store, file, options, progress=progress, report=report_fh)
-        except FileError as exc:
-            raise UserError(str(exc)) from None
-        finally:
-            if report_fh is not None:
-                report_fh.close()
+                result = run_import(store, file, options, progress=progress, report=report_fh, parser=parser)
+    except FileError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        if parser is not None:
+            parser.close()
+        if report_fh is not None:
+            report_fh.close()
     if report is not None and result.counts.rejected == 0:
         report.unlink(missing_ok=True)  # no rejects: no stale report lying around
     if json_out:

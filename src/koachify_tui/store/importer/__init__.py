@@ -2,27 +2,60 @@
 
 result = run_import(store, "contacts.csv", ImportOptions(on_duplicate="merge", tags=["2024"]))
 undo_batch(store, result.batch_id)
+
+Names are imported on first use (PEP 562), so the parsing modules load without SQLAlchemy (see `producer`).
 """
 
-from .mapping import FIELDS, Column, build_mapping, guess_field, header_key
-from .reader import CsvFile, FileError, open_csv
-from .rows import Candidate, Reject, split_name
-from .runner import DEFAULT_SOURCE, ImportOptions, ImportResult, run_import
-from .undo import BatchInfo, UndoResult, list_batches, undo_batch
-from .writer import POLICIES, Counts
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .mapping import FIELDS, Column, build_mapping, guess_field, header_key
+    from .options import DEFAULT_SOURCE, ImportOptions
+    from .reader import CsvFile, FileError, open_csv
+    from .rows import Candidate, Reject, split_name
+    from .runner import ImportResult, run_import
+    from .undo import BatchInfo, UndoResult, list_batches, undo_batch
+    from .writer import POLICIES, Counts
+
+_WHERE = {
+    "FIELDS": "mapping",
+    "Column": "mapping",
+    "build_mapping": "mapping",
+    "guess_field": "mapping",
+    "header_key": "mapping",
+    "ImportOptions": "options",
+    "CsvFile": "reader",
+    "FileError": "reader",
+    "open_csv": "reader",
+    "Candidate": "rows",
+    "Reject": "rows",
+    "split_name": "rows",
+    "DEFAULT_SOURCE": "options",
+    "ImportResult": "runner",
+    "run_import": "runner",
+    "BatchInfo": "undo",
+    "UndoResult": "undo",
+    "list_batches": "undo",
+    "undo_batch": "undo",
+    "POLICIES": "writer",
+    "Counts": "writer",
+}
 
 __all__ = [
-    "DEFAULT_SOURCE",
-    "FIELDS",
-    "POLICIES",
     "BatchInfo",
     "Candidate",
     "Column",
     "Counts",
     "CsvFile",
+    "DEFAULT_SOURCE",
+    "FIELDS",
     "FileError",
     "ImportOptions",
     "ImportResult",
+    "POLICIES",
     "Reject",
     "UndoResult",
     "build_mapping",
@@ -34,3 +67,12 @@ __all__ = [
     "split_name",
     "undo_batch",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value

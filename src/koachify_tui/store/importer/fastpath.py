@@ -33,22 +33,19 @@ def name_key_fast(first: str, last: str, company: str = "") -> str:
 
 
 def haystack_fast(
-    first: str,
-    last: str,
+    name: str,
     company: str,
-    emails: list[str],
+    email_keys: list[str],
     tags_text: list[str],
     phones_e164: list[str],
 ) -> str:
-    """`search.haystack` (what ContactsAPI._refresh_search stores): the same parts, folded the same way, with
-    ASCII folded by lower(), tags already folded and sorted by name (`tags_text`), phone keys from the fast
-    path. Emails and phones come primary first."""
-    parts = [fold_fast(f"{first} {last}")]  # " " when both are empty: an empty part, as there
+    """`search.haystack` (what ContactsAPI._refresh_search stores) from parts already folded: `name` is
+    `fold_fast(f"{first} {last}")`, `email_keys` the folded emails, `tags_text` the folded tag names in name
+    order; `company` is folded here. Emails and phones come primary first."""
+    parts = [name]  # "" when there is no name: an empty part, as there
     if company:
         parts.append(fold_fast(company))
-    for value in emails:
-        if value:
-            parts.append(fold_fast(value))
+    parts += [key for key in email_keys if key]
     parts += tags_text
     for key in phones_e164:
         if key:

@@ -13,6 +13,8 @@ thread held (stdout's, for one): there the rows are parsed in-process, with the 
 
 from __future__ import annotations
 
+import gc
+import json
 import marshal
 import os
 import signal
@@ -21,11 +23,24 @@ import sys
 import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import suppress
+from json.encoder import encode_basestring  # json.dumps(str, ensure_ascii=False), without the encoder
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from ...i18n import _
+from .options import ImportOptions, prepare
 from .reader import CsvFile, FileError
 from .rows import CELL_SEP, Candidate, Reject, RowParser
+
+
+class Bulk(NamedTuple):
+    """A chunk's candidates laid out for set-based INSERTs, candidate `i` being contact `base + i` if it is
+    new (the writer skips the others by position): built while parsing, so in the child when there is one."""
+
+    contacts: list[tuple[Any, ...]]  # (i, first_name, …, search_text): the contact columns after the id
+    tags: dict[str, str]  # tag as written → JSON array of the positions that have it
+    custom: dict[str, str]  # field label → JSON array of the values as JSON text (null: no value), by position
+    extra_channels: list[int]  # positions of candidates with more than one email or phone
 
 
 class Chunk(NamedTuple):
@@ -36,6 +51,7 @@ class Chunk(NamedTuple):
     candidates: list[Candidate]
     rejects: list[Reject]
     warnings: list[tuple[int, str]]  # (line, message) about values dropped from accepted rows
+    bulk: Bulk | None  # None unless asked for (SQLite)
 
 
 PARALLEL_MIN_BYTES = 1 << 20  # ~7k rows: below that a second process saves less than it costs
@@ -43,12 +59,18 @@ _HEADER = struct.Struct("<Q")  # message length
 
 
 def parse_chunks(
-    rows: Iterator[tuple[int, list[str]]], parser: RowParser, chunk_size: int, position: Callable[[], int]
+    rows: Iterator[tuple[int, list[str]]],
+    parser: RowParser,
+    chunk_size: int,
+    position: Callable[[], int],
+    *,
+    bulk: bool = False,
 ) -> Generator[Chunk, None, None]:
-    """Parse `rows` (the header already consumed) into chunks of `chunk_size` rows."""
+    """Parse `rows` (the header already consumed) into chunks of `chunk_size` rows, with their `Bulk` layout
+    when asked (the SQLite writer's)."""
     parse = parser.parse
     count = 0
-    chunk = Chunk(0, 0, [], [], [])
+    chunk = Chunk(0, 0, [], [], [], None)
     for line, cells in rows:
         item = parse(line, cells)
         if isinstance(item, Reject):
@@ -59,10 +81,50 @@ def parse_chunks(
                 chunk.warnings.extend((line, message) for message in item.warnings)
         count += 1
         if count >= chunk_size:
-            yield chunk._replace(rows=count, position=position())
-            count, chunk = 0, Chunk(0, 0, [], [], [])
+            yield _finish(chunk, count, position(), bulk)
+            count, chunk = 0, Chunk(0, 0, [], [], [], None)
     if count:
-        yield chunk._replace(rows=count, position=position())
+        yield _finish(chunk, count, position(), bulk)
+
+
+def _finish(chunk: Chunk, count: int, position: int, bulk: bool) -> Chunk:
+    layout = bulk_layout(chunk.candidates) if bulk else None
+    return chunk._replace(rows=count, position=position, bulk=layout)
+
+
+def bulk_layout(candidates: list[Candidate]) -> Bulk:
+    contacts: list[tuple[Any, ...]] = []
+    tags: dict[str, list[int]] = {}
+    columns: dict[str, list[str | None]] = {}
+    extra: list[int] = []
+    size = len(candidates)
+    for i, c in enumerate(candidates):
+        emails, phones = c.emails, c.phones
+        email, email_key = emails[0] if emails else _NO_KEY
+        phone, e164 = phones[0] if phones else _NO_KEY
+        contacts.append((i, c.first_name, c.last_name, c.company, email, email_key, phone, e164, c.source, c.owner,
+                         c.name_key, c.search_text))  # fmt: skip
+        for tag in c.tags:
+            found = tags.get(tag)
+            if found is None:
+                found = tags[tag] = []
+            found.append(i)
+        for label, value in c.custom.items():
+            column = columns.get(label)
+            if column is None:
+                column = columns[label] = [None] * size
+            column[i] = encode_basestring(value)
+        if len(emails) > 1 or len(phones) > 1:
+            extra.append(i)
+    return Bulk(
+        contacts,
+        {tag: json.dumps(positions) for tag, positions in tags.items()},
+        {label: json.dumps(column, ensure_ascii=False) for label, column in columns.items()},
+        extra,
+    )
+
+
+_NO_KEY: tuple[str, str | None] = ("", None)  # (value, key) of a contact without an email or a phone
 
 
 def can_fork() -> bool:
@@ -70,10 +132,79 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
 
 
-def parse_in_child(csv_file: CsvFile, parser: RowParser, chunk_size: int) -> Generator[Chunk, None, None]:
-    """Fork a child running `parse_chunks` over `csv_file` (now: an OSError from fork reaches the caller) and
-    return the chunks it sends. They raise FileError like the reader does; the child is killed and reaped
-    however the caller stops iterating (an error, a cancel, the end)."""
+class ParserChild:
+    """A forked process parsing a file, and the chunks it sends through a pipe (see module docstring)."""
+
+    def __init__(self, pid: int, read_fd: int) -> None:
+        self._pid: int | None = pid
+        self._fd: int | None = read_fd
+        self._chunks: Generator[Chunk, None, None] | None = None
+
+    def chunks(self, header: list[str]) -> Generator[Chunk, None, None]:
+        """The chunks, once. `header` is the file's as the caller read it: the child must have read the same."""
+        assert self._chunks is None and self._fd is not None
+        fd, self._fd = self._fd, None
+        self._chunks = self._receive(fd, header)
+        return self._chunks
+
+    def _receive(self, fd: int, header: list[str]) -> Generator[Chunk, None, None]:
+        finished = False
+        try:
+            with open(fd, "rb") as pipe:
+                while True:
+                    head = pipe.read(_HEADER.size)
+                    if len(head) < _HEADER.size:
+                        raise RuntimeError(_("the import's parsing process stopped unexpectedly"))
+                    kind, body = marshal.loads(pipe.read(_HEADER.unpack(head)[0]))
+                    if kind == "chunk":
+                        count, position, candidates, rejects, warnings, bulk = body
+                        yield Chunk(
+                            count,
+                            position,
+                            [Candidate(*item) for item in candidates],
+                            [Reject(*item) for item in rejects],
+                            warnings,
+                            None if bulk is None else Bulk(*bulk),
+                        )
+                    elif kind == "header":
+                        if body != header:  # the file changed between the two reads
+                            raise FileError(_("the file changed while it was being imported"))
+                    elif kind == "done":
+                        finished = True
+                        return
+                    elif kind == "file-error":
+                        raise FileError(body)
+                    else:
+                        raise RuntimeError(_("the import's parsing process failed: {error}").format(error=body))
+        finally:
+            self._stop(kill=not finished)
+
+    def close(self) -> None:
+        """Stop the child (if it is still running) and reap it. Idempotent."""
+        if self._chunks is not None:
+            self._chunks.close()  # its `finally` stops the child
+        else:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+            self._stop(kill=True)
+
+    def _stop(self, *, kill: bool) -> None:
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return
+        if kill:
+            with suppress(ProcessLookupError):  # it may have exited already
+                os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+Source = Callable[[], tuple[Iterator[tuple[int, list[str]]], CsvFile, RowParser, list[str]]]
+
+
+def fork_parser(source: Source, chunk_size: int, *, bulk: bool) -> ParserChild:
+    """Fork a child that streams `parse_chunks` of what `source()` opens (its rows after the header, the file,
+    the parser, the header). An OSError from fork reaches the caller."""
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -83,50 +214,53 @@ def parse_in_child(csv_file: CsvFile, parser: RowParser, chunk_size: int) -> Gen
         raise
     if pid == 0:  # the child: never returns
         os.close(read_fd)
-        _child(write_fd, csv_file, parser, chunk_size)
+        _child(write_fd, source, chunk_size, bulk)
     os.close(write_fd)
-    return _receive(pid, read_fd)
+    return ParserChild(pid, read_fd)
 
 
-def _receive(pid: int, read_fd: int) -> Generator[Chunk, None, None]:
-    finished = False
+def parse_in_child(
+    csv_file: CsvFile, parser: RowParser, header: list[str], chunk_size: int, *, bulk: bool = False
+) -> Generator[Chunk, None, None]:
+    """`parse_chunks` of a file the caller has opened, run in a forked child (see `fork_parser`)."""
+
+    def source() -> tuple[Iterator[tuple[int, list[str]]], CsvFile, RowParser, list[str]]:
+        rows = csv_file.rows()
+        next(rows, None)  # the header: the parent mapped it
+        return rows, csv_file, parser, header
+
+    return fork_parser(source, chunk_size, bulk=bulk).chunks(header)
+
+
+def start_parser(path: str | Path, options: ImportOptions, region: str) -> ParserChild | None:
+    """Fork the parsing child of a big import now, before the store is loaded, so that it parses while
+    the writing process imports SQLAlchemy and opens the database (`run_import(..., parser=…)` takes its
+    chunks). None where it would not pay or is not safe (see `can_fork`): the import then decides itself."""
+    if options.parallel is False or options.dry_run:
+        return None
     try:
-        with open(read_fd, "rb") as pipe:
-            while True:
-                head = pipe.read(_HEADER.size)
-                if len(head) < _HEADER.size:
-                    raise RuntimeError(_("the import's parsing process stopped unexpectedly"))
-                payload = pipe.read(_HEADER.unpack(head)[0])
-                kind, body = marshal.loads(payload)
-                if kind == "chunk":
-                    count, position, candidates, rejects, warnings = body
-                    yield Chunk(
-                        count,
-                        position,
-                        [Candidate(*item) for item in candidates],
-                        [Reject(*item) for item in rejects],
-                        warnings,
-                    )
-                elif kind == "done":
-                    finished = True
-                    return
-                elif kind == "file-error":
-                    raise FileError(body)
-                else:
-                    raise RuntimeError(_("the import's parsing process failed: {error}").format(error=body))
-    finally:
-        if not finished:
-            with suppress(ProcessLookupError):  # it may have exited already
-                os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        if Path(path).stat().st_size < PARALLEL_MIN_BYTES or not can_fork():
+            return None
+
+        def source() -> tuple[Iterator[tuple[int, list[str]]], CsvFile, RowParser, list[str]]:
+            prepared = prepare(path, options, region)
+            return prepared.rows, prepared.csv_file, prepared.parser, prepared.header
+
+        return fork_parser(source, options.chunk_size, bulk=True)
+    except OSError:  # no such file (the import reports it), or no fork: parse in-process
+        return None
 
 
-def _child(write_fd: int, csv_file: CsvFile, parser: RowParser, chunk_size: int) -> None:
+def _child(write_fd: int, source: Source, chunk_size: int, bulk: bool) -> None:
     """Parse and send every chunk, then exit without running the parent's cleanup (atexit handlers, stream
     flushes, database connections: they are the parent's)."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills us
+        # Parsing makes millions of short-lived acyclic objects: keep the collector off the inherited heap
+        # and let it run seldom (as `runner._gc_tuned` does in the writing process).
+        gc.freeze()
+        gc.set_threshold(50_000, *gc.get_threshold()[1:])
         with open(write_fd, "wb") as pipe:
 
             def send(message: Any) -> None:
@@ -136,12 +270,13 @@ def _child(write_fd: int, csv_file: CsvFile, parser: RowParser, chunk_size: int)
                 pipe.flush()
 
             try:
-                rows = csv_file.rows()
-                next(rows, None)  # the header: the parent mapped it
-                for chunk in parse_chunks(rows, parser, chunk_size, csv_file.position):
+                rows, csv_file, parser, header = source()
+                send(("header", header))
+                for chunk in parse_chunks(rows, parser, chunk_size, csv_file.position, bulk=bulk):
                     candidates = [_encode(c) for c in chunk.candidates]
                     rejects = [(r.line, r.reason, r.cells) for r in chunk.rejects]
-                    send(("chunk", (chunk.rows, chunk.position, candidates, rejects, chunk.warnings)))
+                    layout = None if chunk.bulk is None else tuple(chunk.bulk)
+                    send(("chunk", (chunk.rows, chunk.position, candidates, rejects, chunk.warnings, layout)))
                 send(("done", None))
             except FileError as exc:
                 send(("file-error", str(exc)))
@@ -158,8 +293,10 @@ def _child(write_fd: int, csv_file: CsvFile, parser: RowParser, chunk_size: int)
 def _encode(item: Candidate) -> tuple[Any, ...]:
     """A candidate as a tuple of its fields in declaration order (`Candidate(*fields)` is the way back)."""
     cells = item.cells
-    if isinstance(cells, list) and not any(CELL_SEP in cell for cell in cells):
-        cells = CELL_SEP.join(cells)  # one string costs a fraction of 25 to send (see `Candidate.cells`)
+    if isinstance(cells, list):
+        joined = CELL_SEP.join(cells)  # one string costs a fraction of 25 to send (see `Candidate.cells`)
+        if joined.count(CELL_SEP) == len(cells) - 1:  # no cell holds the separator itself
+            cells = joined
     return (
         item.line,
         cells,

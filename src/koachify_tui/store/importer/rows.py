@@ -194,9 +194,10 @@ class RowParser:
         if not (first or last or c.company or c.emails or c.phones):
             reason = "; ".join(c.warnings) if c.warnings else _("no name, email or phone")
             return Reject(line, reason, cells)
-        c.name_key = fastpath.name_key_fast(first, last, c.company)
+        name = fastpath.fold_fast(f"{first} {last}")
+        c.name_key = name or fastpath.fold_fast(c.company)  # `name_key_fast`, folding the name once
         c.search_text = fastpath.haystack_fast(
-            first, last, c.company, [v for v, _k in c.emails], tags_text, [k for _v, k in c.phones]
+            name, c.company, [k for _v, k in c.emails], tags_text, [k for _v, k in c.phones]
         )
         return c
 

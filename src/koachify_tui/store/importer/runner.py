@@ -18,35 +18,18 @@ from sqlalchemy import Connection, insert, update
 from ...i18n import _
 from ..events import ContactCreated, ContactUpdated, ImportCompleted
 from ..models import ImportBatch, utcnow
-from .mapping import Column, MappingError, build_mapping, has_contact_columns, parse_overrides
-from .producer import PARALLEL_MIN_BYTES, Chunk, can_fork, parse_chunks, parse_in_child
-from .reader import CsvFile, FileError, open_csv
+from .mapping import Column
+from .options import DEFAULT_SOURCE, ImportOptions, prepare
+from .producer import PARALLEL_MIN_BYTES, Chunk, ParserChild, can_fork, parse_chunks, parse_in_child
+from .reader import CsvFile, FileError
 from .rows import Reject, RowParser
 from .writer import POLICIES, BatchWriter, Counts
 
 T_BATCH = ImportBatch.__table__  # type: ignore[attr-defined]
-DEFAULT_SOURCE = "CSV import"
 KEEP = 1000  # rejects/warnings kept in memory for display; the report file gets them all
 EVENT_CHUNK = 5000
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class ImportOptions:
-    """How to read and apply a file. `mapping` holds `--map` specs ("Header=field")."""
-
-    on_duplicate: str = "merge"
-    region: str | None = None  # None: the store's region
-    source: str | None = None  # None: "CSV import", used only where a row has no source of its own
-    tags: list[str] = field(default_factory=list)
-    mapping: list[str] = field(default_factory=list)
-    ignore_unknown: bool = False
-    encoding: str | None = None
-    delimiter: str | None = None
-    dry_run: bool = False
-    chunk_size: int = 5000  # rows parsed, deduplicated and written together
-    parallel: bool | None = None  # parse in a forked process beside the writer (None: when safe and worth it)
 
 
 @dataclass
@@ -193,47 +176,44 @@ def run_import(
     *,
     progress: Progress | None = None,
     report: IO[str] | None = None,
+    parser: ParserChild | None = None,
 ) -> ImportResult:
     """Import a contacts CSV as one atomic batch. Raises FileError for file-level problems (nothing written).
 
     `progress(done_bytes, total_bytes)` is called after each chunk; `report` receives every rejected row as
-    CSV (line, reason, original cells). `result.timings` splits the time: open (detection, mapping, store
-    set-up), parse (reading and validating rows), apply (dedupe lookups, merging), write (bulk inserts and
-    updates), index (search index and indexes rebuilt after the batch), commit, events (publishing)."""
-    with _gc_tuned():
-        return _run_import(store, path, options or ImportOptions(), progress, report)
+    CSV (line, reason, original cells); `parser` is a parsing child the caller started early for this file
+    and these options (`producer.start_parser`): it is used and stopped, whatever happens.
+
+    `result.timings` splits the time: open (detection, mapping, store set-up), parse (reading and validating
+    rows; with a parsing child, waiting for its chunks), apply (dedupe lookups, merging), write (bulk inserts
+    and updates), index (search index and indexes rebuilt after the batch), commit, events (publishing)."""
+    try:
+        with _gc_tuned():
+            return _run_import(store, path, options or ImportOptions(), progress, report, parser)
+    finally:
+        if parser is not None:
+            parser.close()
 
 
 def _run_import(
-    store: Any, path: str | Path, options: ImportOptions, progress: Progress | None, report: IO[str] | None
+    store: Any,
+    path: str | Path,
+    options: ImportOptions,
+    progress: Progress | None,
+    report: IO[str] | None,
+    parser_child: ParserChild | None,
 ) -> ImportResult:
     if options.on_duplicate not in POLICIES:
         raise FileError(_("--on-duplicate must be one of: {values}").format(values=", ".join(POLICIES)))
     started = time.perf_counter()
-    csv_file = open_csv(path, encoding=options.encoding, delimiter=options.delimiter)
-    rows = csv_file.rows()
-    first = next(rows, None)
-    if first is None:
-        raise FileError(_("{path} is empty").format(path=csv_file.path.name))
-    _line, header = first
-    try:
-        columns = build_mapping(header, parse_overrides(options.mapping), ignore_unknown=options.ignore_unknown)
-    except MappingError as exc:
-        raise FileError(str(exc)) from None
-    if not has_contact_columns(columns):
-        raise FileError(
-            _("no column looks like a name, email or phone (columns: {columns}); map one with --map").format(
-                columns=", ".join(h for h in header[:12] if h.strip())
-            )
-        )
-    region = (options.region or store.region or "IT").upper()
-    parser = RowParser(
-        columns,
-        len(header),
-        region=region,
-        source=options.source or DEFAULT_SOURCE,
-        source_explicit=options.source is not None,
-        tags=options.tags,
+    prepared = prepare(path, options, store.region)
+    csv_file, rows, header, columns, parser, region = (
+        prepared.csv_file,
+        prepared.rows,
+        prepared.header,
+        prepared.columns,
+        prepared.parser,
+        prepared.region,
     )
     result = ImportResult(
         file=csv_file.path.name,
@@ -298,7 +278,11 @@ def _run_import(
                 result.counts = writer.counts
                 fed = time.perf_counter()
                 timings["open"] = fed - started
-                chunks, result.parallel = _chunks(csv_file, rows, parser, options)
+                if parser_child is not None:
+                    rows.close()  # the child reads the file itself
+                    chunks, result.parallel = parser_child.chunks(header), True
+                else:
+                    chunks, result.parallel = _chunks(csv_file, rows, parser, header, options, bulk=writer.fast)
                 with closing(chunks):  # an error or a cancel stops (and reaps) the parsing child now
                     _feed(chunks, writer, csv_file.size, progress)
                 writer.finish()
@@ -339,7 +323,7 @@ def _feed(chunks: Iterator[Chunk], writer: BatchWriter, size: int, progress: Pro
         for line, message in chunk.warnings:
             writer.warn(line, message)
         if chunk.candidates:
-            writer.process(chunk.candidates)
+            writer.process(chunk)
         if progress is not None:
             progress(chunk.position, size)
     if progress is not None:
@@ -347,7 +331,13 @@ def _feed(chunks: Iterator[Chunk], writer: BatchWriter, size: int, progress: Pro
 
 
 def _chunks(
-    csv_file: CsvFile, rows: Generator[tuple[int, list[str]], None, None], parser: RowParser, options: ImportOptions
+    csv_file: CsvFile,
+    rows: Generator[tuple[int, list[str]], None, None],
+    parser: RowParser,
+    header: list[str],
+    options: ImportOptions,
+    *,
+    bulk: bool,
 ) -> tuple[Generator[Chunk, None, None], bool]:
     """The parsed chunks of `rows` (the header read), and whether a forked child parses them (see `producer`):
     when asked, or by default for a big file where forking is safe. A fork the system refuses (no memory, a
@@ -357,14 +347,14 @@ def _chunks(
         parallel = csv_file.size >= PARALLEL_MIN_BYTES and can_fork()
     if parallel:
         try:
-            chunks = parse_in_child(csv_file, parser, options.chunk_size)
+            chunks = parse_in_child(csv_file, parser, header, options.chunk_size, bulk=bulk)
         except OSError:
             if options.parallel:
                 raise
         else:
             rows.close()  # the child reads the file itself
             return chunks, True
-    return parse_chunks(rows, parser, options.chunk_size, csv_file.position), False
+    return parse_chunks(rows, parser, options.chunk_size, csv_file.position, bulk=bulk), False
 
 
 def _publish(store: Any, writer: BatchWriter, result: ImportResult) -> None:

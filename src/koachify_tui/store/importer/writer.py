@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) returns, without the encoder
@@ -37,7 +38,8 @@ from ..models import (
 )
 from ..normalize import InvalidValue, fold
 from . import fastpath
-from .fastpath import name_key_fast
+from .fastpath import fold_fast, name_key_fast
+from .producer import Chunk
 from .rows import Candidate, Reject, cells_of
 
 T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
@@ -143,7 +145,10 @@ class BatchWriter:
         self.counts = Counts()
         self.timings = {"apply": 0.0, "write": 0.0}  # seconds: dedupe + apply, bulk writes
         self.now_db: Any = now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if self.fast else now
-        self.created_ids: list[int] = []  # only off SQLite (on SQLite new ids are one contiguous range)
+        # Ids of the contacts created, in order. On SQLite they are assigned here: candidate i of a chunk is
+        # contact next_id + i if it creates one (ids of the rows that do not are never used).
+        self.created_ids = array("q")
+        self._created_set: set[int] = set()  # off SQLite (ids come back from the database)
         self.first_new_id = 0
         self.next_id = 0
         if self.fast:
@@ -200,9 +205,13 @@ class BatchWriter:
             plan = self._field_plan[label] = (definition.id, None if definition.type == "text" else definition)
         return plan
 
+    def _existing_def(self, label: str) -> CustomFieldDef | None:
+        key = "notes" if label == "notes" else field_key(label)
+        return self.defs.get(key) or self.defs.get("label:" + fold(label))
+
     def _field_for(self, label: str) -> CustomFieldDef:
         key = "notes" if label == "notes" else field_key(label)
-        found = self.defs.get(key) or self.defs.get("label:" + fold(label))
+        found = self._existing_def(label)
         if found is not None:
             return found
         shown = _("Notes") if label == "notes" else label
@@ -306,28 +315,29 @@ class BatchWriter:
         return found
 
     def _is_created_here(self, contact_id: int) -> bool:
-        return contact_id >= self.first_new_id if self.fast else contact_id in self.created_ids
+        return contact_id >= self.first_new_id if self.fast else contact_id in self._created_set
 
     # --- one chunk ---------------------------------------------------------------------------------------
 
-    def process(self, rows: Sequence[Candidate]) -> None:
+    def process(self, chunk: Chunk) -> None:
         started = time.perf_counter()
+        rows = chunk.candidates
         by_email = self._lookup({k for c in rows for _v, k in c.emails}, T_CONTACT.c.email_key, "email")
         by_phone = self._lookup({k for c in rows for _v, k in c.phones}, T_CONTACT.c.phone_e164, "phone")
-        # Most rows create a contact that no later row of the chunk touches: such a row stays a Candidate in
-        # `new` (written straight from its fields) and becomes a Target only when a later row matches it.
-        base = self.next_id  # on SQLite the row at position i of `new` gets id base + i
-        new: list[Candidate | Target] = []
-        local: dict[str, Target | int] = {}  # this chunk's keys: a Target, or the position of a new row in `new`
+        # Most rows create a contact that no later row of the chunk touches: such a row is only its position in
+        # `new` (written from the chunk's bulk layout) and becomes a Target when a later row matches it.
+        base = self.next_id  # on SQLite candidate i becomes contact base + i
+        new: list[int] = []  # positions of the rows that create a contact, in order
+        promoted: dict[int, Target] = {}  # position → Target of a new contact a later row matched
+        local: dict[str, Target | int] = {}  # this chunk's keys: a Target, or the position of a new contact
         existing: dict[int, Target] = {}
         plan: list[tuple[Candidate, Target]] = []  # rows that matched a contact, applied after loading them
         skip = self.policy == "skip"
 
         def promote(position: int) -> Target:
-            item = new[position]
-            if isinstance(item, Target):
-                return item
-            target = new[position] = self._new_target(item, base + position if self.fast else None)
+            target = promoted.get(position)
+            if target is None:
+                target = promoted[position] = self._new_target(rows[position], base + position if self.fast else None)
             return target
 
         def resolve(key: str, db: dict[str, list[int]], line: int) -> list[Target]:
@@ -344,7 +354,7 @@ class BatchWriter:
 
         keyless_rows = [c for c in rows if not c.emails and not c.phones]
         keyless = self._keyless_matches(keyless_rows) if keyless_rows else set()
-        for c in rows:
+        for position, c in enumerate(rows):
             emails, phones = c.emails, c.phones
             if not emails and not phones:
                 # Never merged on a name; but the very same keyless contact again (a re-import) is no new one.
@@ -365,8 +375,7 @@ class BatchWriter:
                         matched = True
                         break
             if not matched:
-                position = len(new)
-                new.append(c)
+                new.append(position)
                 for _v, k in emails:
                     local[k] = position
                 for _v, k in phones:
@@ -389,8 +398,6 @@ class BatchWriter:
                 local[k] = target
 
         self.counts.created += len(new)
-        if self.fast:
-            self.next_id += len(new)
         self._load(existing)
         for c, target in plan:
             if self._apply(target, c, self.policy):
@@ -402,10 +409,15 @@ class BatchWriter:
                 self.counts.unchanged += 1
         applied = time.perf_counter()
         self.timings["apply"] += applied - started
-        if self.fast:
-            self._write_new_sqlite(new, base)
+        if self.fast and chunk.bulk is not None:
+            self.next_id += len(rows)
+            self.created_ids.extend(base + position for position in new)
+            self._write_new_sqlite(chunk, new, promoted, base)
         else:
-            self._write_new([promote(position) for position in range(len(new))])
+            if self.fast:  # a chunk without its bulk layout (not made by `parse_chunks`): ids in creation order
+                self.next_id += len(rows)
+                self.created_ids.extend(base + position for position in new)
+            self._write_new([promote(position) for position in new])
         self._write_existing([t for t in existing.values() if t.changed])
         self.timings["write"] += time.perf_counter() - applied
 
@@ -619,10 +631,9 @@ class BatchWriter:
         emails = [t.email[0]] if t.email is not None else []
         phones = [t.phone[1]] if t.phone is not None else []
         return fastpath.haystack_fast(
-            t.first_name,
-            t.last_name,
+            fold_fast(f"{t.first_name} {t.last_name}"),
             t.company,
-            emails + [v for v, _k in t.emails],
+            [fold_fast(v) for v in emails + [v for v, _k in t.emails]],
             self._tags_text(t) if t.tag_ids else [],
             phones + [k for _v, k in t.phones],
         )
@@ -676,18 +687,34 @@ class BatchWriter:
     _HISTORY_COLS = ("contact_id", "kind", "at", "actor", "from_value", "to_value", "text", "data_json")
 
     def _write_new(self, targets: list[Target]) -> None:
-        """New contacts off SQLite: their ids come back from INSERT … RETURNING."""
+        """New contacts one Target each: on SQLite with the ids they were given, elsewhere with ids that come
+        back from INSERT … RETURNING."""
         if not targets:
             return
+        if self.fast:
+            now = self.now_db
+            self._bulk(
+                T_CONTACT,
+                ("id", *self._CONTACT_COLS, "created_at", "updated_at"),
+                [(t.id, *self._contact_values(t), now, now) for t in targets],
+            )
+            self._bulk(
+                T_ITEM,
+                ("batch_id", "contact_id", "action", "before_json"),
+                [(self.batch_id, t.id, "created", "{}") for t in targets],
+            )
+            self._write_children(targets)
+            return
         stmt = insert(T_CONTACT).returning(T_CONTACT.c.id, sort_by_parameter_order=True)
-        rows = [
+        params = [
             {**dict(zip(self._CONTACT_COLS, self._contact_values(t), strict=True)), "created_at": self.now,
              "updated_at": self.now}
             for t in targets
         ]  # fmt: skip
-        for t, new_id in zip(targets, self.conn.execute(stmt, rows).scalars(), strict=True):
+        for t, new_id in zip(targets, self.conn.execute(stmt, params).scalars(), strict=True):
             t.id = int(new_id)
             self.created_ids.append(t.id)
+            self._created_set.add(t.id)
         self._bulk(
             T_ITEM,
             ("batch_id", "contact_id", "action", "before_json"),
@@ -695,74 +722,79 @@ class BatchWriter:
         )
         self._write_children(targets)
 
-    def _write_new_sqlite(self, items: list[Candidate | Target], first: int) -> None:
-        """New contacts, ids `first`, `first + 1`, … (rows not matched by a later row of their chunk are still
-        Candidates: written from their own fields), and what hangs off them.
+    def _write_new_sqlite(self, chunk: Chunk, new: list[int], promoted: dict[int, Target], base: int) -> None:
+        """The chunk's new contacts, candidate i as contact base + i, and what hangs off them: set-based, from
+        the chunk's bulk layout (see `producer.Bulk`), skipping by position the candidates that created nothing
+        or became Targets (written one by one: later rows of the chunk merged into them).
 
-        Only the contact rows go through executemany. The rest is one INSERT … SELECT per table (per tag, per
-        custom field) reading a JSON array of contact offsets or encoded values, built in C by json.dumps,
-        instead of a Python tuple per row bound parameter by parameter."""
-        if not items:
+        The contact rows go through one executemany of the layout's tuples; the rest is one INSERT … SELECT per
+        tag and per custom field, reading JSON arrays that were built in C by json.dumps."""
+        bulk = chunk.bulk
+        assert bulk is not None
+        candidates = chunk.candidates
+        size = len(candidates)
+        if not new:
             return
-        now = self.now_db
-        contacts: list[tuple[Any, ...]] = []
-        tags: dict[int, list[int]] = {}  # tag id → offsets of the contacts that get it
-        values: dict[int, list[str | None]] = {}  # field id → value_json per contact offset (None: no value)
-        channels: list[tuple[Any, ...]] = []
-        size = len(items)
-        for offset, item in enumerate(items):
-            cid = first + offset
-            tag_ids: list[int]
-            custom: dict[int, str] | None
-            if isinstance(item, Candidate):
-                c = item
-                emails, phones = c.emails, c.phones
-                email, email_key = emails[0] if emails else _NO_EMAIL
-                phone, e164 = phones[0] if phones else _NO_PHONE
-                contacts.append((cid, c.first_name, c.last_name, c.company, email, email_key, phone, e164, c.source,
-                                 c.owner, c.name_key, c.search_text, now, now))  # fmt: skip
-                tag_ids = self._row_tag_ids(c) if c.tags else []
-                custom = self._row_custom(c) if c.custom else None
-                if len(emails) > 1:
-                    channels += [(cid, "email", v, k, "") for v, k in emails[1:]]
-                if len(phones) > 1:
-                    channels += [(cid, "phone", v, k, "") for v, k in phones[1:]]
-            else:
-                t = item
-                contacts.append((cid, *self._contact_values(t), now, now))
-                tag_ids, custom = t.new_tag_ids, t.custom_changed
-                channels += [(cid, "email", v, k, "") for v, k in t.new_emails]
-                channels += [(cid, "phone", v, k, "") for v, k in t.new_phones]
-            for tid in tag_ids:
-                found = tags.get(tid)
-                if found is None:
-                    found = tags[tid] = []
-                found.append(offset)
-            if custom:
-                for fid, value in custom.items():
-                    column = values.get(fid)
-                    if column is None:
-                        column = values[fid] = [None] * size
-                    column[offset] = value
-        self._bulk(T_CONTACT, ("id", *self._CONTACT_COLS, "created_at", "updated_at"), contacts)
-        raw = self.raw
-        raw.execute(  # the undo records: the new ids are one range
-            "INSERT INTO import_batch_item (batch_id, contact_id, action, before_json) "
-            "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id <= ? ORDER BY id",
-            (self.batch_id, first, first + size - 1),
+        plain = [position for position in new if position not in promoted] if promoted else new
+        skipped = json.dumps(sorted(set(range(size)).difference(plain))) if len(plain) < size else "[]"
+        now = self.now_db  # our own timestamp string: safe to write into the statement
+        contacts = bulk.contacts if len(plain) == size else [bulk.contacts[position] for position in plain]
+        marks = ", ".join("?" * len(self._CONTACT_COLS))
+        self.raw.executemany(
+            f"INSERT INTO contact (id, {', '.join(self._CONTACT_COLS)}, created_at, updated_at) "
+            f"VALUES ({int(base)} + ?, {marks}, '{now}', '{now}')",
+            contacts,
         )
-        for tid, offsets in tags.items():
+        raw = self.raw
+        not_skipped = "NOT IN (SELECT value FROM json_each(?3))"
+        for tag, positions in bulk.tags.items():
             raw.execute(
-                "INSERT INTO contact_tag (contact_id, tag_id) SELECT ?1 + value, ?2 FROM json_each(?3)",
-                (first, tid, json.dumps(offsets)),
+                f"INSERT INTO contact_tag (contact_id, tag_id) SELECT ?1 + value, ?2 FROM json_each(?4) "
+                f"WHERE value {not_skipped}",
+                (base, self.tag_id(tag), skipped, positions),
             )
-        for fid, column in values.items():
+        typed = []  # labels of fields that are not text (a number, a date…): values coerced one by one
+        for label, column in bulk.custom.items():
+            field_id, definition = self._plan_for(label)
+            if definition is not None:
+                typed.append(label)
+                continue
             raw.execute(
-                "INSERT INTO custom_field_value (field_id, entity_id, value_json) "
-                "SELECT ?1, ?2 + key, value FROM json_each(?3) WHERE type = 'text'",
-                (fid, first, json.dumps(column, ensure_ascii=False)),
+                "INSERT INTO custom_field_value (field_id, entity_id, value_json) SELECT ?1, ?2 + key, value "
+                f"FROM json_each(?4) WHERE type = 'text' AND key {not_skipped}",
+                (field_id, base, skipped, column),
             )
+        plain_set = set(plain) if len(plain) < size else None
+        channels: list[tuple[Any, ...]] = []
+        for position in bulk.extra_channels:
+            if plain_set is None or position in plain_set:
+                c, cid = candidates[position], base + position
+                channels += [(cid, "email", v, k, "") for v, k in c.emails[1:]]
+                channels += [(cid, "phone", v, k, "") for v, k in c.phones[1:]]
         self._bulk(T_CHANNEL, ("contact_id", "kind", "value", "key", "label"), channels)
+        if typed:
+            values = []
+            for position in plain:
+                c = candidates[position]
+                for label in typed:
+                    raw_value = c.custom.get(label)
+                    encoded = self._encode_custom(c, label, raw_value) if raw_value else None
+                    if encoded is not None:
+                        values.append((encoded[0], base + position, encoded[1]))
+            self._bulk(T_VALUE, ("field_id", "entity_id", "value_json"), values)
+        if promoted:
+            targets = [promoted[position] for position in new if position in promoted]
+            self._bulk(
+                T_CONTACT,
+                ("id", *self._CONTACT_COLS, "created_at", "updated_at"),
+                [(t.id, *self._contact_values(t), now, now) for t in targets],
+            )
+            self._write_children(targets)
+        raw.execute(  # the undo records: every new contact of the chunk, in id order
+            "INSERT INTO import_batch_item (batch_id, contact_id, action, before_json) "
+            "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id < ? ORDER BY id",
+            (self.batch_id, base, base + size),
+        )
 
     def _write_children(self, targets: list[Target]) -> None:
         """Channels, tags and custom values a batch of contacts gained."""
@@ -857,8 +889,6 @@ class BatchWriter:
         return len(items)
 
     def created_contact_ids(self) -> Iterable[int]:
-        if self.fast:
-            return range(self.first_new_id, self.next_id)
         return self.created_ids
 
     def updated_contact_ids(self) -> list[int]:
