@@ -117,18 +117,18 @@ def _gc_tuned() -> Iterator[None]:
 
 
 @contextmanager
-def _sqlite_bulk_mode(conn: Connection, expected_rows: int) -> Iterator[tuple[bool, Callable[[int], None]]]:
-    """On SQLite: a bigger page cache, the FTS insert/update triggers replaced by bulk statements and, for a
-    batch at least as big as the table, the indexes dedupe never reads built once at the end.
+def _sqlite_bulk_mode(conn: Connection, expected_rows: int) -> Iterator[tuple[bool, Callable[[], None]]]:
+    """On SQLite: a bigger page cache, the FTS insert/update triggers replaced by bulk statements (the writer
+    indexes each chunk's new contacts) and, for a batch at least as big as the table, the indexes dedupe
+    never reads built once at the end.
 
     Row-by-row FTS5 trigram indexing through the trigger costs ~85 µs a contact (8.5 s per 100k); one
-    INSERT … SELECT at the end costs ~9 µs. Likewise a B-tree built from sorted rows costs a fraction of one
+    INSERT … SELECT per chunk costs ~5 µs. Likewise a B-tree built from sorted rows costs a fraction of one
     grown by random inserts (at 1M rows, most of the contact insert time). Triggers and indexes are read
     back from the schema and re-created in the same transaction, so a crash rolls everything back, them
-    included. Yields (manual FTS upkeep needed for updates of existing contacts, `index_from(first_new_id)`,
-    which indexes the new rows and restores what was dropped)."""
+    included. Yields (whether the writer keeps the FTS index itself, `restore()`: re-create what was dropped)."""
     if conn.dialect.name != "sqlite":
-        yield False, lambda _first: None
+        yield False, lambda: None
         return
     previous_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a 1M-row table stay hot
@@ -151,19 +151,14 @@ def _sqlite_bulk_mode(conn: Connection, expected_rows: int) -> Iterator[tuple[bo
     for name, _sql in deferred:
         conn.exec_driver_sql(f"DROP INDEX {name}")
 
-    def index_from(first_id: int) -> None:
+    def restore() -> None:
         for _name, sql in deferred:
             conn.exec_driver_sql(sql)
-        if manual:
-            conn.exec_driver_sql(
-                "INSERT INTO contact_fts(rowid, search_text) SELECT id, search_text FROM contact WHERE id >= ?",
-                (first_id,),
-            )
-            for _name, sql in triggers:
-                conn.exec_driver_sql(sql)
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
 
     try:
-        yield manual, index_from
+        yield manual, restore
     finally:
         with suppress(Exception):  # never mask the error that is rolling the import back
             conn.exec_driver_sql(f"PRAGMA cache_size={int(previous_cache or -2000)}")
@@ -263,7 +258,7 @@ def _run_import(
                     )
                 ).inserted_primary_key[0]
             )
-            with _sqlite_bulk_mode(conn, csv_file.size // BYTES_PER_ROW) as (manual_fts, index_from):
+            with _sqlite_bulk_mode(conn, csv_file.size // BYTES_PER_ROW) as (manual_fts, restore):
                 writer = BatchWriter(
                     conn,
                     batch_id=batch_id,
@@ -289,7 +284,7 @@ def _run_import(
                 indexing = time.perf_counter()
                 timings.update(writer.timings)
                 timings["parse"] = indexing - fed - sum(writer.timings.values())
-                index_from(writer.first_new_id)
+                restore()
                 timings["index"] = time.perf_counter() - indexing
             conn.execute(
                 update(T_BATCH)

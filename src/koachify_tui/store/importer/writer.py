@@ -704,6 +704,8 @@ class BatchWriter:
                 [(self.batch_id, t.id, "created", "{}") for t in targets],
             )
             self._write_children(targets)
+            ids = [t.id for t in targets if t.id is not None]
+            self._index_new(min(ids), max(ids) + 1)
             return
         stmt = insert(T_CONTACT).returning(T_CONTACT.c.id, sort_by_parameter_order=True)
         params = [
@@ -795,6 +797,18 @@ class BatchWriter:
             "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id < ? ORDER BY id",
             (self.batch_id, base, base + size),
         )
+        self._index_new(base, base + size)
+
+    def _index_new(self, start: int, stop: int) -> None:
+        """Add the new contacts with ids in [start, stop) to the search index when its triggers are off (see
+        `runner._sqlite_bulk_mode`). Chunk by chunk rather than once at the end: this process often waits
+        for the parsing one meanwhile, and a later chunk that updates them finds them indexed."""
+        if self.manual_fts:
+            self.raw.execute(
+                "INSERT INTO contact_fts(rowid, search_text) SELECT id, search_text FROM contact "
+                "WHERE id >= ? AND id < ?",
+                (start, stop),
+            )
 
     def _write_children(self, targets: list[Target]) -> None:
         """Channels, tags and custom values a batch of contacts gained."""
@@ -841,7 +855,8 @@ class BatchWriter:
                 contact_rows.append(row)
         if contact_rows:
             # Contacts from before the batch are in the FTS index: swap their entries like the update trigger.
-            indexed = [r["_id"] for r in contact_rows if not self._is_created_here(r["_id"])] if self.manual_fts else []
+            # (earlier chunks' new contacts are indexed too: see `_index_new`)
+            indexed = [r["_id"] for r in contact_rows] if self.manual_fts else []
             self._fts(
                 indexed, "INSERT INTO contact_fts(contact_fts, rowid, search_text) SELECT 'delete', id, search_text"
             )
