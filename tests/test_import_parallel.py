@@ -14,7 +14,7 @@ import pytest
 
 from import_bulk_checks import check_store, write_file
 from koachify_tui.store import Store
-from koachify_tui.store.importer import FileError, ImportOptions, list_batches, producer, run_import
+from koachify_tui.store.importer import FileError, ImportOptions, list_batches, open_csv, producer, run_import
 from koachify_tui.store.importer.rows import Candidate
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parsing child is forked (Linux)")
@@ -163,4 +163,59 @@ def test_a_refused_fork_falls_back_to_parsing_in_process(
         run_import(store, path, ImportOptions(parallel=True))
     result = run_import(store, path)  # auto: parses here instead
     assert result.parallel is False and result.counts.created == distinct
+    assert children() == []
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_typed_custom_fields_are_coerced_on_the_bulk_path(store: Store, tmp_path: Path, parallel: bool) -> None:
+    """Text columns go in by set-based INSERTs; a column feeding an existing number field is coerced row by
+    row, a bad value dropped with a warning, and a row merged into a new contact of the same chunk keeps
+    both (a promoted Target)."""
+    store.define_field("contact", "Budget", type="number", key="budget")
+    path = tmp_path / "typed.csv"
+    path.write_text(
+        "Nome,Email,Budget,Città\n"
+        "Anna,anna@example.it,1500,Roma\n"
+        "Luca,luca@example.it,tanti,Milano\n"
+        "Anna B,ANNA@example.it,,Napoli\n",  # same email as line 2: merged into the contact line 2 creates
+        encoding="utf-8",
+    )
+    result = run_import(store, path, ImportOptions(parallel=parallel))
+    assert result.counts.created == 2 and result.counts.merged == 1  # line 4 fills Anna's blank last name
+    assert [line for line, _m in result.warnings] == [3]
+    anna, luca = (store.find_contacts_by_email(e)[0] for e in ("anna@example.it", "luca@example.it"))
+    assert store.field_values("contact", anna) == {"budget": 1500, "citta": "Roma"}
+    assert store.field_values("contact", luca) == {"citta": "Milano"}
+
+
+def test_a_parser_started_before_the_store_gives_the_same_result(tmp_path: Path) -> None:
+    """`koachify import` forks the parser before it loads the store (`producer.start_parser`)."""
+    path = tmp_path / "gen.csv"
+    write_file(path, 900, seed=5)
+    snapshots = []
+    for early in (False, True):
+        store = Store.open(tmp_path / f"{early}.db")
+        options = ImportOptions(chunk_size=128, parallel=early)
+        child = None
+        if early:
+            monkey = pytest.MonkeyPatch()
+            monkey.setattr(producer, "PARALLEL_MIN_BYTES", 0)
+            monkey.setattr(producer, "can_fork", lambda: True)
+            child = producer.start_parser(path, options, store.region)
+            monkey.undo()
+            assert child is not None
+        result = run_import(store, path, options, parser=child)
+        assert result.parallel is early
+        snapshots.append((result.counts, snapshot(store)))
+    assert snapshots[0] == snapshots[1]
+    assert children() == []
+
+
+def test_an_early_parser_is_stopped_when_the_import_fails_before_using_it(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "gen.csv"
+    write_file(path, 300)
+    options = ImportOptions(on_duplicate="overwrite-everything", parallel=True)
+    child = producer.fork_parser(lambda: (iter(()), open_csv(path), None, []), 100, bulk=True)  # type: ignore[arg-type]
+    with pytest.raises(FileError, match="--on-duplicate"):
+        run_import(store, path, options, parser=child)
     assert children() == []
