@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) returns, without the encoder
@@ -254,15 +254,18 @@ class BatchWriter:
         for start in range(0, len(items), IN_CHUNK):
             yield items[start : start + IN_CHUNK]
 
-    def _json_in(self, sql: str, values: list[Any], *params: Any) -> Any:
-        """Run SQLite `sql` whose `?1` is `values` as a JSON array (read by `IN (SELECT value FROM json_each(?1))`)."""
-        return self.raw.execute(sql, (json.dumps(values), *params))
+    def _json_in(self, sql: str, values: list[Any] | str, *params: Any) -> Any:
+        """Run SQLite `sql` whose `?1` is `values` as a JSON array (read by `IN (SELECT value FROM json_each(?1))`);
+        a string is taken as the JSON already."""
+        return self.raw.execute(sql, (values if isinstance(values, str) else json.dumps(values), *params))
 
-    def _lookup(self, keys: set[str], column: Any, kind: str) -> dict[str, list[int]]:
-        """key → live contact ids having it as primary or extra email/phone."""
+    def _lookup(self, keys: set[str] | str, column: Any, kind: str) -> dict[str, list[int]]:
+        """key → live contact ids having it as primary or extra email/phone (keys no live contact has are left
+        out). On SQLite `keys` may come as a JSON array already (see `producer.Bulk`)."""
         # deleted_at is filtered in Python: in SQL, SQLite may pick the deleted_at index (a full scan) over the key's.
         found: dict[str, list[int]] = {}
-        for chunk in self._in_chunks(keys):
+        batches: Iterable[list[str] | str] = [keys] if isinstance(keys, str) else self._in_chunks(keys)
+        for batch in batches:
             rows: list[Any]
             if self.fast:
                 rows = list(
@@ -270,23 +273,24 @@ class BatchWriter:
                         f"SELECT id, {column.name}, deleted_at FROM contact WHERE {column.name} IN {_JSON_IN} "
                         "UNION ALL SELECT ch.contact_id, ch.key, c.deleted_at FROM contact_channel ch "
                         f"JOIN contact c ON c.id = ch.contact_id WHERE ch.kind = ?2 AND ch.key IN {_JSON_IN}",
-                        chunk,
+                        batch,
                         kind,
                     )
                 )
             else:
                 rows = list(
-                    self.conn.execute(select(T_CONTACT.c.id, column, T_CONTACT.c.deleted_at).where(column.in_(chunk)))
+                    self.conn.execute(select(T_CONTACT.c.id, column, T_CONTACT.c.deleted_at).where(column.in_(batch)))
                 )
                 rows += self.conn.execute(
                     select(T_CHANNEL.c.contact_id, T_CHANNEL.c.key, T_CONTACT.c.deleted_at)
                     .join(T_CONTACT, T_CONTACT.c.id == T_CHANNEL.c.contact_id)
-                    .where(T_CHANNEL.c.kind == kind, T_CHANNEL.c.key.in_(chunk))
+                    .where(T_CHANNEL.c.kind == kind, T_CHANNEL.c.key.in_(batch))
                 )
             for cid, key, deleted_at in rows:
-                ids = found.setdefault(key, [])
-                if deleted_at is None and cid not in ids:
-                    ids.append(cid)
+                if deleted_at is None:
+                    ids = found.setdefault(key, [])
+                    if cid not in ids:
+                        ids.append(cid)
         return found
 
     def _keyless_matches(self, rows: list[Candidate]) -> set[str]:
@@ -322,8 +326,22 @@ class BatchWriter:
     def process(self, chunk: Chunk) -> None:
         started = time.perf_counter()
         rows = chunk.candidates
-        by_email = self._lookup({k for c in rows for _v, k in c.emails}, T_CONTACT.c.email_key, "email")
-        by_phone = self._lookup({k for c in rows for _v, k in c.phones}, T_CONTACT.c.phone_e164, "phone")
+        bulk = chunk.bulk if self.fast else None
+        # The rows to look at one by one, in file order: all of them, or with the bulk layout only those the
+        # parser marked (keyless rows, keys shared within the chunk) and those whose key is in the database;
+        # every other row is a new contact whose keys nothing else has (see `producer.Bulk`).
+        order: Sequence[int]
+        if bulk is not None:
+            by_email = self._lookup(bulk.email_keys, T_CONTACT.c.email_key, "email")
+            by_phone = self._lookup(bulk.phone_keys, T_CONTACT.c.phone_e164, "phone")
+            slow = set(bulk.slow)
+            slow.update(bulk.key_rows[key] for key in by_email)
+            slow.update(bulk.key_rows[key] for key in by_phone)
+            order = sorted(slow)
+        else:
+            by_email = self._lookup({k for c in rows for _v, k in c.emails}, T_CONTACT.c.email_key, "email")
+            by_phone = self._lookup({k for c in rows for _v, k in c.phones}, T_CONTACT.c.phone_e164, "phone")
+            order = range(len(rows))
         # Most rows create a contact that no later row of the chunk touches: such a row is only its position in
         # `new` (written from the chunk's bulk layout) and becomes a Target when a later row matches it.
         base = self.next_id  # on SQLite candidate i becomes contact base + i
@@ -352,9 +370,11 @@ class BatchWriter:
                 out.append(target)
             return out
 
-        keyless_rows = [c for c in rows if not c.emails and not c.phones]
+        keyless_rows = [rows[p] for p in bulk.slow] if bulk is not None else rows
+        keyless_rows = [c for c in keyless_rows if not c.emails and not c.phones]
         keyless = self._keyless_matches(keyless_rows) if keyless_rows else set()
-        for position, c in enumerate(rows):
+        for position in order:
+            c = rows[position]
             emails, phones = c.emails, c.phones
             if not emails and not phones:
                 # Never merged on a name; but the very same keyless contact again (a re-import) is no new one.
@@ -397,6 +417,10 @@ class BatchWriter:
             for _v, k in phones:
                 local[k] = target
 
+        if bulk is not None and len(order) < len(rows):
+            marked = set(order)
+            new += [position for position in range(len(rows)) if position not in marked]
+            new.sort()
         self.counts.created += len(new)
         self._load(existing)
         for c, target in plan:
@@ -409,7 +433,7 @@ class BatchWriter:
                 self.counts.unchanged += 1
         applied = time.perf_counter()
         self.timings["apply"] += applied - started
-        if self.fast and chunk.bulk is not None:
+        if bulk is not None:
             self.next_id += len(rows)
             self.created_ids.extend(base + position for position in new)
             self._write_new_sqlite(chunk, new, promoted, base)
