@@ -1,10 +1,11 @@
 """Parsed rows in chunks, from this process or from a forked one that runs beside the writer.
 
-Reading and validating rows is pure Python and about a third of an import; writing is the rest. On a
-machine with two cores a big file is parsed in a child process (fork: it starts in a millisecond with
-everything imported) while this process deduplicates and writes the previous chunk. The child only reads
-the file and sends chunks through a pipe as `marshal` data (C speed both ways; the `tags` lists rows share
-are sent once per chunk); it never touches the database, so the transaction stays this process's own.
+Reading and validating rows is pure Python and about half of an import; writing is the rest. On a machine
+with two cores a big file is parsed in a child process while this process deduplicates and writes: the CLI
+forks it before it even loads SQLAlchemy (`start_parser`), so it is ahead from the start. The child reads
+the file, parses it and lays each chunk out for set-based INSERTs (`Bulk`); chunks travel through a pipe as
+`marshal` data (C speed both ways), read a few ahead by a thread of this process (`_drain`). The child never
+touches the database: the transaction stays this process's own.
 
 Forking is done only where it is safe: on Linux, from a process with one thread (the CLI). The TUI runs
 imports in a worker thread, and a forked copy of a multi-threaded process can deadlock on a lock another
@@ -17,6 +18,7 @@ import gc
 import json
 import marshal
 import os
+import queue
 import signal
 import struct
 import sys
@@ -25,7 +27,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import suppress
 from json.encoder import encode_basestring  # json.dumps(str, ensure_ascii=False), without the encoder
 from pathlib import Path
-from typing import Any, NamedTuple, overload
+from typing import IO, Any, NamedTuple, overload
 
 from ...i18n import _
 from .options import ImportOptions, prepare
@@ -91,6 +93,7 @@ class Chunk(NamedTuple):
 
 PARALLEL_MIN_BYTES = 1 << 20  # ~7k rows: below that a second process saves less than it costs
 _HEADER = struct.Struct("<Q")  # message length
+_QUEUED = 3  # chunks read ahead of the writer (each a few MB)
 
 
 def parse_chunks(
@@ -199,36 +202,43 @@ class ParserChild:
         return self._chunks
 
     def _receive(self, fd: int, header: list[str]) -> Generator[Chunk, None, None]:
+        pipe = open(fd, "rb")  # noqa: SIM115 - closed below, after the thread that reads it has stopped
+        messages: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED)
+        stop = threading.Event()
+        reader = threading.Thread(target=_drain, args=(pipe, messages, stop), name="koachify-import-pipe", daemon=True)
+        reader.start()
         finished = False
         try:
-            with open(fd, "rb") as pipe:
-                while True:
-                    head = pipe.read(_HEADER.size)
-                    if len(head) < _HEADER.size:
-                        raise RuntimeError(_("the import's parsing process stopped unexpectedly"))
-                    kind, body = marshal.loads(pipe.read(_HEADER.unpack(head)[0]))
-                    if kind == "chunk":
-                        count, position, candidates, rejects, warnings, bulk = body
-                        yield Chunk(
-                            count,
-                            position,
-                            Received(candidates),
-                            [Reject(*item) for item in rejects],
-                            warnings,
-                            None if bulk is None else Bulk(*bulk),
-                        )
-                    elif kind == "header":
-                        if body != header:  # the file changed between the two reads
-                            raise FileError(_("the file changed while it was being imported"))
-                    elif kind == "done":
-                        finished = True
-                        return
-                    elif kind == "file-error":
-                        raise FileError(body)
-                    else:
-                        raise RuntimeError(_("the import's parsing process failed: {error}").format(error=body))
+            while True:
+                data = messages.get()
+                if data is None:
+                    raise RuntimeError(_("the import's parsing process stopped unexpectedly"))
+                kind, body = marshal.loads(data)
+                if kind == "chunk":
+                    count, position, candidates, rejects, warnings, bulk = body
+                    yield Chunk(
+                        count,
+                        position,
+                        Received(candidates),
+                        [Reject(*item) for item in rejects],
+                        warnings,
+                        None if bulk is None else Bulk(*bulk),
+                    )
+                elif kind == "header":
+                    if body != header:  # the file changed between the two reads
+                        raise FileError(_("the file changed while it was being imported"))
+                elif kind == "done":
+                    finished = True
+                    return
+                elif kind == "file-error":
+                    raise FileError(body)
+                else:
+                    raise RuntimeError(_("the import's parsing process failed: {error}").format(error=body))
         finally:
-            self._stop(kill=not finished)
+            stop.set()
+            self._stop(kill=not finished)  # its end of the pipe closes: the reading thread sees the end
+            reader.join()
+            pipe.close()
 
     def close(self) -> None:
         """Stop the child (if it is still running) and reap it. Idempotent."""
@@ -248,6 +258,28 @@ class ParserChild:
             with suppress(ProcessLookupError):  # it may have exited already
                 os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+
+
+def _drain(pipe: IO[bytes], messages: queue.Queue[bytes | None], stop: threading.Event) -> None:
+    """Read the child's messages into `messages` (None at the end of the pipe), a few ahead of the writer.
+
+    A thread of its own: the child never waits for the writer to finish a chunk before sending the next, and
+    the copies out of the pipe (most of the cost of a 3 MB message through a 64 KB pipe) happen while the
+    writer works, since reading releases the GIL."""
+    while not stop.is_set():
+        try:
+            head = pipe.read(_HEADER.size)
+            data = pipe.read(_HEADER.unpack(head)[0]) if len(head) == _HEADER.size else None
+        except (OSError, ValueError):
+            data = None
+        while not stop.is_set():
+            try:
+                messages.put(data, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        if data is None:
+            return
 
 
 Source = Callable[[], tuple[Iterator[tuple[int, list[str]]], CsvFile, RowParser, list[str]]]
