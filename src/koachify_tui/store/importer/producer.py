@@ -93,7 +93,8 @@ class Chunk(NamedTuple):
 
 PARALLEL_MIN_BYTES = 1 << 20  # ~7k rows: below that a second process saves less than it costs
 _HEADER = struct.Struct("<Q")  # message length
-_QUEUED = 3  # chunks read ahead of the writer (each a few MB)
+_QUEUED = 6  # chunks read ahead of the writer (each ~3 MB)
+_PIPE_BYTES = 1 << 20  # fewer, bigger reads per chunk (Linux's limit for an unprivileged process)
 
 
 def parse_chunks(
@@ -187,30 +188,32 @@ def can_fork() -> bool:
 
 
 class ParserChild:
-    """A forked process parsing a file, and the chunks it sends through a pipe (see module docstring)."""
+    """A forked process parsing a file, and the chunks it sends through a pipe (see module docstring). A thread
+    reads them from the start, up to `_QUEUED` ahead: while the CLI is still loading the store, the child
+    parses on instead of waiting for a reader."""
 
     def __init__(self, pid: int, read_fd: int) -> None:
         self._pid: int | None = pid
-        self._fd: int | None = read_fd
+        self._pipe: IO[bytes] | None = open(read_fd, "rb")  # noqa: SIM115 - closed in `close`
+        self._messages: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED)
+        self._stopping = threading.Event()
+        self._reader = threading.Thread(
+            target=_drain, args=(self._pipe, self._messages, self._stopping), name="koachify-import-pipe", daemon=True
+        )
+        self._reader.start()
         self._chunks: Generator[Chunk, None, None] | None = None
 
     def chunks(self, header: list[str]) -> Generator[Chunk, None, None]:
         """The chunks, once. `header` is the file's as the caller read it: the child must have read the same."""
-        assert self._chunks is None and self._fd is not None
-        fd, self._fd = self._fd, None
-        self._chunks = self._receive(fd, header)
+        assert self._chunks is None and self._pipe is not None
+        self._chunks = self._receive(header)
         return self._chunks
 
-    def _receive(self, fd: int, header: list[str]) -> Generator[Chunk, None, None]:
-        pipe = open(fd, "rb")  # noqa: SIM115 - closed below, after the thread that reads it has stopped
-        messages: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED)
-        stop = threading.Event()
-        reader = threading.Thread(target=_drain, args=(pipe, messages, stop), name="koachify-import-pipe", daemon=True)
-        reader.start()
+    def _receive(self, header: list[str]) -> Generator[Chunk, None, None]:
         finished = False
         try:
             while True:
-                data = messages.get()
+                data = self._messages.get()
                 if data is None:
                     raise RuntimeError(_("the import's parsing process stopped unexpectedly"))
                 kind, body = marshal.loads(data)
@@ -235,20 +238,21 @@ class ParserChild:
                 else:
                     raise RuntimeError(_("the import's parsing process failed: {error}").format(error=body))
         finally:
-            stop.set()
-            self._stop(kill=not finished)  # its end of the pipe closes: the reading thread sees the end
-            reader.join()
-            pipe.close()
+            self._shut(kill=not finished)
 
     def close(self) -> None:
-        """Stop the child (if it is still running) and reap it. Idempotent."""
+        """Stop the child (if it is still running), its reading thread, and reap it. Idempotent."""
         if self._chunks is not None:
-            self._chunks.close()  # its `finally` stops the child
-        else:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-            self._stop(kill=True)
+            self._chunks.close()  # its `finally` shuts everything
+        self._shut(kill=True)
+
+    def _shut(self, *, kill: bool) -> None:
+        self._stopping.set()
+        self._stop(kill=kill)  # the child's end of the pipe closes: the reading thread sees the end
+        self._reader.join()
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
 
     def _stop(self, *, kill: bool) -> None:
         pid, self._pid = self._pid, None
@@ -289,6 +293,11 @@ def fork_parser(source: Source, chunk_size: int, *, bulk: bool) -> ParserChild:
     """Fork a child that streams `parse_chunks` of what `source()` opens (its rows after the header, the file,
     the parser, the header). An OSError from fork reaches the caller."""
     read_fd, write_fd = os.pipe()
+    if sys.platform == "linux":
+        import fcntl
+
+        with suppress(OSError):  # best effort: a system limit may refuse it
+            fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
     try:
         pid = os.fork()
     except OSError:
