@@ -39,7 +39,7 @@ from ..models import (
 from ..normalize import InvalidValue, fold
 from . import fastpath
 from .fastpath import fold_fast, name_key_fast
-from .producer import Chunk
+from .producer import Bulk, Chunk, bulk_layout
 from .rows import Candidate, Reject, cells_of
 
 T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
@@ -326,7 +326,7 @@ class BatchWriter:
     def process(self, chunk: Chunk) -> None:
         started = time.perf_counter()
         rows = chunk.candidates
-        bulk = chunk.bulk if self.fast else None
+        bulk = (chunk.bulk or bulk_layout(rows)) if self.fast else None  # SQLite: set-based writes
         # The rows to look at one by one, in file order: all of them, or with the bulk layout only those the
         # parser marked (keyless rows, keys shared within the chunk) and those whose key is in the database;
         # every other row is a new contact whose keys nothing else has (see `producer.Bulk`).
@@ -436,11 +436,8 @@ class BatchWriter:
         if bulk is not None:
             self.next_id += len(rows)
             self.created_ids.extend(base + position for position in new)
-            self._write_new_sqlite(chunk, new, promoted, base)
+            self._write_new_sqlite(rows, bulk, new, promoted, base)
         else:
-            if self.fast:  # a chunk without its bulk layout (not made by `parse_chunks`): ids in creation order
-                self.next_id += len(rows)
-                self.created_ids.extend(base + position for position in new)
             self._write_new([promote(position) for position in new])
         self._write_existing([t for t in existing.values() if t.changed])
         self.timings["write"] += time.perf_counter() - applied
@@ -711,25 +708,8 @@ class BatchWriter:
     _HISTORY_COLS = ("contact_id", "kind", "at", "actor", "from_value", "to_value", "text", "data_json")
 
     def _write_new(self, targets: list[Target]) -> None:
-        """New contacts one Target each: on SQLite with the ids they were given, elsewhere with ids that come
-        back from INSERT … RETURNING."""
+        """New contacts off SQLite: their ids come back from INSERT … RETURNING."""
         if not targets:
-            return
-        if self.fast:
-            now = self.now_db
-            self._bulk(
-                T_CONTACT,
-                ("id", *self._CONTACT_COLS, "created_at", "updated_at"),
-                [(t.id, *self._contact_values(t), now, now) for t in targets],
-            )
-            self._bulk(
-                T_ITEM,
-                ("batch_id", "contact_id", "action", "before_json"),
-                [(self.batch_id, t.id, "created", "{}") for t in targets],
-            )
-            self._write_children(targets)
-            ids = [t.id for t in targets if t.id is not None]
-            self._index_new(min(ids), max(ids) + 1)
             return
         stmt = insert(T_CONTACT).returning(T_CONTACT.c.id, sort_by_parameter_order=True)
         params = [
@@ -748,16 +728,15 @@ class BatchWriter:
         )
         self._write_children(targets)
 
-    def _write_new_sqlite(self, chunk: Chunk, new: list[int], promoted: dict[int, Target], base: int) -> None:
+    def _write_new_sqlite(
+        self, candidates: Sequence[Candidate], bulk: Bulk, new: list[int], promoted: dict[int, Target], base: int
+    ) -> None:
         """The chunk's new contacts, candidate i as contact base + i, and what hangs off them: set-based, from
         the chunk's bulk layout (see `producer.Bulk`), skipping by position the candidates that created nothing
         or became Targets (written one by one: later rows of the chunk merged into them).
 
         The contact rows go through one executemany of the layout's tuples; the rest is one INSERT … SELECT per
         tag and per custom field, reading JSON arrays that were built in C by json.dumps."""
-        bulk = chunk.bulk
-        assert bulk is not None
-        candidates = chunk.candidates
         size = len(candidates)
         if not new:
             return
