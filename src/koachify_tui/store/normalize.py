@@ -93,17 +93,9 @@ def normalize_phone(value: str | None, region: str = "IT") -> str | None:
 
 
 def phone_search_keys(e164: str | None) -> str:
-    """Digit strings under which a phone can be found: international digits and national significant digits."""
-    if not e164:
-        return ""
-    digits = e164.lstrip("+")
-    try:
-        import phonenumbers
-
-        national = str(phonenumbers.parse(e164).national_number)
-    except Exception:  # noqa: BLE001 - E.164 from our own normaliser; be lenient with legacy rows
-        national = digits
-    return f"{digits} {national}"
+    """The digits under which a phone is found: its E.164 digits. Any national form typed without a trunk
+    prefix ("333 1234567", "02 1234567" in Italy) is a substring of them, so it needs no key of its own."""
+    return e164.lstrip("+") if e164 else ""
 
 
 def parse_money(value: str | int | float | Decimal | None) -> int:

@@ -49,7 +49,7 @@ def haystack_fast(
     parts += tags_text
     for key in phones_e164:
         if key:
-            parts.append(search_keys(key))
+            parts.append(phone_search_keys(key))
     return " | ".join(parts)
 
 
@@ -208,18 +208,6 @@ def _cc_size(digits: str) -> int:
     return size
 
 
-def search_keys(e164: str | None) -> str:
-    """`normalize.phone_search_keys` without re-parsing numbers of the countries the fast path handles."""
-    if not e164:
-        return ""
-    digits = e164[1:]
-    size = _cc_size(digits)
-    national = digits[size:]
-    if not size or not national.isdigit():
-        return phone_search_keys(e164)
-    return f"{digits} {int(national)}"
-
-
 __all__ = [
     "clean_line",
     "clean_text",
@@ -230,5 +218,4 @@ __all__ = [
     "haystack_fast",
     "name_key_fast",
     "phone",
-    "search_keys",
 ]
