@@ -220,6 +220,8 @@ class ImportCsvScreen(ModalScreen[bool]):
         self.running, self._cancel = True, False
         self._bar.update(total=None, progress=0)
         self._bar.display = True
+        if not options.dry_run:
+            self._bar.scroll_visible()  # below a long mapping preview: the coach must see the import run
         self.refresh_bindings()
         self._run(path, options)
 
@@ -256,8 +258,10 @@ class ImportCsvScreen(ModalScreen[bool]):
             self.query_one("#import-preview", Static).update(render_preview(result))
         else:
             self.result = result
-            self.query_one("#import-summary", Static).update(render_summary(result))
+            summary = self.query_one("#import-summary", Static)
+            summary.update(render_summary(result))
             self._bar.update(total=1, progress=1)
+            self.call_after_refresh(summary.scroll_visible)
         self.refresh_bindings()
 
     def _error(self, message: str) -> None:
