@@ -243,3 +243,19 @@ def test_chunked_import_dedupes_across_chunks_and_keeps_fts(store: Store, tmp_pa
     assert store.count_contacts(ContactQuery(search="existing")) == 1
     with store._write_engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('integrity-check')")
+
+
+def test_undo_keeps_contacts_worked_on_since(store: Store, write) -> None:  # noqa: ANN001
+    """An undo never destroys work done after the import: contacts it created that were edited, given a deal,
+    a note or a task, or merged into by a later import stay (and are counted); the others go."""
+    first = run_import(store, write("".join(f"P{i},Rossi,p{i}@x.it,,,,\n" for i in range(6))))
+    ids = [store.find_contacts_by_email(f"p{i}@x.it")[0] for i in range(6)]
+    store.update_contact(ids[0], company="Acme")
+    store.add_note("richiamare", contact_id=ids[1])
+    store.add_task("chiamata", contact_id=ids[2])
+    store.create_opportunity(ids[3], "Percorso", "Vendite Coaching")
+    run_import(store, write("P4,Rossi,p4@x.it,333 1234567,,,\n", name="later.csv"))  # merged into #4
+    result = undo_batch(store, first.batch_id or 0)
+    assert (result.removed, result.kept) == (1, 5)
+    assert store.find_contacts_by_email("p5@x.it") == []
+    assert all(store.find_contacts_by_email(f"p{i}@x.it") for i in range(5))

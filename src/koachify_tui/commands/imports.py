@@ -213,6 +213,12 @@ def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
                 id=batch_id, removed=result.removed, restored=result.restored
             )
         )
+        if result.kept:
+            typer.echo(
+                _(
+                    "{kept} contacts it created were kept: they were changed or given deals, notes or tasks since"
+                ).format(kept=result.kept)
+            )
 
 
 def _list(db: str | None, json_out: bool) -> None:

@@ -15,6 +15,7 @@ from ..errors import Conflict, NotFound
 from ..events import ContactDeleted, ContactUpdated
 from ..fields import purge_values
 from ..models import (
+    Appointment,
     Contact,
     ContactChannel,
     ContactTag,
@@ -24,6 +25,10 @@ from ..models import (
     HistoryKind,
     ImportBatch,
     ImportBatchItem,
+    Message,
+    Note,
+    Opportunity,
+    Task,
     utcnow,
 )
 
@@ -78,9 +83,10 @@ class UndoResult:
     batch_id: int
     removed: int
     restored: int
+    kept: int = 0  # contacts the batch created that were worked on since: left in place
 
     def as_dict(self) -> dict[str, int]:
-        return {"batch_id": self.batch_id, "removed": self.removed, "restored": self.restored}
+        return {"batch_id": self.batch_id, "removed": self.removed, "restored": self.restored, "kept": self.kept}
 
 
 def _chunks(items: list[int]) -> list[list[int]]:
@@ -106,12 +112,18 @@ def undo_batch(store: Any, batch_id: int) -> UndoResult:
             ).where(col(ImportBatchItem.batch_id) == batch_id)
         ).all()
         created = [cid for cid, action, _b in items if action == "created"]
+        since = batch.finished_at or batch.started_at
+        kept = 0
         # Ids can be reused after a purge: only remove contacts created no earlier than the batch.
         for chunk in _chunks(created):
             live = conn.execute(
-                select(col(Contact.id)).where(col(Contact.id).in_(chunk), col(Contact.created_at) >= batch.started_at)
-            ).scalars()
-            ids = list(live)
+                select(col(Contact.id), col(Contact.updated_at)).where(
+                    col(Contact.id).in_(chunk), col(Contact.created_at) >= batch.started_at
+                )
+            ).all()
+            worked_on = {cid for cid, updated_at in live if updated_at > since} | _worked_on(conn, chunk, batch_id)
+            ids = [cid for cid, _updated_at in live if cid not in worked_on]
+            kept += len(live) - len(ids)
             purge_values(s, FieldEntity.CONTACT.value, ids)
             conn.execute(delete(Contact).where(col(Contact.id).in_(ids)))
             removed += ids
@@ -130,7 +142,24 @@ def undo_batch(store: Any, batch_id: int) -> UndoResult:
         for cid in restored:
             tx.emit(ContactUpdated, contact_id=cid, changed=("import_undo",))
     store.bus.publish([ContactDeleted(origin="import", depth=store.bus.depth, contact_id=cid) for cid in removed])
-    return UndoResult(batch_id=batch_id, removed=len(removed), restored=len(restored))
+    return UndoResult(batch_id=batch_id, removed=len(removed), restored=len(restored), kept=kept)
+
+
+def _worked_on(conn: Any, ids: list[int], batch_id: int) -> set[int]:
+    """Which of these contacts have something an undo must not destroy: a deal, a note, a task, an
+    appointment or a message, or a later import merged into them."""
+    found: set[int] = set()
+    for model in (Opportunity, Note, Task, Appointment, Message):
+        contact_id = col(model.contact_id)
+        found.update(conn.execute(select(contact_id).where(contact_id.in_(ids)).distinct()).scalars())
+    found.update(
+        conn.execute(
+            select(col(ImportBatchItem.contact_id)).where(
+                col(ImportBatchItem.contact_id).in_(ids), col(ImportBatchItem.batch_id) != batch_id
+            )
+        ).scalars()
+    )
+    return found
 
 
 def _restore(store: Any, s: Any, contact: Contact, before: dict[str, Any]) -> None:
