@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from koachify_tui.store import Store
-from koachify_tui.store.exporter import export_contacts, export_opportunities, neutralise
+from koachify_tui.store.exporter import export_contacts, export_opportunities, join_tags, neutralise
 from koachify_tui.store.importer import run_import
+from koachify_tui.store.importer.rows import split_tags
 
 
 @pytest.fixture
@@ -44,7 +45,9 @@ def _seed(store: Store) -> None:
         owner="Marta",
     )
     store.set_field_value("contact", a.id or 0, "goal", "-10 kg")
-    store.create_contact(first_name="Zoë", last_name="Müller", company="Società €", tags=["Lead"], source="Web")
+    store.create_contact(
+        first_name="Zoë", last_name="Müller", company="Società €", tags=["Lead", "Roma, centro"], source="Web"
+    )
 
 
 def test_export_bom_delimiter_and_neutralisation(store: Store, tmp_path: Path) -> None:
@@ -90,6 +93,14 @@ def test_export_reimports_to_the_same_contacts(store: Store, tmp_path: Path) -> 
         assert {c.key for c in fresh.contact_channels(cid)} == {"a2@x.it", "+39061234567"}
     finally:
         fresh.close()
+
+
+def test_tags_holding_a_comma_use_googles_separator() -> None:
+    assert join_tags(["Clienti", "VIP"]) == "Clienti, VIP"
+    assert join_tags(["Lead", "Roma, centro"]) == "Lead ::: Roma, centro"
+    assert split_tags("Lead ::: Roma, centro") == ["Lead", "Roma, centro"]
+    assert split_tags("* myContacts ::: Clienti") == ["Clienti"]
+    assert split_tags("Clienti, VIP; Lead") == ["Clienti", "VIP", "Lead"]
 
 
 def test_export_opportunities(store: Store) -> None:

@@ -40,6 +40,13 @@ def neutralise(value: Any) -> str:
     return "'" + text if text.startswith(_DANGEROUS) else text
 
 
+def join_tags(tags: Iterable[str]) -> str:
+    """Tags in one cell: "A, B", or Google's "A ::: B" when a tag holds a comma or a semicolon, so that the
+    importer (which then splits on ":::" alone) gives back the same tags."""
+    tags = list(tags)
+    return (" ::: " if any("," in t or ";" in t for t in tags) else ", ").join(tags)
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -123,7 +130,7 @@ def export_contacts(
                 r.phone,
                 ", ".join(emails),
                 ", ".join(phones),
-                ", ".join(r.tags),
+                join_tags(r.tags),
                 r.source,
                 r.owner,
                 *(_cell(values.get(d.id or 0)) for d in defs),
@@ -165,7 +172,7 @@ def export_opportunities(store: Any, out: IO[str], *, delimiter: str = ",") -> i
                 o.lost_reason,
                 o.created_at.isoformat(timespec="seconds"),
                 o.closed_at.isoformat(timespec="seconds") if o.closed_at else "",
-                ", ".join(o.tags),
+                join_tags(o.tags),
                 *(_cell(values.get(d.id or 0)) for d in defs),
             ]
             writer.writerow([neutralise(v) for v in row])

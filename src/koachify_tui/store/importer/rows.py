@@ -12,6 +12,7 @@ from . import fastpath
 from .mapping import CUSTOM, Column
 
 _MULTI = re.compile(r"\s*(?::::|[,;\n])\s*")  # Google " ::: ", Pipedrive/Outlook ", " and "; "
+_GOOGLE_MULTI = re.compile(r"\s*:::\s*")
 _SCIENTIFIC = re.compile(r"^\s*[+-]?\d+([.,]\d+)?[eE][+-]?\d+\s*$")
 _NEUTRALISED = re.compile(r"^'[=+\-@\t\r]")  # our own export's formula-injection guard
 _PARTICLES = frozenset({"de", "di", "da", "del", "della", "dello", "dei", "degli", "dal", "dalla", "d'", "la", "lo",
@@ -76,9 +77,10 @@ def split_name(full: str) -> tuple[str, str]:
 
 
 def split_tags(value: str) -> list[str]:
-    """Tags of one cell, minus Google's system labels ("* myContacts", "* starred")."""
+    """Tags of one cell, minus Google's system labels ("* myContacts", "* starred"). A cell with Google's
+    " ::: " is split on it alone: its tags may hold commas ("Roma, centro")."""
     out = []
-    for part in _MULTI.split(value):
+    for part in _GOOGLE_MULTI.split(value) if ":::" in value else _MULTI.split(value):
         part = part.strip().strip('"').strip()
         if part and not part.startswith("*"):
             out.append(part)
