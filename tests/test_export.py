@@ -95,12 +95,15 @@ def test_export_reimports_to_the_same_contacts(store: Store, tmp_path: Path) -> 
         fresh.close()
 
 
-def test_tags_holding_a_comma_use_googles_separator() -> None:
+def test_tags_holding_a_separator_are_quoted_and_read_back() -> None:
+    tags = ["Clienti", "Roma, centro", 'detto "Gigi"', "a ::: b", "x;y"]
     assert join_tags(["Clienti", "VIP"]) == "Clienti, VIP"
-    assert join_tags(["Lead", "Roma, centro"]) == "Lead ::: Roma, centro"
-    assert split_tags("Lead ::: Roma, centro") == ["Lead", "Roma, centro"]
+    assert join_tags(tags) == 'Clienti, "Roma, centro", "detto ""Gigi""", "a ::: b", "x;y"'
+    assert split_tags(join_tags(tags)) == tags
+    assert split_tags('"Customer","VIP, Gold"') == ["Customer", "VIP, Gold"]  # Mailchimp's TAGS
     assert split_tags("* myContacts ::: Clienti") == ["Clienti"]
-    assert split_tags("Clienti, VIP; Lead") == ["Clienti", "VIP", "Lead"]
+    assert split_tags("vip; VIP ::: Lead, * starred") == ["vip", "VIP", "Lead"]
+    assert split_tags('Lead, "unterminated') == ["Lead", "unterminated"]
 
 
 def test_export_opportunities(store: Store) -> None:

@@ -41,10 +41,11 @@ def neutralise(value: Any) -> str:
 
 
 def join_tags(tags: Iterable[str]) -> str:
-    """Tags in one cell: "A, B", or Google's "A ::: B" when a tag holds a comma or a semicolon, so that the
-    importer (which then splits on ":::" alone) gives back the same tags."""
-    tags = list(tags)
-    return (" ::: " if any("," in t or ";" in t for t in tags) else ", ").join(tags)
+    """Tags in one cell, "A, B"; a tag holding a separator (`,` `;` `:::`) or a quote is double-quoted, as
+    the importer reads it back: `Lead, "Roma, centro"`."""
+    return ", ".join(
+        '"' + tag.replace('"', '""') + '"' if any(c in tag for c in ',;"') or ":::" in tag else tag for tag in tags
+    )
 
 
 def _cell(value: Any) -> str:

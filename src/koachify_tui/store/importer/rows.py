@@ -12,7 +12,8 @@ from . import fastpath
 from .mapping import CUSTOM, Column
 
 _MULTI = re.compile(r"\s*(?::::|[,;\n])\s*")  # Google " ::: ", Pipedrive/Outlook ", " and "; "
-_GOOGLE_MULTI = re.compile(r"\s*:::\s*")
+# One tag (double-quoted, "" for a quote, or plain) and the separator after it ("" at the end of the cell).
+_TAG_TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"|((?:(?!:::)[^,;\n])*))\s*(:::|[,;\n]|$)')
 _SCIENTIFIC = re.compile(r"^\s*[+-]?\d+([.,]\d+)?[eE][+-]?\d+\s*$")
 _NEUTRALISED = re.compile(r"^'[=+\-@\t\r]")  # our own export's formula-injection guard
 _PARTICLES = frozenset({"de", "di", "da", "del", "della", "dello", "dei", "degli", "dal", "dalla", "d'", "la", "lo",
@@ -77,14 +78,34 @@ def split_name(full: str) -> tuple[str, str]:
 
 
 def split_tags(value: str) -> list[str]:
-    """Tags of one cell, minus Google's system labels ("* myContacts", "* starred"). A cell with Google's
-    " ::: " is split on it alone: its tags may hold commas ("Roma, centro")."""
+    """Tags of one cell, minus Google's system labels ("* myContacts", "* starred"). Separators are Google's
+    " ::: ", "," and ";"; a double-quoted tag keeps them (`Lead, "Roma, centro"`, Mailchimp's TAGS)."""
     out = []
-    for part in _GOOGLE_MULTI.split(value) if ":::" in value else _MULTI.split(value):
-        part = part.strip().strip('"').strip()
+    for part in _tag_parts(value):
+        part = part.strip()
         if part and not part.startswith("*"):
             out.append(part)
     return out
+
+
+def _tag_parts(value: str) -> list[str]:
+    if '"' not in value:
+        return _MULTI.split(value)
+    parts: list[str] = []
+    position = 0
+    while True:
+        match = _TAG_TOKEN.match(value, position)
+        if match is None or match.end() == position:  # a stray quote: read it the simple way
+            return [part.strip('"') for part in _MULTI.split(value)]
+        quoted, plain, separator = match.groups()
+        if quoted is not None:
+            parts.append(quoted.replace('""', '"'))
+        else:  # plain; an opening quote never closed is dropped
+            plain = plain.strip()
+            parts.append(plain[1:] if plain.startswith('"') else plain)
+        if not separator:
+            return parts
+        position = match.end()
 
 
 _TAG_CACHE_MAX = 10_000
