@@ -259,3 +259,16 @@ def test_undo_keeps_contacts_worked_on_since(store: Store, write) -> None:  # no
     assert (result.removed, result.kept) == (1, 5)
     assert store.find_contacts_by_email("p5@x.it") == []
     assert all(store.find_contacts_by_email(f"p{i}@x.it") for i in range(5))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_trashed_contacts_email_creates_a_new_contact(store: Store, write, parallel: bool) -> None:  # noqa: ANN001
+    """Contacts in the trash are not matched: the row makes a new contact (restoring the old one is the
+    coach's call), also when other rows of the file match live contacts."""
+    old = store.create_contact(first_name="Old", email="old@x.it")
+    live = store.create_contact(first_name="Live", email="live@x.it")
+    store.delete_contact(old.id or 0)
+    result = run_import(store, write("New,,old@x.it,,,,\nLive,Again,LIVE@x.it,,,,\n"), ImportOptions(parallel=parallel))
+    assert (result.counts.created, result.counts.merged) == (1, 1)
+    [new] = store.find_contacts_by_email("old@x.it")
+    assert new != old.id and store.contact_row(live.id or 0).last_name == "Again"
