@@ -23,6 +23,7 @@ from .options import DEFAULT_SOURCE, ImportOptions, prepare
 from .producer import PARALLEL_MIN_BYTES, Chunk, ParserChild, can_fork, parse_chunks, parse_in_child
 from .reader import CsvFile, FileError
 from .rows import Reject, RowParser
+from .sqlite_schema import DEFERRABLE_INDEXES, drop, recreate
 from .writer import POLICIES, BatchWriter, Counts
 
 T_BATCH = ImportBatch.__table__  # type: ignore[attr-defined]
@@ -76,16 +77,8 @@ def write_rejects_header(writer: Any, header: list[str]) -> None:
     writer.writerow([_("line"), _("reason"), *header])
 
 
+# The FTS triggers the writer replaces with bulk statements (the delete trigger stays: nothing is deleted).
 FTS_TRIGGERS = ("contact_fts_ai", "contact_fts_au")
-# Indexes no dedupe or undo query of the import reads (lookups use email_key, phone_e164, name_key, the
-# channels' and tags' own): dropped during a batch at least as big as the table, rebuilt at its end.
-DEFERRED_INDEXES = (
-    "ix_contact_created_at",
-    "ix_contact_deleted_at",
-    "ix_contact_last_activity_at",
-    "ix_contact_live_name",
-    "ix_custom_field_value_entity",
-)
 BYTES_PER_ROW = 150  # to estimate a file's rows from its size (a Google export row is ~150 bytes)
 GC_YOUNG_THRESHOLD = 50_000
 _gc_lock = threading.Lock()
@@ -133,29 +126,14 @@ def _sqlite_bulk_mode(conn: Connection, expected_rows: int) -> Iterator[tuple[bo
     previous_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a 1M-row table stay hot
 
-    def schema(kind: str, names: tuple[str, ...]) -> list[tuple[str, str]]:
-        return [
-            (name, row[0])
-            for name in names
-            for row in conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type=? AND name=?", (kind, name))
-            if row[0]
-        ]
-
-    triggers = schema("trigger", FTS_TRIGGERS)
+    triggers = drop(conn, "trigger", FTS_TRIGGERS)
     manual = len(triggers) == len(FTS_TRIGGERS)
-    if manual:
-        for name, _sql in triggers:
-            conn.exec_driver_sql(f"DROP TRIGGER {name}")
     existing = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM contact").scalar() or 0)
-    deferred = schema("index", DEFERRED_INDEXES) if existing <= expected_rows else []
-    for name, _sql in deferred:
-        conn.exec_driver_sql(f"DROP INDEX {name}")
+    deferred = drop(conn, "index", DEFERRABLE_INDEXES) if existing <= expected_rows else []
 
     def restore() -> None:
-        for _name, sql in deferred:
-            conn.exec_driver_sql(sql)
-        for _name, sql in triggers:
-            conn.exec_driver_sql(sql)
+        recreate(conn, deferred)
+        recreate(conn, triggers)
 
     try:
         yield manual, restore

@@ -31,8 +31,11 @@ from ..models import (
     Task,
     utcnow,
 )
+from ..schema import FTS_TRIGGERS
+from .sqlite_schema import DEFERRABLE_INDEXES, drop, recreate
 
 IN_CHUNK = 900
+BULK_CHUNK = 50_000  # ids per DELETE on SQLite (one JSON array parameter: no limit on values)
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,8 @@ def undo_batch(store: Any, batch_id: int) -> UndoResult:
             worked_on = {cid for cid, updated_at in live if updated_at > since} | _worked_on(conn, chunk, batch_id)
             ids = [cid for cid, _updated_at in live if cid not in worked_on]
             kept += len(live) - len(ids)
-            purge_values(s, FieldEntity.CONTACT.value, ids)
-            conn.execute(delete(Contact).where(col(Contact.id).in_(ids)))
             removed += ids
+        _remove_contacts(s, conn, removed)
         for cid, action, before_json in items:
             if action == "created":
                 continue
@@ -143,6 +145,35 @@ def undo_batch(store: Any, batch_id: int) -> UndoResult:
             tx.emit(ContactUpdated, contact_id=cid, changed=("import_undo",))
     store.bus.publish([ContactDeleted(origin="import", depth=store.bus.depth, contact_id=cid) for cid in removed])
     return UndoResult(batch_id=batch_id, removed=len(removed), restored=len(restored), kept=kept)
+
+
+def _remove_contacts(s: Any, conn: Any, ids: list[int]) -> None:
+    """Delete these contacts with their custom values (the rest cascades). On SQLite, by JSON arrays of ids;
+    and when they are most of the table, with the search index triggers and the indexes no delete reads
+    dropped, then rebuilt from what is left: per row they cost ~30 µs a contact (3 s per 100k)."""
+    if not ids:
+        return
+    if conn.dialect.name != "sqlite":
+        for chunk in _chunks(ids):
+            purge_values(s, FieldEntity.CONTACT.value, chunk)
+            conn.execute(delete(Contact).where(col(Contact.id).in_(chunk)))
+        return
+    total = int(conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() or 0)
+    bulk = len(ids) * 2 >= total
+    triggers = drop(conn, "trigger", tuple(FTS_TRIGGERS)) if bulk else []
+    indexes = drop(conn, "index", DEFERRABLE_INDEXES) if bulk else []
+    for start in range(0, len(ids), BULK_CHUNK):
+        ids_json = json.dumps(ids[start : start + BULK_CHUNK])
+        conn.exec_driver_sql(
+            "DELETE FROM custom_field_value WHERE entity_id IN (SELECT value FROM json_each(?)) "
+            "AND field_id IN (SELECT id FROM custom_field_def WHERE entity = ?)",
+            (ids_json, FieldEntity.CONTACT.value),
+        )
+        conn.exec_driver_sql("DELETE FROM contact WHERE id IN (SELECT value FROM json_each(?))", (ids_json,))
+    recreate(conn, indexes)
+    recreate(conn, triggers)
+    if triggers:  # the index still lists the deleted contacts: made again from the contacts left
+        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('rebuild')")
 
 
 def _worked_on(conn: Any, ids: list[int], batch_id: int) -> set[int]:
