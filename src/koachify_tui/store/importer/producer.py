@@ -39,7 +39,7 @@ class Bulk(NamedTuple):
     """A chunk's candidates laid out for set-based INSERTs, candidate `i` being contact `base + i` if it is
     new (the writer skips the others by position): built while parsing, so in the child when there is one."""
 
-    contacts: list[tuple[Any, ...]]  # (i, first_name, …, search_text): the contact columns after the id
+    contacts: list[tuple[Any, ...]]  # (i, *the columns of `BatchWriter._CONTACT_COLS`, in that order)
     tags: dict[str, str]  # tag as written → JSON array of the positions that have it
     custom: dict[str, str]  # field label → JSON array of the values as JSON text (null: no value), by position
     extra_channels: list[int]  # positions of candidates with more than one email or phone

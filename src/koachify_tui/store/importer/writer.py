@@ -475,33 +475,16 @@ class BatchWriter:
                 t.phones = c.phones[1:]
                 t.new_phones = c.phones[1:]
         if c.tags:
-            t.new_tag_ids = self._row_tag_ids(c)
+            t.new_tag_ids = [self.tag_id(tag) for tag in c.tags]
             t.tag_ids = set(t.new_tag_ids)
-        if c.custom:
-            # everything of a new contact is to be written: one dict serves both
-            t.custom = t.custom_changed = self._row_custom(c)
+        for label, raw in c.custom.items():  # the first value per field (labels may map to one field)
+            encoded = self._encode_custom(c, label, raw)
+            if encoded is not None and encoded[0] not in t.custom:
+                t.custom[encoded[0]] = encoded[1]
+        t.custom_changed = t.custom  # everything of a new contact is to be written: one dict serves both
         t.name_key, t.search_text = c.name_key, c.search_text
         t.changed = t.contact_changed = True
         return t
-
-    def _row_tag_ids(self, c: Candidate) -> list[int]:
-        tag_id = self.tag_id
-        return [tag_id(tag) for tag in c.tags]
-
-    def _row_custom(self, c: Candidate) -> dict[int, str]:
-        """field id → value_json of a new contact's custom values (the first non-empty value per field)."""
-        custom: dict[int, str] = {}
-        plans = self._field_plan
-        for label, raw in c.custom.items():
-            plan = plans.get(label) or self._plan_for(label)
-            if plan[1] is None:  # text, already cleaned by the parser: `_encode_custom` inlined
-                if plan[0] not in custom:
-                    custom[plan[0]] = encode_basestring(raw)
-            else:
-                encoded = self._encode_custom(c, label, raw)
-                if encoded is not None and encoded[0] not in custom:
-                    custom[encoded[0]] = encoded[1]
-        return custom
 
     def _encode_custom(self, c: Candidate, label: str, raw: str) -> tuple[int, str] | None:
         """(field id, value_json) of a row's custom value, None when empty or invalid (with a warning)."""
@@ -914,8 +897,6 @@ class BatchWriter:
 
 
 _JSON_IN = "(SELECT value FROM json_each(?1))"
-_NO_EMAIL: tuple[str, str | None] = ("", None)  # (email, email_key) of a contact without one
-_NO_PHONE: tuple[str, str | None] = ("", None)  # (phone, phone_e164)
 
 
 def _inserted_id(result: Any) -> int:
