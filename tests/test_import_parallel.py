@@ -157,8 +157,7 @@ def test_a_refused_fork_falls_back_to_parsing_in_process(
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(producer.os, "fork", refuse)
-    monkeypatch.setattr(runner, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(runner, "can_fork", lambda: True)
+    monkeypatch.setattr(runner, "worth_forking", lambda size: True)
     with pytest.raises(OSError):
         run_import(store, path, ImportOptions(parallel=True))
     result = run_import(store, path)  # auto: parses here instead

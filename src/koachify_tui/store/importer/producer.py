@@ -182,6 +182,11 @@ def bulk_layout(candidates: Sequence[Candidate]) -> Bulk:
 _NO_KEY: tuple[str, str | None] = ("", None)  # (value, key) of a contact without an email or a phone
 
 
+def worth_forking(size: int) -> bool:
+    """Whether a file of `size` bytes is parsed in a forked child by default."""
+    return size >= PARALLEL_MIN_BYTES and can_fork()
+
+
 def can_fork() -> bool:
     """Whether parsing may run in a forked child (see module docstring)."""
     return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
@@ -331,7 +336,7 @@ def start_parser(path: str | Path, options: ImportOptions, region: str) -> Parse
     if options.parallel is False or options.dry_run:
         return None
     try:
-        if Path(path).stat().st_size < PARALLEL_MIN_BYTES or not can_fork():
+        if not worth_forking(Path(path).stat().st_size):
             return None
 
         def source() -> tuple[Iterator[tuple[int, list[str]]], CsvFile, RowParser, list[str]]:

@@ -20,7 +20,7 @@ from ..events import ContactCreated, ContactUpdated, ImportCompleted
 from ..models import ImportBatch, utcnow
 from .mapping import Column
 from .options import DEFAULT_SOURCE, ImportOptions, prepare
-from .producer import PARALLEL_MIN_BYTES, Chunk, ParserChild, can_fork, parse_chunks, parse_in_child
+from .producer import Chunk, ParserChild, parse_chunks, parse_in_child, worth_forking
 from .reader import CsvFile, FileError
 from .rows import Reject, RowParser
 from .sqlite_schema import DEFERRABLE_INDEXES, drop, recreate
@@ -317,7 +317,7 @@ def _chunks(
     process limit) falls back to parsing here unless the child was asked for explicitly."""
     parallel = options.parallel
     if parallel is None:
-        parallel = csv_file.size >= PARALLEL_MIN_BYTES and can_fork()
+        parallel = worth_forking(csv_file.size)
     if parallel:
         try:
             chunks = parse_in_child(csv_file, parser, header, options.chunk_size, bulk=bulk)
