@@ -9,6 +9,11 @@ Measures, on a headless Textual app:
 - peak RSS of the app process.
 
     .venv/bin/python bench/bench_contacts.py [--contacts 100000] [--runs 3] [--keep /tmp/bench.db]
+
+`--pages DB` measures only one search page through the store (`list_contacts(ContactQuery(search=…), limit=50)`,
+every sort order) on an existing database, e.g. one made by `bench/bench_import.py --dir D` (D/koachify_N.db):
+
+    .venv/bin/python bench/bench_contacts.py --pages /tmp/b/koachify_1000000.db [--runs 5]
 """
 
 from __future__ import annotations
@@ -317,18 +322,61 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
     return results
 
 
+PAGE_TERMS = ["m", "mar", "mario", "niccolò", "example", "qq"]
+SORTS = [("name", False), ("name", True), ("created", False), ("created", True), ("last_activity", True)]
+
+
+def store_pages(db: str, runs: int, terms: list[str] = PAGE_TERMS) -> None:
+    """One page of 50 per term and sort order through the store, warm, median of `runs`; the baseline is the
+    raw sqlite3 first page without a search (the same in every sort order)."""
+    from koachify_tui.store import ContactQuery, Store
+
+    store = Store.open(db, seed=False)
+    raw = sqlite3.connect(db)
+    base: list[float] = []
+    for _ in range(runs + 1):
+        t0 = time.perf_counter()
+        raw.execute("SELECT * FROM contact WHERE deleted_at IS NULL ORDER BY name_key, id LIMIT 50").fetchall()
+        base.append(time.perf_counter() - t0)
+    base_ms = statistics.median(base[1:]) * 1000
+    n = raw.execute("SELECT count(*) FROM contact").fetchone()[0]
+    print(f"one search page of 50 through the store, {n:,} contacts, median of {runs} (warm)")
+    print(f"baseline: raw sqlite3 first page, no search: {base_ms:.2f} ms")
+    print(f"{'term':10} " + " ".join(f"{s + (' desc' if d else ''):>18}" for s, d in SORTS))
+    worst = 0.0
+    for term in terms:
+        cells = []
+        for sort, desc in SORTS:
+            q = ContactQuery(search=term, sort=sort, descending=desc)
+            times = []
+            for _ in range(runs + 1):  # the first run warms the cache
+                t0 = time.perf_counter()
+                store.list_contacts(q, limit=50)
+                times.append(time.perf_counter() - t0)
+            ms = statistics.median(times[1:]) * 1000
+            worst = max(worst, ms)
+            cells.append(f"{ms:8.1f} ms ×{ms / base_ms:5.0f}")
+        print(f"{term:10} " + " ".join(f"{c:>18}" for c in cells))
+    print(f"worst page {worst:.1f} ms")
+    store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="database file to create or reuse")
     parser.add_argument("--width", type=int, default=180, help="terminal width (≥150 shows the detail pane)")
+    parser.add_argument("--pages", metavar="DB", help="only the store's search pages on an existing database")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--launched", help=argparse.SUPPRESS)
     parser.add_argument("db", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "first-paint":
         child_first_paint(args.db)
+        return
+    if args.pages:
+        store_pages(args.pages, args.runs)
         return
     tmp = tempfile.TemporaryDirectory()
     path = args.keep or Path(tmp.name) / "bench.db"
