@@ -158,11 +158,9 @@ def _part_page(
     """(rows skip..skip+want of one part, the part's number of matches when it was found out on the way)."""
     need = skip + want
     order = _order(found.sort, part.descending)
-    # A long term asks the trigram index first (cheap: it stops at CANDIDATES ids); a short one walks first,
-    # as listing the trigrams a short common term starts costs more than the walk (see search.short_ids).
-    long_terms = any(len(t) >= 3 for t in found.terms)
+    # Walk first (400 rows: < 0.5 ms of SQLite at 1M contacts), unless an earlier part found the candidates few.
     walk = max(WALK, 2 * need)
-    while not (long_terms or found.asked) or found.candidate_ids(s) is None:
+    while not found.asked or found.candidate_ids(s) is None:
         stmt = select(_T.c.id, found.match).where(*part.where(False)).order_by(*order).limit(walk)
         hits, seen = _walk(s, stmt, need)
         if len(hits) >= need or seen < walk:  # a common term, or the whole part was read
