@@ -14,6 +14,7 @@ Measures, on a headless Textual app:
 every sort order) on an existing database, e.g. one made by `bench/bench_import.py --dir D` (D/koachify_N.db):
 
     .venv/bin/python bench/bench_contacts.py --pages /tmp/b/koachify_1000000.db [--runs 5]
+    .venv/bin/python bench/bench_contacts.py --smoke     # CI: 2,000 contacts, one round (no timing)
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ print(f'{time.time() - launched:.4f} 0 0')
 # --- in-process: keystrokes and the detail ----------------------------------------------------------------
 
 
-async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[float]]:
+async def in_process(db: str, busy_id: int, width: int = 180, rounds: int = 3) -> dict[str, list[float]]:
     from textual.widgets import Input
 
     from koachify_tui.app import make_app
@@ -241,7 +242,7 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
         assert isinstance(screen, ContactsScreen)
         search = screen.query_one("#contact-search", Input)
         terms = ["m", "ma", "mar", "mari", "mario", "mario r", "333 12", "ferrari9", "zzz"]
-        for _round in range(3):
+        for _round in range(rounds):
             for term in terms:
                 with search.prevent(Input.Changed):
                     search.value = term
@@ -280,7 +281,7 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
             search.value = ""
         # paging: `G` jumps to the end of the 100k list (read backwards from the end)
         await pilot.pause(0.3)
-        for _round in range(3):
+        for _round in range(rounds):
             await app.workers.wait_for_complete()
             marks.clear()
             t0 = time.perf_counter()
@@ -303,7 +304,7 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
             pane.call_after_refresh(lambda: marks.__setitem__("detail", time.perf_counter()))
 
         pane._show = detail_shown  # type: ignore[method-assign]
-        for _round in range(5):
+        for _round in range(rounds + 2 if rounds > 1 else 1):
             pane.show_contact(None)
             await pilot.pause(0.1)
             marks.clear()
@@ -314,7 +315,7 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
             results.setdefault("detail 500-entry contact → painted", []).append(marks["detail"] - t0)
             results.setdefault("       of which read (worker)", []).append(marks["detail-data"] - t0)
             assert pane.data is not None and len(pane.data.timeline) > 0
-        for _round in range(5):
+        for _round in range(rounds + 2 if rounds > 1 else 1):
             t0 = time.perf_counter()
             store.timeline(busy_id, limit=50)
             results.setdefault("detail sql only (timeline page)", []).append(time.perf_counter() - t0)
@@ -368,6 +369,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="database file to create or reuse")
     parser.add_argument("--width", type=int, default=180, help="terminal width (≥150 shows the detail pane)")
     parser.add_argument("--pages", metavar="DB", help="only the store's search pages on an existing database")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: runs and prints, asserts nothing")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--launched", help=argparse.SUPPRESS)
     parser.add_argument("db", nargs="?", help=argparse.SUPPRESS)
@@ -378,6 +380,8 @@ def main() -> None:
     if args.pages:
         store_pages(args.pages, args.runs)
         return
+    if args.smoke:
+        args.contacts, args.runs = 2000, 1
     tmp = tempfile.TemporaryDirectory()
     path = args.keep or Path(tmp.name) / "bench.db"
     busy_file = path.with_suffix(".busy")
@@ -403,8 +407,8 @@ def main() -> None:
     print(f"baseline python+sqlite3 first page: {base_ms:.0f} ms; ×{app_ms / base_ms:.1f}")
     print(f"peak RSS of the app at first paint: {max(rss):.0f} MB")
 
-    results = asyncio.run(in_process(str(path), busy_id, args.width))
-    print("\nper keystroke (median of 3): key = page read in the worker + fill + paint (count follows separately)")
+    results = asyncio.run(in_process(str(path), busy_id, args.width, args.runs))
+    print(f"\nper keystroke (median of {args.runs}): key = page read in the worker + fill + paint (count follows)")
     for name, values in results.items():
         if name.startswith("rss"):
             print(f"{name:36} {values[0]:7.0f}")
@@ -414,7 +418,8 @@ def main() -> None:
     raws = [statistics.median(v) for k, v in results.items() if k.startswith("raw")]
     print(f"median keystroke {statistics.median(keys) * 1000:.1f} ms")
     ratio = statistics.mean(keys) / statistics.mean(raws)
-    print(f"\nworst keystroke {max(keys) * 1000:.1f} ms; mean ratio key/raw ×{ratio:.1f}")
+    print(f"\nworst keystroke {max(keys) * 1000:.1f} ms; mean ratio key/raw ×{ratio:.1f}\n")
+    store_pages(str(path), max(args.runs, 3))
 
 
 if __name__ == "__main__":
