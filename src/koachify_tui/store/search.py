@@ -142,6 +142,17 @@ def candidate_ids(session: Session, terms: list[str], cap: int) -> list[int] | N
     return short_ids(session, min(terms, key=len, default=""), cap) if terms else None
 
 
+def _rare_short_ids(session: Session, terms: list[str]) -> list[int] | None:
+    """short_ids of the shortest term when the first 400 haystacks (rowid order, a cheap probe) hold none of
+    it: a common short term costs more to list than a capped LIKE count, which stops early anyway."""
+    term = min(terms, key=len)
+    probe = select(Contact.search_text).limit(400).subquery()  # type: ignore[call-overload]
+    text_col = probe.c.search_text
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    hit = session.execute(select(text_col).where(text_col.like(f"%{escaped}%", escape="\\")).limit(1)).first()
+    return None if hit is not None else short_ids(session, term, FEW_MATCHES)
+
+
 def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
     """A WHERE clause matching contacts whose haystack contains every term (None for an empty query)."""
     terms = query_terms(query)
@@ -160,6 +171,10 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
             clauses.append(Contact.id.in_(few) if few else false())  # type: ignore[union-attr]
         else:
             clauses.append(Contact.id.in_(sub))  # type: ignore[union-attr]
+    elif has_fts(session):
+        rare = _rare_short_ids(session, terms)
+        if rare is not None:  # a rare short term: its few rows by id, not a LIKE over every haystack
+            clauses.append(Contact.id.in_(rare) if rare else false())  # type: ignore[union-attr]
     for term in terms:
         if len(term) == 3 and term in indexed:
             continue  # one trigram: the index matched it exactly
