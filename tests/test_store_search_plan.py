@@ -102,6 +102,7 @@ PLANS = {
     "walk-only": {"WALK": 10_000, "MAX_WALK": 10_000},
     "candidates": {"WALK": 1, "MAX_WALK": 1},
     "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": 0},
+    "deep": {"DEEP": 20},  # from the third page on: one query with OFFSET
 }
 
 

@@ -35,6 +35,7 @@ from .models import Contact
 
 MAX_WALK = 20_000  # a term seen in the first rows is walked on up to here, if its density says it is worth it
 WALK = 400  # rows of a part read in index order before its term counts as rare (random row reads: ~5 µs each)
+DEEP = 2000  # a page starting further down is read with one query and OFFSET
 CANDIDATES = 1500  # up to this many search-index candidates are read and sorted
 _TOP = "\U0010ffff"  # sorts after every character: [t, t + _TOP) is the range of strings starting with t
 
@@ -106,15 +107,18 @@ def page(
     if not terms:
         stmt = select(*columns).where(*base).order_by(*_order(sort, descending)).offset(offset)
         return list(s.connection().execute(stmt if limit is None else stmt.limit(limit)))
-    match = search.like_all(terms)
-    if not sqlite or not search.has_fts(s) or limit is None:
+    if not sqlite or not search.has_fts(s) or limit is None or offset > DEEP:
+        # One query in the same order: no index walk to stop early, and deep pages (an export's) would walk
+        # every row before them in Python.
+        match = search.search_clause(s, query)
+        assert match is not None  # there are terms
         order = _order(sort, descending)
         if sort == "name":
             rank = case((_starts(terms[0], sqlite), 0), else_=1)
             order = [rank.asc(), *order]
         stmt = select(*columns).where(*base, match).order_by(*order).offset(offset)
         return list(s.connection().execute(stmt if limit is None else stmt.limit(limit)))
-    found = _Search(terms, match, sort)
+    found = _Search(terms, search.like_all(terms), sort)
     rows: list[Any] = []
     skip = offset
     for part in _parts(deleted, filters, found, descending):
@@ -122,7 +126,7 @@ def page(
         rows += got
         if len(rows) >= limit:
             break
-        skip = 0 if got else max(skip - (size if size is not None else _count(s, part, match)), 0)
+        skip = 0 if got else max(skip - (size if size is not None else _count(s, part, found.match)), 0)
     return rows
 
 
