@@ -165,8 +165,7 @@ def _part_page(
     # Walk first (400 rows: < 0.5 ms of SQLite at 1M contacts), unless an earlier part found the candidates few.
     walk = max(WALK, 2 * need)
     while not found.asked or found.candidate_ids(s) is None:
-        stmt = select(_T.c.id, found.match).where(*part.where(False)).order_by(*order).limit(walk)
-        hits, seen = _walk(s, stmt, need)
+        hits, seen = _walk(s, part, found.match, order, walk, need)
         if len(hits) >= need or seen < walk:  # a common term, or the whole part was read
             return _by_ids(s, columns, hits[skip:need]), (len(hits) if seen < walk else None)
         if not hits or walk >= MAX_WALK:
@@ -187,18 +186,19 @@ def _part_page(
     return list(s.connection().execute(stmt)), None
 
 
-def _walk(s: Session, stmt: Any, need: int) -> tuple[list[int], int]:
-    """(ids of the matching rows, rows read) of an (id, matches) walk, stopping at `need` matches: the rows
-    come from SQLite one step at a time, so the rest of the walk is never read."""
-    hits: list[int] = []
-    seen = 0
-    for ident, hit in s.connection().execute(stmt):
-        seen += 1
-        if hit:
-            hits.append(ident)
-            if len(hits) >= need:
-                break
-    return hits, seen
+def _walk(
+    s: Session, part: _Part, match: ColumnElement[bool], order: list[Any], walk: int, need: int
+) -> tuple[list[int], int]:
+    """(ids of the first `need` matches among the part's first `walk` rows in order, rows read). SQLite checks
+    the terms and stops at `need` (the walk is a co-routine it abandons); the rows read are counted only when
+    the matches fall short, from the index alone. Python sees the hits, not every row (≈ 4 µs a row)."""
+    conn = s.connection()
+    rows = select(_T.c.id, match.label("hit")).where(*part.where(False)).order_by(*order).limit(walk).subquery()
+    hits = list(conn.execute(select(rows.c.id).where(rows.c.hit).limit(need)).scalars())
+    if len(hits) >= need:
+        return hits, walk
+    read = select(_T.c.id).where(*part.where(False)).order_by(*order).limit(walk).subquery()
+    return hits, int(conn.execute(select(func.count()).select_from(read)).one()[0])
 
 
 @functools.cache
