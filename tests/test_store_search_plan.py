@@ -100,8 +100,8 @@ def paged(store: Store, q: ContactQuery, size: int) -> list[int]:
 PLANS = {
     "default": {},
     "walk-only": {"WALK": 10_000, "MAX_WALK": 10_000},
-    "candidates": {"WALK": 1, "MAX_WALK": 1},
-    "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": 0},
+    "candidates": {"WALK": 1, "MAX_WALK": 1, "PROBE": 0},
+    "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": 0, "PROBE": 0},
     "deep": {"DEEP": 20},  # from the third page on: one query with OFFSET
 }
 

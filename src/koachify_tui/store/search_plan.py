@@ -36,6 +36,7 @@ from .models import Contact
 MAX_WALK = 20_000  # a term seen in the first rows is walked on up to here, if its density says it is worth it
 WALK = 400  # rows of a part read in index order before its term counts as rare (random row reads: ~5 µs each)
 DEEP = 2000  # a page starting further down is read with one query and OFFSET
+PROBE = 64  # trigram candidates asked for before any walk
 CANDIDATES = 1500  # up to this many search-index candidates are read and sorted
 _TOP = "\U0010ffff"  # sorts after every character: [t, t + _TOP) is the range of strings starting with t
 
@@ -119,6 +120,10 @@ def page(
         stmt = select(*columns).where(*base, match).order_by(*order).offset(offset)
         return list(s.connection().execute(stmt if limit is None else stmt.limit(limit)))
     found = _Search(terms, search.like_all(terms), sort)
+    if any(len(t) >= 3 for t in terms):  # a rare long term is a few trigram rows: sorted with no walk at all
+        probe = search.candidate_ids(s, terms, PROBE)  # (a common one stops the index after PROBE + 1 ids)
+        if probe is not None:
+            found.candidates, found.asked = probe, True
     rows: list[Any] = []
     skip = offset
     for part in _parts(deleted, filters, found, descending):
