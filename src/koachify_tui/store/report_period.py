@@ -14,12 +14,17 @@ from sqlalchemy import ColumnElement, case, literal
 
 from .errors import InvalidValue
 
-PERIOD_KINDS = ("month", "last_month", "quarter", "year", "custom")
+PERIOD_KINDS = ("month", "last_month", "quarter", "year", "all", "custom")
 
 
 def local_midnight(day: date) -> datetime:
     """The UTC instant of local midnight starting `day`."""
     return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
+
+
+def local_day(value: datetime) -> date:
+    """The user's calendar day of a stored (UTC) instant."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone().date()
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,19 @@ class Period:
         return {"kind": self.kind, "from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
-def period_for(kind: str, today: date | None = None, *, start: date | None = None, end: date | None = None) -> Period:
-    """This month, last month, this quarter, this year (each as whole calendar units) or a custom range."""
+def period_for(
+    kind: str,
+    today: date | None = None,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    first: date | None = None,
+) -> Period:
+    """This month, last month, this quarter, this year (each as whole calendar units), everything from
+    `first` (the oldest record's day) to today, or a custom range."""
     today = today or date.today()
+    if kind == "all" and start is None and end is None:
+        return Period(min(first or today, today), today, "all")
     if kind == "custom" or start is not None or end is not None:
         if start is None or end is None:
             raise InvalidValue("a custom period needs both a start and an end date")

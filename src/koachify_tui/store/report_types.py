@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from .report_period import Period
 
@@ -107,3 +107,27 @@ def other_currency_rows(totals: dict[tuple[Any, str], tuple[int, int]], account:
         for (group, cur), (n, minor) in sorted(totals.items(), key=lambda kv: (kv[0][1], str(kv[0][0])))
         if cur != account
     ]
+
+
+def write_csv(report: Report, out: IO[str]) -> int:
+    """The report's table as CSV: one header row of column keys (money columns as decimal amounts named
+    `<key>_<currency>` without the `_minor`), then the rows; text cells made Excel-safe. Returns the row count."""
+    import csv
+
+    from .exporter import neutralise
+
+    def header(c: Column) -> str:
+        return f"{c.key.removesuffix('_minor')}_{report.currency.lower()}" if c.kind == "money" else c.key
+
+    def cell(c: Column, value: Any) -> str:
+        if value is None:
+            return ""
+        if c.kind == "money":
+            return f"{value / 100:.2f}"
+        return neutralise(value) if c.kind == "text" else str(value)
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([header(c) for c in report.columns])
+    for row in report.rows:
+        writer.writerow([cell(c, row.get(c.key)) for c in report.columns])
+    return len(report.rows)

@@ -13,7 +13,7 @@ Definitions (the same for the screen, the JSON and the CSV):
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, exists, func, select
@@ -25,7 +25,7 @@ from .base import StoreBase
 from .errors import InvalidValue
 from .models import Contact, Message, Note, Opportunity, OpportunityStatus, Task, utcnow
 from .pipelines import PipelineInfo
-from .report_period import Bucket, Period, bucket_of
+from .report_period import Bucket, Period, bucket_of, local_day, period_for
 from .report_sql import closed_in, days_between, deal_scope
 from .report_types import REPORT_NAMES, Chart, Column, Report, ReportItem, median_mean, other_currency_rows, ratio
 
@@ -88,6 +88,20 @@ class ReportsAPI(StoreBase):
                 return report_flow.stage_items(s, self.dialect, p, key, now or utcnow())
             p = self._report_pipeline(pipeline, required=False)
             return _items(s, name, key, p.id if p else None, period)
+
+    def report_period(
+        self, kind: str, today: date | None = None, *, start: date | None = None, end: date | None = None
+    ) -> Period:
+        """A period by kind (`PERIOD_KINDS`); "all" runs from the day of the oldest contact or deal."""
+        first = None
+        if kind == "all":
+            with self.read() as s:
+                oldest = [
+                    s.execute(select(func.min(col(model.created_at)))).scalar() for model in (Contact, Opportunity)
+                ]
+            days = [local_day(o) for o in oldest if o is not None]
+            first = min(days) if days else None
+        return period_for(kind, today, start=start, end=end, first=first)
 
     def _report_pipeline(self, ref: int | str | None, *, required: bool) -> PipelineInfo | None:
         from .pipelines import PipelinesAPI
