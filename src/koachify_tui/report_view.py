@@ -65,11 +65,20 @@ def summary_text(report: Report, locale: str) -> str:
     """The summary as one line: "36 won · 45.485,00 € won value · 57.1% win rate · …"."""
     parts = []
     for key, value in report.summary.items():
+        if key == "won_all_currencies" and not report.other_currencies:
+            continue  # the same as "won"
         kind = "money" if key.endswith("_minor") else "pct" if key in ("win_rate", "win_conversion") else ""
         if key.endswith("_days"):
             kind = "days"
         text = cell_text(Column(key, "", kind or "int"), value, report.currency, locale)
         parts.append(f"{text} {_SUMMARY_LABELS.get(key, key)}")
+    stuck = report.extra.get("stuck") or []
+    if stuck:
+        longest = ", ".join(
+            _("{title} ({stage}, {days:.0f} days)").format(title=s["title"], stage=s["stage"], days=s["days"])
+            for s in stuck[:3]
+        )
+        parts.append(_("stuck longest: {deals}").format(deals=longest))
     return " · ".join(parts)
 
 
