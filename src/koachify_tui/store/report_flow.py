@@ -20,6 +20,7 @@ from .report_sql import at, days_between, deal_scope, json_int
 from .report_types import Chart, Column, Report, ReportItem, median_mean, ratio
 
 STUCK_LIMIT = 10
+WON = OpportunityStatus.WON.value
 
 
 def _reach(dialect: str, p: PipelineInfo, period: Period) -> Any:
@@ -49,7 +50,8 @@ def _reach(dialect: str, p: PipelineInfo, period: Period) -> Any:
 
 def funnel(s: Session, dialect: str, p: PipelineInfo, period: Period, currency: str) -> Report:
     """Deals added to the pipeline in the period: how many reached each stage, stage→stage conversion,
-    conversion to won, and where they stopped (still open there, or closed lost/abandoned there)."""
+    the share of those that reached it which are won, and where they stopped (still open there, or closed
+    lost/abandoned there; statuses as they are now)."""
     reach = _reach(dialect, p, period)
     counts: dict[tuple[int, str], int] = {}
     for pos, status, n in s.execute(
@@ -72,7 +74,7 @@ def funnel(s: Session, dialect: str, p: PipelineInfo, period: Period, currency: 
                 "stage": st.name,
                 "reached": reached,
                 "to_next": ratio(onward, reached) if nxt else None,
-                "to_won": ratio(won, reached),
+                "to_won": ratio(sum(n for (pos, s), n in counts.items() if pos >= st.position and s == WON), reached),
                 "stopped": sum(here.values()) - here.get(OpportunityStatus.WON.value, 0),
                 "open_here": here.get(OpportunityStatus.OPEN.value, 0),
                 "lost_here": here.get(OpportunityStatus.LOST.value, 0) + here.get(OpportunityStatus.ABANDONED.value, 0),
