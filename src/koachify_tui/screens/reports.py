@@ -29,6 +29,13 @@ from .base import AppAccess
 
 #: Below this width the chart sits above the table instead of beside it.
 NARROW = 120
+
+
+def today() -> date:
+    """The day the relative periods count from (a seam for tests and snapshots)."""
+    return date.today()
+
+
 _REPORT_KEYS = {"funnel": "f", "revenue": "r", "sources": "s", "lost": "l", "stages": "t", "activity": "a"}
 
 
@@ -94,7 +101,7 @@ class ReportsScreen(AppAccess, Screen[None]):
             if self.custom is not None and self.period_kind == "custom":
                 period = store.report_period("custom", start=self.custom[0], end=self.custom[1])
             else:
-                period = store.report_period(self.period_kind)
+                period = store.report_period(self.period_kind, today())
             report = store.report(
                 self.report_name, period, pipeline=self.pipeline, currency=self.koachify.settings.currency
             )
@@ -136,7 +143,7 @@ class ReportsScreen(AppAccess, Screen[None]):
         self._plot()
 
     def _plot(self) -> None:
-        """Draw the report's chart; the bar of the row under the cursor is marked ▶."""
+        """Draw the report's chart; the bar of the row under the cursor is marked ">"."""
         report = self.report
         chart = self.query_one("#reports-chart", PlotextPlot)
         plt = chart.plt
@@ -165,7 +172,7 @@ class ReportsScreen(AppAccess, Screen[None]):
             horizontal = spec.label not in ("bucket", "week")
             cursor = self.query_one("#reports-table", DataTable).cursor_row
             if 0 <= cursor < len(labels):
-                labels[cursor] = "▶" + labels[cursor]
+                labels[cursor] = "> " + labels[cursor]
             if horizontal:  # plotext draws the first label at the bottom; the table reads top down
                 labels, values = labels[::-1], values[::-1]
             plt.bar(labels, values, orientation="horizontal" if horizontal else "vertical", width=0.6)
