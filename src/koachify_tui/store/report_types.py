@@ -5,7 +5,6 @@ numbers are the same wherever they appear."""
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -94,6 +93,8 @@ def ratio(part: int, whole: int) -> float | None:
 
 def median_mean(values: Iterable[float]) -> tuple[float | None, float | None]:
     """Median and mean in days, rounded to 0.1; (None, None) for no values."""
+    import statistics  # not at import time: this module loads with every Store
+
     data = list(values)
     if not data:
         return None, None

@@ -16,11 +16,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from ..i18n import _
-from . import report_flow
 from .base import StoreBase
 from .errors import InvalidValue
 from .models import Contact, Message, Note, Opportunity, OpportunityStatus, Task, utcnow
@@ -51,6 +50,8 @@ class ReportsAPI(StoreBase):
         if name not in REPORT_NAMES:
             raise InvalidValue(f"unknown report {name!r} ({', '.join(REPORT_NAMES)})")
         currency = currency.upper()
+        from . import report_flow  # loaded on first use: every Store (and CLI command) carries this mixin
+
         with self.read() as s:
             if name in ("funnel", "stages"):
                 p = self._report_pipeline(pipeline, required=True)
@@ -79,6 +80,8 @@ class ReportsAPI(StoreBase):
         now: datetime | None = None,
     ) -> list[ReportItem]:
         """The deals or contacts behind one row/bar of a report (its `key`): at most 500."""
+        from . import report_flow
+
         with self.read() as s:
             if name in ("funnel", "stages"):
                 p = self._report_pipeline(pipeline, required=True)
@@ -218,18 +221,20 @@ def _sources(s: Session, pid: int | None, pname: str | None, period: Period, cur
     the value of the deals won in the period with that source."""
     start, end = period.bounds
     new = [col(Contact.deleted_at).is_(None), col(Contact.created_at) >= start, col(Contact.created_at) < end]
-    has_won = exists(
-        select(col(Opportunity.id)).where(
-            col(Opportunity.contact_id) == col(Contact.id), col(Opportunity.status) == WON, *deal_scope(pid)
-        )
-    )
-    contacts: dict[str, list[int]] = {}
-    for source, n, converted in s.execute(
-        select(col(Contact.source), func.count(), func.sum(case((has_won, 1), else_=0)))
-        .where(*new)
+    contacts: dict[str, list[int]] = {
+        source: [int(n), 0]
+        for source, n in s.execute(select(col(Contact.source), func.count()).where(*new).group_by(col(Contact.source)))
+    }
+    # Driven from the (few) won deals to their contacts: a correlated EXISTS per new contact lets SQLite's
+    # planner pick the status index and scan every won deal for each of 100k contacts.
+    for source, converted in s.execute(
+        select(col(Contact.source), func.count(func.distinct(col(Contact.id))))
+        .select_from(Opportunity)
+        .join(Contact, col(Contact.id) == col(Opportunity.contact_id))
+        .where(col(Opportunity.status) == WON, *deal_scope(pid), *new)
         .group_by(col(Contact.source))
     ):
-        contacts[source] = [int(n), int(converted or 0)]
+        contacts.setdefault(source, [0, 0])[1] = int(converted)
     won: dict[tuple[Any, str], tuple[int, int]] = {}
     for source, cur, n, minor in s.execute(
         select(col(Opportunity.source), col(Opportunity.currency), func.count(), func.sum(col(Opportunity.value_minor)))
@@ -362,6 +367,8 @@ def _activity(s: Session, pid: int | None, pname: str | None, period: Period, cu
 
 
 def _items(s: Session, name: str, key: str, pid: int | None, period: Period) -> list[ReportItem]:
+    from . import report_flow
+
     start, end = period.bounds
     deals = select(Opportunity, Contact).join(Contact, col(Contact.id) == col(Opportunity.contact_id))
     if name == "revenue":
