@@ -75,7 +75,8 @@ class ReportsScreen(AppAccess, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Tabs(*(Tab(REPORT_TITLES[n], id=f"tab-{n}") for n in _REPORT_KEYS), id="reports-tabs")
+        tabs = (Tab(REPORT_TITLES[n], id=f"tab-{n}") for n in _REPORT_KEYS)
+        yield Tabs(*tabs, active=f"tab-{self.report_name}", id="reports-tabs")
         yield Static("", id="reports-scope", markup=False)
         with Container(id="reports-body"):
             yield PlotextPlot(id="reports-chart")
@@ -85,9 +86,8 @@ class ReportsScreen(AppAccess, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#reports-tabs", Tabs).active = f"tab-{self.report_name}"
         self.query_one("#reports-table", DataTable).focus()
-        self.load()
+        # no load here: ScreenResume follows the first mount too, and loads once
 
     def on_resize(self, event: Resize) -> None:
         self.query_one("#reports-body").set_class(event.size.width < NARROW, "narrow")
@@ -171,11 +171,17 @@ class ReportsScreen(AppAccess, Screen[None]):
             values = [(r[key] or 0) / 100 if key in money else (r[key] or 0) for r in report.rows]
             horizontal = spec.label not in ("bucket", "week")
             cursor = self.query_one("#reports-table", DataTable).cursor_row
-            if 0 <= cursor < len(labels):
-                labels[cursor] = "> " + labels[cursor]
-            if horizontal:  # plotext draws the first label at the bottom; the table reads top down
-                labels, values = labels[::-1], values[::-1]
-            plt.bar(labels, values, orientation="horizontal" if horizontal else "vertical", width=0.6)
+            if horizontal:
+                # every label is shown: mark the row under the cursor; the first label is drawn at the bottom
+                if 0 <= cursor < len(labels):
+                    labels[cursor] = "> " + labels[cursor]
+                plt.bar(labels[::-1], values[::-1], orientation="horizontal", width=0.6)
+            else:
+                # plotext would pick which month/week labels fit by itself: choose them here, evenly
+                x = [float(i) for i in range(1, len(labels) + 1)]
+                plt.bar(x, values, width=0.6)
+                step = max(1, -(-len(labels) * 9 // max(chart.size.width - 10, 9)))
+                plt.xticks(x[::step], labels[::step])
         name = next((c.label for c in report.columns if c.key == spec.series[0]), "")
         plt.title(f"{report.title}: {name}" if spec.kind == "bar" else report.title)
         chart.refresh()
