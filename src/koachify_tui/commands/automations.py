@@ -26,6 +26,8 @@ def _load_file(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(_("cannot read {path}: {error}").format(path=path, error=exc.strerror)) from None
+    except UnicodeDecodeError:
+        raise UserError(_("cannot read {path}: not UTF-8 text").format(path=path)) from None
     try:
         return json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:

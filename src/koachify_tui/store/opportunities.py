@@ -133,7 +133,7 @@ class OpportunitiesAPI(StoreBase):
         if value_minor < 0:
             raise InvalidValue("an opportunity's value cannot be negative")
         check_amount(value_minor)
-        currency = normalize_currency(currency or "EUR")
+        currency = normalize_currency(currency)
         with self.write(origin) as tx:
             s = tx.session
             contact = s.get(Contact, contact_id)
