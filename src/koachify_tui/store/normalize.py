@@ -14,6 +14,9 @@ from functools import lru_cache
 # C0 and C1 control characters except tab and newline (ESC, NUL, CSI…): never stored.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Bidi embeddings, overrides and isolates (U+202A-E, U+2066-9): they reorder the text after them on screen
+# ("Trojan Source"), so they are dropped on entry too; the plain marks (LRM/RLM) that RTL names need stay.
+_BIDI_OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 class InvalidValue(ValueError):
@@ -27,6 +30,8 @@ def clean_text(value: str | None, *, multiline: bool = False) -> str:
     value = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
     pattern = _CONTROL if multiline else _CONTROL_ONE_LINE
     cleaned = pattern.sub("" if multiline else " ", value) if pattern.search(value) else value
+    if _BIDI_OVERRIDES.search(cleaned):
+        cleaned = _BIDI_OVERRIDES.sub("", cleaned)
     return cleaned if multiline else cleaned.strip()
 
 
