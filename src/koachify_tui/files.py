@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -25,12 +25,16 @@ class UnsafeTarget(ValueError):
     """A file a command was asked to write would destroy something; the message says what."""
 
 
-def database_files(url: str | None) -> list[Path]:
-    """The files of an SQLite database URL (the database, its WAL, SHM and rollback journal); [] for others."""
+def database_files(url: str | None) -> dict[Path, str]:
+    """The files of an SQLite database URL (the database, its WAL, SHM and rollback journal), each with what
+    it is; {} for other databases."""
     if not url or not url.startswith("sqlite:///"):
-        return []
+        return {}
     path = Path(url.removeprefix("sqlite:///"))
-    return [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+    files = {path: _("the open database")}
+    for suffix in ("-wal", "-shm", "-journal"):
+        files[path.with_name(path.name + suffix)] = _("the open database's {part} file").format(part=suffix[1:].upper())
+    return files
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -42,15 +46,15 @@ def _same(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def check_target(path: Path, *, protected: Iterable[Path] = ()) -> Path:
-    """The resolved path to write, or UnsafeTarget when writing it would destroy a directory, the database
-    or an input (`protected`)."""
+def check_target(path: Path, *, protected: Mapping[Path, str] | None = None) -> Path:
+    """The resolved path to write, or UnsafeTarget when writing it would destroy a directory or one of the
+    `protected` files (path → what it is: "the database", "the input file")."""
     target = path.expanduser().resolve()
     if target.is_dir():
         raise UnsafeTarget(_("{path} is a directory: give a file name").format(path=path))
-    for other in protected:
+    for other, what in (protected or {}).items():
         if _same(target, Path(other).expanduser()):
-            raise UnsafeTarget(_("refusing to overwrite {path}: it is {what}").format(path=path, what=other))
+            raise UnsafeTarget(_("refusing to overwrite {path}: it is {what}").format(path=path, what=what))
     if not target.parent.is_dir():
         raise UnsafeTarget(_("no directory {path}").format(path=target.parent))
     return target
@@ -66,7 +70,7 @@ class AtomicFile:
         self,
         path: Path,
         *,
-        protected: Iterable[Path] = (),
+        protected: Mapping[Path, str] | None = None,
         encoding: str = "utf-8",
         newline: str | None = None,
         mode: int = PRIVATE_FILE,
@@ -107,7 +111,7 @@ class AtomicFile:
             self._tmp.unlink(missing_ok=True)
 
 
-def write_text(path: Path, text: str, *, protected: Iterable[Path] = (), mode: int = PRIVATE_FILE) -> None:
+def write_text(path: Path, text: str, *, protected: Mapping[Path, str] | None = None, mode: int = PRIVATE_FILE) -> None:
     """Replace `path`'s content with `text` atomically (see AtomicFile)."""
     with AtomicFile(path, protected=protected, mode=mode) as fh:
         fh.write(text)

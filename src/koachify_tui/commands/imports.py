@@ -17,7 +17,7 @@ from .common import DbOption, JsonOption, UserError, console, echo, load_setting
 PROGRESS_MIN_BYTES = 256 * 1024  # a few thousand rows: below that a bar only flickers
 
 
-def _db_files(db: str | None) -> list[Path]:
+def _db_files(db: str | None) -> dict[Path, str]:
     """The files of the database this command opens (a target must never be one of them)."""
     from ..store import resolve_url
 
@@ -110,7 +110,8 @@ def import_(
     # A big file starts being parsed by a second process now, while this one loads the store (~0.5 s).
     report_file = None
     if report is not None:  # checked before anything is read or written: never the input or the database
-        report_file = AtomicFile(report, protected=[file, *_db_files(db)], encoding="utf-8-sig", newline="")
+        protected = {file: _("the input file"), **_db_files(db)}
+        report_file = AtomicFile(report, protected=protected, encoding="utf-8-sig", newline="")
     parser = start_parser(file, options, Settings.load(db=db).region)
     try:
         from ..store.importer import run_import
