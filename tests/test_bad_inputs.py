@@ -269,8 +269,9 @@ def test_writes_to_a_read_only_database(world: Path, read_only: None, args: list
 def corrupt(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("corrupt")
     store = Store.open(root / "crm.db")
-    for i in range(300):
-        store.create_contact(first_name=f"P{i}", last_name="x" * 200)
+    with store.write():  # one transaction: one fsync
+        for i in range(300):
+            store.create_contact(first_name=f"P{i}", last_name="x" * 200)
     store.close()
     data = bytearray((root / "crm.db").read_bytes())
     page = 4096
@@ -299,6 +300,7 @@ BAD_CONFIGS = [
     ("owner = ['a']\n", "owner"),
     ("theme = 1\n", "theme"),
     ("this is not toml", "not valid TOML"),
+    ("x = " + "[" * 100_000 + "]" * 100_000, "not valid TOML"),
 ]
 
 

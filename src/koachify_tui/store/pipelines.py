@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from .base import StoreBase
-from .errors import Conflict, InvalidValue, NotFound
+from .errors import Conflict, InvalidValue, NotFound, StoreError
 from .models import Opportunity, Pipeline, Stage
 from .normalize import clean_text, fold
 
@@ -240,7 +240,8 @@ class PipelinesAPI(StoreBase):
                 raise NotFound(f"no stage with id {stage_id}")
             siblings = s.execute(select(func.count()).where(col(Stage.pipeline_id) == st.pipeline_id)).scalar_one()
             if siblings <= 1:  # every pipeline keeps a stage: new deals need somewhere to start
-                raise Conflict(f"stage {st.name!r} is the last of its pipeline: a pipeline keeps at least one stage")
+                # Not a Conflict: that one means "say where its deals go", and no answer would help here.
+                raise StoreError(f"stage {st.name!r} is the last of its pipeline: a pipeline keeps at least one stage")
             live = list(
                 s.execute(
                     select(col(Opportunity.id)).where(
