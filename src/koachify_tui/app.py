@@ -34,7 +34,7 @@ class TerminalSafe(LineFilter):
     so lines keep their length."""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        if not any(UNSAFE.search(segment.text) for segment in segments if not segment.control):
+        if not UNSAFE.search("".join([segment.text for segment in segments])):  # the common case: one scan
             return segments
         out = []
         for text, style, control in segments:
