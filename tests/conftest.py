@@ -18,6 +18,7 @@ from koachify_tui.store import Store
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the real config or database."""
     monkeypatch.setenv("KOACHIFY_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("KOACHIFY_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.delenv("KOACHIFY_DB", raising=False)
     monkeypatch.delenv("KOACHIFY_DEBUG", raising=False)
 

@@ -35,7 +35,13 @@ def short_money(minor: int, currency: str = "EUR", locale: str = "it_IT") -> str
 
 
 def local(dt: datetime) -> datetime:
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone()
+    """`dt` in the local time zone (a stored date at the very edge of datetime's range stays as it is rather
+    than overflowing: another client may have written 9999-12-31)."""
+    aware = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    try:
+        return aware.astimezone()
+    except (OverflowError, ValueError):
+        return aware
 
 
 def date_short(value: datetime | date | None, locale: str = "it_IT") -> str:

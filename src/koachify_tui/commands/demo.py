@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import DbOption, JsonOption, open_store, print_json
+from .common import DbOption, JsonOption, echo, open_store, print_json
 
 
 def demo_db_path() -> Path:
@@ -47,7 +47,7 @@ def demo(
     if json_out:
         print_json({"db": target, "created": counts})
     else:
-        typer.echo(message, err=True)
+        echo(message, err=True)
     if not no_open and not json_out and sys.stdin.isatty() and sys.stdout.isatty():
         from ..cli import run_tui
 

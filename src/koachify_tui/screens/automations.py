@@ -55,7 +55,7 @@ def filters_to_text(filters: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def filters_from_text(text: str) -> dict[str, Any]:
+def filters_from_text(text: str, locale: str = "en_GB") -> dict[str, Any]:
     """`key = value` per line; `a | b` means any of them; value_gte/value_lte take amounts (1.500,00)."""
     out: dict[str, Any] = {}
     for number, raw in enumerate(text.splitlines(), 1):
@@ -69,7 +69,7 @@ def filters_from_text(text: str) -> dict[str, Any]:
         if not sep or not key:
             raise InvalidValue(_("filters, line {n}: write key = value").format(n=number))
         if key in NUMERIC_FILTERS:
-            out[key] = parse_money(value) / 100
+            out[key] = parse_money(value, locale) / 100
         else:
             values = [v.strip() for v in value.split("|") if v.strip()]
             out[key] = values[0] if len(values) == 1 else values
@@ -157,7 +157,7 @@ class RuleForm(FormScreen):
         name = self.query_one("#rule-name", Input).value
         trigger = str(self.query_one("#rule-trigger", Select).value)
         try:
-            filters = filters_from_text(self.query_one("#rule-filters", TextArea).text)
+            filters = filters_from_text(self.query_one("#rule-filters", TextArea).text, _app_locale(self))
         except InvalidValue as exc:
             self.set_error("filters", str(exc))
             return None
@@ -415,3 +415,8 @@ class AutomationsScreen(AppAccess, Screen[None]):
     def action_log_scope(self) -> None:
         self.all_runs = not self.all_runs
         self._show_detail()
+
+
+def _app_locale(widget: Any) -> str:
+    """The user's locale for parsing amounts typed in a form (en_GB outside the Koachify app)."""
+    return str(getattr(getattr(widget.app, "settings", None), "locale", "en_GB"))

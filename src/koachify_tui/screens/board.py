@@ -422,6 +422,9 @@ class BoardScreen(AppAccess, Screen[None]):
     def action_new(self) -> None:
         from .opportunity_form import OpportunityForm
 
+        if self.pipeline is not None and not self.pipeline.stages:  # written by another client, or an old file
+            self.notify(_("This pipeline has no stages: press P to add some."), severity="warning")
+            return
         column = self.column
         form = OpportunityForm(
             self.store,

@@ -27,9 +27,19 @@ from .models import (
     Tag,
     utcnow,
 )
-from .normalize import clean_text, email_key, fold, name_key, normalize_email, normalize_phone
+from .normalize import (
+    check_identity,
+    clean_text,
+    email_key,
+    fold,
+    has_visible,
+    name_key,
+    normalize_email,
+    normalize_phone,
+)
 
 CONTACT_FIELDS = ("first_name", "last_name", "company", "email", "phone", "source", "owner")
+_NAME_FIELDS = frozenset({"first_name", "last_name", "company"})
 
 
 @dataclass(frozen=True)
@@ -374,6 +384,8 @@ class ContactsAPI(StoreBase):
             if key not in CONTACT_FIELDS:
                 raise InvalidValue(f"unknown contact field {key!r}")
             value = clean_text(value)
+            if key in _NAME_FIELDS and not has_visible(value):
+                value = ""  # zero-width or format characters alone are not a name
             if key == "email":
                 value = normalize_email(value)
                 out["email_key"] = email_key(value)
@@ -413,8 +425,7 @@ class ContactsAPI(StoreBase):
             },
             region,
         )
-        if not any(values[k] for k in ("first_name", "last_name", "company", "email", "phone")):
-            raise InvalidValue("a contact needs a name, a company, an email or a phone")
+        check_identity(*(values[k] for k in ("first_name", "last_name", "company", "email", "phone_e164")))
         with self.write(origin) as tx:
             s = tx.session
             contact = Contact(**values)
@@ -498,6 +509,7 @@ class ContactsAPI(StoreBase):
                 return contact
             for key, value in values.items():
                 setattr(contact, key, value)
+            check_identity(contact.first_name, contact.last_name, contact.company, contact.email, contact.phone_e164)
             contact.updated_at = utcnow()
             self._refresh_search(tx.session, contact)
             tx.emit(ContactUpdated, contact_id=contact_id, changed=changed)

@@ -7,11 +7,22 @@ from datetime import date, datetime, timedelta
 
 from .normalize import InvalidValue
 
+#: Dates a user may type: wide enough for any birthday or plan, narrow enough that converting to and from
+#: UTC in any time zone (±14 h) never leaves datetime's range (31/12/9999 23:59 in New York overflows).
+MIN_YEAR, MAX_YEAR = 1900, 2999
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 
 
 def parse_date(text: str, *, today: date | None = None) -> date:
-    """Parse `dd/mm/yyyy`, `dd-mm-yy`, ISO `yyyy-mm-dd`, `today`, `tomorrow`, `+N` (days from today)."""
+    """Parse `dd/mm/yyyy`, `dd-mm-yy`, ISO `yyyy-mm-dd`, `today`, `tomorrow`, `+N` (days from today);
+    years MIN_YEAR…MAX_YEAR."""
+    day = _parse_date(text, today=today)
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InvalidValue(f"invalid date {text!r}: the year must be between {MIN_YEAR} and {MAX_YEAR}")
+    return day
+
+
+def _parse_date(text: str, *, today: date | None = None) -> date:
     value = text.strip().lower()
     today = today or date.today()
     if value in {"today", "oggi"}:

@@ -9,7 +9,9 @@ never blocks the screens from reading.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +82,9 @@ def make_engines(url: str) -> tuple[Engine, Engine]:
         database = make_url(url).database
         if database and database != ":memory:":
             path = Path(database)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _check_sqlite_file(path)
+            if path.parent.exists():
+                _check_sqlite_file(path)  # a foreign file is refused before anything touches it
+            make_private(path)
             return _sqlite_engine(url, write=True), _sqlite_engine(url, write=False)
         # An in-memory database exists per connection: share one connection between both roles.
         from sqlalchemy.pool import StaticPool
@@ -95,6 +98,31 @@ def make_engines(url: str) -> tuple[Engine, Engine]:
         return engine, engine
     engine = create_engine(url, pool_pre_ping=True)
     return engine, engine
+
+
+def make_private(path: Path) -> None:
+    """Personal data is private by default: the database (and so the WAL and SHM SQLite creates with its
+    mode) is created 0600, the default data dir 0700. Looser modes found on open are tightened (group and
+    other bits removed, nothing added: a read-only file stays read-only) with a one-line notice on stderr."""
+    default_dir = default_db_path().parent
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent == default_dir:
+            path.parent.chmod(0o700)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process created it meanwhile
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    targets = [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+    if path.parent == default_dir:
+        targets.append(path.parent)
+    for target in targets:
+        try:
+            mode = target.stat().st_mode & 0o777
+            if mode & 0o077:
+                target.chmod(mode & 0o700)
+                sys.stderr.write(f"koachify: made {target} private (it was {mode:o}, now {mode & 0o700:o})\n")
+        except OSError:  # not ours to change (another user's file, a read-only mount): leave it
+            continue
 
 
 def _check_sqlite_file(path: Path) -> None:

@@ -37,7 +37,7 @@ from .models import (
     Task,
     utcnow,
 )
-from .normalize import clean_text
+from .normalize import check_amount, clean_text, normalize_currency
 
 OPPORTUNITY_FIELDS = ("title", "value_minor", "currency", "owner", "source", "lost_reason")
 
@@ -132,6 +132,8 @@ class OpportunitiesAPI(StoreBase):
             raise InvalidValue("an opportunity needs a title")
         if value_minor < 0:
             raise InvalidValue("an opportunity's value cannot be negative")
+        check_amount(value_minor)
+        currency = normalize_currency(currency)
         with self.write(origin) as tx:
             s = tx.session
             contact = s.get(Contact, contact_id)
@@ -149,7 +151,7 @@ class OpportunitiesAPI(StoreBase):
                 pipeline_id=p.id or 0,
                 stage_id=st.id or 0,
                 value_minor=value_minor,
-                currency=(currency or "EUR").upper(),
+                currency=currency,
                 owner=clean_text(owner),
                 source=clean_text(source) or contact.source,
                 created_at=now,
@@ -200,8 +202,10 @@ class OpportunitiesAPI(StoreBase):
                     raise InvalidValue("an opportunity needs a title")
                 if key == "value_minor" and (not isinstance(value, int) or value < 0):
                     raise InvalidValue("an opportunity's value must be a non-negative amount")
+                if key == "value_minor":
+                    check_amount(value)
                 if key == "currency":
-                    value = str(value).upper()
+                    value = normalize_currency(str(value))
                 if getattr(opp, key) != value:
                     setattr(opp, key, value)
                     changed.append(key)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from .base import StoreBase
-from .errors import Conflict, InvalidValue, NotFound
+from .errors import Conflict, InvalidValue, NotFound, StoreError
 from .models import Opportunity, Pipeline, Stage
 from .normalize import clean_text, fold
 
@@ -121,6 +121,8 @@ class PipelinesAPI(StoreBase):
             s = tx.session
             if s.execute(select(Pipeline).where(col(Pipeline.name_key) == fold(name))).first():
                 raise Conflict(f"a pipeline named {name!r} already exists")
+            if not stage_names:
+                raise InvalidValue("a pipeline needs at least one stage")
             position = int(s.execute(select(func.coalesce(func.max(col(Pipeline.position)), -1))).one()[0]) + 1
             pipeline = Pipeline(name=name, name_key=fold(name), position=position)
             s.add(pipeline)
@@ -236,6 +238,10 @@ class PipelinesAPI(StoreBase):
             st = s.get(Stage, stage_id)
             if st is None:
                 raise NotFound(f"no stage with id {stage_id}")
+            siblings = s.execute(select(func.count()).where(col(Stage.pipeline_id) == st.pipeline_id)).scalar_one()
+            if siblings <= 1:  # every pipeline keeps a stage: new deals need somewhere to start
+                # Not a Conflict: that one means "say where its deals go", and no answer would help here.
+                raise StoreError(f"stage {st.name!r} is the last of its pipeline: a pipeline keeps at least one stage")
             live = list(
                 s.execute(
                     select(col(Opportunity.id)).where(

@@ -19,6 +19,7 @@ matches a tag on the contact or on the opportunity. See FILTERS and ACTIONS for 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from sqlmodel import col
 from .base import StoreBase
 from .errors import InvalidValue, NotFound
 from .models import AutomationRule, AutomationRun, Contact, HistoryEntry, HistoryKind, utcnow
-from .normalize import clean_text
+from .normalize import MAX_MINOR, clean_text
 
 TRIGGERS = (
     "opportunity.status_changed",
@@ -55,6 +56,7 @@ RULE_KEYS = ("name", "trigger", "filters", "actions", "enabled", "fire_on_import
 #: Keys `rule_as_dict` adds that a rule file may carry (an exported rule) and that are ignored on import.
 READ_ONLY_KEYS = frozenset({"id", "run_count", "last_run_at", "last_error", "position"})
 NUMERIC_FILTERS = frozenset({"value_gte", "value_lte"})
+MAX_DAYS = 36_500  # a task due in at most a hundred years
 STATUSES = ("open", "won", "lost", "abandoned")
 TARGETS = ("contact", "opportunity")
 
@@ -116,6 +118,8 @@ def validate_filters(trigger: str, filters: Mapping[str, Any]) -> dict[str, Any]
         if key in NUMERIC_FILTERS:
             if isinstance(value, list | bool) or not isinstance(value, int | float):
                 raise InvalidValue(f"filter {key} needs a number")
+            if not math.isfinite(value) or abs(value) * 100 > MAX_MINOR:
+                raise InvalidValue(f"filter {key}: amount out of range (at most {MAX_MINOR // 100:,})")
         elif not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
             raise InvalidValue(f"filter {key} needs text or a list of texts")
         elif key in {"from_status", "to_status", "status"}:
@@ -150,6 +154,11 @@ def validate_actions(trigger: str, actions: Any) -> list[dict[str, Any]]:
         for key in spec.ints:
             if key in params and (isinstance(params[key], bool) or not isinstance(params[key], int)):
                 raise InvalidValue(f"action {i} ({spec.type}): {key} must be a whole number")
+            if key in params and not 0 <= params[key] <= MAX_DAYS:
+                raise InvalidValue(f"action {i} ({spec.type}): {key} must be between 0 and {MAX_DAYS}")
+        for key, param in params.items():  # `tag = ["a", "b"]` is not a tag named "['a', 'b']"
+            if key not in spec.ints and key != "value" and param is not None and not isinstance(param, str):
+                raise InvalidValue(f"action {i} ({spec.type}): {key} must be text")
         target = params.get("target", "contact")
         if target not in TARGETS:
             raise InvalidValue(f"action {i} ({spec.type}): target must be contact or opportunity")
@@ -271,16 +280,16 @@ class RulesAPI(StoreBase):
         """Create a rule from its JSON/TOML form (see the module docstring)."""
         if not isinstance(data, Mapping):
             raise InvalidValue("a rule must be an object with name, trigger, filters and actions")
-        unknown = set(data) - set(RULE_KEYS) - READ_ONLY_KEYS
-        if unknown:
-            raise InvalidValue(f"unknown rule key {sorted(unknown)[0]!r}")
+        from .rule_file import check_rule
+
+        spec = check_rule(data)
         return self.create_rule(
-            str(data.get("name", "")),
-            str(data.get("trigger", "")),
-            filters=data.get("filters") or {},
-            actions=data.get("actions") or [],
-            enabled=bool(data.get("enabled", True)),
-            fire_on_import=bool(data.get("fire_on_import", False)),
+            spec.name,
+            spec.trigger,
+            filters=spec.filters,
+            actions=spec.actions,
+            enabled=spec.enabled,
+            fire_on_import=spec.fire_on_import,
         )
 
     def update_rule(self, rule_id: int, **changes: Any) -> AutomationRule:
