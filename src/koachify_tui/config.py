@@ -35,6 +35,7 @@ class Settings:
     currency: str = "EUR"
     owner: str = ""  # the user's own name, default owner of new deals
     theme: str = "koachify"
+    language: str = ""  # "it", "en"; empty: from LC_ALL / LC_MESSAGES / LANG (see i18n.resolve_language)
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None  # where these settings were read from / are saved to
 
@@ -52,6 +53,23 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(path=path, **values)
 
+    def save_language(self, language: str) -> None:
+        """Set `language` and write only that key to the settings file (the rest of the file as it was)."""
+        import tomli_w
+
+        self.language = language
+        if self.path is None:
+            return
+        data: dict[str, Any] = {}
+        if self.path.exists():
+            try:
+                data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                data = {}
+        data["language"] = language
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(tomli_w.dumps(data), encoding="utf-8")
+
     def save(self) -> None:
         import tomli_w
 
@@ -65,5 +83,7 @@ class Settings:
             "theme": self.theme,
             "keymap": self.keymap,
         }
+        if self.language:
+            data["language"] = self.language
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(tomli_w.dumps(data), encoding="utf-8")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from .common import DbOption, JsonOption, UserError, new_app, open_store, print_json
 
 app = new_app(_("Automation rules (trigger ⇒ actions), their run log and follow-up sequences."))
@@ -279,7 +279,7 @@ def run_due(db: DbOption = None, json_out: JsonOption = False) -> None:
             else _("contact {contact}: {sequence} step {step} failed: {text}")
         )
         typer.echo(line.format(contact=r.contact_id, sequence=r.sequence, step=r.step, text=r.text or r.error))
-    typer.echo(_("{n} steps run").format(n=len(runs)), err=True)
+    typer.echo(ngettext("{n} step run", "{n} steps run", len(runs)).format(n=len(runs)), err=True)
 
 
 @app.command("hooks")
@@ -323,8 +323,10 @@ def sequences_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         return
     for seq in items:
         state = "" if seq.enabled else _(" (paused)")
-        typer.echo(_("{id}. {name}{state}: {steps} steps, {active} active").format(
-            id=seq.id, name=seq.name, state=state, steps=len(seq.steps), active=seq.active))  # fmt: skip
+        typer.echo(_("{id}. {name}{state}: {steps}, {active}").format(
+            id=seq.id, name=seq.name, state=state,
+            steps=ngettext("{n} step", "{n} steps", len(seq.steps)).format(n=len(seq.steps)),
+            active=ngettext("{n} active", "{n} active", seq.active).format(n=seq.active)))  # fmt: skip
         for step in seq.steps:
             typer.echo(f"   +{step.delay_days}d {step.action}: {step.title or step.body}")
 
@@ -410,7 +412,7 @@ def sequences_leave(
     if json_out:
         print_json({"cancelled": count})
     else:
-        typer.echo(_("{n} enrolments cancelled").format(n=count))
+        typer.echo(ngettext("{n} enrolment cancelled", "{n} enrolments cancelled", count).format(n=count))
 
 
 @sequences_app.command("enrollments")

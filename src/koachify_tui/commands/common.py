@@ -18,14 +18,26 @@ from ..i18n import _
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", envvar="KOACHIFY_DB", help="Database file path or URL (default: the user data dir).", show_default=False
+        "--db",
+        envvar="KOACHIFY_DB",
+        help=_("Database file path or URL (default: the user data dir)."),
+        show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON on stdout (nothing else)."))]
 
 
 class ErrorLineGroup(TyperGroup):
-    """Turns store and database errors into one line on stderr and exit code 1 (tracebacks with --debug)."""
+    """Turns store and database errors into one line on stderr and exit code 1 (tracebacks with --debug).
+
+    As the root command it also picks the language and translates the help of the whole tree first."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from .localize import choose_language, localize
+
+        choose_language()
+        localize(self)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:
         from ..store import DatabaseError, StoreError

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..formatting import phone
-from ..i18n import _
+from ..i18n import _, ngettext
 from .common import DbOption, JsonOption, new_app, open_store, print_json
 
 app = new_app(_("Add, list, show and edit contacts."))
@@ -106,7 +106,7 @@ def list_(
                 Text(r.source),
             )
         Console().print(table)
-        typer.echo(_("{n} contacts").format(n=len(rows)), err=True)
+        typer.echo(ngettext("{n} contact", "{n} contacts", len(rows)).format(n=len(rows)), err=True)
 
 
 @app.command("show")

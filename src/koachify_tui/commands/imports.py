@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from .common import DbOption, JsonOption, UserError, open_store, print_json
 
 PROGRESS_MIN_BYTES = 256 * 1024  # a few thousand rows: below that a bar only flickers
@@ -185,7 +185,8 @@ def _print_result(result: Any, report: Path | None) -> None:
     for reject in result.rejects[:10]:
         err.print(Text(_("line {line}: {reason}").format(line=reject.line, reason=reject.reason)))
     if counts.rejected > 10:
-        err.print(Text(_("… {n} more rejected rows").format(n=counts.rejected - 10)))
+        more = counts.rejected - 10
+        err.print(Text(ngettext("… {n} more rejected row", "… {n} more rejected rows", more).format(n=more)))
     for line, message in result.warnings[:10]:
         err.print(Text(_("line {line}: warning: {message}").format(line=line, message=message)))
     if report is not None and counts.rejected:
@@ -209,15 +210,19 @@ def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
         print_json(result.as_dict())
     else:
         typer.echo(
-            _("Undid batch {id}: {removed} contacts removed, {restored} restored").format(
-                id=batch_id, removed=result.removed, restored=result.restored
-            )
+            ngettext(
+                "Undid batch {id}: {n} contact removed, {restored} restored",
+                "Undid batch {id}: {n} contacts removed, {restored} restored",
+                result.removed,
+            ).format(id=batch_id, n=result.removed, restored=result.restored)
         )
         if result.kept:
             typer.echo(
-                _(
-                    "{kept} contacts it created were kept: they were changed or given deals, notes or tasks since"
-                ).format(kept=result.kept)
+                ngettext(
+                    "{n} contact it created was kept: it was changed or given deals, notes or tasks since",
+                    "{n} contacts it created were kept: they were changed or given deals, notes or tasks since",
+                    result.kept,
+                ).format(n=result.kept)
             )
 
 
@@ -273,8 +278,11 @@ def export(
         else:
             with file.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
                 count = _run_export(store, out, opportunities, delimiter, tag, smart_list)
-    what = _("opportunities") if opportunities else _("contacts")
-    typer.echo(_("Exported {n} {what} to {path}").format(n=count, what=what, path=file), err=True)
+    if opportunities:
+        what = ngettext("{n} opportunity", "{n} opportunities", count).format(n=count)
+    else:
+        what = ngettext("{n} contact", "{n} contacts", count).format(n=count)
+    typer.echo(_("Exported {what} to {path}").format(what=what, path=file), err=True)
 
 
 def _run_export(store: Any, out: Any, opportunities: bool, delimiter: str, tag: list[str] | None, smart: str) -> int:

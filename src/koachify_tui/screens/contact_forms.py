@@ -75,7 +75,7 @@ class FormScreen(AppAccess, ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form") as box:
-            box.border_title = self.form_title
+            box.border_title = _(self.form_title)
             box.border_subtitle = _("ctrl+s save · escape cancel")
             with VerticalScroll(id="form-body"):
                 yield from self.fields()
@@ -193,7 +193,7 @@ class ContactForm(FormScreen):
             values = {key: getattr(contact, key) for key, _label in CONTACT_INPUTS}
             custom = store.field_values("contact", self.contact_id)
         for key, label in CONTACT_INPUTS:
-            yield from self.field(label, Input(values.get(key, ""), id=f"in-{key}"), key)
+            yield from self.field(_(label), Input(values.get(key, ""), id=f"in-{key}"), key)
         if self.contact_id is None:
             yield from self.field(_("Tags (comma separated)"), Input(id="in-tags"), "tags")
         self._defs = store.list_fields("contact")

@@ -16,14 +16,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ..formatting import datetime_short, money
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..messages import StoreChanged
 from ..store import Store, StoreError
 from ..store.dates import parse_datetime
 from ..store.normalize import InvalidValue
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 
 ACTIVITY_TITLES = {"note": _("New note"), "task": _("New task"), "appointment": _("New appointment")}
@@ -57,7 +58,7 @@ class ActivityForm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = ACTIVITY_TITLES[self.kind]
+            box.border_title = _(ACTIVITY_TITLES[self.kind])
             box.border_subtitle = _("ctrl+s saves · escape cancels")
             yield Label(_("Text") if self.kind == "note" else _("Title"))
             yield Input(id="activity-text")
@@ -169,7 +170,12 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
             (_("Title"), row.title),
             (_("Contact"), row.contact_name),
             (_("Pipeline"), row.pipeline),
-            (_("Stage"), _("{stage} ({n} days)").format(stage=row.stage, n=days)),
+            (
+                _("Stage"),
+                _("{stage} ({days})").format(
+                    stage=row.stage, days=ngettext("{n} day", "{n} days", days).format(n=days)
+                ),
+            ),
             (_("Status"), row.status + (f" — {row.lost_reason}" if row.lost_reason else "")),
             (_("Value"), money(row.value_minor, row.currency, locale)),
             (_("Owner"), row.owner),

@@ -99,7 +99,7 @@ class TimelineView(DataTable[Text]):
             key = self.key_of(item)
             self._keys.add(key)
             self.items.append(item)
-            kind = Text(KIND_LABELS.get(item.kind, item.kind), style="dim")
+            kind = Text(_(KIND_LABELS.get(item.kind, item.kind)), style="dim")
             text = item_text(item)
             if item.kind == "task":
                 due = item.detail.get("due_at")

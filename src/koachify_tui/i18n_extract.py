@@ -1,0 +1,119 @@
+"""Catalogue tooling (development only): the Babel extractor and the completeness check.
+
+`scripts/i18n-refresh` runs `pybabel extract` with `babel.cfg`, which maps our sources to `extract` below:
+Babel's own Python extractor (`_`, `N_`, `ngettext`) plus the docstrings of Typer commands, which Typer shows as
+`--help` and which the CLI translates at run time (commands/localize.py). `check` lists what the Italian
+catalogue lacks; tests/test_i18n.py fails on the same list."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import sys
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+
+PACKAGE = Path(__file__).parent
+PO_FILE = PACKAGE / "locale" / "it" / "LC_MESSAGES" / "koachify.po"
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)[sdr]|%[sd]")
+
+
+def extract(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple[Any, ...]]:
+    """Babel extraction method: gettext calls, then the help docstrings of Typer commands."""
+    from babel.messages.extract import extract_python
+
+    data = fileobj.read()
+    yield from extract_python(BytesIO(data), keywords, comment_tags, options)
+    for lineno, doc in command_docstrings(data.decode("utf-8")):
+        yield lineno, None, doc, []
+
+
+def command_docstrings(source: str) -> Iterator[tuple[int, str]]:
+    """Docstrings of top-level functions registered as Typer commands or callbacks: decorated with
+    `@x.command(...)` / `@x.callback(...)`, or passed to `x.command(...)(fn)`; cleaned as `inspect.getdoc` does."""
+    tree = ast.parse(source)
+    registered: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and _is_command_call(node.func):
+            for arg in node.args:
+                if isinstance(arg, ast.Name):
+                    registered.add(arg.id)
+                elif isinstance(arg, ast.Attribute):
+                    registered.add(arg.attr)
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        decorated = any(isinstance(d, ast.Call) and _is_command_call(d) for d in node.decorator_list)
+        doc = ast.get_docstring(node, clean=False)
+        if doc and (decorated or node.name in registered):
+            yield node.lineno, inspect.cleandoc(doc)
+
+
+def _is_command_call(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in {"command", "callback"}
+
+
+def code_messages() -> dict[str | tuple[str, str], list[str]]:
+    """Every msgid in the package (a (singular, plural) pair for ngettext) → where it occurs."""
+    from babel.messages.extract import extract_from_dir
+
+    found: dict[str | tuple[str, str], list[str]] = {}
+    method_map = [("**.py", "koachify_tui.i18n_extract:extract")]
+    for filename, lineno, message, _comments, _context in extract_from_dir(str(PACKAGE), method_map, keywords=KEYWORDS):
+        if not message:
+            continue
+        if isinstance(message, tuple):
+            message = (str(message[0]), str(message[1]))
+        found.setdefault(message, []).append(f"{filename}:{lineno}")
+    return found
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+def problems(po_file: Path = PO_FILE) -> list[str]:
+    """What is wrong with the catalogue against the code: missing, empty, fuzzy, placeholders that differ."""
+    from babel.messages.pofile import read_po
+
+    with po_file.open("rb") as fh:
+        catalog = read_po(fh)
+    out: list[str] = []
+    for msgid, where in sorted(code_messages().items(), key=lambda item: str(item[0])):
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        message = catalog.get(key)
+        label = f"{msgid!r} ({where[0]})"
+        if message is None:
+            out.append(f"missing: {label}")
+            continue
+        strings = [message.string] if isinstance(message.string, str) else list(message.string or ())
+        if not all(strings):
+            out.append(f"untranslated: {label}")
+        elif message.fuzzy:
+            out.append(f"fuzzy: {label}")
+        else:
+            ids: list[str] = [msgid] if isinstance(msgid, str) else list(msgid)
+            expected = placeholders(ids[-1])
+            for text in strings:
+                # a singular form may leave out {n} ("un contatto"), nothing else may differ
+                got = placeholders(text)
+                if got != expected and not (len(ids) > 1 and set(got) <= set(expected)):
+                    out.append(f"placeholders differ: {label} → {text!r}")
+                    break
+    return out
+
+
+def main() -> int:
+    found = problems()
+    for line in found:
+        print(line)
+    print(f"{len(found)} entries to translate or fix in {PO_FILE.relative_to(PACKAGE.parent.parent)}")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
