@@ -34,7 +34,8 @@ def extract(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) 
 
 def command_docstrings(source: str) -> Iterator[tuple[int, str]]:
     """Docstrings of top-level functions registered as Typer commands or callbacks: decorated with
-    `@x.command(...)` / `@x.callback(...)`, or passed to `x.command(...)(fn)`; cleaned as `inspect.getdoc` does."""
+    `@x.command(...)` / `@x.callback(...)`, passed to `x.command(...)(fn)` or taking Typer options; cleaned as
+    `inspect.getdoc` does."""
     tree = ast.parse(source)
     registered: set[str] = set()
     for node in ast.walk(tree):
@@ -49,8 +50,17 @@ def command_docstrings(source: str) -> Iterator[tuple[int, str]]:
             continue
         decorated = any(isinstance(d, ast.Call) and _is_command_call(d) for d in node.decorator_list)
         doc = ast.get_docstring(node, clean=False)
-        if doc and (decorated or node.name in registered):
+        if doc and (decorated or node.name in registered or _takes_options(node)):
             yield node.lineno, inspect.cleandoc(doc)
+
+
+def _takes_options(node: ast.FunctionDef) -> bool:
+    """A public function with Typer options (`DbOption`, `Annotated[..., typer.Option(...)]`): a command
+    registered from another module (`app.command("demo")(demo.demo)`)."""
+    annotations = [ast.unparse(a.annotation) for a in node.args.args if a.annotation]
+    return not node.name.startswith("_") and any(
+        a.endswith("Option") or "typer.Option" in a or "typer.Argument" in a for a in annotations
+    )
 
 
 def _is_command_call(call: ast.Call) -> bool:

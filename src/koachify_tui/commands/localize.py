@@ -3,7 +3,8 @@ translated in place on the click tree Typer built for this run (Typer builds a f
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import IO, Any
 
 import typer.core
 from typer import _click
@@ -23,6 +24,8 @@ TYPER_MESSAGES = (
     N_("Aborted!"),
     N_("Show this message and exit."),
     N_("Usage: "),
+    N_("[OPTIONS]"),
+    N_("COMMAND [ARGS]..."),
 )
 
 
@@ -44,10 +47,36 @@ class LocalizedContext(_click.Context):
     formatter_class = LocalizedFormatter
 
 
+def _show_usage_error(self: _click.exceptions.UsageError, file: IO[Any] | None = None) -> None:
+    """Click's UsageError.show with the hint and the "Error:" prefix translated (the detail stays Click's)."""
+    file = file or _click._compat.get_text_stderr()
+    color = None
+    if self.ctx is not None:
+        color = self.ctx.color
+        hint = ""
+        if self.ctx.command.get_help_option(self.ctx) is not None:
+            hint = _("Try '{command} {option}' for help.").format(
+                command=self.ctx.command_path, option=self.ctx.help_option_names[0]
+            )
+        _click.echo(f"{self.ctx.get_usage()}\n{hint}\n", file=file, color=color)
+    # Typer appends "Did you mean 'list'?" to an unknown command's message: the one English part we can reach
+    message = re.sub(
+        r"Did you mean (.+)\?$",
+        lambda match: _("Did you mean {suggestions}?").format(suggestions=match.group(1)),
+        self.format_message(),
+    )
+    _click.echo(_("Error: {message}").format(message=message), file=file, color=color)
+
+
 def localize(command: Any) -> None:
     """Translate the help of `command`, its options and every sub-command, in place."""
     typer.core._ = _  # type: ignore[attr-defined]
+    _click.exceptions.UsageError.show = _show_usage_error  # type: ignore[method-assign]
     command.context_class = LocalizedContext
+    if command.options_metavar == "[OPTIONS]":
+        command.options_metavar = _("[OPTIONS]")
+    if getattr(command, "subcommand_metavar", None) == "COMMAND [ARGS]...":
+        command.subcommand_metavar = _("COMMAND [ARGS]...")
     for attr in ("help", "short_help", "epilog"):
         value = getattr(command, attr, None)
         if isinstance(value, str):
