@@ -35,7 +35,7 @@ KOACHIFY_THEME = Theme(
 )
 
 
-# Textual's own palette commands, translated in get_system_commands.
+# Textual's own palette commands (translated in get_system_commands) and footer label (widgets/chrome.py).
 TEXTUAL_COMMANDS = (
     N_("Theme"),
     N_("Change the current theme"),
@@ -49,6 +49,7 @@ TEXTUAL_COMMANDS = (
     N_("Maximize"),
     N_("Maximize the focused widget"),
     N_("Screenshot"),
+    N_("palette"),  # the footer's ctrl+p label
     N_("Save an SVG 'screenshot' of the current screen"),
 )
 

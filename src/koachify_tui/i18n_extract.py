@@ -1,7 +1,7 @@
 """Catalogue tooling (development only): the Babel extractor and the completeness check.
 
 `scripts/i18n-refresh` runs `pybabel extract` with `babel.cfg`, which maps our sources to `extract` below:
-Babel's own Python extractor (`_`, `N_`, `ngettext`) plus the docstrings of Typer commands, which Typer shows as
+the `_`, `N_` and `ngettext` calls plus the docstrings of Typer commands, which Typer shows as
 `--help` and which the CLI translates at run time (commands/localize.py). `check` lists what the Italian
 catalogue lacks; tests/test_i18n.py fails on the same list."""
 
@@ -12,7 +12,6 @@ import inspect
 import re
 import sys
 from collections.abc import Iterator
-from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,13 +22,25 @@ _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)[sdr]|%[sd]")
 
 
 def extract(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple[Any, ...]]:
-    """Babel extraction method: gettext calls, then the help docstrings of Typer commands."""
-    from babel.messages.extract import extract_python
+    """Babel extraction method: gettext calls, then the help docstrings of Typer commands.
 
-    data = fileobj.read()
-    yield from extract_python(BytesIO(data), keywords, comment_tags, options)
-    for lineno, doc in command_docstrings(data.decode("utf-8")):
+    Read from the syntax tree rather than tokens, so calls inside f-strings (`f"{_('due')} …"`) are found too."""
+    source = fileobj.read().decode("utf-8")
+    yield from gettext_calls(source)
+    for lineno, doc in command_docstrings(source):
         yield lineno, None, doc, []
+
+
+def gettext_calls(source: str) -> Iterator[tuple[int, str, Any, list[str]]]:
+    """`_("…")`, `N_("…")` and `ngettext("…", "…", n)` calls with literal strings, in source order."""
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS):
+            continue
+        literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if node.func.id == "ngettext" and len(literals) >= 2:
+            yield node.lineno, "ngettext", (literals[0], literals[1]), []
+        elif node.func.id != "ngettext" and literals and node.args and isinstance(node.args[0], ast.Constant):
+            yield node.lineno, node.func.id, literals[0], []
 
 
 def command_docstrings(source: str) -> Iterator[tuple[int, str]]:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..formatting import phone
+from ..history_text import history_text
 from ..i18n import _, ngettext
 from .common import DbOption, JsonOption, new_app, open_store, print_json
 
@@ -143,7 +144,8 @@ def show(
             console.print(Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{opp['status']}]"))
         for item in store.timeline(contact_id, limit=None):
             suffix = f" ({item.opportunity_title})" if item.opportunity_title else ""
-            console.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {item.kind:<13} {item.text}{suffix}"))
+            text = history_text(item.kind, item.text)
+            console.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {item.kind:<13} {text}{suffix}"))
 
 
 @app.command("edit")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..history_text import history_text
 from ..i18n import _
 from .common import DbOption, JsonOption, new_app, open_store, print_json
 
@@ -150,4 +151,4 @@ def show(
             return
         typer.echo(f"#{data['id']} {data['title']} — {data['pipeline']} / {data['stage']} [{data['status']}]")
         for h in data["history"]:
-            typer.echo(f"  {h['at'][:16]}  {h['text']}")
+            typer.echo(f"  {h['at'][:16]}  {history_text(h.get('kind', ''), h['text'])}")

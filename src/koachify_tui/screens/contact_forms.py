@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
+from ..history_text import channel_word
 from ..i18n import _
 from ..store import ContactQuery
 from ..store.dates import parse_date, parse_datetime
@@ -139,7 +140,12 @@ def custom_field_widget(definition: CustomFieldDef, value: Any) -> Widget:
     if kind is FieldType.BOOLEAN:
         return Checkbox(Content(definition.label), bool(value), id=wid)
     if kind is FieldType.SELECT and options:
-        return Select([(Content(o), o) for o in options], value=value if value in options else Select.NULL, id=wid)
+        return Select(
+            [(Content(o), o) for o in options],
+            value=value if value in options else Select.NULL,
+            prompt=_("Choose…"),
+            id=wid,
+        )
     if kind is FieldType.MULTI_SELECT and options:
         chosen = set(value or [])
         return SelectionList[str](*(Selection(Content(o), o, o in chosen) for o in options), id=wid)
@@ -291,7 +297,7 @@ class ActivityForm(FormScreen):
             yield from self.field(_("Ends (optional)"), Input(id="in-ends"), "ends")
             yield from self.field(_("Location"), Input(id="in-location"), "location")
         else:
-            channels = [(Content(c.value), c.value) for c in Channel]
+            channels = [(Content(channel_word(c.value)), c.value) for c in Channel]
             yield from self.field(
                 _("Channel"), Select(channels, value=Channel.CALL.value, allow_blank=False, id="in-channel"), "channel"
             )

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Static
 
 from ..formatting import datetime_short, money
+from ..history_text import history_text, status_word
 from ..i18n import _, ngettext
 from ..messages import StoreChanged
 from ..store import Store, StoreError
@@ -176,7 +177,7 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
                     stage=row.stage, days=ngettext("{n} day", "{n} days", days).format(n=days)
                 ),
             ),
-            (_("Status"), row.status + (f" — {row.lost_reason}" if row.lost_reason else "")),
+            (_("Status"), status_word(row.status) + (f" — {row.lost_reason}" if row.lost_reason else "")),
             (_("Value"), money(row.value_minor, row.currency, locale)),
             (_("Owner"), row.owner),
             (_("Source"), row.source),
@@ -194,7 +195,7 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
         history.add_column(style="dim", no_wrap=True)
         history.add_column()
         for entry in reversed(self.store.opportunity_history(row.id)):
-            history.add_row(Text(datetime_short(entry.at, locale)), Text(entry.text))
+            history.add_row(Text(datetime_short(entry.at, locale)), Text(history_text(entry.kind, entry.text)))
         self.query_one("#detail-history", Static).update(history)
         self.query_one("#detail-activities", Static).update(self._activities(row.contact_id))
 
@@ -213,11 +214,11 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
             if item.kind == "task":
                 due = item.detail.get("due_at")
                 if due:
-                    line.append(f"  ({_('due')} {datetime_short(due, self.locale)})", style="dim")
+                    line.append("  " + _("(due {when})").format(when=datetime_short(due, self.locale)), style="dim")
                 if item.done:
-                    line.append(f"  {_('done')}", style="green")
+                    line.append("  " + _("done"), style="green")
                 elif item.overdue:
-                    line.append(f"  {_('overdue')}", style="bold red")
+                    line.append("  " + _("overdue"), style="bold red")
             lines.append(line)
         return Group(*lines)
 
