@@ -189,3 +189,28 @@ def test_wheel_ships_the_compiled_catalogue(tmp_path: Path) -> None:
 
     with zipfile.ZipFile(wheel).open("koachify_tui/locale/it/LC_MESSAGES/koachify.mo") as mo:
         assert gettext.GNUTranslations(mo).gettext("Search") == "Cerca"
+
+
+def test_dates_typed_in_the_locale_order_or_iso() -> None:
+    from datetime import date
+
+    from koachify_tui.store.dates import parse_date
+
+    assert parse_date("03/04/2026", locale="it_IT") == date(2026, 4, 3)
+    assert parse_date("03/04/2026", locale="en_US") == date(2026, 3, 4)  # month first in the US
+    assert parse_date("2026-04-03", locale="en_US") == parse_date("2026-04-03", locale="it_IT") == date(2026, 4, 3)
+    i18n.set_language("it")
+    with pytest.raises(ValueError, match="data non valida '31/31/2026': usare gg/mm/aaaa o aaaa-mm-gg"):
+        parse_date("31/31/2026", locale="it_IT")
+
+
+def test_history_lines_in_the_current_language() -> None:
+    from koachify_tui.history_text import history_text
+
+    stored = "Opportunity created in Vendite Coaching at Nuovo contatto"
+    assert history_text("created", stored) == stored
+    assert history_text("status_change", "open → lost (Prezzo troppo alto)") == "open → lost (Prezzo troppo alto)"
+    i18n.set_language("it")
+    assert history_text("created", stored) == "Opportunità creata in Vendite Coaching, fase Nuovo contatto"
+    assert history_text("status_change", "open → lost (Prezzo troppo alto)") == "aperta → persa (Prezzo troppo alto)"
+    assert history_text("note", "Called back") == "Called back"  # what users typed stays as it is

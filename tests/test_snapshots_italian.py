@@ -45,9 +45,7 @@ def fixed(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     )
     store.create_contact(first_name="Luca", last_name="Verdi", email="luca@example.it", created_at=day)
     assert mario.id is not None
-    store.create_opportunity(
-        mario.id, "Percorso 10 sessioni", "Vendite Coaching", value_minor=150000, created_at=day
-    )
+    store.create_opportunity(mario.id, "Percorso 10 sessioni", "Vendite Coaching", value_minor=150000, created_at=day)
     store.add_note("Prima call: obiettivo forza", contact_id=mario.id, at=datetime(2026, 3, 3, 10, 0, tzinfo=UTC))
     store.add_task("Richiamare", contact_id=mario.id, due_at=datetime(2026, 3, 5, 18, 0, tzinfo=UTC), at=day)
     store.log_message(

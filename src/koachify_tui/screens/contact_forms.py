@@ -338,7 +338,7 @@ class ActivityForm(FormScreen):
             due: datetime | None = None
             if due_text.strip():
                 try:
-                    day = parse_date(due_text)
+                    day = parse_date(due_text, locale=self.locale)
                     due = datetime(day.year, day.month, day.day, 23, 59).astimezone()
                 except InvalidValue as exc:
                     self.set_error("due", str(exc))
@@ -358,14 +358,14 @@ class ActivityForm(FormScreen):
             ok = self._required("title", title, _("An appointment needs a title"))
             starts = ends = None
             try:
-                starts = parse_datetime(self.query_one("#in-starts", Input).value)
+                starts = parse_datetime(self.query_one("#in-starts", Input).value, locale=self.locale)
             except InvalidValue as exc:
                 self.set_error("starts", str(exc))
                 ok = False
             ends_text = self.query_one("#in-ends", Input).value
             if ends_text.strip():
                 try:
-                    ends = parse_datetime(ends_text)
+                    ends = parse_datetime(ends_text, locale=self.locale)
                 except InvalidValue as exc:
                     self.set_error("ends", str(exc))
                     ok = False
@@ -487,7 +487,7 @@ class FilterForm(FormScreen):
             dates[name] = None
             if raw.strip():
                 try:
-                    day = parse_date(raw)
+                    day = parse_date(raw, locale=self.locale)
                     dates[name] = datetime(day.year, day.month, day.day).astimezone()
                 except InvalidValue as exc:
                     self.set_error(name, str(exc))

@@ -57,6 +57,11 @@ class ActivityForm(ModalScreen[bool]):
         super().__init__()
         self.store, self.opportunity_id, self.kind = store, opportunity_id, kind
 
+    def _locale(self) -> str | None:
+        """The user's locale, for the order of typed dates (none when run outside KoachifyApp)."""
+        settings = getattr(self.app, "settings", None)
+        return getattr(settings, "locale", None)
+
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = _(ACTIVITY_TITLES[self.kind])
@@ -91,10 +96,10 @@ class ActivityForm(ModalScreen[bool]):
                 self.store.add_note(text, opportunity_id=self.opportunity_id, origin="tui")
             elif self.kind == "task":
                 when = self.query_one("#activity-when", Input).value.strip()
-                due = parse_datetime(when) if when else None
+                due = parse_datetime(when, locale=self._locale()) if when else None
                 self.store.add_task(text, opportunity_id=self.opportunity_id, due_at=due, origin="tui")
             else:
-                starts = parse_datetime(self.query_one("#activity-when", Input).value)
+                starts = parse_datetime(self.query_one("#activity-when", Input).value, locale=self._locale())
                 where = self.query_one("#activity-where", Input).value
                 self.store.add_appointment(
                     text, starts, location=where, opportunity_id=self.opportunity_id, origin="tui"
