@@ -11,6 +11,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from ..i18n import _
+
 # C0 and C1 control characters except tab and newline (ESC, NUL, CSI…): never stored.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -49,7 +51,7 @@ def _validate_email_slow(value: str) -> str:
     try:
         return str(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise InvalidValue(f"invalid email {value!r}: {exc}") from None
+        raise InvalidValue(_("invalid email {value!r}: {exc}").format(value=value, exc=exc)) from None
 
 
 def normalize_email(value: str | None) -> str:
@@ -71,9 +73,9 @@ def _parse_phone(value: str, region: str) -> str:
     try:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidValue(f"invalid phone {value!r}: {exc}") from None
+        raise InvalidValue(_("invalid phone {value!r}: {exc}").format(value=value, exc=exc)) from None
     if not phonenumbers.is_possible_number(parsed):
-        raise InvalidValue(f"invalid phone {value!r}: not a possible number")
+        raise InvalidValue(_("invalid phone {value!r}: not a possible number").format(value=value))
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
@@ -88,7 +90,9 @@ def normalize_phone(value: str | None, region: str = "IT") -> str | None:
     if not value:
         return None
     if _SCIENTIFIC.match(value):
-        raise InvalidValue(f"invalid phone {value!r}: scientific notation (digits lost by a spreadsheet)")
+        raise InvalidValue(
+            _("invalid phone {value!r}: scientific notation (digits lost by a spreadsheet)").format(value=value)
+        )
     return _parse_phone(value, region.upper())
 
 
@@ -108,7 +112,7 @@ def parse_money(value: str | int | float | Decimal | None) -> int:
         return int((Decimal(str(value)) * 100).quantize(Decimal(1)))
     text = re.sub(r"[^\d,.\-]", "", value)
     if not text or text in {"-", ".", ","}:
-        raise InvalidValue(f"invalid amount {value!r}")
+        raise InvalidValue(_("invalid amount {value!r}").format(value=value))
     # The last separator followed by 1-2 digits is the decimal one; other separators group thousands.
     match = re.search(r"[.,](\d{1,2})$", text)
     if match:
@@ -119,4 +123,4 @@ def parse_money(value: str | int | float | Decimal | None) -> int:
     try:
         return int((Decimal(text) * 100).quantize(Decimal(1)))
     except InvalidOperation:
-        raise InvalidValue(f"invalid amount {value!r}") from None
+        raise InvalidValue(_("invalid amount {value!r}").format(value=value)) from None
