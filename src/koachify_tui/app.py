@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterable
+from typing import cast
 
 from textual import work
 from textual.app import App, ScreenStackError, SystemCommand
@@ -217,6 +218,13 @@ class KoachifyApp(App[None]):
         for screen in self.screen_stack:
             screen.refresh_bindings()
         self.notify(_("Language: {name}").format(name=LANGUAGE_NAMES[code]))
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its placeholder in the current language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(cast(App[object], self)):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def open_import_csv(self) -> None:
         """The "Import CSV…" dialog (imported on first use: it is not needed to start the app)."""
