@@ -48,6 +48,26 @@ def channel_word(channel: str) -> str:
     return _(CHANNELS[channel]) if channel in CHANNELS else channel
 
 
+KINDS = {
+    "note": N_("note"),
+    "task": N_("task"),
+    "appointment": N_("appointment"),
+    "message": N_("message"),
+    "created": N_("created"),
+    "stage_change": N_("stage"),
+    "status_change": N_("status"),
+    "import": N_("import"),
+    "automation": N_("automation"),
+    "deleted": N_("deleted"),
+    "restored": N_("restored"),
+}
+
+
+def kind_word(kind: str) -> str:
+    """A timeline item's kind in the current language (the words of the TUI's timeline)."""
+    return _(KINDS[kind]) if kind in KINDS else kind
+
+
 def status_word(status: str) -> str:
     """open/won/lost/abandoned in the current language (anything else as it is)."""
     return _(status) if status in STATUSES else status

@@ -46,6 +46,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`_()` for a word whose translation depends on where it is used ("created" as a count, as a kind)."""
+    return _translation.pgettext(context, message)
+
+
 def current_language() -> str:
     return _language
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 PACKAGE = Path(__file__).parent
 PO_FILE = PACKAGE / "locale" / "it" / "LC_MESSAGES" / "koachify.po"
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)[sdr]|%[sd]")
 
 
@@ -37,9 +37,14 @@ def gettext_calls(source: str) -> Iterator[tuple[int, str, Any, list[str]]]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS):
             continue
         literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        if node.func.id == "ngettext" and len(literals) >= 2:
-            yield node.lineno, "ngettext", (literals[0], literals[1]), []
-        elif node.func.id != "ngettext" and literals and node.args and isinstance(node.args[0], ast.Constant):
+        if node.func.id in ("ngettext", "pgettext") and len(literals) >= 2:
+            yield node.lineno, node.func.id, (literals[0], literals[1]), []
+        elif (
+            node.func.id not in ("ngettext", "pgettext")
+            and literals
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             yield node.lineno, node.func.id, literals[0], []
 
 
@@ -78,18 +83,20 @@ def _is_command_call(call: ast.Call) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr in {"command", "callback"}
 
 
-def code_messages() -> dict[str | tuple[str, str], list[str]]:
-    """Every msgid in the package (a (singular, plural) pair for ngettext) → where it occurs."""
+Msgid = str | tuple[str, str]  # a (singular, plural) pair for ngettext
+
+
+def code_messages() -> dict[tuple[str | None, Msgid], list[str]]:
+    """Every (context, msgid) in the package (context: pgettext's first argument, else None) → where it occurs."""
     from babel.messages.extract import extract_from_dir
 
-    found: dict[str | tuple[str, str], list[str]] = {}
+    found: dict[tuple[str | None, Msgid], list[str]] = {}
     method_map = [("**.py", "koachify_tui.i18n_extract:extract")]
-    for filename, lineno, message, _comments, _context in extract_from_dir(str(PACKAGE), method_map, keywords=KEYWORDS):
+    for filename, lineno, message, _comments, context in extract_from_dir(str(PACKAGE), method_map, keywords=KEYWORDS):
         if not message:
             continue
-        if isinstance(message, tuple):
-            message = (str(message[0]), str(message[1]))
-        found.setdefault(message, []).append(f"{filename}:{lineno}")
+        msgid: Msgid = (str(message[0]), str(message[1])) if isinstance(message, tuple) else str(message)
+        found.setdefault((context, msgid), []).append(f"{filename}:{lineno}")
     return found
 
 
@@ -104,10 +111,10 @@ def problems(po_file: Path = PO_FILE) -> list[str]:
     with po_file.open("rb") as fh:
         catalog = read_po(fh)
     out: list[str] = []
-    for msgid, where in sorted(code_messages().items(), key=lambda item: str(item[0])):
+    for (context, msgid), where in sorted(code_messages().items(), key=lambda item: str(item[0][1])):
         key = msgid[0] if isinstance(msgid, tuple) else msgid
-        message = catalog.get(key)
-        label = f"{msgid!r} ({where[0]})"
+        message = catalog.get(key, context=context)
+        label = f"{msgid!r}{f' [{context}]' if context else ''} ({where[0]})"
         if message is None:
             out.append(f"missing: {label}")
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .i18n import N_
 
 TEXTUAL_MESSAGES = (
+    N_("Open the command palette"),
     N_("Bottom"),
     N_("Copy"),
     N_("Copy selected text"),

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..formatting import phone
-from ..history_text import history_text
+from ..history_text import history_text, kind_word, status_word
 from ..i18n import _, ngettext
 from .common import DbOption, JsonOption, new_app, open_store, print_json
 
@@ -141,11 +141,13 @@ def show(
             if value:
                 console.print(Text.assemble((f"{label}: ", "dim"), value))
         for opp in data["opportunities"]:  # type: ignore[attr-defined]
-            console.print(Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{opp['status']}]"))
+            console.print(
+                Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{status_word(opp['status'])}]")
+            )
         for item in store.timeline(contact_id, limit=None):
             suffix = f" ({item.opportunity_title})" if item.opportunity_title else ""
             text = history_text(item.kind, item.text)
-            console.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {item.kind:<13} {text}{suffix}"))
+            console.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {kind_word(item.kind):<13} {text}{suffix}"))
 
 
 @app.command("edit")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..i18n import _, ngettext
+from ..i18n import _, ngettext, pgettext
 from .common import DbOption, JsonOption, UserError, open_store, print_json
 
 PROGRESS_MIN_BYTES = 256 * 1024  # a few thousand rows: below that a bar only flickers
@@ -171,14 +171,14 @@ def _print_result(result: Any, report: Path | None) -> None:
     table.add_column(justify="left")
     table.add_column(justify="right")
     for label, value in (
-        (_("rows"), counts.rows),
-        (_("created"), counts.created),
-        (_("updated"), counts.updated),
-        (_("merged"), counts.merged),
-        (_("unchanged"), counts.unchanged),
-        (_("skipped"), counts.skipped),
-        (_("rejected"), counts.rejected),
-        (_("warnings"), counts.warnings),
+        (pgettext("import counts", "rows"), counts.rows),
+        (pgettext("import counts", "created"), counts.created),
+        (pgettext("import counts", "updated"), counts.updated),
+        (pgettext("import counts", "merged"), counts.merged),
+        (pgettext("import counts", "unchanged"), counts.unchanged),
+        (pgettext("import counts", "skipped"), counts.skipped),
+        (pgettext("import counts", "rejected"), counts.rejected),
+        (pgettext("import counts", "warnings"), counts.warnings),
     ):
         table.add_row(label, str(value))
     console.print(table)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..history_text import history_text
+from ..history_text import history_text, status_word
 from ..i18n import _
 from .common import DbOption, JsonOption, new_app, open_store, print_json
 
@@ -149,6 +149,8 @@ def show(
         if json_out:
             print_json(data)
             return
-        typer.echo(f"#{data['id']} {data['title']} — {data['pipeline']} / {data['stage']} [{data['status']}]")
+        typer.echo(
+            f"#{data['id']} {data['title']} — {data['pipeline']} / {data['stage']} [{status_word(data['status'])}]"
+        )
         for h in data["history"]:
             typer.echo(f"  {h['at'][:16]}  {history_text(h.get('kind', ''), h['text'])}")
