@@ -122,8 +122,14 @@ def test_automations_italian(snap_compare: Any, store: Store, italian: Settings)
 
 def test_import_dialog_italian(snap_compare: Any, store: Store, italian: Settings) -> None:
     async def open_import(pilot: Pilot[None]) -> None:
+        from textual.widgets import Input
+
         await _settle(pilot)
         await pilot.press("i")
+        await _settle(pilot)
+        path = pilot.app.screen.query(Input).first()
+        path.cursor_blink = False  # the cursor is drawn whatever the blink phase
+        path.focus()
         await _settle(pilot)
 
     assert snap_compare(make_app(italian, store), terminal_size=(120, 36), run_before=open_import)
