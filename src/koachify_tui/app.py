@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rich.segment import Segment
 from textual import work
@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from .config import Settings
-from .i18n import _, ngettext
+from .i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, ngettext, resolve_language, set_language
 from .messages import StoreChanged
 from .safe_text import UNSAFE, drop_unsafe
 from .screens.registry import SCREENS
@@ -62,6 +62,25 @@ KOACHIFY_THEME = Theme(
 )
 
 
+# Textual's own palette commands (translated in get_system_commands) and footer label (widgets/chrome.py).
+TEXTUAL_COMMANDS = (
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Screenshot"),
+    N_("palette"),  # the footer's ctrl+p label
+    N_("Save an SVG 'screenshot' of the current screen"),
+)
+
+
 class KoachifyApp(App[None]):
     """Koachify: contacts, pipeline board and automations, driven from the keyboard.
 
@@ -86,7 +105,7 @@ class KoachifyApp(App[None]):
                 f"switch_mode('{spec.mode}')",
                 spec.title,
                 id=f"app.goto.{spec.mode}",
-                tooltip=_("Go to {screen}").format(screen=spec.title),
+                tooltip=_("Go to this screen"),
                 show=False,
             )
             for spec in SCREENS
@@ -94,6 +113,7 @@ class KoachifyApp(App[None]):
     ]
 
     def __init__(self, settings: Settings, store: Store, *, start: str = "contacts") -> None:
+        set_language(resolve_language(settings.language))  # before any widget is built
         super().__init__()
         self.settings = settings
         self.store = store
@@ -222,8 +242,8 @@ class KoachifyApp(App[None]):
         """The palette offers every screen, then every key binding of the current screen."""
         for spec in SCREENS:
             yield SystemCommand(
-                _("Go to {screen}").format(screen=spec.title),
-                _("Switch to the {screen} screen (key {key})").format(screen=spec.title, key=spec.key),
+                _("Go to {screen}").format(screen=_(spec.title)),
+                _("Switch to the {screen} screen (key {key})").format(screen=_(spec.title), key=spec.key),
                 lambda mode=spec.mode: self.switch_mode(mode),
             )
         yield SystemCommand(
@@ -238,11 +258,37 @@ class KoachifyApp(App[None]):
                 continue
             seen.add(binding.action)
             yield SystemCommand(
-                binding.description,
-                f"{binding.tooltip} ({self.get_key_display(binding)})" if binding.tooltip else "",
+                _(binding.description),
+                f"{_(binding.tooltip)} ({self.get_key_display(binding)})" if binding.tooltip else "",
                 lambda node=active.node, action=binding.action: self.run_action(action, node),
             )
-        yield from super().get_system_commands(screen)
+        for code in LANGUAGES:
+            if code != current_language():
+                yield SystemCommand(
+                    _("Language: {name}").format(name=LANGUAGE_NAMES[code]),
+                    _("Show Koachify in {name} (saved in the settings file)").format(name=LANGUAGE_NAMES[code]),
+                    lambda code=code: self.switch_language(code),
+                )
+        for command in super().get_system_commands(screen):
+            yield SystemCommand(_(command.title), _(command.help), command.callback, command.discover)
+
+    def switch_language(self, code: str) -> None:
+        """Show the app in another language from now on; only `language` is written to the settings file."""
+        set_language(code)
+        try:
+            self.settings.save_language(code)
+        except OSError:
+            self.notify(_("Could not save the language to the settings file"), severity="warning")
+        for screen in self.screen_stack:
+            screen.refresh_bindings()
+        self.notify(_("Language: {name}").format(name=LANGUAGE_NAMES[code]))
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its placeholder in the current language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(cast(App[object], self)):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def open_import_csv(self) -> None:
         """The "Import CSV…" dialog (imported on first use: it is not needed to start the app)."""

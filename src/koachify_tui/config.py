@@ -48,6 +48,7 @@ class ConfigFile(BaseModel):
     currency: str | None = None
     owner: str | None = None
     theme: str | None = None
+    language: str | None = None
     keymap: dict[str, str] | None = None
 
     @field_validator("locale")
@@ -129,6 +130,7 @@ class Settings:
     currency: str = "EUR"
     owner: str = ""  # the user's own name, default owner of new deals
     theme: str = "koachify"
+    language: str = ""  # "it", "en"; empty: from LC_ALL / LC_MESSAGES / LANG (see i18n.resolve_language)
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None  # where these settings were read from / are saved to
     #: What was wrong in the file (shown once at start: the CLI on stderr, the app as a notification).
@@ -143,6 +145,11 @@ class Settings:
         values = {k: v for k, v in values.items() if k in known}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(path=path, problems=[*problems, *bad], **values)
+
+    def save_language(self, language: str) -> None:
+        """Set `language` and write only that key to the settings file (the rest of the file as it was)."""
+        self.language = language
+        self.save("language")
 
     def save(self, *keys: str) -> None:
         """Write these settings' current values to the file, changing nothing else in it (comments, order,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from .i18n import _
+from .i18n import _, ngettext
 
 
 @lru_cache(maxsize=32)
@@ -69,7 +69,7 @@ def relative_days(value: datetime | None, now: datetime | None = None) -> str:
     days = (now - value).days
     if days <= 0:
         return _("today")
-    return _("1 day") if days == 1 else _("{n} days").format(n=days)
+    return ngettext("{n} day", "{n} days", days).format(n=days)
 
 
 @lru_cache(maxsize=4096)

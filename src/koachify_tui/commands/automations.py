@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from .common import DbOption, JsonOption, UserError, console, echo, load_settings, new_app, open_store, print_json
 
 app = new_app(_("Automation rules (trigger ⇒ actions), their run log and follow-up sequences."))
@@ -284,7 +284,7 @@ def run_due(db: DbOption = None, json_out: JsonOption = False) -> None:
             else _("contact {contact}: {sequence} step {step} failed: {text}")
         )
         echo(line.format(contact=r.contact_id, sequence=r.sequence, step=r.step, text=r.text or r.error))
-    echo(_("{n} steps run").format(n=len(runs)), err=True)
+    echo(ngettext("{n} step run", "{n} steps run", len(runs)).format(n=len(runs)), err=True)
 
 
 @app.command("hooks")
@@ -328,8 +328,10 @@ def sequences_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         return
     for seq in items:
         state = "" if seq.enabled else _(" (paused)")
-        echo(_("{id}. {name}{state}: {steps} steps, {active} active").format(
-            id=seq.id, name=seq.name, state=state, steps=len(seq.steps), active=seq.active))  # fmt: skip
+        echo(_("{id}. {name}{state}: {steps}, {active}").format(
+            id=seq.id, name=seq.name, state=state,
+            steps=ngettext("{n} step", "{n} steps", len(seq.steps)).format(n=len(seq.steps)),
+            active=ngettext("{n} active", "{n} active", seq.active).format(n=seq.active)))  # fmt: skip
         for step in seq.steps:
             echo(f"   +{step.delay_days}d {step.action}: {step.title or step.body}")
 
@@ -415,7 +417,7 @@ def sequences_leave(
     if json_out:
         print_json({"cancelled": count})
     else:
-        echo(_("{n} enrolments cancelled").format(n=count))
+        echo(ngettext("{n} enrolment cancelled", "{n} enrolments cancelled", count).format(n=count))
 
 
 @sequences_app.command("enrollments")

@@ -19,10 +19,13 @@ from ..safe_text import json_safe, visible
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", envvar="KOACHIFY_DB", help="Database file path or URL (default: the user data dir).", show_default=False
+        "--db",
+        envvar="KOACHIFY_DB",
+        help=_("Database file path or URL (default: the user data dir)."),
+        show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (nothing else).")]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON on stdout (nothing else)."))]
 
 #: SQLite's integers are signed 64-bit: a larger id can name nothing, a larger count means nothing.
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
@@ -54,7 +57,15 @@ def _bounded(callback: Callable[..., Any]) -> Callable[..., Any]:
 class ErrorLineGroup(TyperGroup):
     """The CLI's error boundary: every exception a command raises becomes one line on stderr and exit code 1.
 
-    `--debug` re-raises (the traceback); every failure's traceback also goes to the log file (errors.py)."""
+    `--debug` re-raises (the traceback); every failure's traceback also goes to the log file (errors.py).
+    As the root command it also picks the language and translates the help of the whole tree first."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from .localize import choose_language, localize
+
+        choose_language()
+        localize(self)
+        return super().main(*args, **kwargs)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, cmd, rest = super().resolve_command(ctx, args)

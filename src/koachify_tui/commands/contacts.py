@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ..formatting import phone
-from ..i18n import _
+from ..history_text import history_text, kind_word, status_word
+from ..i18n import _, ngettext
 from .common import DbOption, JsonOption, console, echo, new_app, open_store, print_json
 
 app = new_app(_("Add, list, show and edit contacts."))
@@ -105,7 +106,7 @@ def list_(
                 Text(r.source),
             )
         console().print(table)
-        echo(_("{n} contacts").format(n=len(rows)), err=True)
+        echo(ngettext("{n} contact", "{n} contacts", len(rows)).format(n=len(rows)), err=True)
 
 
 @app.command("show")
@@ -138,10 +139,11 @@ def show(
             if value:
                 out.print(Text.assemble((f"{label}: ", "dim"), value))
         for opp in data["opportunities"]:  # type: ignore[attr-defined]
-            out.print(Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{opp['status']}]"))
+            out.print(Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{status_word(opp['status'])}]"))
         for item in store.timeline(contact_id, limit=None):
             suffix = f" ({item.opportunity_title})" if item.opportunity_title else ""
-            out.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {item.kind:<13} {item.text}{suffix}"))
+            text = history_text(item.kind, item.text)
+            out.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {kind_word(item.kind):<13} {text}{suffix}"))
 
 
 @app.command("edit")

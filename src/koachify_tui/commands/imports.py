@@ -11,7 +11,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from ..files import AtomicFile, database_files
-from ..i18n import _
+from ..i18n import _, ngettext, pgettext
 from .common import DbOption, JsonOption, UserError, console, echo, load_settings, open_store, print_json
 
 PROGRESS_MIN_BYTES = 256 * 1024  # a few thousand rows: below that a bar only flickers
@@ -187,21 +187,22 @@ def _print_result(result: Any, report: Path | None) -> None:
     table.add_column(justify="left")
     table.add_column(justify="right")
     for label, value in (
-        (_("rows"), counts.rows),
-        (_("created"), counts.created),
-        (_("updated"), counts.updated),
-        (_("merged"), counts.merged),
-        (_("unchanged"), counts.unchanged),
-        (_("skipped"), counts.skipped),
-        (_("rejected"), counts.rejected),
-        (_("warnings"), counts.warnings),
+        (pgettext("import counts", "rows"), counts.rows),
+        (pgettext("import counts", "created"), counts.created),
+        (pgettext("import counts", "updated"), counts.updated),
+        (pgettext("import counts", "merged"), counts.merged),
+        (pgettext("import counts", "unchanged"), counts.unchanged),
+        (pgettext("import counts", "skipped"), counts.skipped),
+        (pgettext("import counts", "rejected"), counts.rejected),
+        (pgettext("import counts", "warnings"), counts.warnings),
     ):
         table.add_row(label, str(value))
     out.print(table)
     for reject in result.rejects[:10]:
         err.print(Text(_("line {line}: {reason}").format(line=reject.line, reason=reject.reason)))
     if counts.rejected > 10:
-        err.print(Text(_("… {n} more rejected rows").format(n=counts.rejected - 10)))
+        more = counts.rejected - 10
+        err.print(Text(ngettext("… {n} more rejected row", "… {n} more rejected rows", more).format(n=more)))
     for line, message in result.warnings[:10]:
         err.print(Text(_("line {line}: warning: {message}").format(line=line, message=message)))
     if report is not None and counts.rejected:
@@ -225,15 +226,19 @@ def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
         print_json(result.as_dict())
     else:
         echo(
-            _("Undid batch {id}: {removed} contacts removed, {restored} restored").format(
-                id=batch_id, removed=result.removed, restored=result.restored
-            )
+            ngettext(
+                "Undid batch {id}: {n} contact removed, {restored} restored",
+                "Undid batch {id}: {n} contacts removed, {restored} restored",
+                result.removed,
+            ).format(id=batch_id, n=result.removed, restored=result.restored)
         )
         if result.kept:
             echo(
-                _(
-                    "{kept} contacts it created were kept: they were changed or given deals, notes or tasks since"
-                ).format(kept=result.kept)
+                ngettext(
+                    "{n} contact it created was kept: it was changed or given deals, notes or tasks since",
+                    "{n} contacts it created were kept: they were changed or given deals, notes or tasks since",
+                    result.kept,
+                ).format(n=result.kept)
             )
 
 
@@ -290,8 +295,11 @@ def export(
         else:
             with target as out:  # written beside the target, renamed over it only when complete
                 count = _run_export(store, out, opportunities, delimiter, tag, smart_list)
-    what = _("opportunities") if opportunities else _("contacts")
-    echo(_("Exported {n} {what} to {path}").format(n=count, what=what, path=file), err=True)
+    if opportunities:
+        what = ngettext("{n} opportunity", "{n} opportunities", count).format(n=count)
+    else:
+        what = ngettext("{n} contact", "{n} contacts", count).format(n=count)
+    echo(_("Exported {what} to {path}").format(what=what, path=file), err=True)
 
 
 def _run_export(store: Any, out: Any, opportunities: bool, delimiter: str, tag: list[str] | None, smart: str) -> int:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..history_text import history_text, status_word
 from ..i18n import _
 from .common import DbOption, JsonOption, console, echo, load_settings, new_app, open_store, print_json
 
@@ -148,6 +149,6 @@ def show(
         if json_out:
             print_json(data)
             return
-        echo(f"#{data['id']} {data['title']} — {data['pipeline']} / {data['stage']} [{data['status']}]")
+        echo(f"#{data['id']} {data['title']} — {data['pipeline']} / {data['stage']} [{status_word(data['status'])}]")
         for h in data["history"]:
-            echo(f"  {h['at'][:16]}  {h['text']}")
+            echo(f"  {h['at'][:16]}  {history_text(h.get('kind', ''), h['text'])}")

@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static, TextArea
+from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
 
 from ..i18n import _
 from ..messages import StoreChanged
@@ -30,6 +30,7 @@ from ..store import InvalidValue, NotFound
 from ..store.models import AutomationRule, AutomationRun
 from ..store.normalize import parse_money
 from ..store.rules import ACTIONS, FILTERS, NUMERIC_FILTERS, TRIGGERS, describe_action, describe_filters
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .contact_forms import ConfirmDialog, FormScreen
 
@@ -137,7 +138,7 @@ class RuleForm(FormScreen):
         rule = self.rule
         trigger = rule.trigger if rule else TRIGGERS[0]
         yield from self.field(_("Name"), Input(rule.name if rule else "", id="rule-name"), "name")
-        options = [(TRIGGER_LABELS.get(t, t), t) for t in TRIGGERS]
+        options = [(_(TRIGGER_LABELS.get(t, t)), t) for t in TRIGGERS]
         yield from self.field(
             _("When"), Select(options, value=trigger, allow_blank=False, id="rule-trigger"), "trigger"
         )
@@ -274,7 +275,7 @@ class AutomationsScreen(AppAccess, Screen[None]):
             table.add_row(
                 Text("●" if rule.enabled else "○", style="green" if rule.enabled else "dim"),
                 Text(rule.name),
-                Text(TRIGGER_LABELS.get(rule.trigger, rule.trigger)),
+                Text(_(TRIGGER_LABELS.get(rule.trigger, rule.trigger))),
                 Text(describe_filters(json.loads(rule.filters_json or "{}"))),
                 Text("; ".join(describe_action(a) for a in actions)),
                 Text(str(rule.run_count)),
@@ -302,7 +303,7 @@ class AutomationsScreen(AppAccess, Screen[None]):
             detail.update(Content(_("No rules yet: n creates one.")))
         else:
             lines = [
-                f"{TRIGGER_LABELS.get(rule.trigger, rule.trigger)}"
+                f"{_(TRIGGER_LABELS.get(rule.trigger, rule.trigger))}"
                 + (f" · {describe_filters(json.loads(rule.filters_json))}" if rule.filters_json != "{}" else ""),
                 *(f"→ {describe_action(a)}" for a in json.loads(rule.actions_json)),
             ]

@@ -22,12 +22,13 @@ from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..i18n import _
 from ..messages import StoreChanged
 from ..store import Conflict, ContactQuery, ContactRow, InvalidValue, NotFound, Store
+from ..widgets.chrome import Footer, Header
 from ..widgets.contact_table import WINDOW, ContactTable
 from ..widgets.smart_lists import ALL, TRASH, SmartListsSidebar
 from .base import AppAccess
@@ -313,7 +314,7 @@ class ContactsScreen(AppAccess, Screen[None]):
         if q.created_after or q.created_before:
             parts.append(_("created in period"))
         arrow = "↓" if q.descending else "↑"
-        parts.append(_("sort: {sort} {arrow}").format(sort=SORT_NAMES.get(q.sort, q.sort), arrow=arrow))
+        parts.append(_("sort: {sort} {arrow}").format(sort=_(SORT_NAMES.get(q.sort, q.sort)), arrow=arrow))
         self.query_one("#filter-line", Static).update(Text(" · ".join(parts)))
 
     def _refresh_sidebar(self) -> None:

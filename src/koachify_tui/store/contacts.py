@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, exists, func, or_, select
 from sqlmodel import Session, col
 
+from ..i18n import _
 from . import search, search_plan
 from .base import StoreBase, Tx
 from .errors import InvalidValue, NotFound
@@ -177,7 +178,7 @@ class ContactsAPI(StoreBase):
         with self.read() as s:
             contact = s.get(Contact, contact_id)
             if contact is None or (contact.deleted_at is not None and not include_deleted):
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             return contact
 
     def contact_tags(self, contact_id: int) -> list[str]:
@@ -343,7 +344,7 @@ class ContactsAPI(StoreBase):
         with self.read() as s:
             contact = s.get(Contact, contact_id)
             if contact is None:
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             return self._rows(s, [contact])[0]
 
     def find_contacts_by_email(self, email: str) -> list[int]:
@@ -382,7 +383,7 @@ class ContactsAPI(StoreBase):
         out: dict[str, Any] = {}
         for key, value in values.items():
             if key not in CONTACT_FIELDS:
-                raise InvalidValue(f"unknown contact field {key!r}")
+                raise InvalidValue(_("unknown contact field {key!r}").format(key=key))
             value = clean_text(value)
             if key in _NAME_FIELDS and not has_visible(value):
                 value = ""  # zero-width or format characters alone are not a name
@@ -479,7 +480,7 @@ class ContactsAPI(StoreBase):
     def _live_contact(self, s: Session, contact_id: int) -> Contact:
         contact = s.get(Contact, contact_id)
         if contact is None or contact.deleted_at is not None:
-            raise NotFound(f"no contact with id {contact_id}")
+            raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
         return contact
 
     def _refresh_search(self, s: Session, contact: Contact) -> None:
@@ -542,7 +543,7 @@ class ContactsAPI(StoreBase):
         with self.write(origin) as tx:
             contact = tx.session.get(Contact, contact_id)
             if contact is None or contact.deleted_at is None:
-                raise NotFound(f"no deleted contact with id {contact_id}")
+                raise NotFound(_("no deleted contact with id {contact_id}").format(contact_id=contact_id))
             deleted_at = contact.deleted_at
             contact.deleted_at = None
             for opp in tx.session.execute(
@@ -564,7 +565,7 @@ class ContactsAPI(StoreBase):
         with self.write() as tx:
             contact = tx.session.get(Contact, contact_id)
             if contact is None:
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             from .fields import purge_values
 
             opp_ids = [
@@ -585,7 +586,7 @@ class ContactsAPI(StoreBase):
     def _tag(self, s: Session, name: str, *, create: bool) -> Tag | None:
         name = clean_text(name)
         if not name:
-            raise InvalidValue("a tag needs a name")
+            raise InvalidValue(_("a tag needs a name"))
         tag = s.execute(select(Tag).where(col(Tag.name_key) == fold(name))).scalars().first()
         if tag is None and create:
             tag = Tag(name=name, name_key=fold(name))
@@ -633,13 +634,13 @@ class ContactsAPI(StoreBase):
         with self.write() as tx:
             tag = self._tag(tx.session, old, create=False)
             if tag is None:
-                raise NotFound(f"no tag {old!r}")
+                raise NotFound(_("no tag {old!r}").format(old=old))
             new = clean_text(new)
             other = self._tag(tx.session, new, create=False)
             if other is not None and other.id != tag.id:
                 from .errors import Conflict
 
-                raise Conflict(f"a tag named {other.name!r} already exists")
+                raise Conflict(_("a tag named {name!r} already exists").format(name=other.name))
             tag.name, tag.name_key = new, fold(new)
             for contact in tx.session.execute(
                 select(Contact)

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
+from ..i18n import _
+
 ENV_VAR = "KOACHIFY_DB"
 BUSY_TIMEOUT_MS = 60_000
 # The newest migration; kept here so opening an up-to-date database does not import Alembic
@@ -131,7 +133,7 @@ def _check_sqlite_file(path: Path) -> None:
     with path.open("rb") as fh:
         header = fh.read(16)
     if header != b"SQLite format 3\x00":
-        raise DatabaseError(f"{path} is not a Koachify database (not an SQLite file)")
+        raise DatabaseError(_("{path} is not a Koachify database (not an SQLite file)").format(path=path))
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -167,7 +169,7 @@ def ensure_schema(engine: Engine) -> None:
             with engine.connect() as conn:
                 tables = inspect(conn).get_table_names()
             if tables:
-                raise DatabaseError("the database has tables but no Koachify schema version; refusing to touch it")
+                raise DatabaseError(_("the database has tables but no Koachify schema version; refusing to touch it"))
             from .schema import create_at_head
 
             with engine.begin() as conn:
@@ -175,4 +177,4 @@ def ensure_schema(engine: Engine) -> None:
             return
         upgrade(engine)
     except SADatabaseError as exc:
-        raise DatabaseError(f"cannot open the database: {exc.orig}") from exc
+        raise DatabaseError(_("cannot open the database: {orig}").format(orig=exc.orig)) from exc

@@ -11,6 +11,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from ..i18n import _
+
 # C0 and C1 control characters except tab and newline (ESC, NUL, CSI…): never stored.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -54,7 +56,7 @@ def _validate_email_slow(value: str) -> str:
     try:
         return str(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise InvalidValue(f"invalid email {value!r}: {exc}") from None
+        raise InvalidValue(_("invalid email {value!r}: {exc}").format(value=value, exc=exc)) from None
 
 
 def normalize_email(value: str | None) -> str:
@@ -76,9 +78,9 @@ def _parse_phone(value: str, region: str) -> str:
     try:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidValue(f"invalid phone {value!r}: {exc}") from None
+        raise InvalidValue(_("invalid phone {value!r}: {exc}").format(value=value, exc=exc)) from None
     if not phonenumbers.is_possible_number(parsed):
-        raise InvalidValue(f"invalid phone {value!r}: not a possible number")
+        raise InvalidValue(_("invalid phone {value!r}: not a possible number").format(value=value))
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
@@ -93,7 +95,9 @@ def normalize_phone(value: str | None, region: str = "IT") -> str | None:
     if not value:
         return None
     if _SCIENTIFIC.match(value):
-        raise InvalidValue(f"invalid phone {value!r}: scientific notation (digits lost by a spreadsheet)")
+        raise InvalidValue(
+            _("invalid phone {value!r}: scientific notation (digits lost by a spreadsheet)").format(value=value)
+        )
     return _parse_phone(value, region.upper())
 
 
