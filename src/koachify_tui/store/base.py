@@ -6,12 +6,16 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from . import changes
+from .changes import Cause
 from .events import DomainEvent, EventBus
+from .models import utcnow
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -25,6 +29,11 @@ class Tx:
     depth: int
     events: list[DomainEvent] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: What the transaction is done for, stamped on every change it logs (see store/changes.py).
+    cause: Cause = field(default_factory=Cause)
+    txn: str = field(default_factory=changes.new_txn)
+    now: datetime = field(default_factory=utcnow)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def emit(self, event_type: type[E], **fields: Any) -> E:
         event = event_type(origin=self.origin, depth=self.depth, **fields)
@@ -64,18 +73,21 @@ class StoreBase:
         return getattr(self._local, "tx", None)
 
     @contextmanager
-    def write(self, origin: str | None = None) -> Iterator[Tx]:
+    def write(self, origin: str | None = None, *, cause: Cause | None = None) -> Iterator[Tx]:
         """A write transaction. Nested calls join the outer one, so a composite change is atomic; events
-        are published after the outermost commit, never on rollback."""
+        are published after the outermost commit, never on rollback. `cause` (default: derived from the
+        origin) is stamped on every change the transaction logs; a nested call keeps the outer one's."""
         outer = self._current_tx()
         if outer is not None:
             yield outer
             return
         session = Session(self._write_engine, expire_on_commit=False)
-        tx = Tx(session=session, origin=origin or self.default_origin, depth=self.bus.depth)
+        origin = origin or self.default_origin
+        tx = Tx(session=session, origin=origin, depth=self.bus.depth, cause=cause or Cause.for_origin(origin))
         self._local.tx = tx
         try:
             yield tx
+            changes.flush(tx)
             session.commit()
         except BaseException:
             session.rollback()
