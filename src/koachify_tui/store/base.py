@@ -69,6 +69,11 @@ class StoreBase:
         """Run `handler` after every committed change that emits `event_type` (all events when None)."""
         return self.bus.subscribe(handler, event_type)
 
+    def last_txn(self) -> str | None:
+        """The change-log id of the last committed write of this thread that changed anything: what the
+        TUI keeps on its undo stack and hands to `undo_changes`."""
+        return getattr(self._local, "last_txn", None)
+
     def _current_tx(self) -> Tx | None:
         return getattr(self._local, "tx", None)
 
@@ -87,7 +92,7 @@ class StoreBase:
         self._local.tx = tx
         try:
             yield tx
-            changes.flush(tx)
+            logged = changes.flush(tx)
             session.commit()
         except BaseException:
             session.rollback()
@@ -95,6 +100,8 @@ class StoreBase:
         finally:
             self._local.tx = None
             session.close()
+        if logged:
+            self._local.last_txn = tx.txn
         for callback in tx.after_commit:
             callback()
         self.bus.publish(tx.events)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, insert, select
 from sqlmodel import Session, col
 
-from .models import ChangeLog, utcnow
+from .models import ChangeLog
 
 if TYPE_CHECKING:
     from .base import Tx
@@ -25,7 +25,7 @@ T_CHANGE: Table = ChangeLog.__table__  # type: ignore[attr-defined]
 
 #: Origins a change can come from, and the causes that explain it.
 ORIGINS = ("tui", "cli", "import", "automation", "merge", "api")
-CAUSES = ("user", "import", "rule", "merge", "undo", "sequence")
+CAUSES = ("user", "import", "rule", "merge", "undo", "import_undo", "sequence")
 #: Which columns the log holds per entity (derived columns such as search_text are never logged).
 CONTACT_LOGGED = ("first_name", "last_name", "company", "email", "phone", "source", "owner")
 
@@ -105,11 +105,13 @@ def record(
     )
 
 
-def flush(tx: Tx) -> None:
-    """Write the transaction's change rows (called by `StoreBase.write` before commit)."""
-    if tx.changes:
+def flush(tx: Tx) -> int:
+    """Write the transaction's change rows (called by `StoreBase.write` before commit); how many."""
+    count = len(tx.changes)
+    if count:
         tx.session.execute(insert(T_CHANGE), tx.changes)
         tx.changes.clear()
+    return count
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,3 @@ def changes_of(
     if limit is not None:
         stmt = stmt.limit(limit)
     return [to_change(r) for r in s.execute(stmt).scalars()]
-
-
-__all__ = ["Cause", "Change", "changes_of", "decode", "encode", "flush", "new_txn", "record", "utcnow"]

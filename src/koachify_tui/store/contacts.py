@@ -17,6 +17,7 @@ from .errors import InvalidValue, NotFound
 from .events import ContactCreated, ContactDeleted, ContactRestored, ContactUpdated, TagAdded, TagRemoved
 from .fields import write_value
 from .models import (
+    ChangeLog,
     Contact,
     ContactChannel,
     ContactChannelKind,
@@ -137,6 +138,33 @@ _ROW_COLUMNS = [
 ]
 
 
+def refresh_search(s: Session, contact: Contact) -> None:
+    """Recompute the derived name key and search haystack (after any change to names, channels, tags)."""
+    assert contact.id is not None
+    channels = list(s.execute(select(ContactChannel).where(col(ContactChannel.contact_id) == contact.id)).scalars())
+    contact.name_key = name_key(contact.first_name, contact.last_name, contact.company)
+    contact.search_text = search.haystack(
+        contact.first_name,
+        contact.last_name,
+        contact.company,
+        [contact.email, *(c.value for c in channels if c.kind == ContactChannelKind.EMAIL)],
+        [contact.phone_e164, *(c.key for c in channels if c.kind == ContactChannelKind.PHONE)],
+        contact_tags(s, contact.id),
+    )
+    s.add(contact)
+
+
+def contact_tags(s: Session, contact_id: int) -> list[str]:
+    """A contact's tag names in name order."""
+    rows = s.execute(
+        select(col(Tag.name))
+        .join(ContactTag, col(ContactTag.tag_id) == col(Tag.id))
+        .where(col(ContactTag.contact_id) == contact_id)
+        .order_by(col(Tag.name_key))
+    )
+    return [r[0] for r in rows]
+
+
 def set_contact_fields(tx: Tx, contact: Contact, values: dict[str, Any]) -> tuple[str, ...]:
     """Set validated contact columns (with their derived keys) that differ, logging each; the names changed.
     Derived columns (email_key, phone_e164) follow their field and are not logged on their own."""
@@ -171,13 +199,7 @@ class ContactsAPI(StoreBase):
             return self._contact_tags(s, contact_id)
 
     def _contact_tags(self, s: Session, contact_id: int) -> list[str]:
-        rows = s.execute(
-            select(col(Tag.name))
-            .join(ContactTag, col(ContactTag.tag_id) == col(Tag.id))
-            .where(col(ContactTag.contact_id) == contact_id)
-            .order_by(col(Tag.name_key))
-        )
-        return [r[0] for r in rows]
+        return contact_tags(s, contact_id)
 
     def contact_channels(self, contact_id: int) -> list[ContactChannel]:
         """The contact's additional emails and phones."""
@@ -488,19 +510,7 @@ class ContactsAPI(StoreBase):
         return contact
 
     def _refresh_search(self, s: Session, contact: Contact) -> None:
-        """Recompute the derived name key and search haystack (after any change to names, channels, tags)."""
-        assert contact.id is not None
-        channels = list(s.execute(select(ContactChannel).where(col(ContactChannel.contact_id) == contact.id)).scalars())
-        contact.name_key = name_key(contact.first_name, contact.last_name, contact.company)
-        contact.search_text = search.haystack(
-            contact.first_name,
-            contact.last_name,
-            contact.company,
-            [contact.email, *(c.value for c in channels if c.kind == ContactChannelKind.EMAIL)],
-            [contact.phone_e164, *(c.key for c in channels if c.kind == ContactChannelKind.PHONE)],
-            self._contact_tags(s, contact.id),
-        )
-        s.add(contact)
+        refresh_search(s, contact)
 
     def update_contact(
         self,
@@ -602,7 +612,8 @@ class ContactsAPI(StoreBase):
             # Import records name the contact by id alone (no foreign key) and ids are reused: a later contact
             # must not inherit this one's "Imported from" line (timeline) nor be reverted or removed by an undo.
             tx.session.execute(delete(ImportBatchItem).where(col(ImportBatchItem.contact_id) == contact_id))
-            log_change(tx, "contact", contact_id, "purged", None, True)
+            # The same for its change log: the contact is gone for good, its id may become another's.
+            tx.session.execute(delete(ChangeLog).where(col(ChangeLog.contact_id) == contact_id))
             tx.session.delete(contact)
 
     # --- tags ------------------------------------------------------------------------------------------
