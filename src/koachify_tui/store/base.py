@@ -18,6 +18,7 @@ from .events import DomainEvent, EventBus
 from .models import utcnow
 
 E = TypeVar("E", bound=DomainEvent)
+R = TypeVar("R")
 
 
 @dataclass
@@ -105,6 +106,12 @@ class StoreBase:
         for callback in tx.after_commit:
             callback()
         self.bus.publish(tx.events)
+
+    def run_as_one(self, work: Callable[[], R], *, origin: str | None = None, cause: Cause | None = None) -> R:
+        """Run `work` (which makes store calls only) as one transaction: an automation rule's actions and its
+        run log commit together or not at all. Callers outside store/ use this, never `write()`."""
+        with self.write(origin, cause=cause):
+            return work()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

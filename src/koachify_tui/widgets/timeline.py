@@ -24,6 +24,7 @@ KIND_LABELS = {
     "automation": _("automation"),
     "deleted": _("deleted"),
     "restored": _("restored"),
+    "change": _("edit"),
 }
 
 
