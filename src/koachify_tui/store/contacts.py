@@ -165,6 +165,31 @@ def contact_tags(s: Session, contact_id: int) -> list[str]:
     return [r[0] for r in rows]
 
 
+def link_tag(tx: Tx, contact_id: int, name: str, *, emit: bool = True) -> bool:
+    tag = lookups.tag_row(tx.session, name, create=True)
+    assert tag is not None and tag.id is not None
+    if tx.session.get(ContactTag, (contact_id, tag.id)) is not None:
+        return False
+    tx.session.add(ContactTag(contact_id=contact_id, tag_id=tag.id))
+    tx.session.flush()
+    log_change(tx, "contact", contact_id, "tag", None, tag.name)
+    if emit:
+        tx.emit(TagAdded, contact_id=contact_id, tag=tag.name)
+    return True
+
+
+def unlink_tag(tx: Tx, contact_id: int, name: str) -> bool:
+    tag = lookups.tag_row(tx.session, name, create=False)
+    link = tx.session.get(ContactTag, (contact_id, tag.id)) if tag else None
+    if tag is None or link is None:
+        return False
+    tx.session.delete(link)
+    tx.session.flush()
+    log_change(tx, "contact", contact_id, "tag", tag.name, None)
+    tx.emit(TagRemoved, contact_id=contact_id, tag=tag.name)
+    return True
+
+
 def set_contact_fields(tx: Tx, contact: Contact, values: dict[str, Any]) -> tuple[str, ...]:
     """Set validated contact columns (with their derived keys) that differ, logging each; the names changed.
     Derived columns (email_key, phone_e164) follow their field and are not logged on their own."""
@@ -622,16 +647,7 @@ class ContactsAPI(StoreBase):
         return lookups.tag_row(s, name, create=create)
 
     def _link_tag(self, tx: Tx, contact_id: int, name: str, *, emit: bool = True) -> bool:
-        tag = self._tag(tx.session, name, create=True)
-        assert tag is not None and tag.id is not None
-        if tx.session.get(ContactTag, (contact_id, tag.id)) is not None:
-            return False
-        tx.session.add(ContactTag(contact_id=contact_id, tag_id=tag.id))
-        tx.session.flush()
-        log_change(tx, "contact", contact_id, "tag", None, tag.name)
-        if emit:
-            tx.emit(TagAdded, contact_id=contact_id, tag=tag.name)
-        return True
+        return link_tag(tx, contact_id, name, emit=emit)
 
     def add_tag(self, contact_id: int, name: str, *, origin: str | None = None) -> bool:
         """Tag a contact. Returns False (and emits nothing) when it already had the tag."""
@@ -644,15 +660,7 @@ class ContactsAPI(StoreBase):
             return added
 
     def _unlink_tag(self, tx: Tx, contact_id: int, name: str) -> bool:
-        tag = self._tag(tx.session, name, create=False)
-        link = tx.session.get(ContactTag, (contact_id, tag.id)) if tag else None
-        if tag is None or link is None:
-            return False
-        tx.session.delete(link)
-        tx.session.flush()
-        log_change(tx, "contact", contact_id, "tag", tag.name, None)
-        tx.emit(TagRemoved, contact_id=contact_id, tag=tag.name)
-        return True
+        return unlink_tag(tx, contact_id, name)
 
     def remove_tag(self, contact_id: int, name: str, *, origin: str | None = None) -> bool:
         """Untag a contact. Returns False when it did not have the tag."""

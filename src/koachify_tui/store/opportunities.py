@@ -245,59 +245,7 @@ class OpportunitiesAPI(StoreBase):
         """Move a deal to another stage (of its pipeline, or of `pipeline`). Records history; a move to the
         stage it is already at does nothing."""
         with self.write(origin) as tx:
-            s = tx.session
-            opp = self._live_opportunity(s, opportunity_id)
-            target_pipeline = (
-                lookups.pipeline_row(s, pipeline) if pipeline is not None else s.get(Pipeline, opp.pipeline_id)
-            )
-            assert target_pipeline is not None and target_pipeline.id is not None
-            target = lookups.stage_row(s, target_pipeline.id, stage)
-            if target.id == opp.stage_id:
-                return opp
-            old_stage = s.get(Stage, opp.stage_id)
-            old_name = old_stage.name if old_stage else ""
-            old_pipeline_id, old_stage_id = opp.pipeline_id, opp.stage_id
-            now = utcnow()
-            contact_id = opp.contact_id
-            log_change(tx, "opportunity", opportunity_id, "pipeline_id", old_pipeline_id, target_pipeline.id,
-                           contact_id=contact_id)  # fmt: skip
-            log_change(tx, "opportunity", opportunity_id, "stage_id", old_stage_id, target.id, contact_id=contact_id)
-            opp.pipeline_id, opp.stage_id = target_pipeline.id, target.id or 0
-            opp.last_stage_change_at = opp.updated_at = now
-            text = f"{old_name} → {target.name}"
-            if old_pipeline_id != target_pipeline.id:
-                old_p = s.get(Pipeline, old_pipeline_id)
-                text = f"{old_p.name if old_p else '?'}: {old_name} → {target_pipeline.name}: {target.name}"
-            s.add(
-                HistoryEntry(
-                    contact_id=opp.contact_id,
-                    opportunity_id=opp.id,
-                    kind=HistoryKind.STAGE_CHANGE.value,
-                    at=now,
-                    actor=tx.origin,
-                    from_value=old_name,
-                    to_value=target.name,
-                    text=text,
-                    data_json=json.dumps(
-                        {
-                            "from_stage_id": old_stage_id,
-                            "to_stage_id": target.id,
-                            "from_pipeline_id": old_pipeline_id,
-                            "to_pipeline_id": target_pipeline.id,
-                        }
-                    ),
-                )
-            )
-            self._touch_contact(s, opp.contact_id, now)
-            tx.emit(
-                OpportunityStageChanged,
-                from_pipeline_id=old_pipeline_id,
-                from_stage_id=old_stage_id,
-                from_stage=old_name,
-                to_stage=target.name,
-                **_event_fields(opp),
-            )
-            return opp
+            return move_deal(tx, self._live_opportunity(tx.session, opportunity_id), stage, pipeline)
 
     def set_status(
         self, opportunity_id: int, status: str | OpportunityStatus, *, reason: str = "", origin: str | None = None
@@ -341,9 +289,7 @@ class OpportunitiesAPI(StoreBase):
             return opp
 
     def _touch_contact(self, s: Session, contact_id: int, now: datetime) -> None:
-        contact = s.get(Contact, contact_id)
-        if contact is not None:
-            contact.last_activity_at = now
+        _touch_contact(s, contact_id, now)
 
     def delete_opportunity(self, opportunity_id: int, *, origin: str | None = None) -> None:
         with self.write(origin) as tx:
@@ -456,10 +402,7 @@ class OpportunitiesAPI(StoreBase):
                 .where(col(Opportunity.deleted_at).is_not(None) if deleted else col(Opportunity.deleted_at).is_(None))
             )
             if pipeline is not None:
-                from .pipelines import PipelinesAPI
-
-                assert isinstance(self, PipelinesAPI)
-                stmt = stmt.where(col(Opportunity.pipeline_id) == self._pipeline_row(s, pipeline).id)
+                stmt = stmt.where(col(Opportunity.pipeline_id) == lookups.pipeline_row(s, pipeline).id)
             if stage_id is not None:
                 stmt = stmt.where(col(Opportunity.stage_id) == stage_id)
             if status:
@@ -495,65 +438,14 @@ class OpportunitiesAPI(StoreBase):
             return self._opportunity_rows(s, rows)[0]
 
     def _opportunity_rows(self, s: Session, rows: list[Any]) -> list[OpportunityRow]:
-        ids = [r[0].id for r in rows]
-        tags: dict[int, list[str]] = {}
-        overdue: dict[int, int] = {}
-        now = utcnow()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for oid, name in s.execute(
-                select(col(OpportunityTag.opportunity_id), col(Tag.name))
-                .join(Tag, col(Tag.id) == col(OpportunityTag.tag_id))
-                .where(col(OpportunityTag.opportunity_id).in_(chunk))
-                .order_by(col(Tag.name_key))
-            ):
-                tags.setdefault(oid, []).append(name)
-            for oid, count in s.execute(
-                select(col(Task.opportunity_id), func.count())
-                .where(
-                    col(Task.opportunity_id).in_(chunk),
-                    col(Task.done_at).is_(None),
-                    col(Task.deleted_at).is_(None),
-                    col(Task.due_at) < now,
-                )
-                .group_by(col(Task.opportunity_id))
-            ):
-                overdue[oid] = int(count)
-        return [
-            OpportunityRow(
-                id=o.id,
-                title=o.title,
-                contact_id=o.contact_id,
-                contact_name=c.display_name,
-                pipeline_id=o.pipeline_id,
-                pipeline=pname,
-                stage_id=o.stage_id,
-                stage=sname,
-                status=o.status,
-                value_minor=o.value_minor,
-                currency=o.currency,
-                owner=o.owner,
-                source=o.source,
-                lost_reason=o.lost_reason,
-                created_at=o.created_at,
-                last_stage_change_at=o.last_stage_change_at,
-                closed_at=o.closed_at,
-                deleted_at=o.deleted_at,
-                tags=tuple(tags.get(o.id, ())),
-                overdue_tasks=overdue.get(o.id, 0),
-            )
-            for o, c, pname, sname in rows
-        ]
+        return opportunity_rows(s, rows)
 
     def stage_totals(
         self, pipeline: int | str, *, status: str | None = OpportunityStatus.OPEN.value
     ) -> dict[int, tuple[int, int]]:
         """{stage id: (number of opportunities, sum of values in minor units)} for a pipeline."""
         with self.read() as s:
-            from .pipelines import PipelinesAPI
-
-            assert isinstance(self, PipelinesAPI)
-            pid = self._pipeline_row(s, pipeline).id
+            pid = lookups.pipeline_row(s, pipeline).id
             stmt = (
                 select(
                     col(Opportunity.stage_id), func.count(), func.coalesce(func.sum(col(Opportunity.value_minor)), 0)
@@ -567,3 +459,118 @@ class OpportunitiesAPI(StoreBase):
 
 
 __all__ = ["OpportunitiesAPI", "OpportunityEvent", "OpportunityRow"]
+
+
+def opportunity_rows(s: Session, rows: list[Any]) -> list[OpportunityRow]:
+    ids = [r[0].id for r in rows]
+    tags: dict[int, list[str]] = {}
+    overdue: dict[int, int] = {}
+    now = utcnow()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for oid, name in s.execute(
+            select(col(OpportunityTag.opportunity_id), col(Tag.name))
+            .join(Tag, col(Tag.id) == col(OpportunityTag.tag_id))
+            .where(col(OpportunityTag.opportunity_id).in_(chunk))
+            .order_by(col(Tag.name_key))
+        ):
+            tags.setdefault(oid, []).append(name)
+        for oid, count in s.execute(
+            select(col(Task.opportunity_id), func.count())
+            .where(
+                col(Task.opportunity_id).in_(chunk),
+                col(Task.done_at).is_(None),
+                col(Task.deleted_at).is_(None),
+                col(Task.due_at) < now,
+            )
+            .group_by(col(Task.opportunity_id))
+        ):
+            overdue[oid] = int(count)
+    return [
+        OpportunityRow(
+            id=o.id,
+            title=o.title,
+            contact_id=o.contact_id,
+            contact_name=c.display_name,
+            pipeline_id=o.pipeline_id,
+            pipeline=pname,
+            stage_id=o.stage_id,
+            stage=sname,
+            status=o.status,
+            value_minor=o.value_minor,
+            currency=o.currency,
+            owner=o.owner,
+            source=o.source,
+            lost_reason=o.lost_reason,
+            created_at=o.created_at,
+            last_stage_change_at=o.last_stage_change_at,
+            closed_at=o.closed_at,
+            deleted_at=o.deleted_at,
+            tags=tuple(tags.get(o.id, ())),
+            overdue_tasks=overdue.get(o.id, 0),
+        )
+        for o, c, pname, sname in rows
+    ]
+
+
+def move_deal(tx: Tx, opp: Opportunity, stage: int | str, pipeline: int | str | None = None) -> Opportunity:
+    """Move a live deal to a stage in `tx`: history, change log, the contact's last activity, the event. The
+    one implementation behind `move_opportunity` and the moves a pipeline or stage deletion makes."""
+    s = tx.session
+    assert opp.id is not None
+    opportunity_id = opp.id
+    target_pipeline = lookups.pipeline_row(s, pipeline) if pipeline is not None else s.get(Pipeline, opp.pipeline_id)
+    assert target_pipeline is not None and target_pipeline.id is not None
+    target = lookups.stage_row(s, target_pipeline.id, stage)
+    if target.id == opp.stage_id:
+        return opp
+    old_stage = s.get(Stage, opp.stage_id)
+    old_name = old_stage.name if old_stage else ""
+    old_pipeline_id, old_stage_id = opp.pipeline_id, opp.stage_id
+    now = utcnow()
+    contact_id = opp.contact_id
+    log_change(tx, "opportunity", opportunity_id, "pipeline_id", old_pipeline_id, target_pipeline.id,
+               contact_id=contact_id)  # fmt: skip
+    log_change(tx, "opportunity", opportunity_id, "stage_id", old_stage_id, target.id, contact_id=contact_id)
+    opp.pipeline_id, opp.stage_id = target_pipeline.id, target.id or 0
+    opp.last_stage_change_at = opp.updated_at = now
+    text = f"{old_name} → {target.name}"
+    if old_pipeline_id != target_pipeline.id:
+        old_p = s.get(Pipeline, old_pipeline_id)
+        text = f"{old_p.name if old_p else '?'}: {old_name} → {target_pipeline.name}: {target.name}"
+    s.add(
+        HistoryEntry(
+            contact_id=opp.contact_id,
+            opportunity_id=opp.id,
+            kind=HistoryKind.STAGE_CHANGE.value,
+            at=now,
+            actor=tx.origin,
+            from_value=old_name,
+            to_value=target.name,
+            text=text,
+            data_json=json.dumps(
+                {
+                    "from_stage_id": old_stage_id,
+                    "to_stage_id": target.id,
+                    "from_pipeline_id": old_pipeline_id,
+                    "to_pipeline_id": target_pipeline.id,
+                }
+            ),
+        )
+    )
+    _touch_contact(s, opp.contact_id, now)
+    tx.emit(
+        OpportunityStageChanged,
+        from_pipeline_id=old_pipeline_id,
+        from_stage_id=old_stage_id,
+        from_stage=old_name,
+        to_stage=target.name,
+        **_event_fields(opp),
+    )
+    return opp
+
+
+def _touch_contact(s: Session, contact_id: int, now: datetime) -> None:
+    contact = s.get(Contact, contact_id)
+    if contact is not None:
+        contact.last_activity_at = now

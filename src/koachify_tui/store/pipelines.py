@@ -13,6 +13,7 @@ from .base import StoreBase
 from .errors import Conflict, InvalidValue, NotFound
 from .models import Opportunity, Pipeline, Stage
 from .normalize import clean_text, fold
+from .opportunities import move_deal
 
 DEFAULT_PIPELINE = "Vendite Coaching"
 DEFAULT_STAGES = ("Nuovo contatto", "Proposta inviata", "Contratto vinto")
@@ -135,17 +136,14 @@ class PipelinesAPI(StoreBase):
                 target = s.get(Stage, move_to_stage)
                 if target is None or target.pipeline_id == pipeline.id:
                     raise InvalidValue("move the opportunities to a stage of another pipeline")
-                from .opportunities import OpportunitiesAPI
-
-                assert isinstance(self, OpportunitiesAPI)
-                for opp_id in list(
+                for opp in list(
                     s.execute(
-                        select(col(Opportunity.id)).where(
+                        select(Opportunity).where(
                             col(Opportunity.pipeline_id) == pipeline.id, col(Opportunity.deleted_at).is_(None)
                         )
                     ).scalars()
                 ):
-                    self.move_opportunity(opp_id, target.id or 0, pipeline=target.pipeline_id)
+                    move_deal(tx, opp, target.id or 0, target.pipeline_id)
                 s.execute(
                     update(Opportunity)
                     .where(col(Opportunity.pipeline_id) == pipeline.id)
@@ -228,11 +226,10 @@ class PipelinesAPI(StoreBase):
                 target = s.get(Stage, move_to)
                 if target is None:
                     raise NotFound(f"no stage with id {move_to}")
-                from .opportunities import OpportunitiesAPI
-
-                assert isinstance(self, OpportunitiesAPI)
                 for opp_id in live:
-                    self.move_opportunity(opp_id, move_to, pipeline=target.pipeline_id)
+                    opp = s.get(Opportunity, opp_id)
+                    if opp is not None:
+                        move_deal(tx, opp, move_to, target.pipeline_id)
                 s.execute(
                     update(Opportunity)
                     .where(col(Opportunity.stage_id) == stage_id)

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from ..i18n import _
 from .base import Tx
 from .changes import CONTACT_LOGGED, Change, record
-from .contacts import contact_tags, set_contact_fields
+from .contacts import contact_tags, link_tag, set_contact_fields, unlink_tag
 from .errors import InvalidValue, NotFound
 from .events import ContactUpdated
 from .fields import definition_of, write_value
@@ -174,11 +174,11 @@ def _revert_tag(tx: Tx, store: Any, contact: Contact, old: Any, new: Any, out: O
     if new is not None:  # the change added the tag
         if not has:
             return ""
-        store._unlink_tag(tx, contact.id, str(new))
+        unlink_tag(tx, contact.id, str(new))
     else:
         if has:
             return ""
-        store._link_tag(tx, contact.id, str(old))
+        link_tag(tx, contact.id, str(old))
     out.contacts.add(contact.id)
     return None
 
