@@ -217,7 +217,7 @@ def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
         typer.echo(_("  kept contact #{id}: {why}").format(id=cid, why=why))
     for kept in result.changes_kept:
         where = f"#{kept.contact_id}" if kept.entity == "contact" else f"{kept.entity} #{kept.entity_id}"
-        typer.echo(_("  kept {where} {field}: {why}").format(where=where, field=kept.field, why=kept.reason))
+        typer.echo(_("  kept {where} {field}, {why}").format(where=where, field=kept.field, why=kept.reason))
     if not result.complete:
         typer.echo(
             _("Batch {id} is partly undone: what was changed after it stays. Run the undo again to revert the rest "
