@@ -11,7 +11,7 @@ from .base import StoreBase
 from .changes import Cause, Change, changes_of, decode
 from .contacts import refresh_search
 from .errors import NotFound
-from .models import ChangeLog, Contact, ContactTag, Tag
+from .models import ChangeLog, Contact, ContactTag, ImportBatchItem, Tag
 from .revert import Outcome, revert
 
 
@@ -73,15 +73,11 @@ class ChangesAPI(StoreBase):
         created and those it added to existing ones. What one `ImportCompleted` stands for, tag-wise (the
         import publishes no per-row TagAdded; see the README's event contract)."""
         with self.read() as s:
-            created = (
-                select(col(ChangeLog.contact_id), col(Tag.name))
-                .join(ContactTag, col(ContactTag.contact_id) == col(ChangeLog.contact_id))
+            created = (  # the batch's new contacts are in its undo records, not one log row each (see importer)
+                select(col(ImportBatchItem.contact_id), col(Tag.name))
+                .join(ContactTag, col(ContactTag.contact_id) == col(ImportBatchItem.contact_id))
                 .join(Tag, col(Tag.id) == col(ContactTag.tag_id))
-                .where(
-                    col(ChangeLog.batch_id) == batch_id,
-                    col(ChangeLog.cause) == "import",
-                    col(ChangeLog.field) == "created",
-                )
+                .where(col(ImportBatchItem.batch_id) == batch_id, col(ImportBatchItem.action) == "created")
             )
             added = select(col(ChangeLog.contact_id), col(ChangeLog.new_value)).where(
                 col(ChangeLog.batch_id) == batch_id,
@@ -89,6 +85,6 @@ class ChangesAPI(StoreBase):
                 col(ChangeLog.field) == "tag",
                 col(ChangeLog.old_value).is_(None),
             )
-            links = [(int(cid), str(name)) for cid, name in s.execute(created.order_by(col(ChangeLog.id)))]
+            links = [(int(cid), str(name)) for cid, name in s.execute(created.order_by(col(ImportBatchItem.id)))]
             links += [(int(cid), str(decode(value))) for cid, value in s.execute(added.order_by(col(ChangeLog.id)))]
             return links

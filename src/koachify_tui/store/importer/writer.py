@@ -710,7 +710,6 @@ class BatchWriter:
             ("batch_id", "contact_id", "action", "before_json"),
             [(self.batch_id, t.id, "created", "{}") for t in targets],
         )
-        self._bulk(changelog.T_CHANGE, changelog.COLUMNS, [self._log.created(t.id or 0) for t in targets])
         self._write_children(targets)
 
     def _write_new_sqlite(
@@ -785,7 +784,6 @@ class BatchWriter:
             "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id < ? ORDER BY id",
             (self.batch_id, base, base + size),
         )
-        raw.execute(changelog.CREATED_SQL, self._log.created_params(base, base + size))
         self._index_new(base, base + size)
 
     def _index_new(self, start: int, stop: int) -> None:
