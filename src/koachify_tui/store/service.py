@@ -17,6 +17,7 @@ from .fields import FieldsAPI
 from .models import Contact, Opportunity
 from .opportunities import OpportunitiesAPI
 from .pipelines import PipelinesAPI
+from .reports import ReportsAPI
 from .rules import RulesAPI
 from .segments import SegmentsAPI
 from .sequences import SequencesAPI
@@ -35,6 +36,7 @@ class Store(
     BoardAPI,
     ChangesAPI,
     SequencesAPI,
+    ReportsAPI,
 ):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 
