@@ -191,8 +191,8 @@ def add(
                 "fire_on_import": fire_on_import,
             }
         ]
-    with open_store(db, must_exist=False) as store, store.write():  # a file's rules are added all or none
-        created = [store.create_rule_from_dict(spec) for spec in specs]
+    with open_store(db, must_exist=False) as store:
+        created = store.create_rules(specs)  # a file's rules are added all or none
     if json_out:
         print_json([rule_as_dict(r) for r in created] if file else rule_as_dict(created[0]))
     else:
@@ -351,7 +351,6 @@ def sequences_add(
     json_out: JsonOption = False,
 ) -> None:
     """Create a follow-up sequence from --step flags or from a file."""
-    from ..automations import sequences
 
     if file is not None:
         specs = _items(_load_file(file), "sequences")
@@ -359,8 +358,8 @@ def sequences_add(
         specs = [{"name": name, "description": description, "steps": [_parse_step(s) for s in step or []]}]
     else:
         raise UserError(_("give --name and --step, or --file"))
-    with open_store(db, must_exist=False) as store, store.write():
-        created = [sequences.create_sequence_from_dict(store, spec) for spec in specs]
+    with open_store(db, must_exist=False) as store:
+        created = store.create_sequences(specs)  # all or none
     if json_out:
         print_json([s.as_dict() for s in created] if file else created[0].as_dict())
     else:

@@ -224,22 +224,24 @@ def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
         result = undo_batch(store, batch_id)
     if json_out:
         print_json(result.as_dict())
-    else:
+        return
+    echo(
+        ngettext(
+            "Undid batch {id}: {n} contact removed, {restored} restored",
+            "Undid batch {id}: {n} contacts removed, {restored} restored",
+            result.removed,
+        ).format(id=batch_id, n=result.removed, restored=result.restored)
+    )
+    for cid, why in result.contacts_kept:
+        echo(_("  kept contact #{id}: {why}").format(id=cid, why=why))
+    for kept in result.changes_kept:
+        where = f"#{kept.contact_id}" if kept.entity == "contact" else f"{kept.entity} #{kept.entity_id}"
+        echo(_("  kept {where} {field}, {why}").format(where=where, field=kept.field, why=kept.reason))
+    if not result.complete:
         echo(
-            ngettext(
-                "Undid batch {id}: {n} contact removed, {restored} restored",
-                "Undid batch {id}: {n} contacts removed, {restored} restored",
-                result.removed,
-            ).format(id=batch_id, n=result.removed, restored=result.restored)
-        )
-        if result.kept:
-            echo(
-                ngettext(
-                    "{n} contact it created was kept: it was changed or given deals, notes or tasks since",
-                    "{n} contacts it created were kept: they were changed or given deals, notes or tasks since",
-                    result.kept,
-                ).format(n=result.kept)
-            )
+            _("Batch {id} is partly undone: what was changed after it stays. Run the undo again to revert the rest "
+              "once those changes are gone.").format(id=batch_id)
+        )  # fmt: skip
 
 
 def _list(db: str | None, json_out: bool) -> None:

@@ -55,6 +55,7 @@ class UndoEntry:
 
     kind: str  # "move" | "status"
     opportunity_id: int
+    txn: str | None = None  # the change-log id of the move or status change: what `u` reverts
     stage_id: int = 0
     pipeline_id: int = 0
     status: str = ""
@@ -323,7 +324,8 @@ class BoardScreen(AppAccess, Screen[None]):
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return False
-        self.undo_stack.append(UndoEntry("move", row.id, stage_id=row.stage_id, pipeline_id=row.pipeline_id))
+        txn = self.store.last_txn()
+        self.undo_stack.append(UndoEntry("move", row.id, txn, stage_id=row.stage_id, pipeline_id=row.pipeline_id))
         self._after_change(row.id, {row.stage_id, stage_id})
         return True
 
@@ -333,7 +335,8 @@ class BoardScreen(AppAccess, Screen[None]):
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return False
-        self.undo_stack.append(UndoEntry("status", row.id, status=row.status, reason=row.lost_reason))
+        txn = self.store.last_txn()
+        self.undo_stack.append(UndoEntry("status", row.id, txn, status=row.status, reason=row.lost_reason))
         self._after_change(row.id, {row.stage_id})
         label = _(STATUS_LABELS.get(status, status))
         self.notify(Text(_("“{title}” is now {status}").format(title=row.title, status=label)).plain, markup=False)
@@ -396,13 +399,15 @@ class BoardScreen(AppAccess, Screen[None]):
             return
         entry = self.undo_stack.pop()
         try:
+            # The same log-based undo as `koachify import --undo`: what was changed again since stays.
+            outcome = self.store.undo_changes(entry.txn, origin="tui") if entry.txn else None
             row = self.store.opportunity_row(entry.opportunity_id)
-            if entry.kind == "move":
-                self.store.move_opportunity(row.id, entry.stage_id, pipeline=entry.pipeline_id, origin="tui")
-            else:
-                self.store.set_status(row.id, entry.status, reason=entry.reason, origin="tui")
         except StoreError as exc:
             self.notify(str(exc), severity="error")
+            return
+        if outcome is not None and outcome.kept and not outcome.reverted:
+            self.notify(Text(_("Not undone: {why}").format(why=outcome.kept[0].reason)).plain, markup=False)
+            self.refresh_bindings()
             return
         if self.pipeline is not None and entry.kind == "move" and entry.pipeline_id != self.pipeline.id:
             self.refresh_columns({row.stage_id})

@@ -326,12 +326,26 @@ class ContactDetailPane(Vertical):
 # --- contact-level commands shared by the list and the detail screen --------------------------------------
 
 
-def edit_contact(screen: Screen[Any], contact_id: int, done: Any = None) -> None:
-    screen.app.push_screen(ContactForm(contact_id), done)
+def _with_txn(form: ContactForm | TagPicker, done: Any, undoable: Any) -> Any:
+    """The form's dismiss callback, telling `undoable` the change-log id of what it saved (for `u`)."""
+
+    def callback(result: Any) -> None:
+        if undoable is not None and result and form.txn:
+            undoable(form.txn)
+        if done is not None:
+            done(result)
+
+    return callback
 
 
-def tag_contact(screen: Screen[Any], contact_id: int, done: Any = None) -> None:
-    screen.app.push_screen(TagPicker(contact_id), done)
+def edit_contact(screen: Screen[Any], contact_id: int, done: Any = None, undoable: Any = None) -> None:
+    form = ContactForm(contact_id)
+    screen.app.push_screen(form, _with_txn(form, done, undoable))
+
+
+def tag_contact(screen: Screen[Any], contact_id: int, done: Any = None, undoable: Any = None) -> None:
+    form = TagPicker(contact_id)
+    screen.app.push_screen(form, _with_txn(form, done, undoable))
 
 
 def new_opportunity(screen: Screen[Any], contact_id: int, done: Any = None) -> None:

@@ -171,6 +171,13 @@ def custom_field_value(widget: Widget) -> Any:
     return _text(widget)
 
 
+def _same_value(value: Any, loaded: Any) -> bool:
+    """A custom value as the form read it back equals the loaded one (an unset checkbox reads False)."""
+    if value in (None, "", [], False) and loaded in (None, "", [], False):
+        return True
+    return bool(value == loaded)
+
+
 CONTACT_INPUTS = (
     ("first_name", _("First name")),
     ("last_name", _("Last name")),
@@ -189,6 +196,7 @@ class ContactForm(FormScreen):
         super().__init__()
         self.contact_id = contact_id
         self.form_title = _("Edit contact") if contact_id else _("New contact")
+        self.txn: str | None = None  # the change-log id of the saved edit, for the caller's undo
 
     def fields(self) -> ComposeResult:
         store = self.store
@@ -198,6 +206,9 @@ class ContactForm(FormScreen):
             contact = store.get_contact(self.contact_id)
             values = {key: getattr(contact, key) for key, _label in CONTACT_INPUTS}
             custom = store.field_values("contact", self.contact_id)
+        # What the form showed: saving sends only what the user changed against these, so it never reverts a
+        # change another window or process made to a field the user did not touch.
+        self._loaded, self._loaded_custom = values, custom
         for key, label in CONTACT_INPUTS:
             yield from self.field(_(label), Input(values.get(key, ""), id=f"in-{key}"), key)
         if self.contact_id is None:
@@ -235,18 +246,16 @@ class ContactForm(FormScreen):
         if not ok:
             return None
         store = self.store
-        with store.write("tui"):
-            if self.contact_id is None:
-                tags = [t.strip() for t in self.query_one("#in-tags", Input).value.split(",") if t.strip()]
-                contact = store.create_contact(**values, tags=tags, region=region, origin="tui")
-                assert contact.id is not None
-                contact_id = contact.id
-            else:
-                contact_id = self.contact_id
-                store.update_contact(contact_id, region=region, origin="tui", **values)
-            for key, value in custom.items():
-                store.set_field_value("contact", contact_id, key, value, origin="tui")
-        return contact_id
+        if self.contact_id is None:
+            tags = [t.strip() for t in self.query_one("#in-tags", Input).value.split(",") if t.strip()]
+            contact = store.create_contact(**values, tags=tags, custom=custom, region=region, origin="tui")
+            assert contact.id is not None
+            return contact.id
+        changes = {k: v for k, v in values.items() if v != (self._loaded.get(k) or "")}
+        custom_changes = {k: v for k, v in custom.items() if not _same_value(v, self._loaded_custom.get(k))}
+        store.update_contact(self.contact_id, changes, custom=custom_changes, region=region, origin="tui")
+        self.txn = store.last_txn() if changes or custom_changes else None
+        return self.contact_id
 
 
 # --- activities -----------------------------------------------------------------------------------------
@@ -405,6 +414,7 @@ class TagPicker(FormScreen):
         super().__init__()
         self.contact_id = contact_id
         self.form_title = _("Edit contact") if contact_id else _("New contact")
+        self.txn: str | None = None  # the change-log id of the saved edit, for the caller's undo
 
     def fields(self) -> ComposeResult:
         store = self.store
@@ -421,12 +431,10 @@ class TagPicker(FormScreen):
     def save(self) -> bool:
         wanted = set(self.query_one("#in-tags", SelectionList).selected) if self.query("#in-tags") else set()
         new = [t.strip() for t in self.query_one("#in-new", Input).value.split(",") if t.strip()]
-        store = self.store
-        with store.write("tui"):
-            for name in sorted(self._had - wanted):
-                store.remove_tag(self.contact_id, name, origin="tui")
-            for name in [*sorted(wanted - self._had), *new]:
-                store.add_tag(self.contact_id, name, origin="tui")
+        changed = self.store.set_contact_tags(
+            self.contact_id, add=[*sorted(wanted - self._had), *new], remove=sorted(self._had - wanted), origin="tui"
+        )
+        self.txn = self.store.last_txn() if changed else None
         return True
 
 

@@ -96,7 +96,9 @@ class ContactsScreen(AppAccess, Screen[None]):
         super().__init__()
         self.filters = ContactQuery()  # everything but the search text, which lives in the Input
         self.active_list: str | int = ALL  # ALL, TRASH or a smart list id
-        self.deleted_stack: list[int] = []  # for `u`
+        # For `u`: change-log ids of this screen's deletes, edits and tag changes (the same log-based undo as
+        # `koachify import --undo`), with the contact each was about.
+        self.undo_stack: list[tuple[str, int, str]] = []  # (txn, contact id, "delete" | "edit")
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self._generation = 0  # bumps on every new query; a page from an older one is dropped
@@ -377,7 +379,7 @@ class ContactsScreen(AppAccess, Screen[None]):
         if action == "open":
             return None if self.is_mounted and self.table.current is None else True
         if action == "undo":
-            return bool(self.deleted_stack) or None
+            return bool(self.undo_stack) or None
         return True
 
     def _current(self) -> ContactRow | None:
@@ -427,11 +429,15 @@ class ContactsScreen(AppAccess, Screen[None]):
 
     def action_edit(self) -> None:
         if current := self._current():
-            edit_contact(self, current.id, self._after_form)
+            edit_contact(self, current.id, self._after_form, lambda txn: self._undoable(txn, current.id, "edit"))
 
     def action_tag(self) -> None:
         if current := self._current():
-            tag_contact(self, current.id, self._after_form)
+            tag_contact(self, current.id, self._after_form, lambda txn: self._undoable(txn, current.id, "edit"))
+
+    def _undoable(self, txn: str, contact_id: int, kind: str) -> None:
+        self.undo_stack.append((txn, contact_id, kind))
+        self.refresh_bindings()
 
     def action_opportunity(self) -> None:
         if current := self._current():
@@ -455,20 +461,33 @@ class ContactsScreen(AppAccess, Screen[None]):
                 self.store.delete_contact(current.id, origin="tui")
             except NotFound:
                 return
-            self.deleted_stack.append(current.id)
+            txn = self.store.last_txn()
+            if txn:
+                self._undoable(txn, current.id, "delete")
             self.notify(_("Deleted {name} — u to undo").format(name=current.display_name), timeout=4, markup=False)
             self.reload()
 
         self.app.push_screen(ConfirmDialog(question, _("Delete contact")), confirmed)
 
     def action_undo(self) -> None:
-        while self.deleted_stack:
-            contact_id = self.deleted_stack.pop()
+        """Revert this screen's last delete, edit or tag change through the change log: a field changed again
+        since (here, by the CLI or an automation) keeps its newer value."""
+        while self.undo_stack:
+            txn, contact_id, kind = self.undo_stack.pop()
             try:
-                contact = self.store.restore_contact(contact_id, origin="tui")
+                outcome = self.store.undo_changes(txn, origin="tui")
+                contact = self.store.get_contact(contact_id)
             except NotFound:
-                continue  # restored meanwhile (from the Trash): try the one before
-            self.notify(_("Restored {name}").format(name=contact.display_name), timeout=3, markup=False)
+                continue
+            if not outcome.reverted:
+                if outcome.kept:
+                    self.notify(Text(_("Not undone: {why}").format(why=outcome.kept[0].reason)).plain, markup=False)
+                    return
+                continue  # already undone meanwhile (from the Trash, say): try the one before
+            if kind == "delete":
+                self.notify(_("Restored {name}").format(name=contact.display_name), timeout=3, markup=False)
+            else:
+                self.notify(_("Undone: {name}").format(name=contact.display_name), timeout=3, markup=False)
             self.reload()
             return
         self.notify(_("Nothing to undo"), timeout=2)

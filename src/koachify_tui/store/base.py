@@ -6,14 +6,19 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from . import changes
+from .changes import Cause
 from .events import DomainEvent, EventBus
+from .models import utcnow
 
 E = TypeVar("E", bound=DomainEvent)
+R = TypeVar("R")
 
 
 @dataclass
@@ -25,6 +30,11 @@ class Tx:
     depth: int
     events: list[DomainEvent] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: What the transaction is done for, stamped on every change it logs (see store/changes.py).
+    cause: Cause = field(default_factory=Cause)
+    txn: str = field(default_factory=changes.new_txn)
+    now: datetime = field(default_factory=utcnow)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def emit(self, event_type: type[E], **fields: Any) -> E:
         event = event_type(origin=self.origin, depth=self.depth, **fields)
@@ -60,22 +70,30 @@ class StoreBase:
         """Run `handler` after every committed change that emits `event_type` (all events when None)."""
         return self.bus.subscribe(handler, event_type)
 
+    def last_txn(self) -> str | None:
+        """The change-log id of the last committed write of this thread that changed anything: what the
+        TUI keeps on its undo stack and hands to `undo_changes`."""
+        return getattr(self._local, "last_txn", None)
+
     def _current_tx(self) -> Tx | None:
         return getattr(self._local, "tx", None)
 
     @contextmanager
-    def write(self, origin: str | None = None) -> Iterator[Tx]:
+    def write(self, origin: str | None = None, *, cause: Cause | None = None) -> Iterator[Tx]:
         """A write transaction. Nested calls join the outer one, so a composite change is atomic; events
-        are published after the outermost commit, never on rollback."""
+        are published after the outermost commit, never on rollback. `cause` (default: derived from the
+        origin) is stamped on every change the transaction logs; a nested call keeps the outer one's."""
         outer = self._current_tx()
         if outer is not None:
             yield outer
             return
         session = Session(self._write_engine, expire_on_commit=False)
-        tx = Tx(session=session, origin=origin or self.default_origin, depth=self.bus.depth)
+        origin = origin or self.default_origin
+        tx = Tx(session=session, origin=origin, depth=self.bus.depth, cause=cause or Cause.for_origin(origin))
         self._local.tx = tx
         try:
             yield tx
+            logged = changes.flush(tx)
             session.commit()
         except BaseException:
             session.rollback()
@@ -83,9 +101,17 @@ class StoreBase:
         finally:
             self._local.tx = None
             session.close()
+        if logged:
+            self._local.last_txn = tx.txn
         for callback in tx.after_commit:
             callback()
         self.bus.publish(tx.events)
+
+    def run_as_one(self, work: Callable[[], R], *, origin: str | None = None, cause: Cause | None = None) -> R:
+        """Run `work` (which makes store calls only) as one transaction: an automation rule's actions and its
+        run log commit together or not at all. Callers outside store/ use this, never `write()`."""
+        with self.write(origin, cause=cause):
+            return work()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -24,7 +24,7 @@ ENV_VAR = "KOACHIFY_DB"
 BUSY_TIMEOUT_MS = 60_000
 # The newest migration; kept here so opening an up-to-date database does not import Alembic
 # (tests/test_store_db.py checks it against the scripts).
-SCHEMA_HEAD = "0007_search_prefix"
+SCHEMA_HEAD = "0005_change_log"
 
 
 class DatabaseError(RuntimeError):

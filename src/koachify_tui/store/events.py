@@ -34,12 +34,16 @@ class DomainEvent:
 
 @dataclass(frozen=True, kw_only=True)
 class ContactEvent(DomainEvent):
+    """An event about one contact. `import_batch_id` is set when an import batch made the change (see the
+    README's event contract: imports publish the same per-contact events as hand edits, after commit)."""
+
     contact_id: int
+    import_batch_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ContactCreated(ContactEvent):
-    import_batch_id: int | None = None
+    pass
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,6 +146,35 @@ class MessageLogged(ContactEvent):
     message_id: int
     channel: str
     direction: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceEnrolled(ContactEvent):
+    sequence_id: int
+    enrollment_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceLeft(ContactEvent):
+    """An enrolment was cancelled (the contact left, or a step failed for good)."""
+
+    sequence_id: int
+    enrollment_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceStepRun(ContactEvent):
+    sequence_id: int
+    enrollment_id: int
+    step: int  # 1-based
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceChanged(DomainEvent):
+    """A sequence definition was created, updated or deleted."""
+
+    sequence_id: int
+    change: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from ..i18n import _
+from . import lookups
 from .base import StoreBase, Tx
+from .changes import record as log_change
 from .errors import InvalidValue, NotFound
 from .events import (
     OpportunityCreated,
@@ -25,6 +27,7 @@ from .events import (
     TagAdded,
     TagRemoved,
 )
+from .fields import write_value
 from .models import (
     Contact,
     HistoryEntry,
@@ -95,6 +98,28 @@ def _event_fields(opp: Opportunity) -> dict[str, Any]:
     }
 
 
+def _set_opportunity_fields(tx: Tx, opp: Opportunity, wanted: Mapping[str, Any]) -> list[str]:
+    """Validate and set the deal's plain fields that differ, logging each; the names changed."""
+    assert opp.id is not None
+    changed = []
+    for key, value in wanted.items():
+        if isinstance(value, str):
+            value = clean_text(value)
+        if key == "title" and not value:
+            raise InvalidValue(_("an opportunity needs a title"))
+        if key == "value_minor" and (not isinstance(value, int) or value < 0):
+            raise InvalidValue(_("an opportunity's value must be a non-negative amount"))
+        if key == "value_minor":
+            check_amount(value)
+        if key == "currency":
+            value = normalize_currency(str(value))
+        if getattr(opp, key) != value:
+            log_change(tx, "opportunity", opp.id, key, getattr(opp, key), value, contact_id=opp.contact_id)
+            setattr(opp, key, value)
+            changed.append(key)
+    return changed
+
+
 class OpportunitiesAPI(StoreBase):
     """Deals: create, edit, move, win/lose, list."""
 
@@ -140,11 +165,8 @@ class OpportunitiesAPI(StoreBase):
             contact = s.get(Contact, contact_id)
             if contact is None or contact.deleted_at is not None:
                 raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
-            from .pipelines import PipelinesAPI
-
-            assert isinstance(self, PipelinesAPI)
-            p = self._pipeline_row(s, pipeline)
-            st = self._stage_row(s, p.id or 0, stage) if stage is not None else self._first_stage(s, p.id or 0)
+            p = lookups.pipeline_row(s, pipeline)
+            st = lookups.stage_row(s, p.id or 0, stage) if stage is not None else lookups.first_stage(s, p.id or 0)
             now = created_at or utcnow()
             opp = Opportunity(
                 contact_id=contact_id,
@@ -162,6 +184,7 @@ class OpportunitiesAPI(StoreBase):
             s.add(opp)
             s.flush()
             assert opp.id is not None
+            log_change(tx, "opportunity", opp.id, "created", None, True, contact_id=contact_id)
             s.add(
                 HistoryEntry(
                     contact_id=contact_id,
@@ -177,42 +200,48 @@ class OpportunitiesAPI(StoreBase):
             tag_names = [t for t in (clean_text(t) for t in tags) if t]
             for name in tag_names:
                 self._link_opportunity_tag(tx, opp, name, emit=False)
-            if custom:
-                from .fields import FieldsAPI
-
-                assert isinstance(self, FieldsAPI)
-                for key, value in custom.items():
-                    self._set_field_value(s, "opportunity", opp.id, key, value)
+            for key, value in (custom or {}).items():
+                write_value(tx, "opportunity", opp.id, key, value, contact_id=contact_id)
             tx.emit(OpportunityCreated, **_event_fields(opp))
             for name in tag_names:
                 tx.emit(TagAdded, contact_id=contact_id, opportunity_id=opp.id, tag=name)
             return opp
 
-    def update_opportunity(self, opportunity_id: int, *, origin: str | None = None, **changes: Any) -> Opportunity:
-        """Edit title, value, currency, owner, source or lost reason (stage and status have their own calls)."""
-        for key in changes:
+    def update_opportunity(
+        self,
+        opportunity_id: int,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        stage: int | str | None = None,
+        pipeline: int | str | None = None,
+        custom: Mapping[str, Any] | None = None,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        origin: str | None = None,
+        **fields: Any,
+    ) -> Opportunity:
+        """Apply a change set to a deal in one transaction: title, value, currency, owner, source or lost
+        reason (`changes` or keywords), a stage move, custom values, tags to add and remove. Only what
+        differs is written, logged and announced. Status has its own call (`set_status`)."""
+        wanted = {**(changes or {}), **fields}
+        for key in wanted:
             if key not in OPPORTUNITY_FIELDS:
                 raise InvalidValue(_("unknown or read-only opportunity field {key!r}").format(key=key))
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
-            changed = []
-            for key, value in changes.items():
-                if isinstance(value, str):
-                    value = clean_text(value)
-                if key == "title" and not value:
-                    raise InvalidValue(_("an opportunity needs a title"))
-                if key == "value_minor" and (not isinstance(value, int) or value < 0):
-                    raise InvalidValue(_("an opportunity's value must be a non-negative amount"))
-                if key == "value_minor":
-                    check_amount(value)
-                if key == "currency":
-                    value = normalize_currency(str(value))
-                if getattr(opp, key) != value:
-                    setattr(opp, key, value)
-                    changed.append(key)
+            changed = _set_opportunity_fields(tx, opp, wanted)
+            for key, value in (custom or {}).items():
+                if write_value(tx, "opportunity", opportunity_id, key, value, contact_id=opp.contact_id):
+                    changed.append(f"custom.{key}")
             if changed:
                 opp.updated_at = utcnow()
                 tx.emit(OpportunityUpdated, changed=tuple(changed), **_event_fields(opp))
+            for name in remove_tags:
+                self._unlink_opportunity_tag(tx, opp, name)
+            for name in add_tags:
+                self._link_opportunity_tag(tx, opp, name)
+            if stage is not None:
+                self.move_opportunity(opportunity_id, stage, pipeline=pipeline, origin=origin)
             return opp
 
     def move_opportunity(
@@ -221,58 +250,7 @@ class OpportunitiesAPI(StoreBase):
         """Move a deal to another stage (of its pipeline, or of `pipeline`). Records history; a move to the
         stage it is already at does nothing."""
         with self.write(origin) as tx:
-            s = tx.session
-            opp = self._live_opportunity(s, opportunity_id)
-            from .pipelines import PipelinesAPI
-
-            assert isinstance(self, PipelinesAPI)
-            target_pipeline = (
-                self._pipeline_row(s, pipeline) if pipeline is not None else s.get(Pipeline, opp.pipeline_id)
-            )
-            assert target_pipeline is not None and target_pipeline.id is not None
-            target = self._stage_row(s, target_pipeline.id, stage)
-            if target.id == opp.stage_id:
-                return opp
-            old_stage = s.get(Stage, opp.stage_id)
-            old_name = old_stage.name if old_stage else ""
-            old_pipeline_id, old_stage_id = opp.pipeline_id, opp.stage_id
-            now = utcnow()
-            opp.pipeline_id, opp.stage_id = target_pipeline.id, target.id or 0
-            opp.last_stage_change_at = opp.updated_at = now
-            text = f"{old_name} → {target.name}"
-            if old_pipeline_id != target_pipeline.id:
-                old_p = s.get(Pipeline, old_pipeline_id)
-                text = f"{old_p.name if old_p else '?'}: {old_name} → {target_pipeline.name}: {target.name}"
-            s.add(
-                HistoryEntry(
-                    contact_id=opp.contact_id,
-                    opportunity_id=opp.id,
-                    kind=HistoryKind.STAGE_CHANGE.value,
-                    at=now,
-                    actor=tx.origin,
-                    from_value=old_name,
-                    to_value=target.name,
-                    text=text,
-                    data_json=json.dumps(
-                        {
-                            "from_stage_id": old_stage_id,
-                            "to_stage_id": target.id,
-                            "from_pipeline_id": old_pipeline_id,
-                            "to_pipeline_id": target_pipeline.id,
-                        }
-                    ),
-                )
-            )
-            self._touch_contact(s, opp.contact_id, now)
-            tx.emit(
-                OpportunityStageChanged,
-                from_pipeline_id=old_pipeline_id,
-                from_stage_id=old_stage_id,
-                from_stage=old_name,
-                to_stage=target.name,
-                **_event_fields(opp),
-            )
-            return opp
+            return move_deal(tx, self._live_opportunity(tx.session, opportunity_id), stage, pipeline)
 
     def set_status(
         self, opportunity_id: int, status: str | OpportunityStatus, *, reason: str = "", origin: str | None = None
@@ -292,6 +270,9 @@ class OpportunitiesAPI(StoreBase):
             if old == new.value and (new is not OpportunityStatus.LOST or reason == opp.lost_reason):
                 return opp
             now = utcnow()
+            log_change(tx, "opportunity", opportunity_id, "status", old, new.value, contact_id=opp.contact_id)
+            log_change(tx, "opportunity", opportunity_id, "lost_reason", opp.lost_reason,
+                           reason if new is OpportunityStatus.LOST else "", contact_id=opp.contact_id)  # fmt: skip
             opp.status = new.value
             opp.lost_reason = reason if new is OpportunityStatus.LOST else ""
             opp.last_status_change_at = opp.updated_at = now
@@ -315,14 +296,14 @@ class OpportunitiesAPI(StoreBase):
             return opp
 
     def _touch_contact(self, s: Session, contact_id: int, now: datetime) -> None:
-        contact = s.get(Contact, contact_id)
-        if contact is not None:
-            contact.last_activity_at = now
+        _touch_contact(s, contact_id, now)
 
     def delete_opportunity(self, opportunity_id: int, *, origin: str | None = None) -> None:
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
             opp.deleted_at = utcnow()
+            log_change(tx, "opportunity", opportunity_id, "deleted_at", None, opp.deleted_at,
+                           contact_id=opp.contact_id)  # fmt: skip
             tx.session.add(
                 HistoryEntry(
                     contact_id=opp.contact_id,
@@ -344,6 +325,8 @@ class OpportunitiesAPI(StoreBase):
             contact = tx.session.get(Contact, opp.contact_id)
             if contact is None or contact.deleted_at is not None:
                 raise InvalidValue(_("restore the opportunity's contact first"))
+            log_change(tx, "opportunity", opportunity_id, "deleted_at", opp.deleted_at, None,
+                           contact_id=opp.contact_id)  # fmt: skip
             opp.deleted_at = None
             tx.session.add(
                 HistoryEntry(
@@ -360,15 +343,13 @@ class OpportunitiesAPI(StoreBase):
     # --- tags ------------------------------------------------------------------------------------------
 
     def _link_opportunity_tag(self, tx: Tx, opp: Opportunity, name: str, *, emit: bool = True) -> bool:
-        from .contacts import ContactsAPI
-
-        assert isinstance(self, ContactsAPI)
-        tag = self._tag(tx.session, name, create=True)
+        tag = lookups.tag_row(tx.session, name, create=True)
         assert tag is not None and tag.id is not None and opp.id is not None
         if tx.session.get(OpportunityTag, (opp.id, tag.id)) is not None:
             return False
         tx.session.add(OpportunityTag(opportunity_id=opp.id, tag_id=tag.id))
         tx.session.flush()
+        log_change(tx, "opportunity", opp.id, "tag", None, tag.name, contact_id=opp.contact_id)
         if emit:
             tx.emit(TagAdded, contact_id=opp.contact_id, opportunity_id=opp.id, tag=tag.name)
         return True
@@ -378,19 +359,20 @@ class OpportunitiesAPI(StoreBase):
             opp = self._live_opportunity(tx.session, opportunity_id)
             return self._link_opportunity_tag(tx, opp, name)
 
-    def remove_opportunity_tag(self, opportunity_id: int, name: str, *, origin: str | None = None) -> bool:
-        from .contacts import ContactsAPI
+    def _unlink_opportunity_tag(self, tx: Tx, opp: Opportunity, name: str) -> bool:
+        tag = lookups.tag_row(tx.session, name, create=False)
+        link = tx.session.get(OpportunityTag, (opp.id, tag.id)) if tag else None
+        if tag is None or link is None or opp.id is None:
+            return False
+        tx.session.delete(link)
+        log_change(tx, "opportunity", opp.id, "tag", tag.name, None, contact_id=opp.contact_id)
+        tx.emit(TagRemoved, contact_id=opp.contact_id, opportunity_id=opp.id, tag=tag.name)
+        return True
 
-        assert isinstance(self, ContactsAPI)
+    def remove_opportunity_tag(self, opportunity_id: int, name: str, *, origin: str | None = None) -> bool:
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
-            tag = self._tag(tx.session, name, create=False)
-            link = tx.session.get(OpportunityTag, (opportunity_id, tag.id)) if tag else None
-            if tag is None or link is None:
-                return False
-            tx.session.delete(link)
-            tx.emit(TagRemoved, contact_id=opp.contact_id, opportunity_id=opportunity_id, tag=tag.name)
-            return True
+            return self._unlink_opportunity_tag(tx, opp, name)
 
     def opportunity_tags(self, opportunity_id: int) -> list[str]:
         with self.read() as s:
@@ -429,10 +411,7 @@ class OpportunitiesAPI(StoreBase):
                 .where(col(Opportunity.deleted_at).is_not(None) if deleted else col(Opportunity.deleted_at).is_(None))
             )
             if pipeline is not None:
-                from .pipelines import PipelinesAPI
-
-                assert isinstance(self, PipelinesAPI)
-                stmt = stmt.where(col(Opportunity.pipeline_id) == self._pipeline_row(s, pipeline).id)
+                stmt = stmt.where(col(Opportunity.pipeline_id) == lookups.pipeline_row(s, pipeline).id)
             if stage_id is not None:
                 stmt = stmt.where(col(Opportunity.stage_id) == stage_id)
             if status:
@@ -468,65 +447,14 @@ class OpportunitiesAPI(StoreBase):
             return self._opportunity_rows(s, rows)[0]
 
     def _opportunity_rows(self, s: Session, rows: list[Any]) -> list[OpportunityRow]:
-        ids = [r[0].id for r in rows]
-        tags: dict[int, list[str]] = {}
-        overdue: dict[int, int] = {}
-        now = utcnow()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for oid, name in s.execute(
-                select(col(OpportunityTag.opportunity_id), col(Tag.name))
-                .join(Tag, col(Tag.id) == col(OpportunityTag.tag_id))
-                .where(col(OpportunityTag.opportunity_id).in_(chunk))
-                .order_by(col(Tag.name_key))
-            ):
-                tags.setdefault(oid, []).append(name)
-            for oid, count in s.execute(
-                select(col(Task.opportunity_id), func.count())
-                .where(
-                    col(Task.opportunity_id).in_(chunk),
-                    col(Task.done_at).is_(None),
-                    col(Task.deleted_at).is_(None),
-                    col(Task.due_at) < now,
-                )
-                .group_by(col(Task.opportunity_id))
-            ):
-                overdue[oid] = int(count)
-        return [
-            OpportunityRow(
-                id=o.id,
-                title=o.title,
-                contact_id=o.contact_id,
-                contact_name=c.display_name,
-                pipeline_id=o.pipeline_id,
-                pipeline=pname,
-                stage_id=o.stage_id,
-                stage=sname,
-                status=o.status,
-                value_minor=o.value_minor,
-                currency=o.currency,
-                owner=o.owner,
-                source=o.source,
-                lost_reason=o.lost_reason,
-                created_at=o.created_at,
-                last_stage_change_at=o.last_stage_change_at,
-                closed_at=o.closed_at,
-                deleted_at=o.deleted_at,
-                tags=tuple(tags.get(o.id, ())),
-                overdue_tasks=overdue.get(o.id, 0),
-            )
-            for o, c, pname, sname in rows
-        ]
+        return opportunity_rows(s, rows)
 
     def stage_totals(
         self, pipeline: int | str, *, status: str | None = OpportunityStatus.OPEN.value
     ) -> dict[int, tuple[int, int]]:
         """{stage id: (number of opportunities, sum of values in minor units)} for a pipeline."""
         with self.read() as s:
-            from .pipelines import PipelinesAPI
-
-            assert isinstance(self, PipelinesAPI)
-            pid = self._pipeline_row(s, pipeline).id
+            pid = lookups.pipeline_row(s, pipeline).id
             stmt = (
                 select(
                     col(Opportunity.stage_id), func.count(), func.coalesce(func.sum(col(Opportunity.value_minor)), 0)
@@ -540,3 +468,118 @@ class OpportunitiesAPI(StoreBase):
 
 
 __all__ = ["OpportunitiesAPI", "OpportunityEvent", "OpportunityRow"]
+
+
+def opportunity_rows(s: Session, rows: list[Any]) -> list[OpportunityRow]:
+    ids = [r[0].id for r in rows]
+    tags: dict[int, list[str]] = {}
+    overdue: dict[int, int] = {}
+    now = utcnow()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for oid, name in s.execute(
+            select(col(OpportunityTag.opportunity_id), col(Tag.name))
+            .join(Tag, col(Tag.id) == col(OpportunityTag.tag_id))
+            .where(col(OpportunityTag.opportunity_id).in_(chunk))
+            .order_by(col(Tag.name_key))
+        ):
+            tags.setdefault(oid, []).append(name)
+        for oid, count in s.execute(
+            select(col(Task.opportunity_id), func.count())
+            .where(
+                col(Task.opportunity_id).in_(chunk),
+                col(Task.done_at).is_(None),
+                col(Task.deleted_at).is_(None),
+                col(Task.due_at) < now,
+            )
+            .group_by(col(Task.opportunity_id))
+        ):
+            overdue[oid] = int(count)
+    return [
+        OpportunityRow(
+            id=o.id,
+            title=o.title,
+            contact_id=o.contact_id,
+            contact_name=c.display_name,
+            pipeline_id=o.pipeline_id,
+            pipeline=pname,
+            stage_id=o.stage_id,
+            stage=sname,
+            status=o.status,
+            value_minor=o.value_minor,
+            currency=o.currency,
+            owner=o.owner,
+            source=o.source,
+            lost_reason=o.lost_reason,
+            created_at=o.created_at,
+            last_stage_change_at=o.last_stage_change_at,
+            closed_at=o.closed_at,
+            deleted_at=o.deleted_at,
+            tags=tuple(tags.get(o.id, ())),
+            overdue_tasks=overdue.get(o.id, 0),
+        )
+        for o, c, pname, sname in rows
+    ]
+
+
+def move_deal(tx: Tx, opp: Opportunity, stage: int | str, pipeline: int | str | None = None) -> Opportunity:
+    """Move a live deal to a stage in `tx`: history, change log, the contact's last activity, the event. The
+    one implementation behind `move_opportunity` and the moves a pipeline or stage deletion makes."""
+    s = tx.session
+    assert opp.id is not None
+    opportunity_id = opp.id
+    target_pipeline = lookups.pipeline_row(s, pipeline) if pipeline is not None else s.get(Pipeline, opp.pipeline_id)
+    assert target_pipeline is not None and target_pipeline.id is not None
+    target = lookups.stage_row(s, target_pipeline.id, stage)
+    if target.id == opp.stage_id:
+        return opp
+    old_stage = s.get(Stage, opp.stage_id)
+    old_name = old_stage.name if old_stage else ""
+    old_pipeline_id, old_stage_id = opp.pipeline_id, opp.stage_id
+    now = utcnow()
+    contact_id = opp.contact_id
+    log_change(tx, "opportunity", opportunity_id, "pipeline_id", old_pipeline_id, target_pipeline.id,
+               contact_id=contact_id)  # fmt: skip
+    log_change(tx, "opportunity", opportunity_id, "stage_id", old_stage_id, target.id, contact_id=contact_id)
+    opp.pipeline_id, opp.stage_id = target_pipeline.id, target.id or 0
+    opp.last_stage_change_at = opp.updated_at = now
+    text = f"{old_name} → {target.name}"
+    if old_pipeline_id != target_pipeline.id:
+        old_p = s.get(Pipeline, old_pipeline_id)
+        text = f"{old_p.name if old_p else '?'}: {old_name} → {target_pipeline.name}: {target.name}"
+    s.add(
+        HistoryEntry(
+            contact_id=opp.contact_id,
+            opportunity_id=opp.id,
+            kind=HistoryKind.STAGE_CHANGE.value,
+            at=now,
+            actor=tx.origin,
+            from_value=old_name,
+            to_value=target.name,
+            text=text,
+            data_json=json.dumps(
+                {
+                    "from_stage_id": old_stage_id,
+                    "to_stage_id": target.id,
+                    "from_pipeline_id": old_pipeline_id,
+                    "to_pipeline_id": target_pipeline.id,
+                }
+            ),
+        )
+    )
+    _touch_contact(s, opp.contact_id, now)
+    tx.emit(
+        OpportunityStageChanged,
+        from_pipeline_id=old_pipeline_id,
+        from_stage_id=old_stage_id,
+        from_stage=old_name,
+        to_stage=target.name,
+        **_event_fields(opp),
+    )
+    return opp
+
+
+def _touch_contact(s: Session, contact_id: int, now: datetime) -> None:
+    contact = s.get(Contact, contact_id)
+    if contact is not None:
+        contact.last_activity_at = now

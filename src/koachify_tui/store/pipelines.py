@@ -9,10 +9,12 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from ..i18n import N_, _
+from . import lookups
 from .base import StoreBase
 from .errors import Conflict, InvalidValue, NotFound, StoreError
 from .models import Opportunity, Pipeline, Stage
 from .normalize import clean_text, fold
+from .opportunities import move_deal
 
 DEFAULT_PIPELINE = "Vendite Coaching"
 DEFAULT_STAGES = ("Nuovo contatto", "Proposta inviata", "Contratto vinto")
@@ -71,40 +73,13 @@ class PipelinesAPI(StoreBase):
         raise NotFound(_("no pipeline {ref!r}").format(ref=ref))
 
     def _pipeline_row(self, s: Session, ref: int | str) -> Pipeline:
-        if isinstance(ref, int):
-            row = s.get(Pipeline, ref)
-        else:
-            row = s.execute(select(Pipeline).where(col(Pipeline.name_key) == fold(ref))).scalars().first()
-        if row is None:
-            raise NotFound(_("no pipeline {ref!r}").format(ref=ref))
-        return row
+        return lookups.pipeline_row(s, ref)
 
     def _stage_row(self, s: Session, pipeline_id: int, ref: int | str) -> Stage:
-        if isinstance(ref, int):
-            row = s.get(Stage, ref)
-            if row is not None and row.pipeline_id != pipeline_id:
-                row = None
-        else:
-            row = (
-                s.execute(select(Stage).where(col(Stage.pipeline_id) == pipeline_id, col(Stage.name_key) == fold(ref)))
-                .scalars()
-                .first()
-            )
-        if row is None:
-            raise NotFound(_("no stage {ref!r} in this pipeline").format(ref=ref))
-        return row
+        return lookups.stage_row(s, pipeline_id, ref)
 
     def _first_stage(self, s: Session, pipeline_id: int) -> Stage:
-        row: Stage | None = (
-            s.execute(
-                select(Stage).where(col(Stage.pipeline_id) == pipeline_id).order_by(col(Stage.position), col(Stage.id))
-            )
-            .scalars()
-            .first()
-        )
-        if row is None:
-            raise InvalidValue(_("this pipeline has no stages"))
-        return row
+        return lookups.first_stage(s, pipeline_id)
 
     @staticmethod
     def _clean_name(name: str, what: str) -> str:
@@ -168,17 +143,14 @@ class PipelinesAPI(StoreBase):
                 target = s.get(Stage, move_to_stage)
                 if target is None or target.pipeline_id == pipeline.id:
                     raise InvalidValue(_("move the opportunities to a stage of another pipeline"))
-                from .opportunities import OpportunitiesAPI
-
-                assert isinstance(self, OpportunitiesAPI)
-                for opp_id in list(
+                for opp in list(
                     s.execute(
-                        select(col(Opportunity.id)).where(
+                        select(Opportunity).where(
                             col(Opportunity.pipeline_id) == pipeline.id, col(Opportunity.deleted_at).is_(None)
                         )
                     ).scalars()
                 ):
-                    self.move_opportunity(opp_id, target.id or 0, pipeline=target.pipeline_id)
+                    move_deal(tx, opp, target.id or 0, target.pipeline_id)
                 s.execute(
                     update(Opportunity)
                     .where(col(Opportunity.pipeline_id) == pipeline.id)
@@ -275,11 +247,10 @@ class PipelinesAPI(StoreBase):
                 target = s.get(Stage, move_to)
                 if target is None:
                     raise NotFound(_("no stage with id {move_to}").format(move_to=move_to))
-                from .opportunities import OpportunitiesAPI
-
-                assert isinstance(self, OpportunitiesAPI)
                 for opp_id in live:
-                    self.move_opportunity(opp_id, move_to, pipeline=target.pipeline_id)
+                    opp = s.get(Opportunity, opp_id)
+                    if opp is not None:
+                        move_deal(tx, opp, move_to, target.pipeline_id)
                 s.execute(
                     update(Opportunity)
                     .where(col(Opportunity.stage_id) == stage_id)

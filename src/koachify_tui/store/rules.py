@@ -22,6 +22,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -254,6 +255,30 @@ def describe_action(action: Mapping[str, Any]) -> str:
     return f"{kind} {text}".strip()
 
 
+@dataclass(frozen=True)
+class RuleActivity:
+    """A rule that ran on the contact: how often, when last, and how that run ended."""
+
+    rule_id: int
+    name: str
+    enabled: bool
+    runs: int
+    last_run_at: datetime
+    last_ok: bool
+    last_error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "name": self.name,
+            "enabled": self.enabled,
+            "runs": self.runs,
+            "last_run_at": self.last_run_at.isoformat(),
+            "last_ok": self.last_ok,
+            "last_error": self.last_error,
+        }
+
+
 class RulesAPI(StoreBase):
     """CRUD on automation rules and their run log. Rules are validated on every write."""
 
@@ -306,6 +331,11 @@ class RulesAPI(StoreBase):
             tx.session.flush()
             tx.after_commit.append(self._rules_changed)
             return rule
+
+    def create_rules(self, specs: list[Mapping[str, Any]]) -> list[AutomationRule]:
+        """Several rules from their JSON/TOML form, all or none (a file's rules)."""
+        with self.write():
+            return [self.create_rule_from_dict(spec) for spec in specs]
 
     def create_rule_from_dict(self, data: Mapping[str, Any]) -> AutomationRule:
         """Create a rule from its JSON/TOML form (see the module docstring)."""
@@ -441,3 +471,23 @@ class RulesAPI(StoreBase):
         self.create_rule(
             SEED_RULE["name"], SEED_RULE["trigger"], filters=SEED_RULE["filters"], actions=SEED_RULE["actions"]
         )
+
+    def rule_activity(self, contact_id: int) -> list[RuleActivity]:
+        """The rules that ran on a contact: runs, last run and how it ended, most recent first."""
+        with self.read() as s:
+            counts = s.execute(
+                select(col(AutomationRun.rule_id), func.count(), func.max(col(AutomationRun.id)))
+                .where(col(AutomationRun.contact_id) == contact_id, col(AutomationRun.rule_id).is_not(None))
+                .group_by(col(AutomationRun.rule_id))
+            ).all()
+            rules = []
+            for rule_id, runs, last_run_id in counts:
+                rule = s.get(AutomationRule, rule_id)
+                last = s.get(AutomationRun, last_run_id)
+                if rule is None or last is None:
+                    continue
+                rules.append(
+                    RuleActivity(rule.id or 0, rule.name, rule.enabled, int(runs), last.at, last.ok, last.error)
+                )
+        rules.sort(key=lambda r: r.last_run_at, reverse=True)
+        return rules

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import func, select
 
 from ..i18n import _
 from .activities import ActivitiesAPI
 from .board import BoardAPI
+from .changes_api import ChangesAPI
 from .contacts import ContactsAPI
 from .db import DatabaseError, ensure_schema, make_engines, resolve_url
 from .fields import FieldsAPI
-from .models import Contact
+from .models import Contact, Opportunity
 from .opportunities import OpportunitiesAPI
 from .pipelines import PipelinesAPI
 from .reports import ReportsAPI
 from .rules import RulesAPI
 from .segments import SegmentsAPI
+from .sequences import SequencesAPI
 from .timeline import TimelineAPI
 
 
@@ -31,6 +35,8 @@ class Store(
     SegmentsAPI,
     RulesAPI,
     BoardAPI,
+    ChangesAPI,
+    SequencesAPI,
     ReportsAPI,
 ):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
@@ -74,6 +80,15 @@ class Store(
             store.close()
             raise DatabaseError(_("cannot open the database: {exc}").format(exc=exc)) from exc
         return store
+
+    def create_opportunity_with_contact(
+        self, contact: Mapping[str, Any], title: str, pipeline: int | str, **kwargs: Any
+    ) -> Opportunity:
+        """A new contact (`contact`: create_contact's fields) and a deal for it, in one transaction."""
+        origin = kwargs.get("origin")
+        with self.write(origin):
+            created = self.create_contact(**contact, origin=origin)
+            return self.create_opportunity(created.id or 0, title, pipeline, **kwargs)
 
     def is_empty(self) -> bool:
         """True when the database holds no contact at all (deleted ones included)."""

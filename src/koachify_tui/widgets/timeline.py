@@ -25,6 +25,7 @@ KIND_LABELS = {
     "automation": _("automation"),
     "deleted": _("deleted"),
     "restored": _("restored"),
+    "change": _("edit"),
 }
 
 
