@@ -154,7 +154,7 @@ async def test_edit_and_tag(store: Store, settings: Settings, people: dict[str, 
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert store.get_contact(people["anna"]).company == "Pilates Roma"
-        assert app.screen.query_one(ContactTable).get_row_at(0)[1].plain == "Pilates Roma"
+        assert app.screen.query_one(ContactTable).get_row_at(0)[3].plain == "Pilates Roma"
 
         await pilot.press("t")
         await pilot.pause()

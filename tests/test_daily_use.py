@@ -1,0 +1,72 @@
+"""Issue 15, daily use: what a coach trips over in the first hour (layouts, keys acting on what is visible)."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from koachify_tui.app import KoachifyApp, make_app
+from koachify_tui.config import Settings
+from koachify_tui.screens.contacts import ContactsScreen
+from koachify_tui.store import Store
+from koachify_tui.widgets.contact_table import ContactTable
+from koachify_tui.widgets.smart_lists import SmartListsSidebar
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def table_lines(app: KoachifyApp) -> list[str]:
+    """The contact table's lines as drawn inside its viewport (cropped where the screen cuts them)."""
+    table = app.screen.query_one(ContactTable)
+    region = table.content_region.intersection(app.screen.region)
+    return [table.render_line(y).text[: region.width] for y in range(region.height)]
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+@pytest.mark.parametrize("lists", [False, True])
+async def test_phone_never_cut_and_empty_columns_take_no_width(
+    store: Store, settings: Settings, size: tuple[int, int], lists: bool
+) -> None:
+    store.create_contact(
+        first_name="Alessandro",
+        last_name="Barbieri",
+        phone="+39 347 435 4022",
+        email="alessandro.barbieri@gmail.com",
+        tags=["lead"],
+    )
+    store.create_contact(first_name="Amelia", last_name="Davies", phone="+44 7700 900123")
+    app = make_app(settings, store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        if lists:
+            await pilot.press("l")
+            await settle(pilot)
+            assert app.screen.query_one(SmartListsSidebar).display
+        lines = table_lines(app)
+        header = lines[0]
+        assert "Phone" in header and "Company" not in header  # nobody has a company: no column for it
+        assert "+39 347 435 4022" in lines[1]
+        assert "+44 7700 900123" in lines[2]
+
+
+def test_column_layout_gives_width_to_data() -> None:
+    from koachify_tui.widgets.contact_table import column_layout
+
+    cols = ContactTable.COLUMNS
+    keys = [key for _label, key, _w, _n in cols]
+    content = [19, 16, 29, 0, 0, 0, 0, 0]  # name, phone, email; no company, tags…
+    wide = dict(column_layout(cols, content, 150, ContactTable.SHRINK_ORDER, ContactTable.ALWAYS))
+    assert [keys[i] for i in wide] == ["name", "phone", "email"] and wide[1] == 16
+    content[3] = 7  # one short company: the column is as wide as its label
+    wide = dict(column_layout(cols, content, 150, ContactTable.SHRINK_ORDER, ContactTable.ALWAYS))
+    assert wide[3] == len("Company")
+    narrow = dict(
+        column_layout(cols, [28, 16, 32, 24, 20, 10, 1, 13], 40, ContactTable.SHRINK_ORDER, ContactTable.ALWAYS)
+    )
+    assert narrow[1] == 16 and narrow[0] + narrow[1] + 4 <= 40  # the name gives way to the phone
