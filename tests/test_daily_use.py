@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from koachify_tui.app import KoachifyApp, make_app
 from koachify_tui.config import Settings
-from koachify_tui.screens.contacts import ContactsScreen
+from koachify_tui.screens import contacts as contacts_module
+from koachify_tui.screens.contact_detail import ContactDetailScreen
+from koachify_tui.screens.contacts import UNDO_WINDOW, ContactsScreen
 from koachify_tui.store import Store
 from koachify_tui.widgets.contact_table import ContactTable
 from koachify_tui.widgets.smart_lists import SmartListsSidebar
@@ -70,3 +75,71 @@ def test_column_layout_gives_width_to_data() -> None:
         column_layout(cols, [28, 16, 32, 24, 20, 10, 1, 13], 40, ContactTable.SHRINK_ORDER, ContactTable.ALWAYS)
     )
     assert narrow[1] == 16 and narrow[0] + narrow[1] + 4 <= 40  # the name gives way to the phone
+
+
+def toasts(app: KoachifyApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+@pytest.fixture
+def trio(store: Store) -> dict[str, int]:
+    ids = {}
+    for first, last in (("Anna", "Bianchi"), ("Luca", "Verdi"), ("Mario", "Rossi")):
+        ids[first.lower()] = store.create_contact(first_name=first, last_name=last).id or 0
+    return ids
+
+
+async def test_escape_keeps_the_filter_then_clears_it_on_the_same_contact(
+    store: Store, settings: Settings, trio: dict[str, int]
+) -> None:
+    app = make_app(settings, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactsScreen)
+        table = screen.query_one(ContactTable)
+        await pilot.press("slash", *"mario")
+        await settle(pilot)
+        await pilot.pause(0.15)  # the search debounce
+        await settle(pilot)
+        assert table.current is not None and table.current.id == trio["mario"] and table.row_count == 1
+        await pilot.press("escape")  # leaves the search box; the filter stays
+        await settle(pilot)
+        assert screen.focused is table
+        assert screen.query_one("#contact-search", Input).value == "mario" and table.row_count == 1
+        await pilot.press("escape")  # clears it, visibly, and stays on Mario
+        await settle(pilot)
+        assert screen.query_one("#contact-search", Input).value == "" and table.row_count == 3
+        assert table.current is not None and table.current.id == trio["mario"]
+        assert any("still on Mario Rossi" in t for t in toasts(app))
+        assert "Mario Rossi" in table_lines(app)[1 + table.cursor_row]
+        await pilot.press("enter")  # opens the same person
+        await pilot.pause()
+        assert isinstance(app.screen, ContactDetailScreen) and app.screen.contact_id == trio["mario"]
+
+
+async def test_undo_only_a_recent_delete_and_say_what(
+    store: Store, settings: Settings, trio: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(settings, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert store.count_contacts() == 2
+        await pilot.press("u")
+        await settle(pilot)
+        assert store.count_contacts() == 3
+        assert "Undone: restored Anna Bianchi" in toasts(app)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        later = time.monotonic() + UNDO_WINDOW + 1
+        monkeypatch.setattr(contacts_module, "undo_clock", lambda: later)
+        await pilot.press("u")  # minutes later: `u` does not bring back something out of view
+        await settle(pilot)
+        assert store.count_contacts() == 2
+        assert any("restore Anna Bianchi from the Trash" in t for t in toasts(app))

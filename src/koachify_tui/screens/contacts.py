@@ -37,8 +37,14 @@ from .contact_forms import ActivityForm, ConfirmDialog, ContactForm, FilterForm,
 SPLIT_MIN_WIDTH = 150  # below this the detail opens as its own screen
 SEARCH_DEBOUNCE = 0.08  # seconds of typing pause before a search runs
 COUNT_CAP = 10_000  # counts stop here ("10.000+"): a one-letter search never pays for a full count
+UNDO_WINDOW = 60.0  # seconds during which `u` undoes the last delete; after that the Trash restores it
 SORTS = (("name", False), ("created", True), ("last_activity", True))
 SORT_NAMES = {"name": _("name"), "created": _("created"), "last_activity": _("last activity")}
+
+
+def undo_clock() -> float:
+    """Seconds for the undo window (a function of its own, so tests move it without touching asyncio's clock)."""
+    return time.monotonic()
 
 
 def has_import_screen() -> bool:
@@ -95,7 +101,7 @@ class ContactsScreen(AppAccess, Screen[None]):
         super().__init__()
         self.filters = ContactQuery()  # everything but the search text, which lives in the Input
         self.active_list: str | int = ALL  # ALL, TRASH or a smart list id
-        self.deleted_stack: list[int] = []  # for `u`
+        self.deleted_stack: list[tuple[int, str, float]] = []  # for `u`: (contact id, name, when deleted)
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self._generation = 0  # bumps on every new query; a page from an older one is dropped
@@ -310,15 +316,26 @@ class ContactsScreen(AppAccess, Screen[None]):
         self._lists = [(s.id or 0, s.name) for s in self.store.list_smart_lists()]
         self.query_one(SmartListsSidebar).set_lists(self._lists, self.active_list)
 
-    def _apply(self, query: ContactQuery, active: str | int) -> None:
-        """Switch to a filter (its search text goes into the box)."""
+    def _apply(self, query: ContactQuery, active: str | int, *, keep: int | None = None) -> None:
+        """Switch to a filter (its search text goes into the box); the cursor goes to the top, or stays on
+        contact `keep` when it is in the new list."""
         self.active_list = active
         self.filters = replace(query, search="")
         search = self.query_one("#contact-search", Input)
         with search.prevent(Input.Changed):
             search.value = query.search
         self._update_filter_line()
-        self.reload(start=0, cursor=0)
+        position = self._position(keep) if keep is not None else None
+        if position is None:
+            self.reload(start=0, cursor=0)
+        else:
+            self.reload(start=max(position - WINDOW // 2, 0), cursor=position)
+
+    def _position(self, contact_id: int) -> int | None:
+        """Where a contact sits in the current list (only the name order can be looked up by position)."""
+        if self.filters.sort != "name":
+            return None
+        return self.store.contact_position(contact_id, self.current_query())
 
     @on(SmartListsSidebar.Chosen)
     def _list_chosen(self, event: SmartListsSidebar.Chosen) -> None:
@@ -366,7 +383,7 @@ class ContactsScreen(AppAccess, Screen[None]):
         if action == "open":
             return None if self.is_mounted and self.table.current is None else True
         if action == "undo":
-            return bool(self.deleted_stack) or None
+            return bool(self.deleted_stack) or None  # an old delete still answers (pointing to the Trash)
         return True
 
     def _current(self) -> ContactRow | None:
@@ -383,16 +400,28 @@ class ContactsScreen(AppAccess, Screen[None]):
         self.query_one("#contact-search", Input).focus()
 
     def action_clear_search(self) -> None:
-        """escape: from the detail pane or the sidebar, back to the list; on the list, clear everything."""
+        """escape backs out one step at a time, and never silently changes which contact is highlighted:
+        from the search box, the detail pane or the sidebar it goes back to the list and keeps the filter;
+        on the list it clears search, filter and smart list, keeps the same contact highlighted (when it is
+        in the whole list, sorted by name) and says so."""
         focused = self.focused
-        if focused is not None and focused is not self.table and not isinstance(focused, Input):
+        if focused is not None and focused is not self.table:
             self.table.focus()
             return
         search = self.query_one("#contact-search", Input)
-        if self.filters != ContactQuery() or self.active_list != ALL or search.value:
-            self._apply(ContactQuery(sort=self.filters.sort, descending=self.filters.descending), ALL)
-            self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
-        self.table.focus()
+        if self.filters == ContactQuery(sort=self.filters.sort, descending=self.filters.descending) and not (
+            self.active_list != ALL or search.value
+        ):
+            return
+        current = self.table.current
+        cleared = ContactQuery(sort=self.filters.sort, descending=self.filters.descending)
+        self._apply(cleared, ALL, keep=current.id if current else None)
+        self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
+        if current is not None:
+            message = _("Search and filters cleared: all contacts, still on {name}").format(name=current.display_name)
+        else:
+            message = _("Search and filters cleared: all contacts")
+        self.notify(message, timeout=3, markup=False)
 
     def action_open(self) -> None:
         current = self._current()
@@ -444,23 +473,43 @@ class ContactsScreen(AppAccess, Screen[None]):
                 self.store.delete_contact(current.id, origin="tui")
             except NotFound:
                 return
-            self.deleted_stack.append(current.id)
+            self.deleted_stack.append((current.id, current.display_name, undo_clock()))
             self.notify(_("Deleted {name} — u to undo").format(name=current.display_name), timeout=4, markup=False)
             self.reload()
 
         self.app.push_screen(ConfirmDialog(question, _("Delete contact")), confirmed)
 
+    def _undoable(self) -> tuple[int, str, float] | None:
+        """The last delete, if `u` may still undo it: made on this screen less than UNDO_WINDOW ago."""
+        if not self.deleted_stack:
+            return None
+        entry = self.deleted_stack[-1]
+        return entry if undo_clock() - entry[2] <= UNDO_WINDOW else None
+
     def action_undo(self) -> None:
-        while self.deleted_stack:
-            contact_id = self.deleted_stack.pop()
-            try:
-                contact = self.store.restore_contact(contact_id, origin="tui")
-            except NotFound:
-                continue  # restored meanwhile (from the Trash): try the one before
-            self.notify(_("Restored {name}").format(name=contact.display_name), timeout=3, markup=False)
-            self.reload()
+        """Undo the last delete only while it is recent (its notice is still in mind); an older one is
+        restored from the Trash, where the user sees what comes back."""
+        entry = self._undoable()
+        if entry is None:
+            if self.deleted_stack:
+                name = self.deleted_stack[-1][1]
+                self.notify(
+                    _("Nothing recent to undo: restore {name} from the Trash (D, then R)").format(name=name),
+                    timeout=4,
+                    markup=False,
+                )
+            else:
+                self.notify(_("Nothing to undo"), timeout=2)
             return
-        self.notify(_("Nothing to undo"), timeout=2)
+        self.deleted_stack.pop()
+        contact_id, name, _when = entry
+        try:
+            contact = self.store.restore_contact(contact_id, origin="tui")
+        except NotFound:  # restored meanwhile (from the Trash)
+            self.notify(_("{name} was already restored").format(name=name), timeout=3, markup=False)
+            return
+        self.notify(_("Undone: restored {name}").format(name=contact.display_name), timeout=4, markup=False)
+        self.reload()
 
     def action_restore(self) -> None:
         current = self._current()
