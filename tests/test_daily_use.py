@@ -12,6 +12,7 @@ from koachify_tui.app import KoachifyApp, make_app
 from koachify_tui.config import Settings
 from koachify_tui.screens import contacts as contacts_module
 from koachify_tui.screens.contact_detail import ContactDetailScreen
+from koachify_tui.screens.contact_forms import ContactForm
 from koachify_tui.screens.contacts import UNDO_WINDOW, ContactsScreen
 from koachify_tui.store import Store
 from koachify_tui.widgets.contact_table import ContactTable
@@ -143,3 +144,53 @@ async def test_undo_only_a_recent_delete_and_say_what(
         await settle(pilot)
         assert store.count_contacts() == 2
         assert any("restore Anna Bianchi from the Trash" in t for t in toasts(app))
+
+
+async def burst(pilot: Pilot[None], *keys: str) -> None:
+    """Keys arriving in one batch, as from a fast typist or a text expander: all queued before any is handled
+    (Pilot.press waits for the app to go idle after each key, which hides ordering bugs)."""
+    from textual import events
+
+    driver = pilot.app._driver
+    assert driver is not None
+    for key in keys:
+        driver.send_message(events.Key(key, key if len(key) == 1 else None))
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_text_typed_right_after_tab_lands_in_the_next_field(store: Store, settings: Settings) -> None:
+    app = make_app(settings, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactForm)
+        await burst(pilot, *"Giulia", "tab", *"Verdi", "tab", *"g@x.it")
+        form = app.screen
+        assert form.query_one("#in-first_name", Input).value == "Giulia"
+        assert form.query_one("#in-last_name", Input).value == "Verdi"
+        await burst(pilot, "shift+tab", "end", "ctrl+u", *"Biancx", "backspace", *"hi")  # back a field
+        assert form.query_one("#in-last_name", Input).value == "Bianchi"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert [c.display_name for c in store.list_contacts()] == ["Giulia Bianchi"]
+
+
+async def test_end_ctrl_u_value_burst_saves_the_value(store: Store, settings: Settings) -> None:
+    from koachify_tui.screens.opportunity_form import OpportunityForm
+
+    cid = store.create_contact(first_name="Mario", last_name="Rossi").id or 0
+    oid = store.create_opportunity(cid, "Percorso", "Vendite Coaching", value_minor=900_00).id or 0
+    app = make_app(settings, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(OpportunityForm(store, opportunity_id=oid))
+        await pilot.pause()
+        app.screen.query_one("#opp-stage").focus()
+        await pilot.pause()
+        await burst(pilot, "tab", "end", "ctrl+u", *"1500")
+        assert app.screen.query_one("#opp-value", Input).value == "1500"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert store.opportunity_row(oid).value_minor == 1500_00
