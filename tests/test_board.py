@@ -261,11 +261,11 @@ async def test_detail_adds_a_note_that_reaches_the_contact(board_store: Store, t
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, OpportunityDetail)
-        await pilot.press("n")
+        await pilot.press("N")  # the same keys as on the contact
         await pilot.pause()
         await pilot.press(*"Chiamata fatta", "enter")
         await pilot.pause()
-        await pilot.press("t")
+        await pilot.press("T")
         await pilot.pause()
         await pilot.press(*"Inviare contratto", "enter", *"+3", "enter")
         await pilot.pause()

@@ -194,3 +194,48 @@ async def test_end_ctrl_u_value_burst_saves_the_value(store: Store, settings: Se
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert store.opportunity_row(oid).value_minor == 1500_00
+
+
+async def test_new_contact_is_highlighted_and_shown_with_a_search_active(
+    store: Store, settings: Settings, trio: dict[str, int]
+) -> None:
+    app = make_app(settings, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(ContactTable)
+        await pilot.press("slash", *"mario")
+        await pilot.pause(0.15)
+        await settle(pilot)
+        await pilot.press("enter")  # back to the list, the search active
+        assert table.row_count == 1
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Giulia", "tab", *"Verdi", "ctrl+s")
+        await settle(pilot)
+        assert screen.query_one("#contact-search", Input).value == ""  # relaxed, and said so
+        assert any("Created Giulia Verdi: search and filters cleared" in t for t in toasts(app))
+        assert table.current is not None and table.current.display_name == "Giulia Verdi"
+        assert "Giulia Verdi" in table_lines(app)[1 + table.cursor_row - round(table.scroll_y)]
+        await pilot.press("n")  # without a search: highlighted where it sorts
+        await pilot.pause()
+        await pilot.press(*"Bea", "ctrl+s")
+        await settle(pilot)
+        assert table.current is not None and table.current.display_name == "Bea"
+        assert "Created Bea" in toasts(app)
+
+
+@pytest.mark.parametrize(("key", "kind"), [("N", "note"), ("m", "message"), ("T", "task"), ("a", "appointment")])
+async def test_list_keys_add_to_the_highlighted_contact(
+    store: Store, settings: Settings, trio: dict[str, int], key: str, kind: str
+) -> None:
+    from koachify_tui.screens.contact_forms import ActivityForm
+
+    app = make_app(settings, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j")  # Luca Verdi
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityForm) and app.screen.kind == kind
+        assert app.screen.target.contact_id == trio["luca"]

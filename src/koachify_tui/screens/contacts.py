@@ -63,7 +63,7 @@ class ContactsScreen(AppAccess, Screen[None]):
     | n / e | New / edit contact |
     | t | Tag / untag |
     | o | New opportunity for this contact |
-    | N | Add a note |
+    | N / m / T / a | Add a note / log a message or call / add a task / an appointment |
     | d / u | Delete (after confirming) / undo the last delete |
     | f | Filter (tags any/all/none, source, owner, deal pipeline/stage, created period) |
     | s | Save the current filter as a smart list |
@@ -85,7 +85,24 @@ class ContactsScreen(AppAccess, Screen[None]):
         Binding("e", "edit", _("Edit"), id="contacts.edit", tooltip=_("Edit the highlighted contact")),
         Binding("t", "tag", _("Tags"), id="contacts.tag", tooltip=_("Tag or untag the highlighted contact")),
         Binding("o", "opportunity", _("New deal"), id="contacts.opportunity", tooltip=_("New opportunity for it")),
-        Binding("N", "note", _("Note"), id="contacts.note", tooltip=_("Add a note to the highlighted contact")),
+        Binding("N", "add('note')", _("Note"), id="contacts.note", tooltip=_("Add a note to the highlighted contact")),
+        Binding(
+            "m",
+            "add('message')",
+            _("Log call"),
+            id="contacts.message",
+            tooltip=_("Log a message or a call"),
+            show=False,
+        ),
+        Binding("T", "add('task')", _("Task"), id="contacts.task", tooltip=_("Add a task with a due date"), show=False),
+        Binding(
+            "a",
+            "add('appointment')",
+            _("Appointment"),
+            id="contacts.appointment",
+            tooltip=_("Add an appointment"),
+            show=False,
+        ),
         Binding("d", "delete", _("Delete"), id="contacts.delete", tooltip=_("Move the contact to the Trash")),
         Binding("u", "undo", _("Undo"), id="contacts.undo", tooltip=_("Undo the last delete"), show=False),
         Binding("f", "filter", _("Filter"), id="contacts.filter", tooltip=_("Filter by tags, source, owner, deals")),
@@ -106,6 +123,7 @@ class ContactsScreen(AppAccess, Screen[None]):
         self._detail_timer: Timer | None = None
         self._generation = 0  # bumps on every new query; a page from an older one is dropped
         self._shown_once = False
+        self._pinned: int | None = None  # a contact to keep highlighted through reloads, until the cursor moves
         self._selected_at = 0.0  # when select_contact last ran (its page must not be overwritten by a resume)
 
     def compose(self) -> ComposeResult:
@@ -157,6 +175,9 @@ class ContactsScreen(AppAccess, Screen[None]):
     def reload(self, *, start: int | None = None, cursor: int | None = None, count: bool = True) -> None:
         """Read the window holding absolute row `cursor` (default: where the cursor is)."""
         table = self.table
+        if cursor is None and self._pinned is not None:  # e.g. the store's echo of a save that moved the cursor
+            cursor = self._position(self._pinned)
+            start = None if cursor is None else max(cursor - WINDOW // 2, 0)
         cursor = table.absolute_cursor if cursor is None else cursor
         if start is None:
             start = (
@@ -263,6 +284,7 @@ class ContactsScreen(AppAccess, Screen[None]):
 
     @on(ContactTable.RowHighlighted, "#contact-table")
     def _highlighted(self) -> None:
+        self._pinned = None  # the user moved on
         self._schedule_detail()
 
     def _schedule_detail(self) -> None:
@@ -326,6 +348,7 @@ class ContactsScreen(AppAccess, Screen[None]):
             search.value = query.search
         self._update_filter_line()
         position = self._position(keep) if keep is not None else None
+        self._pinned = keep if position is not None else None
         if position is None:
             self.reload(start=0, cursor=0)
         else:
@@ -376,7 +399,7 @@ class ContactsScreen(AppAccess, Screen[None]):
             return trash
         if action == "import_csv":
             return has_import_screen()
-        if action in {"edit", "tag", "opportunity", "note", "delete"}:
+        if action in {"edit", "tag", "opportunity", "add", "delete"}:
             if trash:
                 return False
             return None if self.is_mounted and self.table.current is None else True
@@ -438,10 +461,25 @@ class ContactsScreen(AppAccess, Screen[None]):
     def action_new(self) -> None:
         def created(contact_id: int | None) -> None:
             if contact_id:
-                self.notify(_("Contact created"), timeout=2)
-                self.reload()
+                self.show_new_contact(contact_id)
 
         self.app.push_screen(ContactForm(None), created)
+
+    def show_new_contact(self, contact_id: int) -> None:
+        """Highlight a contact just created; when the search, filter or sort hides it, they are cleared (the
+        list by name) and the message says so."""
+        name = self.store.contact_row(contact_id).display_name
+        position = self._position(contact_id) if self.active_list != TRASH else None
+        if position is not None:
+            self._pinned = contact_id
+            self.reload(start=max(position - WINDOW // 2, 0), cursor=position)
+            self.notify(_("Created {name}").format(name=name), timeout=3, markup=False)
+            return
+        self._apply(ContactQuery(), ALL, keep=contact_id)
+        self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
+        self.notify(
+            _("Created {name}: search and filters cleared to show it").format(name=name), timeout=4, markup=False
+        )
 
     def action_edit(self) -> None:
         if current := self._current():
@@ -455,10 +493,12 @@ class ContactsScreen(AppAccess, Screen[None]):
         if current := self._current():
             new_opportunity(self, current.id, self._after_form)
 
-    def action_note(self) -> None:
+    def action_add(self, kind: str) -> None:
+        """N / m / T / a: a note, message or call, task or appointment for the highlighted contact (the same
+        keys as on its detail)."""
         if current := self._current():
             opps = tuple((o.id, o.title) for o in self.store.list_opportunities(contact_id=current.id))
-            self.app.push_screen(ActivityForm("note", Target(current.id, opps)), self._after_form)
+            self.app.push_screen(ActivityForm(kind, Target(current.id, opps)), self._after_form)
 
     def action_delete(self) -> None:
         current = self._current()
