@@ -20,7 +20,7 @@ ENV_VAR = "KOACHIFY_DB"
 BUSY_TIMEOUT_MS = 60_000
 # The newest migration; kept here so opening an up-to-date database does not import Alembic
 # (tests/test_store_db.py checks it against the scripts).
-SCHEMA_HEAD = "0004_import_history"
+SCHEMA_HEAD = "0007_search_prefix"
 
 
 class DatabaseError(RuntimeError):
