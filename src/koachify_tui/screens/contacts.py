@@ -357,8 +357,9 @@ class ContactsScreen(AppAccess, Screen[None]):
             self.reload(start=max(position - WINDOW // 2, 0), cursor=position)
 
     def _position(self, contact_id: int) -> int | None:
-        """Where a contact sits in the current list (only the name order can be looked up by position)."""
-        if self.filters.sort != "name":
+        """Where a contact sits in the current list (only the plain name order can be looked up by position: a
+        search ranks the names that start with its first word first)."""
+        if self.filters.sort != "name" or self.query_one("#contact-search", Input).value:
             return None
         return self.store.contact_position(contact_id, self.current_query())
 
