@@ -239,3 +239,34 @@ async def test_list_keys_add_to_the_highlighted_contact(
         await pilot.pause()
         assert isinstance(app.screen, ActivityForm) and app.screen.kind == kind
         assert app.screen.target.contact_id == trio["luca"]
+
+
+async def test_automations_speak_in_names_words_and_local_times(store: Store, settings: Settings) -> None:
+    from textual.widgets import DataTable, Static
+
+    from koachify_tui.formatting import datetime_short
+    from koachify_tui.screens.automations import AutomationsScreen
+
+    cid = store.create_contact(first_name="Anna", last_name="Bianchi").id or 0
+    oid = store.create_opportunity(cid, "Deal", "Vendite Coaching").id or 0
+    app = make_app(settings, store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        store.set_status(oid, "won")  # the seed rule tags the contact
+        await pilot.press("3")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AutomationsScreen)
+        rules = screen.query_one("#rules-table", DataTable)
+        row = [str(c) for c in rules.get_row_at(0)]
+        assert row[4] == "Add tag «Cliente attivo» to the contact"
+        [rule] = store.list_rules()  # Last run: local zone, the app locale
+        assert rule.last_run_at is not None and row[6] == datetime_short(rule.last_run_at, "it_IT")
+        runs = screen.query_one("#runs-table", DataTable)
+        assert str(runs.get_row_at(0)[2]) == "Anna Bianchi"  # a name, not an id
+        assert str(runs.get_row_at(0)[0]) == datetime_short(store.list_runs(limit=1)[0].at, "it_IT")
+        # nothing of the rules table is cut: it fits the screen
+        assert rules.virtual_size.width <= rules.scrollable_content_region.width
+        detail = str(screen.query_one("#rule-detail", Static).render())
+        assert "Last run: " + row[6] in detail  # in full below the table, for narrow terminals
