@@ -270,3 +270,42 @@ async def test_automations_speak_in_names_words_and_local_times(store: Store, se
         assert rules.virtual_size.width <= rules.scrollable_content_region.width
         detail = str(screen.query_one("#rule-detail", Static).render())
         assert "Last run: " + row[6] in detail  # in full below the table, for narrow terminals
+
+
+async def test_enter_on_the_timeline_opens_the_line_in_full_or_the_deal(store: Store, settings: Settings) -> None:
+    from textual.widgets import Static
+
+    from koachify_tui.screens.opportunity_detail import OpportunityDetail
+    from koachify_tui.screens.timeline_item import TimelineItemScreen
+    from koachify_tui.widgets.timeline import TimelineView
+
+    cid = store.create_contact(first_name="Mario", last_name="Rossi").id or 0
+    oid = store.create_opportunity(cid, "Percorso", "Vendite Coaching").id or 0
+    long_note = "Firmato il contratto, inizio a gennaio con sessioni settimanali " * 3 + "[b]fine[/b]"
+    store.add_note(long_note.strip(), opportunity_id=oid)
+    app = make_app(settings, store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the contact, on its own screen
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, ContactDetailScreen)
+        timeline = detail.query_one(TimelineView)
+        timeline.focus()
+        kinds = [i.kind for i in timeline.items]
+        timeline.move_cursor(row=kinds.index("note"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TimelineItemScreen)
+        shown = str(app.screen.query_one("#item-text", Static).render())
+        assert long_note.strip() in shown  # in full, the user text literally (not markup)
+        await pilot.press("o")  # its deal
+        await pilot.pause()
+        assert isinstance(app.screen, OpportunityDetail) and app.screen.opportunity_id == oid
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is detail
+        timeline.move_cursor(row=[i.kind for i in timeline.items].index("created"))
+        await pilot.press("enter")  # the deal's own history opens the deal
+        await pilot.pause()
+        assert isinstance(app.screen, OpportunityDetail) and app.screen.opportunity_id == oid
