@@ -79,7 +79,19 @@ def test_column_layout_gives_width_to_data() -> None:
 
 
 def toasts(app: KoachifyApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """Every message notified so far (recorded as sent: a toast on screen expires on a slow machine)."""
+    sent: list[str] | None = getattr(app, "_sent_toasts", None)
+    if sent is None:
+        sent = []
+        notify = app.notify
+
+        def record(message: object, **kwargs: object) -> None:
+            sent.append(str(message))
+            notify(message, **kwargs)  # type: ignore[arg-type]
+
+        app.notify = record  # type: ignore[method-assign]
+        app._sent_toasts = sent  # type: ignore[attr-defined]
+    return sent
 
 
 @pytest.fixture
@@ -94,6 +106,7 @@ async def test_escape_keeps_the_filter_then_clears_it_on_the_same_contact(
     store: Store, settings: Settings, trio: dict[str, int]
 ) -> None:
     app = make_app(settings, store)
+    toasts(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -123,6 +136,7 @@ async def test_undo_only_a_recent_delete_and_say_what(
     store: Store, settings: Settings, trio: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(settings, store)
+    toasts(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("d")
@@ -200,6 +214,7 @@ async def test_new_contact_is_highlighted_and_shown_with_a_search_active(
     store: Store, settings: Settings, trio: dict[str, int]
 ) -> None:
     app = make_app(settings, store)
+    toasts(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen

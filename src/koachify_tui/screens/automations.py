@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static, TextArea
 
 from ..formatting import datetime_short
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..messages import StoreChanged
 from ..store import InvalidValue, NotFound
 from ..store.models import AutomationRule, AutomationRun
@@ -71,7 +71,8 @@ def action_in_words(action: dict[str, Any]) -> str:
     except KeyError:
         return describe_action(action)
     if action.get("type") == "create_task" and action.get("due_in_days") is not None:
-        text += " " + _("due in {n} days").format(n=action["due_in_days"])
+        days = int(action["due_in_days"])
+        text += " " + ngettext("due in {n} day", "due in {n} days", days).format(n=days)
     if action.get("type") == "leave_sequence" and action.get("sequence") == "*":
         text = _("Take the contact out of every sequence")
     return text
