@@ -27,6 +27,9 @@ app.command("demo")(demo.demo)
 from .commands import imports  # noqa: E402 - import/export commands (issue 3)
 
 imports.register(app)
+from .commands import reports  # noqa: E402 - `koachify report …` (issue 17)
+
+app.command("report")(reports.report)
 
 
 def run_tui(db: str | None, *, start: str = "contacts") -> None:

@@ -186,14 +186,17 @@ class ContactsScreen(AppAccess, Screen[None]):
                 else max(cursor - WINDOW // 2, 0)
             )
         self._generation += 1
-        self._load(self.current_query(), start, cursor, count, self._generation)
+        # Read on the UI thread: the worker must not query widgets (the screen may be gone by then).
+        known = None if count or table.capped else table.total
+        self._load(self.current_query(), start, cursor, count, known, self._generation)
 
     @work(thread=True, exclusive=True, group="contacts-load")
-    def _load(self, query: ContactQuery, start: int, cursor: int, count: bool, generation: int) -> None:
+    def _load(
+        self, query: ContactQuery, start: int, cursor: int, count: bool, known: int | None, generation: int
+    ) -> None:
         """Page first, count after: the rows paint as soon as they are read, and the (capped) count follows
-        off the keystroke path."""
+        off the keystroke path. `known` is the list's size when it need not be counted again."""
         store, worker = self.store, get_current_worker()
-        known = None if count or self.table.capped else self.table.total
         rows = self._read_page(store, query, start, known)
         if not rows and start > 0:  # the list shrank under the cursor: show its end
             total, capped = store.count_contacts_capped(query, cap=COUNT_CAP)
@@ -221,8 +224,13 @@ class ContactsScreen(AppAccess, Screen[None]):
             return store.list_contacts(backwards, limit=n, offset=max(total - start - n, 0))[::-1]
         return store.list_contacts(query, limit=WINDOW, offset=start)
 
+    def _result_applies(self, generation: int) -> bool:
+        """A worker's result still applies: no newer load started and the screen was not torn down meanwhile
+        (results arrive through call_from_thread, possibly while the app is shutting down)."""
+        return generation == self._generation and bool(self.query(ContactTable))
+
     def _show(self, generation: int, rows: list[ContactRow], start: int, total: int | None, cursor: int) -> None:
-        if generation != self._generation:
+        if not self._result_applies(generation):
             return
         table = self.table
         table.show_page(rows, start, table.total if total is None else total, table.capped, cursor)
@@ -232,7 +240,7 @@ class ContactsScreen(AppAccess, Screen[None]):
         self._schedule_detail()
 
     def _show_total(self, generation: int, total: int, capped: bool) -> None:
-        if generation == self._generation:
+        if self._result_applies(generation):
             self.table.set_total(total, capped)
 
     @on(ContactTable.NeedPage)
@@ -278,7 +286,7 @@ class ContactsScreen(AppAccess, Screen[None]):
             return
         self._selected_at = time.monotonic()
         self._generation += 1
-        self._load(self.current_query(), max(position - WINDOW // 2, 0), position, True, self._generation)
+        self._load(self.current_query(), max(position - WINDOW // 2, 0), position, True, None, self._generation)
         if not self.split:
             self.app.push_screen(ContactDetailScreen(contact_id))
 

@@ -14,13 +14,23 @@ from .fields import FieldsAPI
 from .models import Contact
 from .opportunities import OpportunitiesAPI
 from .pipelines import PipelinesAPI
+from .reports import ReportsAPI
 from .rules import RulesAPI
 from .segments import SegmentsAPI
 from .timeline import TimelineAPI
 
 
 class Store(
-    ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, TimelineAPI, FieldsAPI, SegmentsAPI, RulesAPI, BoardAPI
+    ContactsAPI,
+    PipelinesAPI,
+    OpportunitiesAPI,
+    ActivitiesAPI,
+    TimelineAPI,
+    FieldsAPI,
+    SegmentsAPI,
+    RulesAPI,
+    BoardAPI,
+    ReportsAPI,
 ):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 
