@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from rich.segment import Segment
-from textual import work
+from textual import events, work
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.color import Color
@@ -18,6 +18,8 @@ from textual.dom import DOMNode
 from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 from .config import Settings
 from .i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, ngettext, resolve_language, set_language
@@ -99,6 +101,27 @@ class KoachifyApp(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", _("Help"), id="app.help", tooltip=_("Show the keys of this screen")),
         Binding("ctrl+q", "quit", _("Quit"), id="app.quit", tooltip=_("Quit Koachify"), priority=True),
+        # Priority, so focus moves the moment tab is read. Textual 8.2 forwards a key to the focused widget's
+        # queue and runs the screen's (non-priority) tab binding only when the key bubbles back up; keys of the
+        # same batch are forwarded meanwhile, to the old field ("tab Verdi" typed "Verdi" into the first name).
+        Binding(
+            "tab",
+            "focus_next",
+            _("Next field"),
+            id="app.focus_next",
+            tooltip=_("Next field"),
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            _("Previous field"),
+            id="app.focus_previous",
+            tooltip=_("Previous field"),
+            show=False,
+            priority=True,
+        ),
         *(
             Binding(
                 spec.key,
@@ -231,6 +254,37 @@ class KoachifyApp(App[None]):
         self.run_worker(go(), group="show-contact", exclusive=True)
 
     # --- commands -----------------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys for a text field's own bindings (end, ctrl+u, backspace, enter…) run in the field's queue, in
+        order with the characters around them.
+
+        Textual 8.2 hands a character to the focused Input at once, but runs a binding only after its key has
+        bubbled through every ancestor's queue up to the App, so in one batch `end ctrl+u 1500` typed 1500
+        and then erased it (saved as 0), and `ab backspace c` gave "a", not "ac". Only keys the field binds itself
+        and does not consume as text take this path; everything else is Textual's own dispatch."""
+        if isinstance(event, events.Key) and not event.is_forwarded and self.screen.maximized is None:
+            focused = self.focused
+            if isinstance(focused, Input | TextArea) and not focused.check_consume_key(event.key, event.character):
+                own = [b for b in focused._bindings.key_to_bindings.get(event.key, ()) if not b.priority]
+                if own:
+                    self.app_focus = True
+                    if not await self._check_bindings(event.key, priority=True):
+                        focused.call_later(self._run_field_binding, focused, own[0].action, event)
+                    return
+        await super().on_event(event)
+
+    async def _run_field_binding(self, field: Widget, action: str, event: events.Key) -> None:
+        if field.is_attached and self.focused is field and await self.run_action(action, field):
+            return
+        (self.focused or self.screen)._forward_event(event)  # not applicable: Textual's usual dispatch
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """tab stays with a widget that types it (a TextArea set to indent)."""
+        if action in {"focus_next", "focus_previous"}:
+            focused = self.focused
+            return not (isinstance(focused, TextArea) and focused.tab_behavior == "indent")
+        return True
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -100,6 +100,7 @@ class ContactDetailPane(Vertical):
     | f | Timeline: cycle kind (notes, tasks, appointments, messages, changes) |
     | p | Timeline: cycle deal |
     | enter (on a deal) | Open the deal |
+    | enter (on the timeline) | The line in full (a note, a message…), or the deal for its history |
     """
 
     DEFAULT_CSS = """
@@ -321,6 +322,26 @@ class ContactDetailPane(Vertical):
         from .opportunity_detail import OpportunityDetail
 
         self.app.push_screen(OpportunityDetail(int(str(event.row_key.value))), lambda _r: self.reload())
+
+    @on(DataTable.RowSelected, "#timeline")
+    def _item_selected(self, event: DataTable.RowSelected) -> None:
+        """`enter` on the timeline opens what the line refers to: the deal for its own history (created, stage,
+        status), the line in full for a note, task, appointment or message (`o` there opens its deal)."""
+        event.stop()
+        item = self.query_one(TimelineView).current
+        if item is None:
+            return
+        from .opportunity_detail import OpportunityDetail
+        from .timeline_item import DEAL_KINDS, TimelineItemScreen
+
+        def open_deal(opportunity_id: int | None) -> None:
+            if opportunity_id is not None:
+                self.app.push_screen(OpportunityDetail(opportunity_id), lambda _r: self.reload())
+
+        if item.kind in DEAL_KINDS and item.opportunity_id is not None:
+            open_deal(item.opportunity_id)
+        else:
+            self.app.push_screen(TimelineItemScreen(item, locale=self.locale), open_deal)
 
 
 # --- contact-level commands shared by the list and the detail screen --------------------------------------

@@ -38,8 +38,14 @@ from .contact_forms import ActivityForm, ConfirmDialog, ContactForm, FilterForm,
 SPLIT_MIN_WIDTH = 150  # below this the detail opens as its own screen
 SEARCH_DEBOUNCE = 0.08  # seconds of typing pause before a search runs
 COUNT_CAP = 10_000  # counts stop here ("10.000+"): a one-letter search never pays for a full count
+UNDO_WINDOW = 60.0  # seconds during which `u` undoes the last delete; after that the Trash restores it
 SORTS = (("name", False), ("created", True), ("last_activity", True))
 SORT_NAMES = {"name": _("name"), "created": _("created"), "last_activity": _("last activity")}
+
+
+def undo_clock() -> float:
+    """Seconds for the undo window (a function of its own, so tests move it without touching asyncio's clock)."""
+    return time.monotonic()
 
 
 def has_import_screen() -> bool:
@@ -58,7 +64,7 @@ class ContactsScreen(AppAccess, Screen[None]):
     | n / e | New / edit contact |
     | t | Tag / untag |
     | o | New opportunity for this contact |
-    | N | Add a note |
+    | N / m / T / a | Add a note / log a message or call / add a task / an appointment |
     | d / u | Delete (after confirming) / undo the last delete |
     | f | Filter (tags any/all/none, source, owner, deal pipeline/stage, created period) |
     | s | Save the current filter as a smart list |
@@ -80,7 +86,24 @@ class ContactsScreen(AppAccess, Screen[None]):
         Binding("e", "edit", _("Edit"), id="contacts.edit", tooltip=_("Edit the highlighted contact")),
         Binding("t", "tag", _("Tags"), id="contacts.tag", tooltip=_("Tag or untag the highlighted contact")),
         Binding("o", "opportunity", _("New deal"), id="contacts.opportunity", tooltip=_("New opportunity for it")),
-        Binding("N", "note", _("Note"), id="contacts.note", tooltip=_("Add a note to the highlighted contact")),
+        Binding("N", "add('note')", _("Note"), id="contacts.note", tooltip=_("Add a note to the highlighted contact")),
+        Binding(
+            "m",
+            "add('message')",
+            _("Log call"),
+            id="contacts.message",
+            tooltip=_("Log a message or a call"),
+            show=False,
+        ),
+        Binding("T", "add('task')", _("Task"), id="contacts.task", tooltip=_("Add a task with a due date"), show=False),
+        Binding(
+            "a",
+            "add('appointment')",
+            _("Appointment"),
+            id="contacts.appointment",
+            tooltip=_("Add an appointment"),
+            show=False,
+        ),
         Binding("d", "delete", _("Delete"), id="contacts.delete", tooltip=_("Move the contact to the Trash")),
         Binding("u", "undo", _("Undo"), id="contacts.undo", tooltip=_("Undo the last delete"), show=False),
         Binding("f", "filter", _("Filter"), id="contacts.filter", tooltip=_("Filter by tags, source, owner, deals")),
@@ -97,12 +120,13 @@ class ContactsScreen(AppAccess, Screen[None]):
         self.filters = ContactQuery()  # everything but the search text, which lives in the Input
         self.active_list: str | int = ALL  # ALL, TRASH or a smart list id
         # For `u`: change-log ids of this screen's deletes, edits and tag changes (the same log-based undo as
-        # `koachify import --undo`), with the contact each was about.
-        self.undo_stack: list[tuple[str, int, str]] = []  # (txn, contact id, "delete" | "edit")
+        # `koachify import --undo`), with the contact each was about and when.
+        self.undo_stack: list[tuple[str, int, str, float]] = []  # (txn, contact id, "delete" | "edit", when)
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self._generation = 0  # bumps on every new query; a page from an older one is dropped
         self._shown_once = False
+        self._pinned: int | None = None  # a contact to keep highlighted through reloads, until the cursor moves
         self._selected_at = 0.0  # when select_contact last ran (its page must not be overwritten by a resume)
 
     def compose(self) -> ComposeResult:
@@ -154,6 +178,9 @@ class ContactsScreen(AppAccess, Screen[None]):
     def reload(self, *, start: int | None = None, cursor: int | None = None, count: bool = True) -> None:
         """Read the window holding absolute row `cursor` (default: where the cursor is)."""
         table = self.table
+        if cursor is None and self._pinned is not None:  # e.g. the store's echo of a save that moved the cursor
+            cursor = self._position(self._pinned)
+            start = None if cursor is None else max(cursor - WINDOW // 2, 0)
         cursor = table.absolute_cursor if cursor is None else cursor
         if start is None:
             start = (
@@ -270,6 +297,7 @@ class ContactsScreen(AppAccess, Screen[None]):
 
     @on(ContactTable.RowHighlighted, "#contact-table")
     def _highlighted(self) -> None:
+        self._pinned = None  # the user moved on
         self._schedule_detail()
 
     def _schedule_detail(self) -> None:
@@ -323,15 +351,28 @@ class ContactsScreen(AppAccess, Screen[None]):
         self._lists = [(s.id or 0, s.name) for s in self.store.list_smart_lists()]
         self.query_one(SmartListsSidebar).set_lists(self._lists, self.active_list)
 
-    def _apply(self, query: ContactQuery, active: str | int) -> None:
-        """Switch to a filter (its search text goes into the box)."""
+    def _apply(self, query: ContactQuery, active: str | int, *, keep: int | None = None) -> None:
+        """Switch to a filter (its search text goes into the box); the cursor goes to the top, or stays on
+        contact `keep` when it is in the new list."""
         self.active_list = active
         self.filters = replace(query, search="")
         search = self.query_one("#contact-search", Input)
         with search.prevent(Input.Changed):
             search.value = query.search
         self._update_filter_line()
-        self.reload(start=0, cursor=0)
+        position = self._position(keep) if keep is not None else None
+        self._pinned = keep if position is not None else None
+        if position is None:
+            self.reload(start=0, cursor=0)
+        else:
+            self.reload(start=max(position - WINDOW // 2, 0), cursor=position)
+
+    def _position(self, contact_id: int) -> int | None:
+        """Where a contact sits in the current list (only the plain name order can be looked up by position: a
+        search ranks the names that start with its first word first)."""
+        if self.filters.sort != "name" or self.query_one("#contact-search", Input).value:
+            return None
+        return self.store.contact_position(contact_id, self.current_query())
 
     @on(SmartListsSidebar.Chosen)
     def _list_chosen(self, event: SmartListsSidebar.Chosen) -> None:
@@ -372,14 +413,14 @@ class ContactsScreen(AppAccess, Screen[None]):
             return trash
         if action == "import_csv":
             return has_import_screen()
-        if action in {"edit", "tag", "opportunity", "note", "delete"}:
+        if action in {"edit", "tag", "opportunity", "add", "delete"}:
             if trash:
                 return False
             return None if self.is_mounted and self.table.current is None else True
         if action == "open":
             return None if self.is_mounted and self.table.current is None else True
         if action == "undo":
-            return bool(self.undo_stack) or None
+            return bool(self.undo_stack) or None  # an old one still answers (pointing to the Trash)
         return True
 
     def _current(self) -> ContactRow | None:
@@ -396,16 +437,28 @@ class ContactsScreen(AppAccess, Screen[None]):
         self.query_one("#contact-search", Input).focus()
 
     def action_clear_search(self) -> None:
-        """escape: from the detail pane or the sidebar, back to the list; on the list, clear everything."""
+        """escape backs out one step at a time, and never silently changes which contact is highlighted:
+        from the search box, the detail pane or the sidebar it goes back to the list and keeps the filter;
+        on the list it clears search, filter and smart list, keeps the same contact highlighted (when it is
+        in the whole list, sorted by name) and says so."""
         focused = self.focused
-        if focused is not None and focused is not self.table and not isinstance(focused, Input):
+        if focused is not None and focused is not self.table:
             self.table.focus()
             return
         search = self.query_one("#contact-search", Input)
-        if self.filters != ContactQuery() or self.active_list != ALL or search.value:
-            self._apply(ContactQuery(sort=self.filters.sort, descending=self.filters.descending), ALL)
-            self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
-        self.table.focus()
+        if self.filters == ContactQuery(sort=self.filters.sort, descending=self.filters.descending) and not (
+            self.active_list != ALL or search.value
+        ):
+            return
+        current = self.table.current
+        cleared = ContactQuery(sort=self.filters.sort, descending=self.filters.descending)
+        self._apply(cleared, ALL, keep=current.id if current else None)
+        self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
+        if current is not None:
+            message = _("Search and filters cleared: all contacts, still on {name}").format(name=current.display_name)
+        else:
+            message = _("Search and filters cleared: all contacts")
+        self.notify(message, timeout=3, markup=False)
 
     def action_open(self) -> None:
         current = self._current()
@@ -422,10 +475,25 @@ class ContactsScreen(AppAccess, Screen[None]):
     def action_new(self) -> None:
         def created(contact_id: int | None) -> None:
             if contact_id:
-                self.notify(_("Contact created"), timeout=2)
-                self.reload()
+                self.show_new_contact(contact_id)
 
         self.app.push_screen(ContactForm(None), created)
+
+    def show_new_contact(self, contact_id: int) -> None:
+        """Highlight a contact just created; when the search, filter or sort hides it, they are cleared (the
+        list by name) and the message says so."""
+        name = self.store.contact_row(contact_id).display_name
+        position = self._position(contact_id) if self.active_list != TRASH else None
+        if position is not None:
+            self._pinned = contact_id
+            self.reload(start=max(position - WINDOW // 2, 0), cursor=position)
+            self.notify(_("Created {name}").format(name=name), timeout=3, markup=False)
+            return
+        self._apply(ContactQuery(), ALL, keep=contact_id)
+        self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
+        self.notify(
+            _("Created {name}: search and filters cleared to show it").format(name=name), timeout=4, markup=False
+        )
 
     def action_edit(self) -> None:
         if current := self._current():
@@ -436,17 +504,19 @@ class ContactsScreen(AppAccess, Screen[None]):
             tag_contact(self, current.id, self._after_form, lambda txn: self._undoable(txn, current.id, "edit"))
 
     def _undoable(self, txn: str, contact_id: int, kind: str) -> None:
-        self.undo_stack.append((txn, contact_id, kind))
+        self.undo_stack.append((txn, contact_id, kind, undo_clock()))
         self.refresh_bindings()
 
     def action_opportunity(self) -> None:
         if current := self._current():
             new_opportunity(self, current.id, self._after_form)
 
-    def action_note(self) -> None:
+    def action_add(self, kind: str) -> None:
+        """N / m / T / a: a note, message or call, task or appointment for the highlighted contact (the same
+        keys as on its detail)."""
         if current := self._current():
             opps = tuple((o.id, o.title) for o in self.store.list_opportunities(contact_id=current.id))
-            self.app.push_screen(ActivityForm("note", Target(current.id, opps)), self._after_form)
+            self.app.push_screen(ActivityForm(kind, Target(current.id, opps)), self._after_form)
 
     def action_delete(self) -> None:
         current = self._current()
@@ -470,10 +540,15 @@ class ContactsScreen(AppAccess, Screen[None]):
         self.app.push_screen(ConfirmDialog(question, _("Delete contact")), confirmed)
 
     def action_undo(self) -> None:
-        """Revert this screen's last delete, edit or tag change through the change log: a field changed again
-        since (here, by the CLI or an automation) keeps its newer value."""
+        """Revert this screen's last delete, edit or tag change through the change log, while it is recent (its
+        notice is still in mind; an older delete is restored from the Trash, where the user sees what comes
+        back). A field changed again since (here, by the CLI or an automation) keeps its newer value."""
         while self.undo_stack:
-            txn, contact_id, kind = self.undo_stack.pop()
+            txn, contact_id, kind, when = self.undo_stack[-1]
+            if undo_clock() - when > UNDO_WINDOW:
+                self._nothing_recent(contact_id)
+                return
+            self.undo_stack.pop()
             try:
                 outcome = self.store.undo_changes(txn, origin="tui")
                 contact = self.store.get_contact(contact_id)
@@ -485,12 +560,23 @@ class ContactsScreen(AppAccess, Screen[None]):
                     return
                 continue  # already undone meanwhile (from the Trash, say): try the one before
             if kind == "delete":
-                self.notify(_("Restored {name}").format(name=contact.display_name), timeout=3, markup=False)
+                self.notify(_("Undone: restored {name}").format(name=contact.display_name), timeout=4, markup=False)
             else:
                 self.notify(_("Undone: {name}").format(name=contact.display_name), timeout=3, markup=False)
             self.reload()
             return
         self.notify(_("Nothing to undo"), timeout=2)
+
+    def _nothing_recent(self, contact_id: int) -> None:
+        try:
+            name = self.store.contact_row(contact_id).display_name
+        except NotFound:
+            name = f"#{contact_id}"
+        self.notify(
+            _("Nothing recent to undo: restore {name} from the Trash (D, then R)").format(name=name),
+            timeout=4,
+            markup=False,
+        )
 
     def action_restore(self) -> None:
         current = self._current()

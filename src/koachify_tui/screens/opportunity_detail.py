@@ -121,15 +121,15 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
     | escape, q | Back |
     | c | Go to the contact |
     | e | Edit |
-    | n / t / a | Add a note / task / appointment |
+    | N / T / a | Add a note / task / appointment (the same keys as on the contact) |
     """
 
     BINDINGS = [
         Binding("escape,q", "back", _("Back"), id="detail.back", tooltip=_("Back to the board")),
         Binding("c", "contact", _("Contact"), id="detail.contact", tooltip=_("Show the contact of this deal")),
         Binding("e", "edit", _("Edit"), id="detail.edit", tooltip=_("Edit the opportunity")),
-        Binding("n", "add('note')", _("Note"), id="detail.note", tooltip=_("Add a note to the deal")),
-        Binding("t", "add('task')", _("Task"), id="detail.task", tooltip=_("Add a task to the deal")),
+        Binding("N", "add('note')", _("Note"), id="detail.note", tooltip=_("Add a note to the deal")),
+        Binding("T", "add('task')", _("Task"), id="detail.task", tooltip=_("Add a task to the deal")),
         Binding("a", "add('appointment')", _("Appointment"), id="detail.appointment", tooltip=_("Add an appointment")),
     ]
     DEFAULT_CSS = """
