@@ -26,7 +26,7 @@ from ..store import Store
 from ..store.importer import POLICIES, FileError, ImportOptions, ImportResult, run_import
 
 REJECTS_SHOWN = 8
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".vcf")
 
 IMPORT_CSS = """
 ImportCsvScreen { align: center middle; }
