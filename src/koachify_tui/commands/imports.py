@@ -28,7 +28,9 @@ def _store_for(db: str | None, *, dry_run: bool) -> Any:
 
 
 def import_(
-    file: Annotated[Path | None, typer.Argument(help=_("The CSV file to import."), show_default=False)] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help=_("The CSV or vCard (.vcf) file to import."), show_default=False)
+    ] = None,
     mapping: Annotated[
         list[str] | None,
         typer.Option(
@@ -55,7 +57,18 @@ def import_(
     ignore_unknown: Annotated[
         bool, typer.Option("--ignore-unknown", help=_("Skip unknown columns instead of making custom fields."))
     ] = False,
-    report: Annotated[Path | None, typer.Option(help=_("Write rejected rows (line, reason, row) to this CSV."))] = None,
+    report: Annotated[
+        Path | None, typer.Option(help=_("Write rejected and flagged rows (line, reason, row) to this CSV."))
+    ] = None,
+    no_header: Annotated[
+        bool, typer.Option("--no-header", help=_("The file has no header row: name its columns with --columns."))
+    ] = False,
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--columns", help=_("With --no-header: the fields of the columns in order (first_name,last_name,email).")
+        ),
+    ] = None,
     undo: Annotated[
         int | None, typer.Option("--undo", help=_("Undo the import batch with this id."), show_default=False)
     ] = None,
@@ -87,7 +100,11 @@ def import_(
         encoding=encoding,
         delimiter=delimiter,
         dry_run=dry_run,
+        no_header=no_header,
+        columns=list(columns or []),
     )
+    if columns and not no_header:
+        raise UserError(_("--columns goes with --no-header (for a file without a header row)"))
     # A big file starts being parsed by a second process now, while this one loads the store (~0.5 s).
     parser = start_parser(file, options, Settings.load(db=db).region)
     report_fh = None
@@ -106,8 +123,8 @@ def import_(
             parser.close()
         if report_fh is not None:
             report_fh.close()
-    if report is not None and result.counts.rejected == 0:
-        report.unlink(missing_ok=True)  # no rejects: no stale report lying around
+    if report is not None and result.counts.rejected == 0 and not result.findings.get("shared_numbers"):
+        report.unlink(missing_ok=True)  # nothing rejected or flagged: no stale report lying around
     if json_out:
         print_json(result.as_dict())
         return
@@ -166,6 +183,11 @@ def _print_result(result: Any, report: Path | None) -> None:
         console.print(mapping)
         if result.new_fields:
             console.print(Text(_("New custom fields: {fields}").format(fields=", ".join(result.new_fields))))
+    for note in result.notes:
+        err.print(Text(_("note: {note}").format(note=note)))
+    if result.dry_run:
+        _print_decisions(console, result)
+    _print_findings(err, result.findings)
     counts = result.counts
     table = Table(box=None, show_header=False, title=_("Would import") if result.dry_run else _("Imported"))
     table.add_column(justify="left")
@@ -198,6 +220,44 @@ def _print_result(result: Any, report: Path | None) -> None:
                 )
             )
         )
+
+
+DECISIONS_SHOWN = 20
+
+
+def _print_decisions(console: Any, result: Any) -> None:
+    """The merges a dry run would make, with the key that matched."""
+    from rich.text import Text
+
+    if not result.decisions:
+        return
+    console.print(Text(_("Merges (dry run):"), style="bold"))
+    for line, text in result.decisions[:DECISIONS_SHOWN]:
+        console.print(Text(_("  line {line}: {decision}").format(line=line, decision=text)))
+    more = result.counts.merged + result.counts.updated - DECISIONS_SHOWN
+    if more > 0:
+        console.print(Text(_("  … {n} more (--json lists the first 1000)").format(n=more)))
+
+
+def _print_findings(err: Any, findings: dict[str, dict[str, int]]) -> None:
+    """Values that were not used to match people: placeholders, values shared by several people, numbers
+    shared by contacts kept apart."""
+    from rich.text import Text
+
+    titles = {
+        "placeholders": _("Placeholder values read as empty (rows):"),
+        "shared": _("Shared by several people, not used to match (rows):"),
+        "shared_numbers": _("Shared numbers, contacts kept apart (rows):"),
+    }
+    for kind, title in titles.items():
+        found = findings.get(kind) or {}
+        if not found:
+            continue
+        err.print(Text(title, style="bold"))
+        for value, rows in list(found.items())[:10]:
+            err.print(Text(f"  {value}  ×{rows}"))
+        if len(found) > 10:
+            err.print(Text(_("  … {n} more").format(n=len(found) - 10)))
 
 
 def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
@@ -248,7 +308,7 @@ def _list(db: str | None, json_out: bool) -> None:
 
 
 def export(
-    file: Annotated[Path, typer.Argument(help=_("The CSV file to write ('-' for stdout)."))],
+    file: Annotated[Path, typer.Argument(help=_("The CSV file to write ('-' for stdout; a .vcf name writes vCards)."))],
     opportunities: Annotated[
         bool, typer.Option("--opportunities", help=_("Export opportunities instead of contacts."))
     ] = False,
@@ -266,10 +326,16 @@ def export(
     delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
     if len(delimiter) != 1:
         raise UserError(_("the delimiter must be one character (or 'tab')"))
+    vcard = file.suffix.lower() == ".vcf" and not opportunities
     with open_store(db) as store:
         if str(file) == "-":
             out = sys.stdout
             count = _run_export(store, out, opportunities, delimiter, tag, smart_list)
+        elif vcard:
+            from ..store.vcard_export import export_vcard
+
+            with file.open("w", encoding="utf-8", newline="") as out:
+                count = export_vcard(store, out, tags=list(tag or []), smart_list=smart_list or None)
         else:
             with file.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
                 count = _run_export(store, out, opportunities, delimiter, tag, smart_list)

@@ -202,10 +202,13 @@ def sniff_delimiter(sample: str) -> str:
             continue
         if not rows:
             continue
-        header = rows[0]
+        # The most common row width, not the first row's: a preamble (LinkedIn's "Notes:") may come first.
+        widths = [len(r) for r in rows]
+        modal = max(set(widths), key=lambda w: (widths.count(w) if w > 1 else 0, w))
+        header = next(r for r in rows if len(r) == modal)
         width = len([c for c in header if c.strip()])
         rest = rows[1:]
-        consistent = sum(len(r) == len(header) for r in rest) / len(rest) if rest else 1.0
+        consistent = sum(len(r) == modal for r in rest) / len(rest) if rest else 1.0
         score = (width > 1, round(consistent, 1), width)
         if score > best_score:
             best, best_score = delimiter, score

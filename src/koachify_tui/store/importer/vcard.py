@@ -7,6 +7,7 @@ the line its card starts on, and a card vobject cannot read is one rejected row,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,10 @@ from .reader import SAMPLE_BYTES, CsvFile, FileError, Runaway, detect_encoding
 #: The columns a card becomes; the header names map by the usual rules (`mapping`).
 HEADER = ["First Name", "Last Name", "Full Name", "Company", "Email", "Phone", "Tags", "Notes", "Birthday",
           "Job Title", "Address", "Website", "Nickname"]  # fmt: skip
-_JOIN = " ::: "  # several values in one cell, as Google writes them (the parser splits on it)
+_JOIN = " ::: "
+_BINARY = re.compile(
+    r"^(?:[A-Z0-9-]+\.)?(?:PHOTO|LOGO|SOUND|KEY)[;:]"
+)  # several values in one cell, as Google writes them (the parser splits on it)
 
 
 @dataclass
@@ -63,8 +67,14 @@ def _cards(raw: Any, encoding: str) -> Iterator[tuple[int, list[str]]]:
         lines: Iterator[str] = iter(raw.read().decode(encoding, errors="replace").splitlines(keepends=True))
     else:
         lines = _lines(raw, codec)
+    binary = False  # inside a PHOTO/LOGO/SOUND/KEY value: ignored (and often broken base64)
     for number, line in enumerate(lines, 1):
         stripped = line.strip().lstrip("\ufeff").upper()
+        if binary and (line[:1] in (" ", "\t") or not stripped):
+            continue
+        binary = _BINARY.match(stripped) is not None
+        if binary:
+            continue
         if stripped.startswith("BEGIN:VCARD"):
             text_lines, start = [], number
         if start:
