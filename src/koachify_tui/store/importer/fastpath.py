@@ -221,11 +221,23 @@ def _valid_pattern(cc: int) -> re.Pattern[str] | None:
 def valid(e164: str) -> bool:
     """Whether libphonenumber would call this E.164 number valid (not merely possible): only those are keys."""
     digits = e164[1:] if e164[:1] == "+" else e164
+    head = digits[:3]
+    found = _VALID_BY_HEAD.get(head)
+    if found is None:
+        found = _VALID_BY_HEAD[head] = _valid_head(head)
+    size, pattern = found
+    return pattern is not None and pattern.fullmatch(digits[size:]) is not None
+
+
+_VALID_BY_HEAD: dict[str, tuple[int, re.Pattern[str] | None]] = {}  # first digits → (code length, pattern)
+
+
+def _valid_head(head: str) -> tuple[int, re.Pattern[str] | None]:
     for size in (1, 2, 3):
-        pattern = _valid_pattern(int(digits[:size])) if digits[:size].isdigit() else None
+        pattern = _valid_pattern(int(head[:size])) if head[:size].isdigit() else None
         if pattern is not None:
-            return pattern.fullmatch(digits[size:]) is not None
-    return False
+            return size, pattern
+    return 0, None
 
 
 _INTERNATIONAL = re.compile(r"^\s*(?:\+|00|011)\s*(?=[1-9])")

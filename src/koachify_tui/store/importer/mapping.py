@@ -255,7 +255,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _QUALIFIERS = frozenset({
     "value", "address", "addr", "number", "no", "nr", "num", "n", "primary", "secondary", "main", "other",
-    "alternate", "alternative", "additional", "personal", "private", "work", "business", "office", "home",
+    "alternate", "alternative", "personal", "private", "work", "business", "office", "home",
     "mobile", "cell", "direct", "default", "preferred", "pref", "principal", "principale", "secondario",
     "secondaria", "altro", "altra", "altri", "altre", "personale", "privato", "privata", "lavoro", "ufficio", "casa",
     "aziendale", "fisso", "indirizzo", "numero", "di", "del", "della", "dell", "de", "e", "the", "of", "your",
@@ -295,8 +295,18 @@ def header_words(header: str) -> list[str]:
     key = re.sub(r"\be mail\b", "email", key)
     words: list[str] = []
     for word in key.split():
-        words += _segment(word)
+        words += [_singular(w) for w in _segment(word)]
     return words
+
+
+def _singular(word: str) -> str:
+    """ "numbers" → "number", "addresses" → "address", "companies" → "company" (when that is a known word)."""
+    if word in _VOCABULARY or not word.endswith("s"):
+        return word
+    for cut, tail in ((3, "y"), (2, ""), (1, "")):
+        if word[:-cut] + tail in _VOCABULARY and (cut != 3 or word.endswith("ies")):
+            return word[:-cut] + tail
+    return word
 
 
 def _find(words: list[str], phrase: tuple[str, ...]) -> int:
@@ -327,7 +337,7 @@ def classify(header: str) -> tuple[str | None, str]:
                 break
             return field, ""
     for _size, field, rest in matches:
-        if field != "company" and any(w in _OTHER_RECORDS for w in rest + words):
+        if field in ("email", "phone") and any(w in _OTHER_RECORDS for w in rest + words):
             return None, _("belongs to an associated record ({field} of a company or deal)").format(field=field)
     return None, ""
 
@@ -430,6 +440,9 @@ def _first_column_wins(columns: list[Column]) -> None:
             continue
         repeated = key in seen_headers
         earlier = seen_fields.get(column.target) if column.target in SINGLE else None
+        if earlier is not None and column.target == COUNTRY and not repeated:  # "Work Country" after "Home…"
+            columns[i] = Column(column.index, column.header, CUSTOM, column.header)
+            continue
         seen_headers.add(key)
         if not repeated and earlier is None:
             seen_fields[column.target] = column.header

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ...i18n import _
-from ..matching import placeholder_email, placeholder_phone, placeholder_text
+from ..matching import TEXT_PLACEHOLDERS, placeholder_email, placeholder_phone, placeholder_text
 from ..normalize import InvalidValue, clean_text, fold
 from . import fastpath
 from .mapping import COUNTRY, CUSTOM, Column
@@ -203,7 +203,7 @@ class RowParser:
             value = cells[index]
             if value:
                 value = value.strip() if value.isprintable() else clean_text(value)
-                if value and not (len(value) <= 15 and placeholder_text(value)):
+                if value and value not in TEXT_PLACEHOLDERS:
                     return value
         return ""
 
@@ -296,7 +296,7 @@ class RowParser:
             value = cells[index]
             if value:
                 value = value.strip() if value.isprintable() else clean_text(value, multiline=True).strip()
-                if value and value not in _EMPTY_DATES and not (len(value) <= 15 and placeholder_text(value)):
+                if value and value not in _EMPTY_DATES and value not in TEXT_PLACEHOLDERS:
                     c.custom[label] = value
         if not (first or last or c.company or c.emails or c.phones or c.loose):
             reason = "; ".join(c.warnings) if c.warnings else _("no name, email or phone")
@@ -349,9 +349,13 @@ class RowParser:
                 raw = fastpath.clean_line(raw)
                 if not raw:
                     continue
-                if placeholder_text(raw):
+                if raw in TEXT_PLACEHOLDERS:
                     continue
-                e164, valid = _phone(raw, region)
+                e164 = fastpath.fast_phone(raw, region)  # the common shapes, inline: once per row
+                if e164 and fastpath.valid(e164):
+                    valid = True
+                else:
+                    e164, valid = _phone(raw, region)
                 if e164 is None:
                     c.warnings.append(_("invalid phone {value!r} dropped").format(value=raw))
                 elif placeholder_phone(e164):

@@ -58,8 +58,6 @@ def _lines(raw: Any, encoding: str) -> Iterator[str]:
 
 
 def _cards(raw: Any, encoding: str) -> Iterator[tuple[int, list[str]]]:
-    import vobject
-
     text_lines: list[str] = []
     start = 0
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
@@ -81,11 +79,25 @@ def _cards(raw: Any, encoding: str) -> Iterator[tuple[int, list[str]]]:
             text_lines.append(line.lstrip("\ufeff"))
         if stripped.startswith("END:VCARD") and start:
             try:
-                card = vobject.readOne("".join(text_lines), allowQP=True, ignoreUnreadable=True)
-                yield start, card_cells(card)
+                yield start, card_cells(_parse("".join(text_lines)))
             except Exception as exc:  # noqa: BLE001 - vobject raises many kinds; one card is rejected
                 yield start, Runaway([], _("unreadable vCard: {error}").format(error=str(exc)[:120]))
             start = 0
+
+
+_QP_NO_CHARSET = re.compile(r"^((?:[^:;\r\n]+)(?:;(?![^:]*CHARSET)[^:\r\n]*)?ENCODING=QUOTED-PRINTABLE)", re.I | re.M)
+
+
+def _parse(text: str) -> Any:
+    """One card. Quoted-printable without a CHARSET (old phones, The Bat!) is the sender's 8-bit code page,
+    not UTF-8: when vobject's UTF-8 reading fails, it is read as Windows-1252."""
+    import vobject
+
+    try:
+        return vobject.readOne(text, allowQP=True, ignoreUnreadable=True)
+    except UnicodeDecodeError:
+        fixed = _QP_NO_CHARSET.sub(lambda m: m.group(1) + ";CHARSET=windows-1252", text)
+        return vobject.readOne(fixed, allowQP=True, ignoreUnreadable=True)
 
 
 def _values(card: Any, name: str) -> list[Any]:
