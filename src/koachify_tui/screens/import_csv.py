@@ -349,7 +349,8 @@ def render_decisions(result: ImportResult) -> list[Any]:
     for kind, title in _findings_titles().items():
         found = result.findings.get(kind) or {}
         if found:
-            table = Table(show_edge=False, box=None, padding=(0, 2, 0, 0), title=title, title_justify="left")
+            parts.append(Text(title, style="italic"))  # not a table title: it would wrap to the table's width
+            table = Table(show_edge=False, box=None, padding=(0, 2, 0, 0))
             table.add_column(Text(_("value")))
             table.add_column(Text(_("rows")), justify="right")
             for value, rows in list(found.items())[:DECISIONS_SHOWN]:
