@@ -179,8 +179,13 @@ async def test_preview_shows_merges_and_findings_before_writing(
 ) -> None:
     store.create_contact(first_name="Mario", last_name="Rossi", email="mario@x.it")
     path = tmp_path / "pipedrive.csv"
-    rows = ["Person - Name,Person - Email - Work,Person - Phone - Work", "Mario Rossi,MARIO@x.it,",
-            "Anna Neri,noemail@x.it,", "Bruno Galli,bruno@a.it,02 4851 2311", "Carla Costa,carla@a.it,02 4851 2311"]  # fmt: skip
+    rows = [
+        "Person - Name,Person - Email - Work,Person - Phone - Work",
+        "Mario Rossi,MARIO@x.it,",
+        "Anna Neri,noemail@x.it,",
+        "Bruno Galli,bruno@a.it,02 4851 2311",
+        "Carla Costa,carla@a.it,02 4851 2311",
+    ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     app = make_app(settings, store)
     async with app.run_test(size=SIZE) as pilot:
