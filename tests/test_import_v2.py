@@ -286,3 +286,18 @@ def test_dry_run_lists_merges_and_findings(store: Store, tmp_path: Path) -> None
     assert result.decisions and result.decisions[0][0] == 2 and "mario@x.it" in result.decisions[0][1]
     assert result.findings["placeholders"] == {"noemail@x.it": 1}
     assert store.count_contacts() == 1
+
+
+def test_rows_held_for_the_end_are_decided_early_when_many(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from koachify_tui.store.importer import writer
+
+    monkeypatch.setattr(writer, "DEFER_MAX", 1)
+    rows = [[first, "Smith", "", "", "", "bob@smith.net", "", "", ""] for first in ("Robert", "Bob", "Rob", "Bobby")]
+    rows += [["Anna", "Neri", "", "", "", "anna@neri.it", "", "", ""], ["Annina", "Neri", "", "", "", "anna@neri.it",
+             "", "", ""]]  # fmt: skip
+    result = run_import(store, write_csv(tmp_path, GOOGLE, rows), ImportOptions(chunk_size=1))
+    # Bob was decided (merged into Robert) before Rob made bob@smith.net shared: Rob and Bobby stay apart,
+    # and anna@neri.it (two names) merges. The bound trades that for memory; nothing is lost or rejected.
+    assert store.count_contacts() == 4 and result.counts.rejected == 0

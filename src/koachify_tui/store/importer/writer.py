@@ -480,6 +480,8 @@ class BatchWriter:
             self._write_new([promote(position) for position in new])
         self._write_existing([t for t in existing.values() if t.changed])
         self.timings["write"] += time.perf_counter() - applied
+        if len(self.deferred) >= DEFER_MAX and not self.final:  # memory stays bounded: decide those held so far
+            self._run_deferred()
 
     # --- identity (the rules are `store.matching`'s) ---------------------------------------------------
 
@@ -536,8 +538,6 @@ class BatchWriter:
 
     def _defer(self, c: Candidate) -> None:
         self.deferred.append(c)
-        if len(self.deferred) >= DEFER_MAX:  # memory stays bounded: decide the ones held so far
-            self._run_deferred()
 
     def _run_deferred(self) -> None:
         held, self.deferred = self.deferred, []
