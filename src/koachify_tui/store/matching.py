@@ -23,6 +23,7 @@ The rules (matching v2):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -72,6 +73,15 @@ def placeholder_phone(e164: str) -> bool:
     last nine counting (`+39 123456789`)."""
     same, tail = e164[-7:], e164[-9:].lstrip("+")
     return same.count(same[:1]) == len(same) or tail in _COUNTING_UP or tail in _COUNTING_DOWN
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def comparable_name(folded: str) -> str:
+    """A folded name as rules compare it: its words (letters and digits) in order of the alphabet, so
+    "Rossi Mario" is "Mario Rossi" and "♤Ibrah" (a phone's group marker) is "Ibrah"."""
+    return " ".join(sorted(_WORD.findall(folded)))
 
 
 T = TypeVar("T", bound=Hashable)

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Table, bindparam, func, insert, select, updat
 
 from ...i18n import _
 from ..fields import coerce, field_key
-from ..matching import Decision, Known, SharedValues, decide
+from ..matching import Decision, Known, SharedValues, comparable_name, decide
 from ..models import (
     Contact,
     ContactChannel,
@@ -65,8 +65,8 @@ _UNKNOWN = Known(frozenset(), "")
 
 
 def _name(c: Candidate) -> str:
-    """The folded person (or organisation) name identity rules compare."""
-    return c.name_key
+    """The person (or organisation) name identity rules compare (see `matching.comparable_name`)."""
+    return comparable_name(c.name_key)
 
 
 def _identity(first: str, last: str, company: str) -> str:
@@ -407,7 +407,7 @@ class BatchWriter:
         shared = self.shared
         for position in order:
             c = rows[position]
-            if shared.shared and self._strip_shared(c):
+            if shared.shared and self._strip_shared(c, count=not self.final):  # held rows were counted
                 dirty.add(position)
             emails, phones = c.emails, c.phones
             if not emails and not phones:
@@ -518,13 +518,13 @@ class BatchWriter:
             ) and not self.shared.observe(decision.key, target.match.name, row.name):
                 self._defer(c)
                 return _DEFERRED
-            if self._strip_shared(c):
+            if self._strip_shared(c, count=False):  # observe() counted this row
                 continue  # a key is shared now: decide again without it
             if target is not None:
                 self._note_decision(c, decision)
             return decision
 
-    def _strip_shared(self, c: Candidate) -> bool:
+    def _strip_shared(self, c: Candidate, *, count: bool = True) -> bool:
         """Take the shared keys off a row (its values stay, without a key); True if there were any."""
         shared = self.shared.shared
         stripped = False
@@ -532,7 +532,8 @@ class BatchWriter:
             for pair in [p for p in pairs if p[1] in shared]:
                 pairs.remove(pair)
                 c.loose.append((kind, pair[0]))
-                self.shared.seen(pair[1])
+                if count:
+                    self.shared.seen(pair[1])
                 stripped = True
         return stripped
 
@@ -600,7 +601,7 @@ class BatchWriter:
                     )
                 )
             for cid, name_key, email_key in rows:
-                names[cid] = name_key or ""
+                names[cid] = comparable_name(name_key or "")
                 if email_key:
                     emails.setdefault(cid, set()).add(email_key)
             for cid, key in extra:
