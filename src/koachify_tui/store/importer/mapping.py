@@ -244,7 +244,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     "last_name": ("last name", "last", "surname", "family name", "cognome"),
     "name": ("name", "full name", "display name", "nome completo", "nome e cognome", "cognome e nome",
              "nominativo", "nome visualizzato"),
-    "company": ("company", "organization", "organisation", "business", "employer", "azienda", "societa", "ditta",
+    "company": ("company", "organization", "organisation", "business name", "employer", "azienda", "societa", "ditta",
                 "ragione sociale", "organizzazione", "account name", "company name"),
     "tags": ("tags", "tag", "labels", "categories", "category", "groups", "etichette", "etichetta", "categorie",
              "categoria", "gruppi", "gruppo", "segments", "lists"),
