@@ -54,20 +54,23 @@ class CsvFile:
         """(line number, cells) for every non-blank record, the header included. A record that an unterminated
         quote stretched over the lines after it comes as a `Runaway` (to be rejected), and reading starts
         again from the line after its first: one broken row costs one row, not the rest of the file."""
+        return self._rows(-1)
+
+    def data_rows(self) -> Generator[tuple[int, list[str]], None, None]:
+        """`rows()` after the header line (and what precedes it)."""
+        return self._rows(self.header_line)
+
+    def _rows(self, after: int) -> Generator[tuple[int, list[str]], None, None]:
         skip = 0
         while True:
-            restart = yield from self._read(skip)
+            restart = yield from self._read(skip, after)
             if restart is None:
                 return
             skip = restart
 
-    def data_rows(self) -> Generator[tuple[int, list[str]], None, None]:
-        """`rows()` after the header line (and what precedes it)."""
-        for line, cells in self.rows():
-            if line > self.header_line:
-                yield line, cells
-
-    def _read(self, skip: int) -> Generator[tuple[int, list[str]], None, int | None]:
+    def _read(self, skip: int, after: int = 0) -> Generator[tuple[int, list[str]], None, int | None]:
+        """Records starting after line `skip`, those after line `after` yielded; returns where to read again
+        from after a runaway quote (None at the end)."""
         with self.path.open("rb") as raw:
             self._raw = raw
             text = io.TextIOWrapper(raw, encoding=self.encoding, newline="", errors="strict")
@@ -76,6 +79,11 @@ class CsvFile:
                 for _line in itertools.islice(text, skip):
                     last += 1
                 reader = csv.reader(text, delimiter=self.delimiter, strict=False)
+                if after > skip:  # the header and what precedes it: read, not yielded
+                    for _cells in reader:
+                        last = skip + reader.line_num
+                        if last >= after:
+                            break
                 for cells in reader:
                     start, last = last + 1, skip + reader.line_num
                     if not cells or (len(cells) == 1 and not cells[0].strip()):

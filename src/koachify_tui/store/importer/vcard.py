@@ -29,8 +29,9 @@ _BINARY = re.compile(
 class VcfFile(CsvFile):
     """A .vcf read as rows: the header above, then one row per card (at the line its BEGIN is on)."""
 
-    def _read(self, skip: int) -> Generator[tuple[int, list[str]], None, int | None]:
-        yield 0, list(HEADER)
+    def _read(self, skip: int, after: int = -1) -> Generator[tuple[int, list[str]], None, int | None]:
+        if after < 0:  # `rows()`: the header too
+            yield 0, list(HEADER)
         with self.path.open("rb") as raw:
             self._raw = raw
             try:

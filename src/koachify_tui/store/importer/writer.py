@@ -527,6 +527,8 @@ class BatchWriter:
     def _strip_shared(self, c: Candidate, *, count: bool = True) -> bool:
         """Take the shared keys off a row (its values stay, without a key); True if there were any."""
         shared = self.shared.shared
+        if not shared:
+            return False
         stripped = False
         for kind, pairs in (("email", c.emails), ("phone", c.phones)):
             for pair in [p for p in pairs if p[1] in shared]:
