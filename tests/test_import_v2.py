@@ -301,3 +301,16 @@ def test_rows_held_for_the_end_are_decided_early_when_many(
     # Bob was decided (merged into Robert) before Rob made bob@smith.net shared: Rob and Bobby stay apart,
     # and anna@neri.it (two names) merges. The bound trades that for memory; nothing is lost or rejected.
     assert store.count_contacts() == 4 and result.counts.rejected == 0
+
+
+def test_a_stray_opening_quote_in_a_multiline_export_costs_its_row(store: Store, tmp_path: Path) -> None:
+    """Google's formatted address spans two lines: a quote opened before it closes on the address's own quote,
+    leaving the row's text in one cell and its end as a fragment; both are rejected, nothing is invented."""
+    header = "First Name,Last Name,E-mail 1 - Value,Phone 1 - Value,Address 1 - Formatted,Address 1 - City"
+    good = [f'Nome{i},Cognome{i},n{i}@x.it,333 12345{i:02d},"Via Roma {i}\nMilano",Milano' for i in range(8)]
+    broken = '"Davide,Esposito,davide@x.it,333 7654321,"Via Po 2\nNapoli",Napoli'
+    path = tmp_path / "in.csv"
+    path.write_text("\n".join([header, *good[:3], broken, *good[3:]]) + "\n", encoding="utf-8")
+    result = run_import(store, path)
+    assert result.counts.created == 8 and result.counts.rejected == 2
+    assert {r.line for r in result.rejects} == {8, 9}

@@ -88,18 +88,15 @@ class CsvFile:
                     start, last = last + 1, skip + reader.line_num
                     if not cells or (len(cells) == 1 and not cells[0].strip()):
                         continue
-                    if last - start >= RUNAWAY_LINES and self.width and _swallowed(cells, self.delimiter, self.width):
-                        yield (
-                            start,
-                            Runaway(
-                                cells,
-                                _(
-                                    "a quote opened here is never closed (it swallows the "
-                                    "lines after it): this row is rejected, the next ones read"
-                                ),
-                            ),
-                        )
-                        return start  # fmt: skip
+                    width = self.width
+                    if width and len(cells) <= width // 2 and _swallowed(cells, self.delimiter, width, last - start):
+                        yield start, Runaway(cells, _(
+                            "a quote opened here is never closed (it swallows what follows): this row is rejected, "
+                            "the next ones read"))  # fmt: skip
+                        return start
+                    if width and len(cells) < width // 2 and any('"' in c for c in cells):
+                        yield start, Runaway(cells, _("the rest of a row broken by a stray quote: rejected"))
+                        continue
                     yield start, cells
             except csv.Error as exc:
                 if not self.width:
@@ -126,15 +123,19 @@ class CsvFile:
             return self.size
 
 
-def _swallowed(cells: list[str], delimiter: str, width: int) -> bool:
-    """Whether a cell holds lines that look like whole records (about `width` - 1 delimiters each)."""
+def _swallowed(cells: list[str], delimiter: str, width: int, spans: int) -> bool:
+    """Whether a record (of few cells) has a cell holding what looks like whole records (about `width` - 1
+    delimiters a line): on its one line, or on RUNAWAY_LINES of the lines it `spans`."""
     if width < 3:
         return False
+    least = max(2, width - 3)
     for cell in cells:
-        if "\n" in cell or "\r" in cell:
-            lines = cell.splitlines()[1:]
-            if sum(1 for line in lines if max(2, width - 3) <= line.count(delimiter) <= width) >= RUNAWAY_LINES:
-                return True
+        if cell.count(delimiter) < least:
+            continue
+        if spans == 0:
+            return True
+        if sum(1 for line in cell.splitlines() if least <= line.count(delimiter) <= width) >= RUNAWAY_LINES:
+            return True
     return False
 
 
