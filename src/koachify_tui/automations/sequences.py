@@ -127,26 +127,28 @@ class StepRun:
 
 def _clean_steps(steps: Any) -> list[StepInfo]:
     if not isinstance(steps, list):
-        raise InvalidValue("steps must be a list")
+        raise InvalidValue(_("steps must be a list"))
     out = []
     for i, step in enumerate(steps):
         if not isinstance(step, Mapping):
-            raise InvalidValue(f"step {i + 1} must be an object with delay_days, action, title, body")
+            raise InvalidValue(
+                _("step {value} must be an object with delay_days, action, title, body").format(value=i + 1)
+            )
         unknown = set(step) - {"delay_days", "action", "title", "body"}
         if unknown:
-            raise InvalidValue(f"step {i + 1} has no key {sorted(unknown)[0]!r}")
+            raise InvalidValue(_("step {value} has no key {value2!r}").format(value=i + 1, value2=sorted(unknown)[0]))
         delay = step.get("delay_days", 0)
         if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
-            raise InvalidValue(f"step {i + 1}: delay_days must be a whole number ≥ 0")
+            raise InvalidValue(_("step {value}: delay_days must be a whole number ≥ 0").format(value=i + 1))
         action = str(step.get("action", "task"))
         if action not in STEP_ACTIONS:
-            raise InvalidValue(f"step {i + 1}: action must be task or note")
+            raise InvalidValue(_("step {value}: action must be task or note").format(value=i + 1))
         title = clean_text(str(step.get("title", "")))
         body = clean_text(str(step.get("body", "")), multiline=True).strip()
         if action == "task" and not title:
-            raise InvalidValue(f"step {i + 1}: a task needs a title")
+            raise InvalidValue(_("step {value}: a task needs a title").format(value=i + 1))
         if action == "note" and not (body or title):
-            raise InvalidValue(f"step {i + 1}: a note needs a body")
+            raise InvalidValue(_("step {value}: a note needs a body").format(value=i + 1))
         out.append(StepInfo(i, delay, action, title, body))
     return out
 
@@ -162,7 +164,7 @@ def _sequence_row(s: Session, ref: int | str) -> Sequence:
         )
         if by_name is not None:
             return by_name
-    raise NotFound(f"no sequence {ref!r}")
+    raise NotFound(_("no sequence {ref!r}").format(ref=ref))
 
 
 def _steps(s: Session, sequence_id: int) -> list[SequenceStep]:
@@ -201,12 +203,12 @@ def create_sequence(
 ) -> SequenceInfo:
     name = clean_text(name)
     if not name:
-        raise InvalidValue("a sequence needs a name")
+        raise InvalidValue(_("a sequence needs a name"))
     clean = _clean_steps(steps)
     with store.write() as tx:
         s = tx.session
         if s.execute(select(Sequence).where(col(Sequence.name_key) == fold(name))).scalars().first() is not None:
-            raise Conflict(f"a sequence named {name!r} already exists")
+            raise Conflict(_("a sequence named {name!r} already exists").format(name=name))
         row = Sequence(name=name, name_key=fold(name), description=clean_text(description), enabled=enabled)
         s.add(row)
         s.flush()
@@ -220,10 +222,10 @@ def create_sequence(
 def create_sequence_from_dict(store: Store, data: Mapping[str, Any]) -> SequenceInfo:
     """From the JSON/TOML form: {"name", "description", "enabled", "steps": [{delay_days, action, title, body}]}."""
     if not isinstance(data, Mapping):
-        raise InvalidValue("a sequence must be an object with name and steps")
+        raise InvalidValue(_("a sequence must be an object with name and steps"))
     unknown = set(data) - {"name", "description", "enabled", "steps"}
     if unknown:
-        raise InvalidValue(f"unknown sequence key {sorted(unknown)[0]!r}")
+        raise InvalidValue(_("unknown sequence key {value!r}").format(value=sorted(unknown)[0]))
     return create_sequence(
         store,
         str(data.get("name", "")),
@@ -249,7 +251,7 @@ def update_sequence(
         if name is not None:
             name = clean_text(name)
             if not name:
-                raise InvalidValue("a sequence needs a name")
+                raise InvalidValue(_("a sequence needs a name"))
             row.name, row.name_key = name, fold(name)
         if description is not None:
             row.description = clean_text(description)

@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static, TextArea
+from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
 
 from ..i18n import _
 from ..messages import StoreChanged
@@ -30,6 +30,7 @@ from ..store import InvalidValue, NotFound
 from ..store.models import AutomationRule, AutomationRun
 from ..store.normalize import parse_money
 from ..store.rules import ACTIONS, FILTERS, NUMERIC_FILTERS, TRIGGERS, describe_action, describe_filters
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .contact_forms import ConfirmDialog, FormScreen
 
@@ -55,7 +56,7 @@ def filters_to_text(filters: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def filters_from_text(text: str) -> dict[str, Any]:
+def filters_from_text(text: str, locale: str = "en_GB") -> dict[str, Any]:
     """`key = value` per line; `a | b` means any of them; value_gte/value_lte take amounts (1.500,00)."""
     out: dict[str, Any] = {}
     for number, raw in enumerate(text.splitlines(), 1):
@@ -69,7 +70,7 @@ def filters_from_text(text: str) -> dict[str, Any]:
         if not sep or not key:
             raise InvalidValue(_("filters, line {n}: write key = value").format(n=number))
         if key in NUMERIC_FILTERS:
-            out[key] = parse_money(value) / 100
+            out[key] = parse_money(value, locale) / 100
         else:
             values = [v.strip() for v in value.split("|") if v.strip()]
             out[key] = values[0] if len(values) == 1 else values
@@ -137,7 +138,7 @@ class RuleForm(FormScreen):
         rule = self.rule
         trigger = rule.trigger if rule else TRIGGERS[0]
         yield from self.field(_("Name"), Input(rule.name if rule else "", id="rule-name"), "name")
-        options = [(TRIGGER_LABELS.get(t, t), t) for t in TRIGGERS]
+        options = [(_(TRIGGER_LABELS.get(t, t)), t) for t in TRIGGERS]
         yield from self.field(
             _("When"), Select(options, value=trigger, allow_blank=False, id="rule-trigger"), "trigger"
         )
@@ -157,7 +158,7 @@ class RuleForm(FormScreen):
         name = self.query_one("#rule-name", Input).value
         trigger = str(self.query_one("#rule-trigger", Select).value)
         try:
-            filters = filters_from_text(self.query_one("#rule-filters", TextArea).text)
+            filters = filters_from_text(self.query_one("#rule-filters", TextArea).text, _app_locale(self))
         except InvalidValue as exc:
             self.set_error("filters", str(exc))
             return None
@@ -274,7 +275,7 @@ class AutomationsScreen(AppAccess, Screen[None]):
             table.add_row(
                 Text("●" if rule.enabled else "○", style="green" if rule.enabled else "dim"),
                 Text(rule.name),
-                Text(TRIGGER_LABELS.get(rule.trigger, rule.trigger)),
+                Text(_(TRIGGER_LABELS.get(rule.trigger, rule.trigger))),
                 Text(describe_filters(json.loads(rule.filters_json or "{}"))),
                 Text("; ".join(describe_action(a) for a in actions)),
                 Text(str(rule.run_count)),
@@ -302,7 +303,7 @@ class AutomationsScreen(AppAccess, Screen[None]):
             detail.update(Content(_("No rules yet: n creates one.")))
         else:
             lines = [
-                f"{TRIGGER_LABELS.get(rule.trigger, rule.trigger)}"
+                f"{_(TRIGGER_LABELS.get(rule.trigger, rule.trigger))}"
                 + (f" · {describe_filters(json.loads(rule.filters_json))}" if rule.filters_json != "{}" else ""),
                 *(f"→ {describe_action(a)}" for a in json.loads(rule.actions_json)),
             ]
@@ -415,3 +416,8 @@ class AutomationsScreen(AppAccess, Screen[None]):
     def action_log_scope(self) -> None:
         self.all_runs = not self.all_runs
         self._show_detail()
+
+
+def _app_locale(widget: Any) -> str:
+    """The user's locale for parsing amounts typed in a form (en_GB outside the Koachify app)."""
+    return str(getattr(getattr(widget.app, "settings", None), "locale", "en_GB"))

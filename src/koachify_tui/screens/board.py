@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Input, Static
 
 from ..formatting import short_money
 from ..i18n import _
@@ -26,6 +26,7 @@ from ..store import OpportunityRow, PipelineInfo, StoreError
 from ..store.board import STATUSES, BoardFilter
 from ..store.events import OpportunityStageChanged, OpportunityStatusChanged
 from ..widgets.board_column import BoardColumn
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .pickers import ChoicePicker
 
@@ -218,7 +219,7 @@ class BoardScreen(AppAccess, Screen[None]):
         name = self.pipeline.name if self.pipeline else ""
         self.query_one("#board-title", Static).update(Text(name, style="bold"))
         f = self.filter
-        parts = [_("Status: {s}").format(s=STATUS_LABELS.get(f.status or "", _("all")))]
+        parts = [_("Status: {s}").format(s=_(STATUS_LABELS.get(f.status or "", "all")))]
         if f.owner:
             parts.append(_("Owner: {o}").format(o=f.owner))
         if f.tag:
@@ -334,7 +335,7 @@ class BoardScreen(AppAccess, Screen[None]):
             return False
         self.undo_stack.append(UndoEntry("status", row.id, status=row.status, reason=row.lost_reason))
         self._after_change(row.id, {row.stage_id})
-        label = STATUS_LABELS.get(status, status)
+        label = _(STATUS_LABELS.get(status, status))
         self.notify(Text(_("“{title}” is now {status}").format(title=row.title, status=label)).plain, markup=False)
         return True
 
@@ -375,7 +376,7 @@ class BoardScreen(AppAccess, Screen[None]):
         row = self.card
         if row is None:
             return
-        reasons = list(dict.fromkeys([*self.store.lost_reasons(), *DEFAULT_LOST_REASONS]))
+        reasons = list(dict.fromkeys([*self.store.lost_reasons(), *map(_, DEFAULT_LOST_REASONS)]))
 
         def done(reason: str | None) -> None:
             if reason is not None:
@@ -422,6 +423,9 @@ class BoardScreen(AppAccess, Screen[None]):
     def action_new(self) -> None:
         from .opportunity_form import OpportunityForm
 
+        if self.pipeline is not None and not self.pipeline.stages:  # written by another client, or an old file
+            self.notify(_("This pipeline has no stages: press P to add some."), severity="warning")
+            return
         column = self.column
         form = OpportunityForm(
             self.store,
@@ -472,7 +476,7 @@ class BoardScreen(AppAccess, Screen[None]):
     # --- filters -----------------------------------------------------------------------------------
 
     def action_filter_status(self) -> None:
-        options = [*((STATUS_LABELS[s], s) for s in STATUSES), (_("all"), "all")]
+        options = [*((_(STATUS_LABELS[s]), s) for s in STATUSES), (_("all"), "all")]
 
         def done(status: str | None) -> None:
             if status is not None:  # None: escape; "all" shows every status

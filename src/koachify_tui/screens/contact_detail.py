@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from ..formatting import date_short, money, phone
@@ -22,6 +22,7 @@ from ..i18n import _
 from ..messages import StoreChanged
 from ..store import ContactRow, NotFound, OpportunityRow, Store, TimelineItem
 from ..store.timeline import KIND_GROUPS
+from ..widgets.chrome import Footer, Header
 from ..widgets.timeline import PAGE, TimelineView
 from .base import AppAccess
 from .contact_forms import ActivityForm, ContactForm, TagPicker, Target
@@ -193,7 +194,7 @@ class ContactDetailPane(Vertical):
                 Text(o.pipeline),
                 Text(o.stage),
                 Text(money(o.value_minor, o.currency, self.locale), justify="right"),
-                Text(STATUS_NAMES.get(o.status, o.status)),
+                Text(_(STATUS_NAMES.get(o.status, o.status))),
                 key=str(o.id),
             )
         opps.display = bool(data.opportunities)
@@ -238,7 +239,7 @@ class ContactDetailPane(Vertical):
         if self.opportunity_id is not None and self.data is not None:
             titles = {o.id: o.title for o in self.data.opportunities}
             deal = _("deal “{title}”").format(title=titles.get(self.opportunity_id, "?"))
-        line = Text(_("Timeline: {kind} · {deal}").format(kind=KIND_NAMES[self.kinds], deal=deal))
+        line = Text(_("Timeline: {kind} · {deal}").format(kind=_(KIND_NAMES[self.kinds]), deal=deal))
         line.append("   " + _("(f kind, p deal)"), style="dim")
         self.query_one("#timeline-filter", Static).update(line)
 

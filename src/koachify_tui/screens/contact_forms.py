@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
+from ..history_text import channel_word
 from ..i18n import _
 from ..store import ContactQuery
 from ..store.dates import parse_date, parse_datetime
@@ -75,7 +76,7 @@ class FormScreen(AppAccess, ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form") as box:
-            box.border_title = self.form_title
+            box.border_title = _(self.form_title)
             box.border_subtitle = _("ctrl+s save · escape cancel")
             with VerticalScroll(id="form-body"):
                 yield from self.fields()
@@ -139,7 +140,12 @@ def custom_field_widget(definition: CustomFieldDef, value: Any) -> Widget:
     if kind is FieldType.BOOLEAN:
         return Checkbox(Content(definition.label), bool(value), id=wid)
     if kind is FieldType.SELECT and options:
-        return Select([(Content(o), o) for o in options], value=value if value in options else Select.NULL, id=wid)
+        return Select(
+            [(Content(o), o) for o in options],
+            value=value if value in options else Select.NULL,
+            prompt=_("Choose…"),
+            id=wid,
+        )
     if kind is FieldType.MULTI_SELECT and options:
         chosen = set(value or [])
         return SelectionList[str](*(Selection(Content(o), o, o in chosen) for o in options), id=wid)
@@ -193,7 +199,7 @@ class ContactForm(FormScreen):
             values = {key: getattr(contact, key) for key, _label in CONTACT_INPUTS}
             custom = store.field_values("contact", self.contact_id)
         for key, label in CONTACT_INPUTS:
-            yield from self.field(label, Input(values.get(key, ""), id=f"in-{key}"), key)
+            yield from self.field(_(label), Input(values.get(key, ""), id=f"in-{key}"), key)
         if self.contact_id is None:
             yield from self.field(_("Tags (comma separated)"), Input(id="in-tags"), "tags")
         self._defs = store.list_fields("contact")
@@ -291,7 +297,7 @@ class ActivityForm(FormScreen):
             yield from self.field(_("Ends (optional)"), Input(id="in-ends"), "ends")
             yield from self.field(_("Location"), Input(id="in-location"), "location")
         else:
-            channels = [(Content(c.value), c.value) for c in Channel]
+            channels = [(Content(channel_word(c.value)), c.value) for c in Channel]
             yield from self.field(
                 _("Channel"), Select(channels, value=Channel.CALL.value, allow_blank=False, id="in-channel"), "channel"
             )
@@ -332,7 +338,7 @@ class ActivityForm(FormScreen):
             due: datetime | None = None
             if due_text.strip():
                 try:
-                    day = parse_date(due_text)
+                    day = parse_date(due_text, locale=self.locale)
                     due = datetime(day.year, day.month, day.day, 23, 59).astimezone()
                 except InvalidValue as exc:
                     self.set_error("due", str(exc))
@@ -352,14 +358,14 @@ class ActivityForm(FormScreen):
             ok = self._required("title", title, _("An appointment needs a title"))
             starts = ends = None
             try:
-                starts = parse_datetime(self.query_one("#in-starts", Input).value)
+                starts = parse_datetime(self.query_one("#in-starts", Input).value, locale=self.locale)
             except InvalidValue as exc:
                 self.set_error("starts", str(exc))
                 ok = False
             ends_text = self.query_one("#in-ends", Input).value
             if ends_text.strip():
                 try:
-                    ends = parse_datetime(ends_text)
+                    ends = parse_datetime(ends_text, locale=self.locale)
                 except InvalidValue as exc:
                     self.set_error("ends", str(exc))
                     ok = False
@@ -481,7 +487,7 @@ class FilterForm(FormScreen):
             dates[name] = None
             if raw.strip():
                 try:
-                    day = parse_date(raw)
+                    day = parse_date(raw, locale=self.locale)
                     dates[name] = datetime(day.year, day.month, day.day).astimezone()
                 except InvalidValue as exc:
                     self.set_error(name, str(exc))

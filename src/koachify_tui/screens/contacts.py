@@ -22,12 +22,13 @@ from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..i18n import _
 from ..messages import StoreChanged
 from ..store import Conflict, ContactQuery, ContactRow, InvalidValue, NotFound, Store
+from ..widgets.chrome import Footer, Header
 from ..widgets.contact_table import WINDOW, ContactTable
 from ..widgets.smart_lists import ALL, TRASH, SmartListsSidebar
 from .base import AppAccess
@@ -159,14 +160,17 @@ class ContactsScreen(AppAccess, Screen[None]):
                 else max(cursor - WINDOW // 2, 0)
             )
         self._generation += 1
-        self._load(self.current_query(), start, cursor, count, self._generation)
+        # Read on the UI thread: the worker must not query widgets (the screen may be gone by then).
+        known = None if count or table.capped else table.total
+        self._load(self.current_query(), start, cursor, count, known, self._generation)
 
     @work(thread=True, exclusive=True, group="contacts-load")
-    def _load(self, query: ContactQuery, start: int, cursor: int, count: bool, generation: int) -> None:
+    def _load(
+        self, query: ContactQuery, start: int, cursor: int, count: bool, known: int | None, generation: int
+    ) -> None:
         """Page first, count after: the rows paint as soon as they are read, and the (capped) count follows
-        off the keystroke path."""
+        off the keystroke path. `known` is the list's size when it need not be counted again."""
         store, worker = self.store, get_current_worker()
-        known = None if count or self.table.capped else self.table.total
         rows = self._read_page(store, query, start, known)
         if not rows and start > 0:  # the list shrank under the cursor: show its end
             total, capped = store.count_contacts_capped(query, cap=COUNT_CAP)
@@ -186,14 +190,21 @@ class ContactsScreen(AppAccess, Screen[None]):
     def _read_page(store: Store, query: ContactQuery, start: int, total: int | None) -> list[ContactRow]:
         """One window; in the second half of a list of known size it is read backwards, so `G` costs a short
         index walk from the end instead of an OFFSET of the whole list."""
-        if total is not None and start > total // 2:
+        # Not a searched name order: its rank (name prefixes first) is kept when descending, so no exact reverse.
+        reversible = not (query.search.strip() and query.sort == "name")
+        if total is not None and start > total // 2 and reversible:
             n = min(WINDOW, max(total - start, 0))
             backwards = replace(query, descending=not query.descending)
             return store.list_contacts(backwards, limit=n, offset=max(total - start - n, 0))[::-1]
         return store.list_contacts(query, limit=WINDOW, offset=start)
 
+    def _result_applies(self, generation: int) -> bool:
+        """A worker's result still applies: no newer load started and the screen was not torn down meanwhile
+        (results arrive through call_from_thread, possibly while the app is shutting down)."""
+        return generation == self._generation and bool(self.query(ContactTable))
+
     def _show(self, generation: int, rows: list[ContactRow], start: int, total: int | None, cursor: int) -> None:
-        if generation != self._generation:
+        if not self._result_applies(generation):
             return
         table = self.table
         table.show_page(rows, start, table.total if total is None else total, table.capped, cursor)
@@ -203,7 +214,7 @@ class ContactsScreen(AppAccess, Screen[None]):
         self._schedule_detail()
 
     def _show_total(self, generation: int, total: int, capped: bool) -> None:
-        if generation == self._generation:
+        if self._result_applies(generation):
             self.table.set_total(total, capped)
 
     @on(ContactTable.NeedPage)
@@ -249,7 +260,7 @@ class ContactsScreen(AppAccess, Screen[None]):
             return
         self._selected_at = time.monotonic()
         self._generation += 1
-        self._load(self.current_query(), max(position - WINDOW // 2, 0), position, True, self._generation)
+        self._load(self.current_query(), max(position - WINDOW // 2, 0), position, True, None, self._generation)
         if not self.split:
             self.app.push_screen(ContactDetailScreen(contact_id))
 
@@ -303,7 +314,7 @@ class ContactsScreen(AppAccess, Screen[None]):
         if q.created_after or q.created_before:
             parts.append(_("created in period"))
         arrow = "↓" if q.descending else "↑"
-        parts.append(_("sort: {sort} {arrow}").format(sort=SORT_NAMES.get(q.sort, q.sort), arrow=arrow))
+        parts.append(_("sort: {sort} {arrow}").format(sort=_(SORT_NAMES.get(q.sort, q.sort)), arrow=arrow))
         self.query_one("#filter-line", Static).update(Text(" · ".join(parts)))
 
     def _refresh_sidebar(self) -> None:

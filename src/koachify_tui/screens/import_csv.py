@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, ProgressBar, Select, Static
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..store import Store
 from ..store.importer import POLICIES, FileError, ImportOptions, ImportResult, run_import
 
@@ -315,7 +315,8 @@ def render_preview(result: ImportResult) -> Table:
         for reject in result.rejects[:REJECTS_SHOWN]:
             rejects.add_row(Text(str(reject.line)), Text(reject.reason))
         if result.counts.rejected > REJECTS_SHOWN:
-            rejects.add_row(Text("…"), Text(_("{n} more").format(n=result.counts.rejected - REJECTS_SHOWN)))
+            more = result.counts.rejected - REJECTS_SHOWN
+            rejects.add_row(Text("…"), Text(ngettext("{n} more", "{n} more", more).format(n=more)))
         outer.add_row(rejects)
     for part in render_decisions(result):
         outer.add_row(part)

@@ -287,7 +287,7 @@ class OpportunityForm(ModalScreen[int | None]):
 
     def _check_value(self, text: str) -> tuple[int, str]:
         try:
-            minor = parse_money(text)
+            minor = parse_money(text, self._locale)
         except InvalidValue:
             return 0, _("Type an amount like 1.500,50")
         if minor < 0:

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, exists, func, or_, select
 from sqlmodel import Session, col
 
-from . import search
+from ..i18n import _
+from . import search, search_plan
 from .base import StoreBase, Tx
 from .errors import InvalidValue, NotFound
 from .events import ContactCreated, ContactDeleted, ContactRestored, ContactUpdated, TagAdded, TagRemoved
@@ -27,9 +28,19 @@ from .models import (
     Tag,
     utcnow,
 )
-from .normalize import clean_text, email_key, fold, name_key, normalize_email, normalize_phone
+from .normalize import (
+    check_identity,
+    clean_text,
+    email_key,
+    fold,
+    has_visible,
+    name_key,
+    normalize_email,
+    normalize_phone,
+)
 
 CONTACT_FIELDS = ("first_name", "last_name", "company", "email", "phone", "source", "owner")
+_NAME_FIELDS = frozenset({"first_name", "last_name", "company"})
 
 
 @dataclass(frozen=True)
@@ -116,8 +127,10 @@ class ContactQuery:
         return cls(**{k: v for k, v in kwargs.items() if k in known})
 
 
+_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
+# Core columns, read through Connection.execute: the ORM's statement handling cost more than the query.
 _ROW_COLUMNS = [
-    col(getattr(Contact, name))
+    _CONTACT.c[name]
     for name in (
         "id",
         "first_name",
@@ -135,6 +148,27 @@ _ROW_COLUMNS = [
 ]
 
 
+# The two per-page lookups of `_rows`, built once (Core tables, an expanding list of ids).
+_CT: Table = ContactTag.__table__  # type: ignore[attr-defined]
+_TAG: Table = Tag.__table__  # type: ignore[attr-defined]
+_OPP: Table = Opportunity.__table__  # type: ignore[attr-defined]
+_TAGS_OF = (
+    select(_CT.c.contact_id, _TAG.c.name)
+    .join(_TAG, _TAG.c.id == _CT.c.tag_id)
+    .where(_CT.c.contact_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_TAG.c.name_key)
+)
+_OPEN_DEALS_OF = (
+    select(_OPP.c.contact_id, func.count())
+    .where(
+        _OPP.c.contact_id.in_(bindparam("ids", expanding=True)),
+        _OPP.c.status == OpportunityStatus.OPEN.value,
+        _OPP.c.deleted_at.is_(None),
+    )
+    .group_by(_OPP.c.contact_id)
+)
+
+
 class ContactsAPI(StoreBase):
     """Contacts, tags and contact lists."""
 
@@ -144,7 +178,7 @@ class ContactsAPI(StoreBase):
         with self.read() as s:
             contact = s.get(Contact, contact_id)
             if contact is None or (contact.deleted_at is not None and not include_deleted):
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             return contact
 
     def contact_tags(self, contact_id: int) -> list[str]:
@@ -187,6 +221,11 @@ class ContactsAPI(StoreBase):
         clause = search.search_clause(s, q.search)
         if clause is not None:
             where.append(clause)
+        return where + self._filters(q)
+
+    def _filters(self, q: ContactQuery) -> list[ColumnElement[bool]]:
+        """The query's conditions besides the search and the Trash switch."""
+        where: list[ColumnElement[bool]] = []
 
         def has_tag(name: str) -> ColumnElement[bool]:
             return exists(
@@ -237,7 +276,8 @@ class ContactsAPI(StoreBase):
             return (cap, True) if n > cap else (n, False)
 
     def contact_position(self, contact_id: int, q: ContactQuery | None = None) -> int | None:
-        """Index of a contact in the name-sorted list of `q` (None when it does not match): lets a screen
+        """Index of a contact in the name-sorted list of `q` without a search (None when it does not match; with a
+        search the list ranks name prefixes first, which this does not count): lets a screen
         open the page holding it without reading the pages before."""
         q = q or ContactQuery()
         with self.read() as s:
@@ -258,30 +298,14 @@ class ContactsAPI(StoreBase):
     def list_contacts(
         self, q: ContactQuery | None = None, *, limit: int | None = 100, offset: int = 0
     ) -> list[ContactRow]:
-        """One page of contacts matching `q`, with their tags and open-opportunity counts."""
+        """One page of contacts matching `q`, with their tags and open-opportunity counts. In the name order a
+        search lists the contacts whose name starts with its first term first (search_plan.py)."""
         q = q or ContactQuery()
-        sort_columns: dict[str, Any] = {
-            "name": col(Contact.name_key),
-            "created": col(Contact.created_at),
-            "last_activity": col(Contact.last_activity_at),
-        }
-        sort_col = sort_columns.get(q.sort, sort_columns["name"])
-        order = [sort_col.desc() if q.descending else sort_col.asc()]
-        order.append(col(Contact.id).desc() if q.descending else col(Contact.id).asc())
         with self.read() as s:
-            s.info.pop(search.FEW_KEY, None)
-            where = self._query_clause(s, q)
-            if s.info.pop(search.FEW_KEY, False):
-                # A few FTS matches by id: sort them rather than walk the whole name index ("+col" is SQLite's
-                # way to say "not this index"; the flag is only set on SQLite).
-                names = {"name": "name_key", "created": "created_at", "last_activity": "last_activity_at"}
-                plus: ColumnElement[Any] = literal_column(f"+contact.{names.get(q.sort, 'name_key')}")
-                order = [plus.desc() if q.descending else plus.asc(), order[-1]]
             # Plain columns, not ORM entities: no identity map, no search_text haystack; ~3× faster per page.
-            stmt = select(*_ROW_COLUMNS).where(*where).order_by(*order).offset(offset)
-            if limit is not None:
-                stmt = stmt.limit(limit)
-            contacts = list(s.execute(stmt))
+            contacts = search_plan.page(
+                s, q.deleted, self._filters(q), q.search, q.sort, q.descending, limit, offset, _ROW_COLUMNS
+            )
             return self._rows(s, contacts)
 
     def _rows(self, s: Session, contacts: Sequence[Any]) -> list[ContactRow]:
@@ -289,24 +313,12 @@ class ContactsAPI(StoreBase):
         ids = [c.id for c in contacts if c.id is not None]
         tags: dict[int, list[str]] = {}
         opps: dict[int, int] = {}
+        conn = s.connection()
         for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            for cid, name in s.execute(
-                select(col(ContactTag.contact_id), col(Tag.name))
-                .join(Tag, col(Tag.id) == col(ContactTag.tag_id))
-                .where(col(ContactTag.contact_id).in_(chunk))
-                .order_by(col(Tag.name_key))
-            ):
+            chunk = {"ids": ids[chunk_start : chunk_start + 500]}
+            for cid, name in conn.execute(_TAGS_OF, chunk):
                 tags.setdefault(cid, []).append(name)
-            for cid, count in s.execute(
-                select(col(Opportunity.contact_id), func.count())
-                .where(
-                    col(Opportunity.contact_id).in_(chunk),
-                    col(Opportunity.status) == OpportunityStatus.OPEN.value,
-                    col(Opportunity.deleted_at).is_(None),
-                )
-                .group_by(col(Opportunity.contact_id))
-            ):
+            for cid, count in conn.execute(_OPEN_DEALS_OF, chunk):
                 opps[cid] = int(count)
         return [
             ContactRow(
@@ -332,7 +344,7 @@ class ContactsAPI(StoreBase):
         with self.read() as s:
             contact = s.get(Contact, contact_id)
             if contact is None:
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             return self._rows(s, [contact])[0]
 
     def find_contacts_by_email(self, email: str) -> list[int]:
@@ -371,8 +383,10 @@ class ContactsAPI(StoreBase):
         out: dict[str, Any] = {}
         for key, value in values.items():
             if key not in CONTACT_FIELDS:
-                raise InvalidValue(f"unknown contact field {key!r}")
+                raise InvalidValue(_("unknown contact field {key!r}").format(key=key))
             value = clean_text(value)
+            if key in _NAME_FIELDS and not has_visible(value):
+                value = ""  # zero-width or format characters alone are not a name
             if key == "email":
                 value = normalize_email(value)
                 out["email_key"] = email_key(value)
@@ -412,8 +426,7 @@ class ContactsAPI(StoreBase):
             },
             region,
         )
-        if not any(values[k] for k in ("first_name", "last_name", "company", "email", "phone")):
-            raise InvalidValue("a contact needs a name, a company, an email or a phone")
+        check_identity(*(values[k] for k in ("first_name", "last_name", "company", "email", "phone_e164")))
         with self.write(origin) as tx:
             s = tx.session
             contact = Contact(**values)
@@ -467,7 +480,7 @@ class ContactsAPI(StoreBase):
     def _live_contact(self, s: Session, contact_id: int) -> Contact:
         contact = s.get(Contact, contact_id)
         if contact is None or contact.deleted_at is not None:
-            raise NotFound(f"no contact with id {contact_id}")
+            raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
         return contact
 
     def _refresh_search(self, s: Session, contact: Contact) -> None:
@@ -497,6 +510,7 @@ class ContactsAPI(StoreBase):
                 return contact
             for key, value in values.items():
                 setattr(contact, key, value)
+            check_identity(contact.first_name, contact.last_name, contact.company, contact.email, contact.phone_e164)
             contact.updated_at = utcnow()
             self._refresh_search(tx.session, contact)
             tx.emit(ContactUpdated, contact_id=contact_id, changed=changed)
@@ -529,7 +543,7 @@ class ContactsAPI(StoreBase):
         with self.write(origin) as tx:
             contact = tx.session.get(Contact, contact_id)
             if contact is None or contact.deleted_at is None:
-                raise NotFound(f"no deleted contact with id {contact_id}")
+                raise NotFound(_("no deleted contact with id {contact_id}").format(contact_id=contact_id))
             deleted_at = contact.deleted_at
             contact.deleted_at = None
             for opp in tx.session.execute(
@@ -551,7 +565,7 @@ class ContactsAPI(StoreBase):
         with self.write() as tx:
             contact = tx.session.get(Contact, contact_id)
             if contact is None:
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             from .fields import purge_values
 
             opp_ids = [
@@ -572,7 +586,7 @@ class ContactsAPI(StoreBase):
     def _tag(self, s: Session, name: str, *, create: bool) -> Tag | None:
         name = clean_text(name)
         if not name:
-            raise InvalidValue("a tag needs a name")
+            raise InvalidValue(_("a tag needs a name"))
         tag = s.execute(select(Tag).where(col(Tag.name_key) == fold(name))).scalars().first()
         if tag is None and create:
             tag = Tag(name=name, name_key=fold(name))
@@ -620,13 +634,13 @@ class ContactsAPI(StoreBase):
         with self.write() as tx:
             tag = self._tag(tx.session, old, create=False)
             if tag is None:
-                raise NotFound(f"no tag {old!r}")
+                raise NotFound(_("no tag {old!r}").format(old=old))
             new = clean_text(new)
             other = self._tag(tx.session, new, create=False)
             if other is not None and other.id != tag.id:
                 from .errors import Conflict
 
-                raise Conflict(f"a tag named {other.name!r} already exists")
+                raise Conflict(_("a tag named {name!r} already exists").format(name=other.name))
             tag.name, tag.name_key = new, fold(new)
             for contact in tx.session.execute(
                 select(Contact)

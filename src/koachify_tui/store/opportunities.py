@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from ..i18n import _
 from .base import StoreBase, Tx
 from .errors import InvalidValue, NotFound
 from .events import (
@@ -37,7 +38,7 @@ from .models import (
     Task,
     utcnow,
 )
-from .normalize import clean_text
+from .normalize import check_amount, clean_text, normalize_currency
 
 OPPORTUNITY_FIELDS = ("title", "value_minor", "currency", "owner", "source", "lost_reason")
 
@@ -100,14 +101,14 @@ class OpportunitiesAPI(StoreBase):
     def _live_opportunity(self, s: Session, opportunity_id: int) -> Opportunity:
         opp = s.get(Opportunity, opportunity_id)
         if opp is None or opp.deleted_at is not None:
-            raise NotFound(f"no opportunity with id {opportunity_id}")
+            raise NotFound(_("no opportunity with id {opportunity_id}").format(opportunity_id=opportunity_id))
         return opp
 
     def get_opportunity(self, opportunity_id: int, *, include_deleted: bool = False) -> Opportunity:
         with self.read() as s:
             opp = s.get(Opportunity, opportunity_id)
             if opp is None or (opp.deleted_at is not None and not include_deleted):
-                raise NotFound(f"no opportunity with id {opportunity_id}")
+                raise NotFound(_("no opportunity with id {opportunity_id}").format(opportunity_id=opportunity_id))
             return opp
 
     def create_opportunity(
@@ -129,14 +130,16 @@ class OpportunitiesAPI(StoreBase):
         """Create a deal for a contact, at `stage` (default: the pipeline's first)."""
         title = clean_text(title)
         if not title:
-            raise InvalidValue("an opportunity needs a title")
+            raise InvalidValue(_("an opportunity needs a title"))
         if value_minor < 0:
-            raise InvalidValue("an opportunity's value cannot be negative")
+            raise InvalidValue(_("an opportunity's value cannot be negative"))
+        check_amount(value_minor)
+        currency = normalize_currency(currency)
         with self.write(origin) as tx:
             s = tx.session
             contact = s.get(Contact, contact_id)
             if contact is None or contact.deleted_at is not None:
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             from .pipelines import PipelinesAPI
 
             assert isinstance(self, PipelinesAPI)
@@ -149,7 +152,7 @@ class OpportunitiesAPI(StoreBase):
                 pipeline_id=p.id or 0,
                 stage_id=st.id or 0,
                 value_minor=value_minor,
-                currency=(currency or "EUR").upper(),
+                currency=currency,
                 owner=clean_text(owner),
                 source=clean_text(source) or contact.source,
                 created_at=now,
@@ -189,7 +192,7 @@ class OpportunitiesAPI(StoreBase):
         """Edit title, value, currency, owner, source or lost reason (stage and status have their own calls)."""
         for key in changes:
             if key not in OPPORTUNITY_FIELDS:
-                raise InvalidValue(f"unknown or read-only opportunity field {key!r}")
+                raise InvalidValue(_("unknown or read-only opportunity field {key!r}").format(key=key))
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
             changed = []
@@ -197,11 +200,13 @@ class OpportunitiesAPI(StoreBase):
                 if isinstance(value, str):
                     value = clean_text(value)
                 if key == "title" and not value:
-                    raise InvalidValue("an opportunity needs a title")
+                    raise InvalidValue(_("an opportunity needs a title"))
                 if key == "value_minor" and (not isinstance(value, int) or value < 0):
-                    raise InvalidValue("an opportunity's value must be a non-negative amount")
+                    raise InvalidValue(_("an opportunity's value must be a non-negative amount"))
+                if key == "value_minor":
+                    check_amount(value)
                 if key == "currency":
-                    value = str(value).upper()
+                    value = normalize_currency(str(value))
                 if getattr(opp, key) != value:
                     setattr(opp, key, value)
                     changed.append(key)
@@ -276,7 +281,9 @@ class OpportunitiesAPI(StoreBase):
         try:
             new = OpportunityStatus(str(status).lower())
         except ValueError:
-            raise InvalidValue(f"unknown status {status!r} (open, won, lost, abandoned)") from None
+            raise InvalidValue(
+                _("unknown status {status!r} (open, won, lost, abandoned)").format(status=status)
+            ) from None
         with self.write(origin) as tx:
             s = tx.session
             opp = self._live_opportunity(s, opportunity_id)
@@ -331,10 +338,12 @@ class OpportunitiesAPI(StoreBase):
         with self.write(origin) as tx:
             opp = tx.session.get(Opportunity, opportunity_id)
             if opp is None or opp.deleted_at is None:
-                raise NotFound(f"no deleted opportunity with id {opportunity_id}")
+                raise NotFound(
+                    _("no deleted opportunity with id {opportunity_id}").format(opportunity_id=opportunity_id)
+                )
             contact = tx.session.get(Contact, opp.contact_id)
             if contact is None or contact.deleted_at is not None:
-                raise InvalidValue("restore the opportunity's contact first")
+                raise InvalidValue(_("restore the opportunity's contact first"))
             opp.deleted_at = None
             tx.session.add(
                 HistoryEntry(
@@ -455,7 +464,7 @@ class OpportunitiesAPI(StoreBase):
                 )
             )
             if not rows:
-                raise NotFound(f"no opportunity with id {opportunity_id}")
+                raise NotFound(_("no opportunity with id {opportunity_id}").format(opportunity_id=opportunity_id))
             return self._opportunity_rows(s, rows)[0]
 
     def _opportunity_rows(self, s: Session, rows: list[Any]) -> list[OpportunityRow]:

@@ -6,6 +6,7 @@ import os
 
 from sqlalchemy import func, select
 
+from ..i18n import _
 from .activities import ActivitiesAPI
 from .board import BoardAPI
 from .contacts import ContactsAPI
@@ -14,13 +15,23 @@ from .fields import FieldsAPI
 from .models import Contact
 from .opportunities import OpportunitiesAPI
 from .pipelines import PipelinesAPI
+from .reports import ReportsAPI
 from .rules import RulesAPI
 from .segments import SegmentsAPI
 from .timeline import TimelineAPI
 
 
 class Store(
-    ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, TimelineAPI, FieldsAPI, SegmentsAPI, RulesAPI, BoardAPI
+    ContactsAPI,
+    PipelinesAPI,
+    OpportunitiesAPI,
+    ActivitiesAPI,
+    TimelineAPI,
+    FieldsAPI,
+    SegmentsAPI,
+    RulesAPI,
+    BoardAPI,
+    ReportsAPI,
 ):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 
@@ -43,12 +54,14 @@ class Store(
             store = cls(url, origin=origin, region=region)
         except ModuleNotFoundError as exc:
             raise DatabaseError(
-                f"no driver for {url.split(':', 1)[0]}: {exc} (pip install 'koachify-tui[postgres]')"
+                _("no driver for {value}: {exc} (pip install 'koachify-tui[postgres]')").format(
+                    value=url.split(":", 1)[0], exc=exc
+                )
             ) from None
         except DatabaseError:
             raise
         except Exception as exc:
-            raise DatabaseError(f"cannot open the database: {exc}") from exc
+            raise DatabaseError(_("cannot open the database: {exc}").format(exc=exc)) from exc
         try:
             ensure_schema(store._write_engine)
             if seed:
@@ -59,7 +72,7 @@ class Store(
             raise
         except Exception as exc:
             store.close()
-            raise DatabaseError(f"cannot open the database: {exc}") from exc
+            raise DatabaseError(_("cannot open the database: {exc}").format(exc=exc)) from exc
         return store
 
     def is_empty(self) -> bool:

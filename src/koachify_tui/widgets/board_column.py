@@ -27,7 +27,13 @@ CARD_HEIGHT = 5  # four lines of card and one blank line between cards
 PAGE = 40  # cards fetched per query; a tall terminal shows ≈ 10 per column
 
 Fetch = Callable[[int, int], list[OpportunityRow]]  # (offset, limit) → one page of the column
-STATUS_MARK = {"won": "✓ " + _("won"), "lost": "✗ " + _("lost"), "abandoned": "– " + _("abandoned")}
+STATUS_MARK = {"won": ("✓ ", _("won")), "lost": ("✗ ", _("lost")), "abandoned": ("– ", _("abandoned"))}
+
+
+def status_mark(status: str) -> str:
+    """ "✓ vinta": the mark and the status word in the current language ("" for open cards)."""
+    mark, word = STATUS_MARK.get(status, ("", ""))
+    return mark + _(word)
 
 
 @dataclass(frozen=True)
@@ -227,7 +233,7 @@ class BoardColumn(ScrollView, can_focus=False, inherit_bindings=False):
         elif line == 1:
             left, left_style = row.contact_name, self._style("muted")
             right, right_style = (
-                STATUS_MARK.get(row.status, ""),
+                status_mark(row.status),
                 self._style("flag" if row.status == "lost" else "value"),
             )
         elif line == 2:

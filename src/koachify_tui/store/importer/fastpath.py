@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ...i18n import _
 from ..normalize import InvalidValue, clean_text, fold, normalize_email, normalize_phone, phone_search_keys
 
 # --- text ------------------------------------------------------------------------------------------------
@@ -192,7 +193,7 @@ def phone(value: str, region: str) -> str | None:
     if result is None:
         return normalize_phone(value, region)
     if not result:
-        raise InvalidValue(f"invalid phone {value!r}: not a possible number")
+        raise InvalidValue(_("invalid phone {value!r}: not a possible number").format(value=value))
     return result
 
 

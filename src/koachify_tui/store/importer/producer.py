@@ -229,7 +229,7 @@ class ParserChild:
             while True:
                 data = self._messages.get()
                 if data is None:
-                    raise RuntimeError(_("the import's parsing process stopped unexpectedly"))
+                    raise FileError(_("the import's parsing process stopped unexpectedly; nothing was imported"))
                 kind, body = marshal.loads(data)
                 if kind == "chunk":
                     count, position, candidates, rejects, warnings, bulk, placeholders = body
@@ -251,7 +251,8 @@ class ParserChild:
                 elif kind == "file-error":
                     raise FileError(body)
                 else:
-                    raise RuntimeError(_("the import's parsing process failed: {error}").format(error=body))
+                    first = str(body).strip().splitlines()[-1:] or [""]  # the exception's own line, not its traceback
+                    raise FileError(_("the import's parsing process failed: {error}").format(error=first[0]))
         finally:
             self._shut(kill=not finished)
 

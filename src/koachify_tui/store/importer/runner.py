@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, update
 from ...i18n import _
 from ..events import ContactCreated, ContactUpdated, ImportCompleted
 from ..models import ImportBatch, utcnow
+from ..normalize import clean_text
 from .mapping import Column
 from .options import DEFAULT_SOURCE, ImportOptions, prepare
 from .producer import Chunk, ParserChild, parse_chunks, parse_in_child, worth_forking
@@ -241,7 +242,7 @@ def _run_import(
             batch_id = int(
                 conn.execute(
                     insert(T_BATCH).values(
-                        filename=csv_file.path.name,
+                        filename=clean_text(csv_file.path.name),  # a file name can hold ESC too
                         source=options.source or DEFAULT_SOURCE,
                         options_json=json.dumps(options_json),
                         counts_json="{}",
@@ -253,7 +254,7 @@ def _run_import(
                 writer = BatchWriter(
                     conn,
                     batch_id=batch_id,
-                    filename=csv_file.path.name,
+                    filename=clean_text(csv_file.path.name),
                     policy=options.on_duplicate,
                     actor=tx.origin,
                     now=now,
