@@ -47,7 +47,9 @@ def _store_for(db: str | None, *, dry_run: bool) -> Any:
 
 
 def import_(
-    file: Annotated[Path | None, typer.Argument(help=_("The CSV file to import."), show_default=False)] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help=_("The CSV or vCard (.vcf) file to import."), show_default=False)
+    ] = None,
     mapping: Annotated[
         list[str] | None,
         typer.Option(
@@ -74,7 +76,18 @@ def import_(
     ignore_unknown: Annotated[
         bool, typer.Option("--ignore-unknown", help=_("Skip unknown columns instead of making custom fields."))
     ] = False,
-    report: Annotated[Path | None, typer.Option(help=_("Write rejected rows (line, reason, row) to this CSV."))] = None,
+    report: Annotated[
+        Path | None, typer.Option(help=_("Write rejected and flagged rows (line, reason, row) to this CSV."))
+    ] = None,
+    no_header: Annotated[
+        bool, typer.Option("--no-header", help=_("The file has no header row: name its columns with --columns."))
+    ] = False,
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--columns", help=_("With --no-header: the fields of the columns in order (first_name,last_name,email).")
+        ),
+    ] = None,
     undo: Annotated[
         int | None, typer.Option("--undo", help=_("Undo the import batch with this id."), show_default=False)
     ] = None,
@@ -106,7 +119,11 @@ def import_(
         encoding=encoding,
         delimiter=delimiter,
         dry_run=dry_run,
+        no_header=no_header,
+        columns=list(columns or []),
     )
+    if columns and not no_header:
+        raise UserError(_("--columns goes with --no-header (for a file without a header row)"))
     # A big file starts being parsed by a second process now, while this one loads the store (~0.5 s).
     report_file = None
     if report is not None:  # checked before anything is read or written: never the input or the database
@@ -119,8 +136,8 @@ def import_(
         with _store_for(db, dry_run=dry_run) as store, _optional(report_file) as report_fh:
             with _progress(file, quiet=json_out) as progress:
                 result = run_import(store, file, options, progress=progress, report=report_fh, parser=parser)
-            if report_file is not None and result.counts.rejected == 0:
-                report_file.discard()  # no rejects: no report (an existing file there stays as it was)
+            if report_file is not None and result.counts.rejected == 0 and not result.findings.get("shared_numbers"):
+                report_file.discard()  # nothing rejected or flagged: no report (a file there stays as it was)
     except FileError as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -182,6 +199,11 @@ def _print_result(result: Any, report: Path | None) -> None:
         out.print(mapping)
         if result.new_fields:
             out.print(Text(_("New custom fields: {fields}").format(fields=", ".join(result.new_fields))))
+    for note in result.notes:
+        err.print(Text(_("note: {note}").format(note=note)))
+    if result.dry_run:
+        _print_decisions(out, result)
+    _print_findings(err, result.findings)
     counts = result.counts
     table = Table(box=None, show_header=False, title=_("Would import") if result.dry_run else _("Imported"))
     table.add_column(justify="left")
@@ -215,6 +237,44 @@ def _print_result(result: Any, report: Path | None) -> None:
                 )
             )
         )
+
+
+DECISIONS_SHOWN = 20
+
+
+def _print_decisions(console: Any, result: Any) -> None:
+    """The merges a dry run would make, with the key that matched."""
+    from rich.text import Text
+
+    if not result.decisions:
+        return
+    console.print(Text(_("Merges (dry run):"), style="bold"))
+    for line, text in result.decisions[:DECISIONS_SHOWN]:
+        console.print(Text(_("  line {line}: {decision}").format(line=line, decision=text)))
+    more = result.counts.merged + result.counts.updated - DECISIONS_SHOWN
+    if more > 0:
+        console.print(Text(_("  … {n} more (--json lists the first 1000)").format(n=more)))
+
+
+def _print_findings(err: Any, findings: dict[str, dict[str, int]]) -> None:
+    """Values that were not used to match people: placeholders, values shared by several people, numbers
+    shared by contacts kept apart."""
+    from rich.text import Text
+
+    titles = {
+        "placeholders": _("Placeholder values read as empty (rows):"),
+        "shared": _("Shared by several people, not used to match (rows):"),
+        "shared_numbers": _("Shared numbers, contacts kept apart (rows):"),
+    }
+    for kind, title in titles.items():
+        found = findings.get(kind) or {}
+        if not found:
+            continue
+        err.print(Text(title, style="bold"))
+        for value, rows in list(found.items())[:10]:
+            err.print(Text(f"  {value}  ×{rows}"))
+        if len(found) > 10:
+            err.print(Text(_("  … {n} more").format(n=len(found) - 10)))
 
 
 def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
@@ -270,7 +330,7 @@ def _list(db: str | None, json_out: bool) -> None:
 
 
 def export(
-    file: Annotated[Path, typer.Argument(help=_("The CSV file to write ('-' for stdout)."))],
+    file: Annotated[Path, typer.Argument(help=_("The CSV file to write ('-' for stdout; a .vcf name writes vCards)."))],
     opportunities: Annotated[
         bool, typer.Option("--opportunities", help=_("Export opportunities instead of contacts."))
     ] = False,
@@ -289,11 +349,18 @@ def export(
     if len(delimiter) != 1:
         raise UserError(_("the delimiter must be one character (or 'tab')"))
     target = None
+    vcard = file.suffix.lower() == ".vcf" and not opportunities
     if str(file) != "-":  # refused before the store opens: a directory, the database or its WAL/SHM
-        target = AtomicFile(file, protected=_db_files(db), encoding="utf-8-sig" if bom else "utf-8", newline="")
+        encoding = "utf-8-sig" if bom and not vcard else "utf-8"
+        target = AtomicFile(file, protected=_db_files(db), encoding=encoding, newline="")
     with open_store(db) as store:
         if target is None:
             count = _run_export(store, sys.stdout, opportunities, delimiter, tag, smart_list)
+        elif vcard:
+            from ..store.vcard_export import export_vcard
+
+            with target as out:  # the same temp-file-and-rename as the CSV
+                count = export_vcard(store, out, tags=list(tag or []), smart_list=smart_list or None)
         else:
             with target as out:  # written beside the target, renamed over it only when complete
                 count = _run_export(store, out, opportunities, delimiter, tag, smart_list)

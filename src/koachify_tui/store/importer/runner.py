@@ -49,6 +49,11 @@ class ImportResult:
     rejects: list[Reject] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
     new_fields: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the file: lines skipped before the header, columns
+    # Values that were no identity → rows carrying them: "placeholders", "shared" (by several people),
+    # "shared_numbers" (phones of rows kept apart from a contact with the same number).
+    findings: dict[str, dict[str, int]] = field(default_factory=dict)
+    decisions: list[tuple[int, str]] = field(default_factory=list)  # (line, the merge it makes), the first 1000
     seconds: float = 0.0  # the whole call, events included
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (see `run_import`)
 
@@ -64,6 +69,9 @@ class ImportResult:
             "new_custom_fields": self.new_fields,
             "rejects": [{"line": r.line, "reason": r.reason} for r in self.rejects],
             "warnings": [{"line": line, "message": m} for line, m in self.warnings],
+            "notes": self.notes,
+            "findings": self.findings,
+            "decisions": [{"line": line, "decision": text} for line, text in self.decisions],
             "parallel": self.parallel,
             "seconds": round(self.seconds, 3),
             "timings": {phase: round(seconds, 3) for phase, seconds in self.timings.items()},
@@ -196,6 +204,7 @@ def _run_import(
         columns=columns,
         counts=Counts(),
         dry_run=options.dry_run,
+        notes=list(prepared.notes),
     )
     report_writer = csv.writer(report) if report is not None else None
     if report_writer is not None:
@@ -206,6 +215,10 @@ def _run_import(
             result.rejects.append(reject)
         if report_writer is not None:
             report_writer.writerow([reject.line, reject.reason, *reject.cells])
+
+    def on_note(note: Reject) -> None:  # a row imported with a finding (a shared number): in the report too
+        if report_writer is not None:
+            report_writer.writerow([note.line, note.reason, *note.cells])
 
     def on_warning(line: int, message: str) -> None:
         if len(result.warnings) < KEEP:
@@ -248,6 +261,7 @@ def _run_import(
                     on_reject=on_reject,
                     on_warning=on_warning,
                     manual_fts=manual_fts,
+                    on_note=on_note,
                 )
                 result.counts = writer.counts
                 fed = time.perf_counter()
@@ -272,6 +286,8 @@ def _run_import(
             )
             result.batch_id = batch_id
             result.new_fields = writer.new_fields
+            result.findings = writer.findings()
+            result.decisions = writer.decisions
             if options.dry_run:
                 raise _DryRun
             committing = time.perf_counter()
