@@ -43,7 +43,7 @@ def test_undo_keeps_the_users_later_values_and_reverts_the_rest(store: Store, wr
     the fields the import wrote and nobody touched since go back; the summary says what stayed and why."""
     pre = store.create_contact(first_name="Pre", last_name="Existing", email="pre@u.example").id or 0
     store.define_field("contact", "Notes", key="notes")
-    batch = run_import(store, write(",,pre@u.example,333 1111111,Imported,Imported Co,from file\n")).batch_id or 0
+    batch = run_import(store, write(",,pre@u.example,347 5551234,Imported,Imported Co,from file\n")).batch_id or 0
     assert store.contact_row(pre).company == "Imported Co"
     store.update_contact(pre, {"company": "Typed by user", "phone": "+39 333 9999999"}, origin="cli")
     result = undo_batch(store, batch)
