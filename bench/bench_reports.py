@@ -1,7 +1,7 @@
 """Reports benchmark: every report over a year of data, and the Reports screen's first chart.
 
     .venv/bin/python bench/bench_reports.py [--contacts 100000] [--deals 10000] [--repeat 5]
-    .venv/bin/python bench/bench_reports.py --contacts 500 --deals 100 --repeat 1     # smoke size
+    .venv/bin/python bench/bench_reports.py --smoke     # CI: 500 contacts, 100 deals, once (runs; no timing)
 
 Seeds (raw sqlite3, one transaction) contacts created over the last 365 days with 8 sources, deals in two
 pipelines with stage-change history (skips and moves back), won/lost/abandoned with reasons, 5% in USD, and
@@ -183,7 +183,10 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--deals", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: runs and prints, asserts nothing")
     args = parser.parse_args()
+    if args.smoke:
+        args.contacts, args.deals, args.repeat = 500, 100, 1
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
