@@ -39,7 +39,7 @@ def run_tui(db: str | None, *, start: str = "contacts") -> None:
     from .store import Store
 
     settings = Settings.load(db=db)
-    store = Store.open(settings.db, origin="tui", region=settings.region)
+    store = Store.open(settings.db, origin="tui", region=settings.region, busy_timeout=settings.busy_timeout)
     try:
         make_app(settings, store, start=start).run()
     finally:

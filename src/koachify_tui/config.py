@@ -36,6 +36,7 @@ class Settings:
     owner: str = ""  # the user's own name, default owner of new deals
     theme: str = "koachify"
     keymap: dict[str, str] = field(default_factory=dict)
+    busy_timeout: float | None = None  # seconds a write waits for another writer; $KOACHIFY_BUSY_TIMEOUT wins
     path: Path | None = None  # where these settings were read from / are saved to
 
     @classmethod
@@ -49,6 +50,8 @@ class Settings:
                 data = {}  # a broken config must not stop the app; defaults apply
         known = {f.name for f in fields(cls)} - {"path"}
         values = {k: v for k, v in data.items() if k in known}
+        if os.environ.get("KOACHIFY_BUSY_TIMEOUT", "").strip():
+            values.pop("busy_timeout", None)  # the store reads the variable itself (db.busy_timeout)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(path=path, **values)
 
@@ -57,7 +60,7 @@ class Settings:
 
         if self.path is None:
             return
-        data = {
+        data: dict[str, Any] = {
             "locale": self.locale,
             "region": self.region,
             "currency": self.currency,
@@ -65,5 +68,7 @@ class Settings:
             "theme": self.theme,
             "keymap": self.keymap,
         }
+        if self.busy_timeout is not None:
+            data["busy_timeout"] = self.busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(tomli_w.dumps(data), encoding="utf-8")

@@ -8,10 +8,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from . import writer_note
+from .db import NOWAIT, is_lock_timeout
+from .errors import Busy, WriteCancelled
 from .events import DomainEvent, EventBus
+
+T = TypeVar("T")
+#: How long a write with wait=False may queue behind another transaction's row locks on PostgreSQL.
+PG_NOWAIT_LOCK_TIMEOUT = "200ms"
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -64,9 +72,13 @@ class StoreBase:
         return getattr(self._local, "tx", None)
 
     @contextmanager
-    def write(self, origin: str | None = None) -> Iterator[Tx]:
+    def write(self, origin: str | None = None, *, wait: bool = True) -> Iterator[Tx]:
         """A write transaction. Nested calls join the outer one, so a composite change is atomic; events
-        are published after the outermost commit, never on rollback."""
+        are published after the outermost commit, never on rollback.
+
+        When another process holds the write lock longer than the busy timeout this raises `Busy` (nothing
+        written); with `wait=False` it raises `Busy` at once instead of waiting (the TUI then waits in a
+        worker thread, see screens/writes.py)."""
         outer = self._current_tx()
         if outer is not None:
             yield outer
@@ -75,8 +87,15 @@ class StoreBase:
         tx = Tx(session=session, origin=origin or self.default_origin, depth=self.bus.depth)
         self._local.tx = tx
         try:
+            if not wait:
+                self._begin_nowait(session)
             yield tx
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if not is_lock_timeout(exc):
+                raise
+            raise self._busy(wait) from exc
         except BaseException:
             session.rollback()
             raise
@@ -86,6 +105,51 @@ class StoreBase:
         for callback in tx.after_commit:
             callback()
         self.bus.publish(tx.events)
+
+    def _begin_nowait(self, session: Session) -> None:
+        if self.dialect == "sqlite":
+            NOWAIT.on = True
+            try:
+                session.connection()  # BEGIN IMMEDIATE, trying the lock once
+            finally:
+                NOWAIT.on = False
+        else:
+            session.execute(text(f"SET LOCAL lock_timeout = '{PG_NOWAIT_LOCK_TIMEOUT}'"))
+
+    def _busy(self, waited: bool) -> Busy:
+        timeout = float(getattr(self, "busy_timeout", 0.0)) if waited else 0.0
+        who = self.current_writer()
+        if who:
+            message = f"the database is busy: another process is writing ({who}); nothing was saved"
+        else:
+            message = "the database is busy: another process is writing; nothing was saved"
+        if waited:
+            message += f" after waiting {timeout:g} s"
+        return Busy(message, waited=timeout)
+
+    def run_write(self, fn: Callable[[], T], *, wait: bool = True, cancelled: Callable[[], bool] | None = None) -> T:
+        """`fn()` in one write transaction, the lock taken first. `wait=False`: `Busy` at once when another
+        writer holds the lock. `cancelled` is asked once the lock is held: True rolls back with
+        `WriteCancelled` (the user gave up while waiting), so a given-up write is never applied later."""
+        with self.write(wait=wait) as tx:
+            tx.session.connection()  # BEGIN (IMMEDIATE on SQLite): the wait for the lock happens here
+            if cancelled is not None and cancelled():
+                raise WriteCancelled("gave up waiting for the database; nothing was saved")
+            return fn()
+
+    @contextmanager
+    def announce(self, what: str) -> Iterator[None]:
+        """Tell other processes waiting for the write lock who holds it ("import of contatti.csv"): the
+        TUI shows it in its "waiting for the database" line. Use inside a long write."""
+        with writer_note.announce(self, what):
+            yield
+
+    def current_writer(self) -> str | None:
+        """What another process said it is writing (`announce`), if it is still writing; None if unknown."""
+        try:
+            return writer_note.current(self)
+        except Exception:  # noqa: BLE001 - only a label for a message: never worth an error of its own
+            return None
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -214,7 +214,7 @@ def _run_import(
     timings: dict[str, float] = {}
     committing = started
     try:
-        with store.write(origin="import") as tx:
+        with store.write(origin="import") as tx, store.announce(_("import of {file}").format(file=csv_file.path.name)):
             conn = tx.session.connection()
             now = utcnow()
             options_json = {
