@@ -53,6 +53,15 @@ class KoachifyApp(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", _("Help"), id="app.help", tooltip=_("Show the keys of this screen")),
         Binding("ctrl+q", "quit", _("Quit"), id="app.quit", tooltip=_("Quit Koachify"), priority=True),
+        Binding(
+            "escape",
+            "give_up_write",
+            _("Give up"),
+            id="app.give_up_write",
+            tooltip=_("Stop waiting for the database (nothing is saved)"),
+            priority=True,
+            show=False,
+        ),
         *(
             Binding(
                 spec.key,
@@ -146,6 +155,16 @@ class KoachifyApp(App[None]):
         self.run_worker(go(), group="show-contact", exclusive=True)
 
     # --- commands -----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "give_up_write":  # escape means "give up" only while a write waits for the lock
+            return bool(getattr(self.screen, "write_pending", False))
+        return True
+
+    def action_give_up_write(self) -> None:
+        give_up = getattr(self.screen, "give_up_write", None)
+        if callable(give_up):
+            give_up()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

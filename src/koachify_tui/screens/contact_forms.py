@@ -8,8 +8,10 @@ and nothing reaches the store until the whole form is valid.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from textual import on
@@ -29,7 +31,7 @@ from ..store.errors import StoreError
 from ..store.fields import coerce
 from ..store.models import Channel, CustomFieldDef, Direction, FieldType
 from ..store.normalize import InvalidValue, normalize_email, normalize_phone
-from .base import AppAccess
+from .writes import Deferred, ScreenWrites, error_text
 
 FORM_CSS = """
 FormScreen { align: center middle; }
@@ -57,8 +59,11 @@ def _text(widget: Widget) -> str:
     raise TypeError(widget)
 
 
-class FormScreen(AppAccess, ModalScreen[Any]):
+class FormScreen(ScreenWrites, ModalScreen[Any]):
     """Base of the forms: a titled box, fields with inline errors, `ctrl+s` saves, `escape` cancels.
+
+    `save()` validates and returns the result, or a `Deferred` whose store calls `run_store_write` makes: while
+    they wait for the database the form says so (escape gives up), and a failure keeps the form as typed.
 
     | Key | Action |
     | --- | --- |
@@ -114,6 +119,9 @@ class FormScreen(AppAccess, ModalScreen[Any]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def write_status_parent(self) -> Widget:
+        return self.query_one("#form")
+
     def action_save(self) -> None:
         self.clear_errors()
         try:
@@ -121,8 +129,21 @@ class FormScreen(AppAccess, ModalScreen[Any]):
         except (InvalidValue, StoreError, ValueError) as exc:
             self.form_error(str(exc))
             return
-        if result is not None:
+        if isinstance(result, Deferred):
+            self.run_store_write(result.write, done=self._saved, failed=self.save_failed, gave_up=self._gave_up)
+        elif result is not None:
             self.dismiss(result)
+
+    def _saved(self, result: Any) -> None:
+        if result is not None and self.is_attached:
+            self.dismiss(result)
+
+    def save_failed(self, exc: Exception) -> None:
+        """The store refused or could not save: say why; everything typed stays for another `ctrl+s`."""
+        self.form_error(error_text(exc) + " " + _("(ctrl+s saves again, escape closes)"))
+
+    def _gave_up(self) -> None:
+        self.form_error(_("Gave up waiting for the database; nothing was saved (ctrl+s tries again)"))
 
     def save(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -201,7 +222,7 @@ class ContactForm(FormScreen):
             widget = custom_field_widget(definition, custom.get(definition.key))
             yield from self.field(definition.label, widget, f"cf-{definition.key}")
 
-    def save(self) -> int | None:
+    def save(self) -> Deferred | None:
         values: dict[str, Any] = {key: self.query_one(f"#in-{key}", Input).value.strip() for key, _l in CONTACT_INPUTS}
         region = getattr(self.app.settings, "region", "IT")  # type: ignore[attr-defined]
         ok = True
@@ -229,18 +250,26 @@ class ContactForm(FormScreen):
         if not ok:
             return None
         store = self.store
-        with store.write("tui"):
-            if self.contact_id is None:
-                tags = [t.strip() for t in self.query_one("#in-tags", Input).value.split(",") if t.strip()]
-                contact = store.create_contact(**values, tags=tags, region=region, origin="tui")
-                assert contact.id is not None
-                contact_id = contact.id
-            else:
-                contact_id = self.contact_id
-                store.update_contact(contact_id, region=region, origin="tui", **values)
-            for key, value in custom.items():
-                store.set_field_value("contact", contact_id, key, value, origin="tui")
-        return contact_id
+        tags = (
+            [t.strip() for t in self.query_one("#in-tags", Input).value.split(",") if t.strip()]
+            if (self.contact_id is None)
+            else []
+        )
+
+        def write() -> int:
+            with store.write("tui"):
+                if self.contact_id is None:
+                    contact = store.create_contact(**values, tags=tags, region=region, origin="tui")
+                    assert contact.id is not None
+                    contact_id = contact.id
+                else:
+                    contact_id = self.contact_id
+                    store.update_contact(contact_id, region=region, origin="tui", **values)
+                for key, value in custom.items():
+                    store.set_field_value("contact", contact_id, key, value, origin="tui")
+            return contact_id
+
+        return Deferred(write)
 
 
 # --- activities -----------------------------------------------------------------------------------------
@@ -318,13 +347,14 @@ class ActivityForm(FormScreen):
         self.set_error(name, message)
         return False
 
-    def save(self) -> str | None:
+    def save(self) -> Deferred | None:
         store, (cid, oid) = self.store, self._owner()
+        call: Callable[[], object]
         if self.kind == "note":
             body = _text(self.query_one("#in-body"))
             if not self._required("body", body, _("Write something")):
                 return None
-            store.add_note(body, origin="tui", contact_id=cid, opportunity_id=oid)
+            call = partial(store.add_note, body, origin="tui", contact_id=cid, opportunity_id=oid)
         elif self.kind == "task":
             title = self.query_one("#in-title", Input).value
             due_text = self.query_one("#in-due", Input).value
@@ -339,7 +369,8 @@ class ActivityForm(FormScreen):
                     ok = False
             if not ok:
                 return None
-            store.add_task(
+            call = partial(
+                store.add_task,
                 title,
                 due_at=due,
                 notes=_text(self.query_one("#in-notes")),
@@ -366,8 +397,15 @@ class ActivityForm(FormScreen):
             if not ok or starts is None:
                 return None
             location = self.query_one("#in-location", Input).value
-            store.add_appointment(
-                title, starts, ends_at=ends, location=location, origin="tui", contact_id=cid, opportunity_id=oid
+            call = partial(
+                store.add_appointment,
+                title,
+                starts,
+                ends_at=ends,
+                location=location,
+                origin="tui",
+                contact_id=cid,
+                opportunity_id=oid,
             )
         else:
             subject = self.query_one("#in-subject", Input).value
@@ -375,7 +413,8 @@ class ActivityForm(FormScreen):
             if not (subject.strip() or body.strip()):
                 self.set_error("body", _("A message needs a subject or a body"))
                 return None
-            store.log_message(
+            call = partial(
+                store.log_message,
                 body,
                 subject=subject,
                 channel=str(self.query_one("#in-channel", Select).value),
@@ -384,7 +423,7 @@ class ActivityForm(FormScreen):
                 contact_id=cid,
                 opportunity_id=oid,
             )
-        return self.kind
+        return Deferred(lambda: (call(), self.kind)[1])
 
 
 # --- tags -----------------------------------------------------------------------------------------------
@@ -412,16 +451,19 @@ class TagPicker(FormScreen):
                 "tags",
             )
 
-    def save(self) -> bool:
+    def save(self) -> Deferred:
         wanted = set(self.query_one("#in-tags", SelectionList).selected) if self.query("#in-tags") else set()
         new = [t.strip() for t in self.query_one("#in-new", Input).value.split(",") if t.strip()]
         store = self.store
-        with store.write("tui"):
+
+        def write() -> bool:
             for name in sorted(self._had - wanted):
                 store.remove_tag(self.contact_id, name, origin="tui")
             for name in [*sorted(wanted - self._had), *new]:
                 store.add_tag(self.contact_id, name, origin="tui")
-        return True
+            return True
+
+        return Deferred(write)
 
 
 # --- filters --------------------------------------------------------------------------------------------
