@@ -27,6 +27,7 @@ from ..store import OpportunityRow, PipelineInfo, StoreError
 from ..store.board import STATUSES, BoardFilter
 from ..store.events import OpportunityStageChanged, OpportunityStatusChanged
 from ..widgets.board_column import BoardColumn
+from .base import AppAccess
 from .pickers import ChoicePicker
 from .writes import ScreenWrites, error_text
 
@@ -65,7 +66,7 @@ def _b(key: str, action: str, description: str, tooltip: str, name: str, *, show
     return Binding(key, action, description, id=f"board.{name}", tooltip=tooltip, show=show)
 
 
-class BoardScreen(ScreenWrites, Screen[None]):
+class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
     """A pipeline as columns of cards.
 
     | Key | Action |

@@ -31,6 +31,7 @@ from ..store.errors import StoreError
 from ..store.fields import coerce
 from ..store.models import Channel, CustomFieldDef, Direction, FieldType
 from ..store.normalize import InvalidValue, normalize_email, normalize_phone
+from .base import AppAccess
 from .writes import Deferred, ScreenWrites, error_text
 
 FORM_CSS = """
@@ -59,7 +60,7 @@ def _text(widget: Widget) -> str:
     raise TypeError(widget)
 
 
-class FormScreen(ScreenWrites, ModalScreen[Any]):
+class FormScreen(ScreenWrites, AppAccess, ModalScreen[Any]):
     """Base of the forms: a titled box, fields with inline errors, `ctrl+s` saves, `escape` cancels.
 
     `save()` validates and returns the result, or a `Deferred` whose store calls `run_store_write` makes: while

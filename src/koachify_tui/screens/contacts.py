@@ -7,10 +7,10 @@ waits for SQL and a stale search is dropped as soon as a newer one starts.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import time
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -27,12 +27,13 @@ from textual.worker import get_current_worker
 
 from ..i18n import _
 from ..messages import StoreChanged
-from ..store import Conflict, ContactQuery, ContactRow, InvalidValue, NotFound, Store
+from ..store import Conflict, ContactQuery, ContactRow, NotFound, Store
 from ..widgets.contact_table import WINDOW, ContactTable
 from ..widgets.smart_lists import ALL, TRASH, SmartListsSidebar
 from .base import AppAccess
 from .contact_detail import ContactDetailPane, ContactDetailScreen, edit_contact, new_opportunity, tag_contact
 from .contact_forms import ActivityForm, ConfirmDialog, ContactForm, FilterForm, NameDialog, Target
+from .writes import ScreenWrites, error_text
 
 SPLIT_MIN_WIDTH = 150  # below this the detail opens as its own screen
 SEARCH_DEBOUNCE = 0.08  # seconds of typing pause before a search runs
@@ -45,7 +46,7 @@ def has_import_screen() -> bool:
     return importlib.util.find_spec("koachify_tui.screens.import_csv") is not None
 
 
-class ContactsScreen(AppAccess, Screen[None]):
+class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     """Contacts, searchable as you type, filtered, saved as smart lists; detail beside or on its own screen.
 
     | Key | Action |
@@ -344,10 +345,12 @@ class ContactsScreen(AppAccess, Screen[None]):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.store.delete_smart_list(ref)
-                if self.active_list == ref:
-                    self.active_list = ALL
-                self._refresh_sidebar()
+                self.run_store_write(partial(self.store.delete_smart_list, ref), done=forgotten)
+
+        def forgotten(_result: object) -> None:
+            if self.active_list == ref:
+                self.active_list = ALL
+            self._refresh_sidebar()
 
         self.app.push_screen(ConfirmDialog(_("Delete the smart list “{name}”?").format(name=name)), done)
 
@@ -438,38 +441,59 @@ class ContactsScreen(AppAccess, Screen[None]):
         question = Content(_("Move “{name}” to the Trash? (u undoes)").format(name=current.display_name))
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                self.store.delete_contact(current.id, origin="tui")
-            except NotFound:
-                return
+            if yes:
+                self.run_store_write(
+                    partial(self.store.delete_contact, current.id, origin="tui"), done=deleted, failed=failed
+                )
+
+        def deleted(_result: object) -> None:
             self.deleted_stack.append(current.id)
             self.notify(_("Deleted {name} — u to undo").format(name=current.display_name), timeout=4, markup=False)
             self.reload()
 
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, NotFound):  # deleted meanwhile: nothing to say
+                self.notify(error_text(exc), severity="error", markup=False)
+
         self.app.push_screen(ConfirmDialog(question, _("Delete contact")), confirmed)
 
     def action_undo(self) -> None:
-        while self.deleted_stack:
-            contact_id = self.deleted_stack.pop()
-            try:
-                contact = self.store.restore_contact(contact_id, origin="tui")
-            except NotFound:
-                continue  # restored meanwhile (from the Trash): try the one before
+        if not self.deleted_stack:
+            self.notify(_("Nothing to undo"), timeout=2)
+            return
+        stack = list(self.deleted_stack)
+
+        def restore() -> Any:
+            while stack:
+                try:
+                    return self.store.restore_contact(stack.pop(), origin="tui")
+                except NotFound:
+                    continue  # restored meanwhile (from the Trash): try the one before
+            return None
+
+        def restored(contact: Any) -> None:
+            self.deleted_stack[:] = stack
+            if contact is None:
+                self.notify(_("Nothing to undo"), timeout=2)
+                return
             self.notify(_("Restored {name}").format(name=contact.display_name), timeout=3, markup=False)
             self.reload()
-            return
-        self.notify(_("Nothing to undo"), timeout=2)
+
+        self.run_store_write(restore, done=restored)
 
     def action_restore(self) -> None:
         current = self._current()
         if current is None or self.active_list != TRASH:
             return
-        with contextlib.suppress(NotFound):  # restored meanwhile: nothing left to do
-            self.store.restore_contact(current.id, origin="tui")
-        self.notify(_("Restored {name}").format(name=current.display_name), timeout=3, markup=False)
-        self.reload()
+
+        def restored(_result: object) -> None:
+            self.notify(_("Restored {name}").format(name=current.display_name), timeout=3, markup=False)
+            self.reload()
+
+        # restored meanwhile: nothing left to do
+        self.run_store_write(
+            partial(self.store.restore_contact, current.id, origin="tui"), done=restored, skip=(NotFound,)
+        )
 
     def action_trash(self) -> None:
         if self.active_list == TRASH:
@@ -493,22 +517,21 @@ class ContactsScreen(AppAccess, Screen[None]):
         def named(name: str | None) -> None:
             if not name:
                 return
-            try:
-                smart = self.store.save_smart_list(name, query)
-            except Conflict:
-                question = _("A smart list named “{name}” exists. Replace its filter?").format(name=name)
-                self.app.push_screen(
-                    ConfirmDialog(question, _("Replace smart list")), lambda yes: confirm_replace(name, yes)
-                )
-                return
-            except InvalidValue as exc:
-                self.notify(str(exc), severity="error", timeout=4, markup=False)
-                return
-            saved(smart)
+
+            def failed(exc: Exception) -> None:
+                if isinstance(exc, Conflict):
+                    question = _("A smart list named “{name}” exists. Replace its filter?").format(name=name)
+                    self.app.push_screen(
+                        ConfirmDialog(question, _("Replace smart list")), lambda yes: confirm_replace(name, yes)
+                    )
+                else:
+                    self.notify(error_text(exc), severity="error", timeout=4, markup=False)
+
+            self.run_store_write(partial(self.store.save_smart_list, name, query), done=saved, failed=failed)
 
         def confirm_replace(name: str, yes: bool | None) -> None:
             if yes:
-                saved(self.store.save_smart_list(name, query, replace=True))
+                self.run_store_write(partial(self.store.save_smart_list, name, query, replace=True), done=saved)
 
         def saved(smart: Any) -> None:
             self.active_list = smart.id or ALL

@@ -9,6 +9,7 @@ Used by the board (`n`, `e`) and by the contacts screen (`o`):
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -25,6 +26,7 @@ from ..i18n import _
 from ..store import ContactQuery, Store, StoreError
 from ..store.models import CustomFieldDef, FieldType
 from ..store.normalize import InvalidValue, parse_money
+from .writes import ScreenWrites, error_text
 
 NEW_CONTACT = "new"  # option id of the "create a contact" entry of the picker
 
@@ -44,7 +46,7 @@ def field_input_text(value: Any) -> str:
     return str(value)
 
 
-class OpportunityForm(ModalScreen[int | None]):
+class OpportunityForm(ScreenWrites, ModalScreen[int | None]):
     """Create (opportunity_id None) or edit an opportunity; picks or creates the contact when none is given.
 
     | Key | Action |
@@ -354,12 +356,12 @@ class OpportunityForm(ModalScreen[int | None]):
             "owner": self.query_one("#opp-owner", Input).value.strip(),
         }
         tags = [t.strip() for t in self.query_one("#opp-tags", Input).value.split(",") if t.strip()]
-        try:
-            opportunity_id = self._write(fields, tags, custom, int(stage_value))  # type: ignore[arg-type]
-        except (StoreError, ValueError) as exc:
-            self._set_error("err-form", str(exc))
-            return
-        self.dismiss(opportunity_id)
+        self.run_store_write(
+            partial(self._write, fields, tags, custom, int(stage_value)),  # type: ignore[arg-type]
+            done=self.dismiss,
+            failed=lambda exc: self._set_error("err-form", error_text(exc)),
+            gave_up=lambda: self._set_error("err-form", _("Gave up waiting for the database; nothing was saved")),
+        )
 
     def _write(self, fields: dict[str, Any], tags: list[str], custom: dict[str, Any], stage_id: int) -> int:
         """Everything in one transaction: a half-saved deal is worse than an error message."""

@@ -13,12 +13,13 @@ A write given up is never applied later: the worker checks the flag once it hold
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual.content import Content
@@ -28,7 +29,9 @@ from textual.widgets import Static
 from ..i18n import _
 from ..store.errors import Busy, StoreError, WriteCancelled
 from ..store.normalize import InvalidValue
-from .base import AppAccess
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: What a failed write may raise short of a bug: shown as a message, never a crash.
 WRITE_ERRORS = (StoreError, InvalidValue, ValueError, SQLAlchemyError)
@@ -48,7 +51,7 @@ class PendingWrite:
     """A write waiting for the lock in a worker thread."""
 
     fn: Callable[[], Any]
-    done: Callable[[Any], None]
+    done: Callable[[Any], object]
     failed: Callable[[Exception], None]
     gave_up: Callable[[], None]
     cancelled: threading.Event = field(default_factory=threading.Event)
@@ -79,10 +82,19 @@ def error_text(exc: Exception) -> str:
     return str(exc)
 
 
-class ScreenWrites(AppAccess):
-    """Mixin for screens and forms: every store write from a key goes through `run_store_write`."""
+class ScreenWrites:
+    """Mixin for screens and forms (before the Screen class, beside AppAccess or a `store` attribute): every
+    store write from a key goes through `run_store_write`."""
 
     _pending_write: PendingWrite | None = None
+
+    @property
+    def _app(self) -> Any:
+        return cast(Any, self).app
+
+    @property
+    def _store(self) -> Store:
+        return cast(Any, self).store  # type: ignore[no-any-return]
 
     @property
     def write_pending(self) -> bool:
@@ -97,19 +109,28 @@ class ScreenWrites(AppAccess):
         self,
         fn: Callable[[], Any],
         *,
-        done: Callable[[Any], None] | None = None,
+        done: Callable[[Any], object] | None = None,
         failed: Callable[[Exception], None] | None = None,
         gave_up: Callable[[], None] | None = None,
+        skip: tuple[type[Exception], ...] = (),
     ) -> None:
         """Run `fn` (store calls) in one write transaction; `done(result)` after it committed, `failed(error)`
-        (default: an error notification) if it could not be saved."""
+        (default: an error notification) if it could not be saved. Errors of a `skip` type (e.g. NotFound:
+        deleted meanwhile) count as done, with result None."""
         on_done = done or (lambda _result: None)
-        on_failed = failed or self._notify_failure
+        notify = failed or self._notify_failure
+
+        def on_failed(exc: Exception) -> None:
+            if skip and isinstance(exc, skip):
+                on_done(None)
+            else:
+                notify(exc)
+
         if self._pending_write is not None:
             on_failed(StoreError(_("still waiting for the database to save the previous change")))
             return
         try:
-            result = self.store.run_write(fn, wait=False)
+            result = self._store.run_write(fn, wait=False)
         except Busy:
             self._wait_for_lock(PendingWrite(fn, on_done, on_failed, gave_up or self._notify_gave_up))
             return
@@ -117,6 +138,38 @@ class ScreenWrites(AppAccess):
             on_failed(exc)
             return
         on_done(result)
+
+    async def store_write(self, fn: Callable[[], Any]) -> Any:
+        """`run_store_write` for async handlers (workers awaiting dialogs): returns `fn()`'s result or raises
+        its error, `Busy` after the busy timeout, `WriteCancelled` when the user gave up waiting."""
+        if self._pending_write is not None:
+            raise StoreError(_("still waiting for the database to save the previous change"))
+        try:
+            return self._store.run_write(fn, wait=False)
+        except Busy:
+            pass
+        loop = asyncio.get_running_loop()
+        gave_up: asyncio.Future[None] = loop.create_future()
+
+        def give_up() -> None:
+            if not gave_up.done():
+                gave_up.set_result(None)
+
+        pending = PendingWrite(fn, lambda _r: None, lambda _e: None, give_up)
+        self._pending_write = pending
+        self._show_status(waiting_text(None))
+        cast(Any, self).run_worker(partial(self._label_in_thread, pending), thread=True, exit_on_error=False)
+        job = loop.run_in_executor(None, partial(self._store.run_write, fn, cancelled=pending.cancelled.is_set))
+        job.add_done_callback(lambda f: f.cancelled() or f.exception())  # a given-up job's error is expected
+        try:
+            finished, _waiting = await asyncio.wait({job, gave_up}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if self._pending_write is pending:
+                self._pending_write = None
+                self._show_status(None)
+        if job in finished:
+            return job.result()
+        raise WriteCancelled(_("gave up waiting for the database; nothing was saved"))
 
     def give_up_write(self) -> None:
         """Stop waiting: the worker rolls back if it ever gets the lock; the form keeps what was typed."""
@@ -141,7 +194,7 @@ class ScreenWrites(AppAccess):
         result: Any = None
         error: Exception | None = None
         try:
-            result = self.store.run_write(pending.fn, cancelled=pending.cancelled.is_set)
+            result = self._store.run_write(pending.fn, cancelled=pending.cancelled.is_set)
         except WriteCancelled:
             return
         except Exception as exc:  # noqa: BLE001 - handed to the UI thread, which shows it
@@ -149,13 +202,13 @@ class ScreenWrites(AppAccess):
         self._to_ui(self._write_finished, pending, result, error)
 
     def _label_in_thread(self, pending: PendingWrite) -> None:
-        writer = self.store.current_writer()
+        writer = self._store.current_writer()
         if writer:
             self._to_ui(self._label_found, pending, writer)
 
     def _to_ui(self, callback: Callable[..., None], *args: Any) -> None:
         with suppress(RuntimeError):  # the app has closed meanwhile: nothing left to tell
-            self.koachify.call_from_thread(callback, *args)
+            self._app.call_from_thread(callback, *args)
 
     def _label_found(self, pending: PendingWrite, writer: str) -> None:
         if self._pending_write is pending:
@@ -168,7 +221,7 @@ class ScreenWrites(AppAccess):
             self._show_status(None)
         if error is None:
             if not current:  # given up a moment too late: it was saved all the same
-                self.koachify.notify(_("Saved after all: the database became free as you gave up"))
+                self._app.notify(_("Saved after all: the database became free as you gave up"))
             pending.done(result)
         elif current:
             pending.failed(error if isinstance(error, WRITE_ERRORS) else StoreError(str(error)))
@@ -191,7 +244,7 @@ class ScreenWrites(AppAccess):
         status.display = True
 
     def _notify_failure(self, exc: Exception) -> None:
-        self.koachify.notify(error_text(exc), severity="error", markup=False)
+        self._app.notify(error_text(exc), severity="error", markup=False)
 
     def _notify_gave_up(self) -> None:
-        self.koachify.notify(_("Gave up waiting for the database; nothing was saved"), severity="warning")
+        self._app.notify(_("Gave up waiting for the database; nothing was saved"), severity="warning")
