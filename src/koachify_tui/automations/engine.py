@@ -19,7 +19,8 @@ from typing import Any
 
 from ..i18n import _
 from ..store import Store
-from ..store.events import DomainEvent
+from ..store.changes import Cause
+from ..store.events import DomainEvent, ImportCompleted, TagAdded
 from ..store.models import AutomationRule, utcnow
 from . import actions, sequences
 from .hooks import Hook, HookLoader, load_hooks
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: Events this many dispatches deep run no rule: A ⇒ B ⇒ A… stops after a few rounds.
 MAX_DEPTH = 5
+#: Triggers whose rules see import events only with `fire_on_import`.
+IMPORT_GATED = frozenset({"contact.created", "tag.added"})
 #: Seconds a cached rule list is trusted when rules may have been changed by another process.
 RULES_TTL = 2.0
 
@@ -95,6 +98,31 @@ class Engine:
         for hook in self.hooks:
             if hook.handler is not None:
                 self._run_hook(hook, event)
+        if isinstance(event, ImportCompleted) and event.batch_id:
+            self._expand_import(event)
+
+    def _expand_import(self, event: ImportCompleted) -> None:
+        """An import publishes one ContactCreated per contact but one ImportCompleted for all its tags (a
+        TagAdded per row would cost more than the import): here it becomes the TagAdded events a hand edit
+        emits, so `tag.added` rules (with fire_on_import) and hooks see the same facts either way."""
+        try:
+            wanted = any(r.fire_on_import for r in self._enabled_rules("tag.added")) or any(
+                h.handler is not None for h in self.hooks
+            )
+            links = self.store.import_tag_links(event.batch_id) if wanted else []
+        except Exception:  # noqa: BLE001 - the import is committed; a broken rule list must not undo that
+            log.exception("cannot expand the tags of import batch %s", event.batch_id)
+            return
+        for contact_id, tag in links:
+            self.handle(
+                TagAdded(
+                    origin=event.origin,
+                    depth=event.depth,
+                    contact_id=contact_id,
+                    tag=tag,
+                    import_batch_id=event.batch_id,
+                )
+            )
 
     def _enabled_rules(self, trigger: str) -> list[AutomationRule]:
         """Enabled rules for a trigger, from a cache: an import publishes one event per contact, and a query
@@ -110,7 +138,8 @@ class Engine:
         return self._rules.get(trigger, [])
 
     def _fires(self, rule: AutomationRule, event: DomainEvent, facts: Facts) -> bool:
-        if rule.trigger == "contact.created" and not rule.fire_on_import and is_import(event):
+        # Rules on per-row facts of an import (a contact created, a tag put on it) run only when asked to.
+        if rule.trigger in IMPORT_GATED and not rule.fire_on_import and is_import(event):
             return False
         return matches(json.loads(rule.filters_json or "{}"), facts)
 
@@ -145,7 +174,9 @@ class Engine:
             if contact_id is None:
                 raise actions.ActionError(_("this event has no contact"))
             ctx = actions.ActionContext(self.store, contact_id, opportunity_id, self.clock(), origin, rule.name)
-            with self.store.write(origin):
+            # A run for an import's event belongs to that batch: its undo reverts what the run did.
+            cause = Cause("rule", rule.id, getattr(event, "import_batch_id", None))
+            with self.store.write(origin, cause=cause):
                 done = []
                 for action in json.loads(rule.actions_json or "[]"):
                     done.append(actions.apply(ctx, action))

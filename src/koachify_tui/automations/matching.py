@@ -36,9 +36,7 @@ def trigger_of(event: DomainEvent) -> str | None:
 
 def is_import(event: DomainEvent) -> bool:
     """A contact created by a bulk import (only rules with fire_on_import see those)."""
-    return (isinstance(event, ContactCreated) and event.import_batch_id is not None) or event.origin.startswith(
-        "import"
-    )
+    return getattr(event, "import_batch_id", None) is not None or event.origin.startswith("import")
 
 
 class Facts:

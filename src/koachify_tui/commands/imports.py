@@ -207,18 +207,22 @@ def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
         result = undo_batch(store, batch_id)
     if json_out:
         print_json(result.as_dict())
-    else:
-        typer.echo(
-            _("Undid batch {id}: {removed} contacts removed, {restored} restored").format(
-                id=batch_id, removed=result.removed, restored=result.restored
-            )
+        return
+    typer.echo(
+        _("Undid batch {id}: {removed} contacts removed, {restored} restored").format(
+            id=batch_id, removed=result.removed, restored=result.restored
         )
-        if result.kept:
-            typer.echo(
-                _(
-                    "{kept} contacts it created were kept: they were changed or given deals, notes or tasks since"
-                ).format(kept=result.kept)
-            )
+    )
+    for cid, why in result.contacts_kept:
+        typer.echo(_("  kept contact #{id}: {why}").format(id=cid, why=why))
+    for kept in result.changes_kept:
+        where = f"#{kept.contact_id}" if kept.entity == "contact" else f"{kept.entity} #{kept.entity_id}"
+        typer.echo(_("  kept {where} {field}: {why}").format(where=where, field=kept.field, why=kept.reason))
+    if not result.complete:
+        typer.echo(
+            _("Batch {id} is partly undone: what was changed after it stays. Run the undo again to revert the rest "
+              "once those changes are gone.").format(id=batch_id)
+        )  # fmt: skip
 
 
 def _list(db: str | None, json_out: bool) -> None:

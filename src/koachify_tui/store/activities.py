@@ -3,6 +3,7 @@ opportunity belongs to the opportunity's contact too, so it shows on the contact
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
 from .base import StoreBase
+from .changes import record as log_change
 from .errors import InvalidValue, NotFound
 from .events import AppointmentAdded, MessageLogged, NoteAdded, TaskAdded, TaskCompleted
 from .models import Appointment, Channel, Contact, Direction, Message, Note, Opportunity, Task, utcnow
@@ -97,6 +99,7 @@ class ActivitiesAPI(StoreBase):
             )
             tx.session.add(note)
             tx.session.flush()
+            log_change(tx, "contact", cid, "note", None, note.id)
             self._touch(tx.session, cid, now)
             tx.emit(NoteAdded, contact_id=cid, opportunity_id=oid, note_id=note.id)
             return note
@@ -131,6 +134,7 @@ class ActivitiesAPI(StoreBase):
             )
             tx.session.add(task)
             tx.session.flush()
+            log_change(tx, "contact", cid, "task", None, task.id)
             self._touch(tx.session, cid, now)
             tx.emit(TaskAdded, contact_id=cid, opportunity_id=oid, task_id=task.id)
             return task
@@ -142,6 +146,7 @@ class ActivitiesAPI(StoreBase):
             if (task.done_at is not None) == done:
                 return task
             now = utcnow()
+            log_change(tx, "task", task_id, "done_at", task.done_at, now if done else None, contact_id=task.contact_id)
             task.done_at = now if done else None
             task.updated_at = now
             if done:
@@ -179,6 +184,7 @@ class ActivitiesAPI(StoreBase):
             )
             tx.session.add(appt)
             tx.session.flush()
+            log_change(tx, "contact", cid, "appointment", None, appt.id)
             self._touch(tx.session, cid, utcnow())
             tx.emit(AppointmentAdded, contact_id=cid, opportunity_id=oid, appointment_id=appt.id)
             return appt
@@ -220,6 +226,7 @@ class ActivitiesAPI(StoreBase):
             )
             tx.session.add(msg)
             tx.session.flush()
+            log_change(tx, "contact", cid, "message", None, msg.id)
             self._touch(tx.session, cid, when)
             tx.emit(MessageLogged, contact_id=cid, message_id=msg.id, channel=channel, direction=direction)
             return msg
@@ -238,30 +245,46 @@ class ActivitiesAPI(StoreBase):
         with self.read() as s:
             return self._live(s, ACTIVITY_MODELS[kind], item_id)
 
-    def update_activity(self, kind: str, item_id: int, **changes: Any) -> Any:
-        """Edit a note, task, appointment or message (text fields are cleaned like on creation)."""
+    def update_activity(
+        self,
+        kind: str,
+        item_id: int,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        origin: str | None = None,
+        **fields: Any,
+    ) -> Any:
+        """Apply a change set to a note, task, appointment or message (`changes` or keywords; text fields are
+        cleaned like on creation). Only what differs is written and logged."""
         model = ACTIVITY_MODELS[kind]
-        with self.write() as tx:
-            item = self._live(tx.session, model, item_id)
-            for key, value in changes.items():
+        with self.write(origin) as tx:
+            item: Any = self._live(tx.session, model, item_id)
+            changed = False
+            for key, value in {**(changes or {}), **fields}.items():
                 if key in {"id", "contact_id", "opportunity_id", "created_at", "deleted_at"} or not hasattr(item, key):
                     raise InvalidValue(f"cannot change {key!r} of a {kind}")
                 if isinstance(value, str):
                     value = clean_text(value, multiline=key in {"body", "notes"})
-                setattr(item, key, value)
-            if hasattr(item, "updated_at"):
+                if getattr(item, key) != value:
+                    log_change(tx, kind, item_id, key, getattr(item, key), value, contact_id=item.contact_id)
+                    setattr(item, key, value)
+                    changed = True
+            if changed and hasattr(item, "updated_at"):
                 item.updated_at = utcnow()
             return item
 
-    def delete_activity(self, kind: str, item_id: int) -> None:
-        with self.write() as tx:
-            self._live(tx.session, ACTIVITY_MODELS[kind], item_id).deleted_at = utcnow()
+    def delete_activity(self, kind: str, item_id: int, *, origin: str | None = None) -> None:
+        with self.write(origin) as tx:
+            item: Any = self._live(tx.session, ACTIVITY_MODELS[kind], item_id)
+            item.deleted_at = utcnow()
+            log_change(tx, kind, item_id, "deleted_at", None, item.deleted_at, contact_id=item.contact_id)
 
-    def restore_activity(self, kind: str, item_id: int) -> None:
-        with self.write() as tx:
-            item = tx.session.get(ACTIVITY_MODELS[kind], item_id)
+    def restore_activity(self, kind: str, item_id: int, *, origin: str | None = None) -> None:
+        with self.write(origin) as tx:
+            item: Any = tx.session.get(ACTIVITY_MODELS[kind], item_id)
             if item is None:
                 raise NotFound(f"no {kind} with id {item_id}")
+            log_change(tx, kind, item_id, "deleted_at", item.deleted_at, None, contact_id=item.contact_id)
             item.deleted_at = None
 
     def list_tasks(

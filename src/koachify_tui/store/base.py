@@ -6,16 +6,19 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from . import writer_note
+from . import changes, writer_note
+from .changes import Cause
 from .db import NOWAIT, is_lock_timeout
 from .errors import Busy, WriteCancelled
 from .events import DomainEvent, EventBus
+from .models import utcnow
 
 T = TypeVar("T")
 #: How long a write with wait=False may queue behind another transaction's row locks on PostgreSQL.
@@ -33,6 +36,11 @@ class Tx:
     depth: int
     events: list[DomainEvent] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: What the transaction is done for, stamped on every change it logs (see store/changes.py).
+    cause: Cause = field(default_factory=Cause)
+    txn: str = field(default_factory=changes.new_txn)
+    now: datetime = field(default_factory=utcnow)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def emit(self, event_type: type[E], **fields: Any) -> E:
         event = event_type(origin=self.origin, depth=self.depth, **fields)
@@ -68,13 +76,19 @@ class StoreBase:
         """Run `handler` after every committed change that emits `event_type` (all events when None)."""
         return self.bus.subscribe(handler, event_type)
 
+    def last_txn(self) -> str | None:
+        """The change-log id of the last committed write of this thread that changed anything: what the
+        TUI keeps on its undo stack and hands to `undo_changes`."""
+        return getattr(self._local, "last_txn", None)
+
     def _current_tx(self) -> Tx | None:
         return getattr(self._local, "tx", None)
 
     @contextmanager
-    def write(self, origin: str | None = None, *, wait: bool = True) -> Iterator[Tx]:
+    def write(self, origin: str | None = None, *, cause: Cause | None = None, wait: bool = True) -> Iterator[Tx]:
         """A write transaction. Nested calls join the outer one, so a composite change is atomic; events
-        are published after the outermost commit, never on rollback.
+        are published after the outermost commit, never on rollback. `cause` (default: derived from the
+        origin) is stamped on every change the transaction logs; a nested call keeps the outer one's.
 
         When another process holds the write lock longer than the busy timeout this raises `Busy` (nothing
         written); with `wait=False` it raises `Busy` at once instead of waiting (the TUI then waits in a
@@ -84,12 +98,14 @@ class StoreBase:
             yield outer
             return
         session = Session(self._write_engine, expire_on_commit=False)
-        tx = Tx(session=session, origin=origin or self.default_origin, depth=self.bus.depth)
+        origin = origin or self.default_origin
+        tx = Tx(session=session, origin=origin, depth=self.bus.depth, cause=cause or Cause.for_origin(origin))
         self._local.tx = tx
         try:
             if not wait:
                 self._begin_nowait(session)
             yield tx
+            logged = changes.flush(tx)
             session.commit()
         except OperationalError as exc:
             session.rollback()
@@ -102,6 +118,8 @@ class StoreBase:
         finally:
             self._local.tx = None
             session.close()
+        if logged:
+            self._local.last_txn = tx.txn
         for callback in tx.after_commit:
             callback()
         self.bus.publish(tx.events)

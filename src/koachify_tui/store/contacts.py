@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,11 +10,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, exists, func, literal_column, or_, select
 from sqlmodel import Session, col
 
-from . import search
+from . import lookups, search
 from .base import StoreBase, Tx
+from .changes import record as log_change
 from .errors import InvalidValue, NotFound
 from .events import ContactCreated, ContactDeleted, ContactRestored, ContactUpdated, TagAdded, TagRemoved
+from .fields import write_value
 from .models import (
+    ChangeLog,
     Contact,
     ContactChannel,
     ContactChannelKind,
@@ -135,6 +138,50 @@ _ROW_COLUMNS = [
 ]
 
 
+def refresh_search(s: Session, contact: Contact) -> None:
+    """Recompute the derived name key and search haystack (after any change to names, channels, tags)."""
+    assert contact.id is not None
+    channels = list(s.execute(select(ContactChannel).where(col(ContactChannel.contact_id) == contact.id)).scalars())
+    contact.name_key = name_key(contact.first_name, contact.last_name, contact.company)
+    contact.search_text = search.haystack(
+        contact.first_name,
+        contact.last_name,
+        contact.company,
+        [contact.email, *(c.value for c in channels if c.kind == ContactChannelKind.EMAIL)],
+        [contact.phone_e164, *(c.key for c in channels if c.kind == ContactChannelKind.PHONE)],
+        contact_tags(s, contact.id),
+    )
+    s.add(contact)
+
+
+def contact_tags(s: Session, contact_id: int) -> list[str]:
+    """A contact's tag names in name order."""
+    rows = s.execute(
+        select(col(Tag.name))
+        .join(ContactTag, col(ContactTag.tag_id) == col(Tag.id))
+        .where(col(ContactTag.contact_id) == contact_id)
+        .order_by(col(Tag.name_key))
+    )
+    return [r[0] for r in rows]
+
+
+def set_contact_fields(tx: Tx, contact: Contact, values: dict[str, Any]) -> tuple[str, ...]:
+    """Set validated contact columns (with their derived keys) that differ, logging each; the names changed.
+    Derived columns (email_key, phone_e164) follow their field and are not logged on their own."""
+    assert contact.id is not None
+    changed: list[str] = []
+    for key in CONTACT_FIELDS:
+        if key not in values or getattr(contact, key) == values[key]:
+            continue
+        log_change(tx, "contact", contact.id, key, getattr(contact, key), values[key])
+        setattr(contact, key, values[key])
+        changed.append(key)
+    for derived, source in (("email_key", "email"), ("phone_e164", "phone")):
+        if source in changed:
+            setattr(contact, derived, values[derived])
+    return tuple(changed)
+
+
 class ContactsAPI(StoreBase):
     """Contacts, tags and contact lists."""
 
@@ -152,13 +199,7 @@ class ContactsAPI(StoreBase):
             return self._contact_tags(s, contact_id)
 
     def _contact_tags(self, s: Session, contact_id: int) -> list[str]:
-        rows = s.execute(
-            select(col(Tag.name))
-            .join(ContactTag, col(ContactTag.tag_id) == col(Tag.id))
-            .where(col(ContactTag.contact_id) == contact_id)
-            .order_by(col(Tag.name_key))
-        )
-        return [r[0] for r in rows]
+        return contact_tags(s, contact_id)
 
     def contact_channels(self, contact_id: int) -> list[ContactChannel]:
         """The contact's additional emails and phones."""
@@ -423,28 +464,23 @@ class ContactsAPI(StoreBase):
             s.add(contact)
             s.flush()
             assert contact.id is not None
+            log_change(tx, "contact", contact.id, "created", None, True)
             for extra in emails:
-                self._add_channel(s, contact.id, ContactChannelKind.EMAIL, extra, region)
+                self._add_channel(tx, contact.id, ContactChannelKind.EMAIL, extra, region)
             for extra in phones:
-                self._add_channel(s, contact.id, ContactChannelKind.PHONE, extra, region)
+                self._add_channel(tx, contact.id, ContactChannelKind.PHONE, extra, region)
             tag_names = [t for t in (clean_text(t) for t in tags) if t]
             for name in tag_names:
                 self._link_tag(tx, contact.id, name, emit=False)
-            if custom:
-                from .fields import FieldsAPI
-
-                assert isinstance(self, FieldsAPI)
-                for key, value in custom.items():
-                    self._set_field_value(s, "contact", contact.id, key, value)
+            for key, value in (custom or {}).items():
+                write_value(tx, "contact", contact.id, key, value, contact_id=contact.id)
             self._refresh_search(s, contact)
             tx.emit(ContactCreated, contact_id=contact.id)
             for name in tag_names:
                 tx.emit(TagAdded, contact_id=contact.id, tag=name)
             return contact
 
-    def _add_channel(
-        self, s: Session, contact_id: int, kind: ContactChannelKind, value: str, region: str | None
-    ) -> None:
+    def _add_channel(self, tx: Tx, contact_id: int, kind: ContactChannelKind, value: str, region: str | None) -> None:
         value = clean_text(value)
         if not value:
             return
@@ -453,13 +489,16 @@ class ContactsAPI(StoreBase):
             key = email_key(value)
         else:
             key = normalize_phone(value, region or self.region)
-        s.add(ContactChannel(contact_id=contact_id, kind=kind.value, value=value, key=key))
+        tx.session.add(ContactChannel(contact_id=contact_id, kind=kind.value, value=value, key=key))
+        log_change(tx, "contact", contact_id, kind.value, None, value)
 
-    def add_contact_channel(self, contact_id: int, kind: str, value: str, *, label: str = "") -> None:
+    def add_contact_channel(
+        self, contact_id: int, kind: str, value: str, *, label: str = "", origin: str | None = None
+    ) -> None:
         """Add an extra email or phone to a contact."""
-        with self.write() as tx:
+        with self.write(origin) as tx:
             contact = self._live_contact(tx.session, contact_id)
-            self._add_channel(tx.session, contact_id, ContactChannelKind(kind), value, None)
+            self._add_channel(tx, contact_id, ContactChannelKind(kind), value, None)
             tx.session.flush()
             self._refresh_search(tx.session, contact)
             tx.emit(ContactUpdated, contact_id=contact_id, changed=(f"{kind}s",))
@@ -471,35 +510,41 @@ class ContactsAPI(StoreBase):
         return contact
 
     def _refresh_search(self, s: Session, contact: Contact) -> None:
-        """Recompute the derived name key and search haystack (after any change to names, channels, tags)."""
-        assert contact.id is not None
-        channels = list(s.execute(select(ContactChannel).where(col(ContactChannel.contact_id) == contact.id)).scalars())
-        contact.name_key = name_key(contact.first_name, contact.last_name, contact.company)
-        contact.search_text = search.haystack(
-            contact.first_name,
-            contact.last_name,
-            contact.company,
-            [contact.email, *(c.value for c in channels if c.kind == ContactChannelKind.EMAIL)],
-            [contact.phone_e164, *(c.key for c in channels if c.kind == ContactChannelKind.PHONE)],
-            self._contact_tags(s, contact.id),
-        )
-        s.add(contact)
+        refresh_search(s, contact)
 
     def update_contact(
-        self, contact_id: int, *, origin: str | None = None, region: str | None = None, **changes: Any
+        self,
+        contact_id: int,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        custom: Mapping[str, Any] | None = None,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        origin: str | None = None,
+        region: str | None = None,
+        **fields: Any,
     ) -> Contact:
-        """Change some of a contact's fields; unchanged values emit nothing."""
-        values = self._validated(changes, region)
+        """Apply a change set to a contact in one transaction: `changes` ({field: new value}, or the same as
+        keyword arguments), custom values by key, tags to add and remove. Only what differs from the stored
+        values is written, logged and announced; an empty change set emits nothing."""
+        values = self._validated({**(changes or {}), **fields}, region)
         with self.write(origin) as tx:
             contact = self._live_contact(tx.session, contact_id)
-            changed = tuple(k for k in changes if getattr(contact, k) != values[k])
-            if not changed:
+            changed = set_contact_fields(tx, contact, values)
+            for key, value in (custom or {}).items():
+                if write_value(tx, "contact", contact_id, key, value, contact_id=contact_id):
+                    changed += (f"custom.{key}",)
+            tags_changed = False
+            for name in remove_tags:
+                tags_changed = self._unlink_tag(tx, contact_id, name) or tags_changed
+            for name in add_tags:
+                tags_changed = self._link_tag(tx, contact_id, name) or tags_changed
+            if not changed and not tags_changed:
                 return contact
-            for key, value in values.items():
-                setattr(contact, key, value)
-            contact.updated_at = utcnow()
+            contact.updated_at = tx.now
             self._refresh_search(tx.session, contact)
-            tx.emit(ContactUpdated, contact_id=contact_id, changed=changed)
+            if changed:
+                tx.emit(ContactUpdated, contact_id=contact_id, changed=changed)
             return contact
 
     def delete_contact(self, contact_id: int, *, origin: str | None = None) -> None:
@@ -508,6 +553,7 @@ class ContactsAPI(StoreBase):
             contact = self._live_contact(tx.session, contact_id)
             now = utcnow()
             contact.deleted_at = now
+            log_change(tx, "contact", contact_id, "deleted_at", None, now)
             for opp in tx.session.execute(
                 select(Opportunity).where(
                     col(Opportunity.contact_id) == contact_id, col(Opportunity.deleted_at).is_(None)
@@ -532,6 +578,7 @@ class ContactsAPI(StoreBase):
                 raise NotFound(f"no deleted contact with id {contact_id}")
             deleted_at = contact.deleted_at
             contact.deleted_at = None
+            log_change(tx, "contact", contact_id, "deleted_at", deleted_at, None)
             for opp in tx.session.execute(
                 select(Opportunity).where(
                     col(Opportunity.contact_id) == contact_id, col(Opportunity.deleted_at) == deleted_at
@@ -565,20 +612,14 @@ class ContactsAPI(StoreBase):
             # Import records name the contact by id alone (no foreign key) and ids are reused: a later contact
             # must not inherit this one's "Imported from" line (timeline) nor be reverted or removed by an undo.
             tx.session.execute(delete(ImportBatchItem).where(col(ImportBatchItem.contact_id) == contact_id))
+            # The same for its change log: the contact is gone for good, its id may become another's.
+            tx.session.execute(delete(ChangeLog).where(col(ChangeLog.contact_id) == contact_id))
             tx.session.delete(contact)
 
     # --- tags ------------------------------------------------------------------------------------------
 
     def _tag(self, s: Session, name: str, *, create: bool) -> Tag | None:
-        name = clean_text(name)
-        if not name:
-            raise InvalidValue("a tag needs a name")
-        tag = s.execute(select(Tag).where(col(Tag.name_key) == fold(name))).scalars().first()
-        if tag is None and create:
-            tag = Tag(name=name, name_key=fold(name))
-            s.add(tag)
-            s.flush()
-        return tag
+        return lookups.tag_row(s, name, create=create)
 
     def _link_tag(self, tx: Tx, contact_id: int, name: str, *, emit: bool = True) -> bool:
         tag = self._tag(tx.session, name, create=True)
@@ -587,6 +628,7 @@ class ContactsAPI(StoreBase):
             return False
         tx.session.add(ContactTag(contact_id=contact_id, tag_id=tag.id))
         tx.session.flush()
+        log_change(tx, "contact", contact_id, "tag", None, tag.name)
         if emit:
             tx.emit(TagAdded, contact_id=contact_id, tag=tag.name)
         return True
@@ -601,20 +643,35 @@ class ContactsAPI(StoreBase):
                 self._refresh_search(tx.session, contact)
             return added
 
+    def _unlink_tag(self, tx: Tx, contact_id: int, name: str) -> bool:
+        tag = self._tag(tx.session, name, create=False)
+        link = tx.session.get(ContactTag, (contact_id, tag.id)) if tag else None
+        if tag is None or link is None:
+            return False
+        tx.session.delete(link)
+        tx.session.flush()
+        log_change(tx, "contact", contact_id, "tag", tag.name, None)
+        tx.emit(TagRemoved, contact_id=contact_id, tag=tag.name)
+        return True
+
     def remove_tag(self, contact_id: int, name: str, *, origin: str | None = None) -> bool:
         """Untag a contact. Returns False when it did not have the tag."""
         with self.write(origin) as tx:
             contact = self._live_contact(tx.session, contact_id)
-            tag = self._tag(tx.session, name, create=False)
-            link = tx.session.get(ContactTag, (contact_id, tag.id)) if tag else None
-            if tag is None or link is None:
+            if not self._unlink_tag(tx, contact_id, name):
                 return False
-            tx.session.delete(link)
-            tx.session.flush()
             contact.updated_at = utcnow()
             self._refresh_search(tx.session, contact)
-            tx.emit(TagRemoved, contact_id=contact_id, tag=tag.name)
             return True
+
+    def set_contact_tags(
+        self, contact_id: int, *, add: Iterable[str] = (), remove: Iterable[str] = (), origin: str | None = None
+    ) -> bool:
+        """Add and remove tags in one transaction (the tag form's change set); True when anything changed."""
+        with self.write(origin) as tx:
+            before = len(tx.changes)
+            self.update_contact(contact_id, add_tags=add, remove_tags=remove, origin=origin)
+            return len(tx.changes) > before
 
     def rename_tag(self, old: str, new: str) -> None:
         with self.write() as tx:

@@ -34,12 +34,16 @@ class DomainEvent:
 
 @dataclass(frozen=True, kw_only=True)
 class ContactEvent(DomainEvent):
+    """An event about one contact. `import_batch_id` is set when an import batch made the change (see the
+    README's event contract: imports publish the same per-contact events as hand edits, after commit)."""
+
     contact_id: int
+    import_batch_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ContactCreated(ContactEvent):
-    import_batch_id: int | None = None
+    pass
 
 
 @dataclass(frozen=True, kw_only=True)

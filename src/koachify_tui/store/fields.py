@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
-from .base import StoreBase
+from .base import StoreBase, Tx
+from .changes import record as log_change
 from .errors import Conflict, InvalidValue, NotFound
 from .events import ContactUpdated, OpportunityUpdated
 from .models import Contact, CustomFieldDef, CustomFieldValue, FieldEntity, FieldType, Opportunity
@@ -81,6 +82,54 @@ def purge_values(s: Session, entity: str, entity_ids: Sequence[int]) -> None:
     )
 
 
+def definition_of(s: Session, entity: str, key: str) -> CustomFieldDef:
+    """The definition of custom field `key` on `entity`; NotFound otherwise."""
+    definition: CustomFieldDef | None = (
+        s.execute(
+            select(CustomFieldDef).where(
+                col(CustomFieldDef.entity) == FieldEntity(entity).value, col(CustomFieldDef.key) == key
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if definition is None:
+        raise NotFound(f"no {entity} custom field {key!r}")
+    return definition
+
+
+def write_value(tx: Tx, entity: str, entity_id: int, key: str, value: Any, *, contact_id: int | None) -> bool:
+    """Set (None/"": clear) one custom value in `tx`, logging the change; False when it was already so.
+    The one place custom values are written outside the importer's bulk path."""
+    s = tx.session
+    definition = definition_of(s, entity, key)
+    coerced = coerce(definition, value)
+    existing = (
+        s.execute(
+            select(CustomFieldValue).where(
+                col(CustomFieldValue.field_id) == definition.id, col(CustomFieldValue.entity_id) == entity_id
+            )
+        )
+        .scalars()
+        .first()
+    )
+    old = json.loads(existing.value_json) if existing is not None else None
+    if coerced is None:
+        if existing is None:
+            return False
+        s.delete(existing)
+    else:
+        encoded = json.dumps(coerced, ensure_ascii=False)
+        if existing is not None:
+            if existing.value_json == encoded:
+                return False
+            existing.value_json = encoded
+        else:
+            s.add(CustomFieldValue(field_id=definition.id or 0, entity_id=entity_id, value_json=encoded))
+    log_change(tx, entity, entity_id, f"custom.{definition.key}", old, coerced, contact_id=contact_id)
+    return True
+
+
 class FieldsAPI(StoreBase):
     """Custom field definitions and values."""
 
@@ -140,47 +189,7 @@ class FieldsAPI(StoreBase):
 
     def delete_field(self, entity: str, key: str) -> None:
         with self.write() as tx:
-            tx.session.delete(self._definition(tx.session, entity, key))
-
-    def _definition(self, s: Session, entity: str, key: str) -> CustomFieldDef:
-        definition: CustomFieldDef | None = (
-            s.execute(
-                select(CustomFieldDef).where(
-                    col(CustomFieldDef.entity) == FieldEntity(entity).value, col(CustomFieldDef.key) == key
-                )
-            )
-            .scalars()
-            .first()
-        )
-        if definition is None:
-            raise NotFound(f"no {entity} custom field {key!r}")
-        return definition
-
-    def _set_field_value(self, s: Session, entity: str, entity_id: int, key: str, value: Any) -> bool:
-        definition = self._definition(s, entity, key)
-        coerced = coerce(definition, value)
-        existing = (
-            s.execute(
-                select(CustomFieldValue).where(
-                    col(CustomFieldValue.field_id) == definition.id, col(CustomFieldValue.entity_id) == entity_id
-                )
-            )
-            .scalars()
-            .first()
-        )
-        if coerced is None:
-            if existing is None:
-                return False
-            s.delete(existing)
-            return True
-        encoded = json.dumps(coerced, ensure_ascii=False)
-        if existing is not None:
-            if existing.value_json == encoded:
-                return False
-            existing.value_json = encoded
-        else:
-            s.add(CustomFieldValue(field_id=definition.id or 0, entity_id=entity_id, value_json=encoded))
-        return True
+            tx.session.delete(definition_of(tx.session, entity, key))
 
     def set_field_value(self, entity: str, entity_id: int, key: str, value: Any, *, origin: str | None = None) -> None:
         """Set (or, with None/"", clear) a custom field value on a contact or an opportunity."""
@@ -188,7 +197,8 @@ class FieldsAPI(StoreBase):
             target: Any = tx.session.get(Contact if entity == "contact" else Opportunity, entity_id)
             if target is None or target.deleted_at is not None:
                 raise NotFound(f"no {entity} with id {entity_id}")
-            if not self._set_field_value(tx.session, entity, entity_id, key, value):
+            contact_id = entity_id if entity == "contact" else target.contact_id
+            if not write_value(tx, entity, entity_id, key, value, contact_id=contact_id):
                 return
             if entity == "contact":
                 tx.emit(ContactUpdated, contact_id=entity_id, changed=(f"custom.{key}",))

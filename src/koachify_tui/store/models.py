@@ -432,6 +432,35 @@ class ImportBatch(SQLModel, table=True):
     undone_at: datetime | None = ts()
 
 
+class ChangeLog(SQLModel, table=True):
+    """One committed field-level change of a contact or an opportunity (or of what hangs off a contact: its
+    tags, extra emails/phones, custom values, notes, tasks…). The single source for undo and the timeline's
+    "changes". Values are JSON text (None: absent). `field` is a column name, or `tag`, `email`, `phone`
+    (extra channels), `custom.<key>`, `created`, `deleted`, `note`/`task`/`appointment`/`message`/
+    `opportunity`/`enrollment` (an item created: new_value is its id)."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (
+        Index("ix_change_log_contact", "contact_id", "id"),
+        Index("ix_change_log_batch", "batch_id"),
+        Index("ix_change_log_txn", "txn"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    txn: str = ""  # the write transaction: one user action, one rule run, one import batch
+    entity: str  # contact | opportunity | task | note | …
+    entity_id: int
+    contact_id: int | None = None  # the contact it belongs to (no foreign key: the log outlives a purge)
+    field: str
+    old_value: str | None = None
+    new_value: str | None = None
+    at: datetime = ts(nullable=False, default_now=True)
+    origin: str = ""  # tui | cli | import | automation | merge | api
+    cause: str = ""  # user | import | rule | merge | undo | sequence
+    cause_id: int | None = None  # the import batch, the rule, the undone change…
+    batch_id: int | None = None  # the import batch whose undo reverts it (its rows and its fire_on_import runs)
+
+
 class ImportBatchItem(SQLModel, table=True):
     """What one import did to one contact, with the contact's state before (for undo)."""
 

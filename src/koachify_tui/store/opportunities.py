@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from . import lookups
 from .base import StoreBase, Tx
+from .changes import record as log_change
 from .errors import InvalidValue, NotFound
 from .events import (
     OpportunityCreated,
@@ -24,6 +26,7 @@ from .events import (
     TagAdded,
     TagRemoved,
 )
+from .fields import write_value
 from .models import (
     Contact,
     HistoryEntry,
@@ -94,6 +97,26 @@ def _event_fields(opp: Opportunity) -> dict[str, Any]:
     }
 
 
+def _set_opportunity_fields(tx: Tx, opp: Opportunity, wanted: Mapping[str, Any]) -> list[str]:
+    """Validate and set the deal's plain fields that differ, logging each; the names changed."""
+    assert opp.id is not None
+    changed = []
+    for key, value in wanted.items():
+        if isinstance(value, str):
+            value = clean_text(value)
+        if key == "title" and not value:
+            raise InvalidValue("an opportunity needs a title")
+        if key == "value_minor" and (not isinstance(value, int) or value < 0):
+            raise InvalidValue("an opportunity's value must be a non-negative amount")
+        if key == "currency":
+            value = str(value).upper()
+        if getattr(opp, key) != value:
+            log_change(tx, "opportunity", opp.id, key, getattr(opp, key), value, contact_id=opp.contact_id)
+            setattr(opp, key, value)
+            changed.append(key)
+    return changed
+
+
 class OpportunitiesAPI(StoreBase):
     """Deals: create, edit, move, win/lose, list."""
 
@@ -137,11 +160,8 @@ class OpportunitiesAPI(StoreBase):
             contact = s.get(Contact, contact_id)
             if contact is None or contact.deleted_at is not None:
                 raise NotFound(f"no contact with id {contact_id}")
-            from .pipelines import PipelinesAPI
-
-            assert isinstance(self, PipelinesAPI)
-            p = self._pipeline_row(s, pipeline)
-            st = self._stage_row(s, p.id or 0, stage) if stage is not None else self._first_stage(s, p.id or 0)
+            p = lookups.pipeline_row(s, pipeline)
+            st = lookups.stage_row(s, p.id or 0, stage) if stage is not None else lookups.first_stage(s, p.id or 0)
             now = created_at or utcnow()
             opp = Opportunity(
                 contact_id=contact_id,
@@ -159,6 +179,7 @@ class OpportunitiesAPI(StoreBase):
             s.add(opp)
             s.flush()
             assert opp.id is not None
+            log_change(tx, "opportunity", opp.id, "created", None, True, contact_id=contact_id)
             s.add(
                 HistoryEntry(
                     contact_id=contact_id,
@@ -174,40 +195,48 @@ class OpportunitiesAPI(StoreBase):
             tag_names = [t for t in (clean_text(t) for t in tags) if t]
             for name in tag_names:
                 self._link_opportunity_tag(tx, opp, name, emit=False)
-            if custom:
-                from .fields import FieldsAPI
-
-                assert isinstance(self, FieldsAPI)
-                for key, value in custom.items():
-                    self._set_field_value(s, "opportunity", opp.id, key, value)
+            for key, value in (custom or {}).items():
+                write_value(tx, "opportunity", opp.id, key, value, contact_id=contact_id)
             tx.emit(OpportunityCreated, **_event_fields(opp))
             for name in tag_names:
                 tx.emit(TagAdded, contact_id=contact_id, opportunity_id=opp.id, tag=name)
             return opp
 
-    def update_opportunity(self, opportunity_id: int, *, origin: str | None = None, **changes: Any) -> Opportunity:
-        """Edit title, value, currency, owner, source or lost reason (stage and status have their own calls)."""
-        for key in changes:
+    def update_opportunity(
+        self,
+        opportunity_id: int,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        stage: int | str | None = None,
+        pipeline: int | str | None = None,
+        custom: Mapping[str, Any] | None = None,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        origin: str | None = None,
+        **fields: Any,
+    ) -> Opportunity:
+        """Apply a change set to a deal in one transaction: title, value, currency, owner, source or lost
+        reason (`changes` or keywords), a stage move, custom values, tags to add and remove. Only what
+        differs is written, logged and announced. Status has its own call (`set_status`)."""
+        wanted = {**(changes or {}), **fields}
+        for key in wanted:
             if key not in OPPORTUNITY_FIELDS:
                 raise InvalidValue(f"unknown or read-only opportunity field {key!r}")
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
-            changed = []
-            for key, value in changes.items():
-                if isinstance(value, str):
-                    value = clean_text(value)
-                if key == "title" and not value:
-                    raise InvalidValue("an opportunity needs a title")
-                if key == "value_minor" and (not isinstance(value, int) or value < 0):
-                    raise InvalidValue("an opportunity's value must be a non-negative amount")
-                if key == "currency":
-                    value = str(value).upper()
-                if getattr(opp, key) != value:
-                    setattr(opp, key, value)
-                    changed.append(key)
+            changed = _set_opportunity_fields(tx, opp, wanted)
+            for key, value in (custom or {}).items():
+                if write_value(tx, "opportunity", opportunity_id, key, value, contact_id=opp.contact_id):
+                    changed.append(f"custom.{key}")
             if changed:
                 opp.updated_at = utcnow()
                 tx.emit(OpportunityUpdated, changed=tuple(changed), **_event_fields(opp))
+            for name in remove_tags:
+                self._unlink_opportunity_tag(tx, opp, name)
+            for name in add_tags:
+                self._link_opportunity_tag(tx, opp, name)
+            if stage is not None:
+                self.move_opportunity(opportunity_id, stage, pipeline=pipeline, origin=origin)
             return opp
 
     def move_opportunity(
@@ -218,20 +247,21 @@ class OpportunitiesAPI(StoreBase):
         with self.write(origin) as tx:
             s = tx.session
             opp = self._live_opportunity(s, opportunity_id)
-            from .pipelines import PipelinesAPI
-
-            assert isinstance(self, PipelinesAPI)
             target_pipeline = (
-                self._pipeline_row(s, pipeline) if pipeline is not None else s.get(Pipeline, opp.pipeline_id)
+                lookups.pipeline_row(s, pipeline) if pipeline is not None else s.get(Pipeline, opp.pipeline_id)
             )
             assert target_pipeline is not None and target_pipeline.id is not None
-            target = self._stage_row(s, target_pipeline.id, stage)
+            target = lookups.stage_row(s, target_pipeline.id, stage)
             if target.id == opp.stage_id:
                 return opp
             old_stage = s.get(Stage, opp.stage_id)
             old_name = old_stage.name if old_stage else ""
             old_pipeline_id, old_stage_id = opp.pipeline_id, opp.stage_id
             now = utcnow()
+            contact_id = opp.contact_id
+            log_change(tx, "opportunity", opportunity_id, "pipeline_id", old_pipeline_id, target_pipeline.id,
+                           contact_id=contact_id)  # fmt: skip
+            log_change(tx, "opportunity", opportunity_id, "stage_id", old_stage_id, target.id, contact_id=contact_id)
             opp.pipeline_id, opp.stage_id = target_pipeline.id, target.id or 0
             opp.last_stage_change_at = opp.updated_at = now
             text = f"{old_name} → {target.name}"
@@ -285,6 +315,9 @@ class OpportunitiesAPI(StoreBase):
             if old == new.value and (new is not OpportunityStatus.LOST or reason == opp.lost_reason):
                 return opp
             now = utcnow()
+            log_change(tx, "opportunity", opportunity_id, "status", old, new.value, contact_id=opp.contact_id)
+            log_change(tx, "opportunity", opportunity_id, "lost_reason", opp.lost_reason,
+                           reason if new is OpportunityStatus.LOST else "", contact_id=opp.contact_id)  # fmt: skip
             opp.status = new.value
             opp.lost_reason = reason if new is OpportunityStatus.LOST else ""
             opp.last_status_change_at = opp.updated_at = now
@@ -316,6 +349,8 @@ class OpportunitiesAPI(StoreBase):
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
             opp.deleted_at = utcnow()
+            log_change(tx, "opportunity", opportunity_id, "deleted_at", None, opp.deleted_at,
+                           contact_id=opp.contact_id)  # fmt: skip
             tx.session.add(
                 HistoryEntry(
                     contact_id=opp.contact_id,
@@ -335,6 +370,8 @@ class OpportunitiesAPI(StoreBase):
             contact = tx.session.get(Contact, opp.contact_id)
             if contact is None or contact.deleted_at is not None:
                 raise InvalidValue("restore the opportunity's contact first")
+            log_change(tx, "opportunity", opportunity_id, "deleted_at", opp.deleted_at, None,
+                           contact_id=opp.contact_id)  # fmt: skip
             opp.deleted_at = None
             tx.session.add(
                 HistoryEntry(
@@ -351,15 +388,13 @@ class OpportunitiesAPI(StoreBase):
     # --- tags ------------------------------------------------------------------------------------------
 
     def _link_opportunity_tag(self, tx: Tx, opp: Opportunity, name: str, *, emit: bool = True) -> bool:
-        from .contacts import ContactsAPI
-
-        assert isinstance(self, ContactsAPI)
-        tag = self._tag(tx.session, name, create=True)
+        tag = lookups.tag_row(tx.session, name, create=True)
         assert tag is not None and tag.id is not None and opp.id is not None
         if tx.session.get(OpportunityTag, (opp.id, tag.id)) is not None:
             return False
         tx.session.add(OpportunityTag(opportunity_id=opp.id, tag_id=tag.id))
         tx.session.flush()
+        log_change(tx, "opportunity", opp.id, "tag", None, tag.name, contact_id=opp.contact_id)
         if emit:
             tx.emit(TagAdded, contact_id=opp.contact_id, opportunity_id=opp.id, tag=tag.name)
         return True
@@ -369,19 +404,20 @@ class OpportunitiesAPI(StoreBase):
             opp = self._live_opportunity(tx.session, opportunity_id)
             return self._link_opportunity_tag(tx, opp, name)
 
-    def remove_opportunity_tag(self, opportunity_id: int, name: str, *, origin: str | None = None) -> bool:
-        from .contacts import ContactsAPI
+    def _unlink_opportunity_tag(self, tx: Tx, opp: Opportunity, name: str) -> bool:
+        tag = lookups.tag_row(tx.session, name, create=False)
+        link = tx.session.get(OpportunityTag, (opp.id, tag.id)) if tag else None
+        if tag is None or link is None or opp.id is None:
+            return False
+        tx.session.delete(link)
+        log_change(tx, "opportunity", opp.id, "tag", tag.name, None, contact_id=opp.contact_id)
+        tx.emit(TagRemoved, contact_id=opp.contact_id, opportunity_id=opp.id, tag=tag.name)
+        return True
 
-        assert isinstance(self, ContactsAPI)
+    def remove_opportunity_tag(self, opportunity_id: int, name: str, *, origin: str | None = None) -> bool:
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
-            tag = self._tag(tx.session, name, create=False)
-            link = tx.session.get(OpportunityTag, (opportunity_id, tag.id)) if tag else None
-            if tag is None or link is None:
-                return False
-            tx.session.delete(link)
-            tx.emit(TagRemoved, contact_id=opp.contact_id, opportunity_id=opportunity_id, tag=tag.name)
-            return True
+            return self._unlink_opportunity_tag(tx, opp, name)
 
     def opportunity_tags(self, opportunity_id: int) -> list[str]:
         with self.read() as s:

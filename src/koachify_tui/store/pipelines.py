@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
+from . import lookups
 from .base import StoreBase
 from .errors import Conflict, InvalidValue, NotFound
 from .models import Opportunity, Pipeline, Stage
@@ -70,40 +71,13 @@ class PipelinesAPI(StoreBase):
         raise NotFound(f"no pipeline {ref!r}")
 
     def _pipeline_row(self, s: Session, ref: int | str) -> Pipeline:
-        if isinstance(ref, int):
-            row = s.get(Pipeline, ref)
-        else:
-            row = s.execute(select(Pipeline).where(col(Pipeline.name_key) == fold(ref))).scalars().first()
-        if row is None:
-            raise NotFound(f"no pipeline {ref!r}")
-        return row
+        return lookups.pipeline_row(s, ref)
 
     def _stage_row(self, s: Session, pipeline_id: int, ref: int | str) -> Stage:
-        if isinstance(ref, int):
-            row = s.get(Stage, ref)
-            if row is not None and row.pipeline_id != pipeline_id:
-                row = None
-        else:
-            row = (
-                s.execute(select(Stage).where(col(Stage.pipeline_id) == pipeline_id, col(Stage.name_key) == fold(ref)))
-                .scalars()
-                .first()
-            )
-        if row is None:
-            raise NotFound(f"no stage {ref!r} in this pipeline")
-        return row
+        return lookups.stage_row(s, pipeline_id, ref)
 
     def _first_stage(self, s: Session, pipeline_id: int) -> Stage:
-        row: Stage | None = (
-            s.execute(
-                select(Stage).where(col(Stage.pipeline_id) == pipeline_id).order_by(col(Stage.position), col(Stage.id))
-            )
-            .scalars()
-            .first()
-        )
-        if row is None:
-            raise InvalidValue("this pipeline has no stages")
-        return row
+        return lookups.first_stage(s, pipeline_id)
 
     @staticmethod
     def _clean_name(name: str, what: str) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .activities import ActivitiesAPI
 from .board import BoardAPI
+from .changes_api import ChangesAPI
 from .contacts import ContactsAPI
 from .db import DatabaseError, busy_timeout, ensure_schema, make_engines, resolve_url
 from .fields import FieldsAPI
@@ -20,7 +21,16 @@ from .timeline import TimelineAPI
 
 
 class Store(
-    ContactsAPI, PipelinesAPI, OpportunitiesAPI, ActivitiesAPI, TimelineAPI, FieldsAPI, SegmentsAPI, RulesAPI, BoardAPI
+    ContactsAPI,
+    PipelinesAPI,
+    OpportunitiesAPI,
+    ActivitiesAPI,
+    TimelineAPI,
+    FieldsAPI,
+    SegmentsAPI,
+    RulesAPI,
+    BoardAPI,
+    ChangesAPI,
 ):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 

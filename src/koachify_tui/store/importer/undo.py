@@ -7,19 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlmodel import col
 
 from ...i18n import _
+from ..changes import Cause, Change, changes_of, decode, record
+from ..contacts import refresh_search
 from ..errors import Conflict, NotFound
-from ..events import ContactDeleted, ContactUpdated
+from ..events import ContactDeleted
 from ..fields import purge_values
 from ..models import (
     Appointment,
+    ChangeLog,
     Contact,
-    ContactChannel,
-    ContactTag,
-    CustomFieldValue,
     FieldEntity,
     HistoryEntry,
     HistoryKind,
@@ -31,6 +31,7 @@ from ..models import (
     Task,
     utcnow,
 )
+from ..revert import Kept, revert
 from ..schema import FTS_TRIGGERS
 from .sqlite_schema import DEFERRABLE_INDEXES, drop, recreate
 
@@ -83,13 +84,32 @@ def list_batches(store: Any, *, limit: int | None = 50) -> list[BatchInfo]:
 
 @dataclass(frozen=True)
 class UndoResult:
+    """What an undo did. `kept` counts the contacts the batch created that stay (worked on since); `changes_kept`
+    lists each change left in place with the reason. A partial undo (`complete` False) can be run again."""
+
     batch_id: int
     removed: int
     restored: int
-    kept: int = 0  # contacts the batch created that were worked on since: left in place
+    kept: int = 0
+    reverted: int = 0  # field-level changes reverted (on contacts that existed, and by the batch's rule runs)
+    changes_kept: tuple[Kept, ...] = ()
+    contacts_kept: tuple[tuple[int, str], ...] = ()  # (contact id, why) of created contacts left in place
 
-    def as_dict(self) -> dict[str, int]:
-        return {"batch_id": self.batch_id, "removed": self.removed, "restored": self.restored, "kept": self.kept}
+    @property
+    def complete(self) -> bool:
+        return not self.changes_kept and not self.contacts_kept
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "removed": self.removed,
+            "restored": self.restored,
+            "kept": self.kept,
+            "reverted": self.reverted,
+            "complete": self.complete,
+            "kept_changes": [k.as_dict() for k in self.changes_kept],
+            "kept_contacts": [{"contact_id": cid, "reason": why} for cid, why in self.contacts_kept],
+        }
 
 
 def _chunks(items: list[int]) -> list[list[int]]:
@@ -97,11 +117,12 @@ def _chunks(items: list[int]) -> list[list[int]]:
 
 
 def undo_batch(store: Any, batch_id: int) -> UndoResult:
-    """Revert a batch atomically: contacts it created are removed, contacts it changed get their previous
-    values, extra emails/phones, tags and custom values back."""
-    removed: list[int] = []
-    restored: list[int] = []
-    with store.write(origin="import") as tx:
+    """Revert a batch atomically, from the change log: a field it changed goes back only while it still holds
+    what the batch wrote; a contact it created goes only if nothing outside the batch touched it since; what
+    the batch's own fire_on_import rule runs did (tags, tasks, notes, enrolments) is reverted the same way.
+    What stays is listed with the reason. Until everything is reverted the batch is not marked undone, so
+    the undo can be run again once the blocking edit is gone; a completed undo cannot be repeated."""
+    with store.write(origin="import", cause=Cause("import_undo", batch_id)) as tx:
         s = tx.session
         batch = s.get(ImportBatch, batch_id)
         if batch is None:
@@ -109,42 +130,75 @@ def undo_batch(store: Any, batch_id: int) -> UndoResult:
         if batch.undone_at is not None:
             raise Conflict(_("import batch {id} was already undone").format(id=batch_id))
         conn = s.connection()
-        items = conn.execute(
-            select(
-                col(ImportBatchItem.contact_id), col(ImportBatchItem.action), col(ImportBatchItem.before_json)
-            ).where(col(ImportBatchItem.batch_id) == batch_id)
-        ).all()
-        created = [cid for cid, action, _b in items if action == "created"]
-        since = batch.finished_at or batch.started_at
-        kept = 0
-        # Ids can be reused after a purge: only remove contacts created no earlier than the batch.
-        for chunk in _chunks(created):
-            live = conn.execute(
-                select(col(Contact.id), col(Contact.updated_at)).where(
-                    col(Contact.id).in_(chunk), col(Contact.created_at) >= batch.started_at
-                )
-            ).all()
-            worked_on = {cid for cid, updated_at in live if updated_at > since} | _worked_on(conn, chunk, batch_id)
-            ids = [cid for cid, _updated_at in live if cid not in worked_on]
-            kept += len(live) - len(ids)
-            removed += ids
+        rows = changes_of(s, batch_id=batch_id)
+        created = sorted({r.entity_id for r in rows if r.field == "created" and r.entity == "contact"})
+        removed, contacts_kept = _created_to_remove(conn, batch, created)
         _remove_contacts(s, conn, removed)
-        for cid, action, before_json in items:
-            if action == "created":
-                continue
+        gone = set(removed)
+        rest = [r for r in rows if r.field != "created" and (r.contact_id not in gone)]
+        outcome = revert(tx, store, rest, later=_later(conn, batch_id, rest))
+        for cid in sorted(outcome.contacts):
             contact = s.get(Contact, cid)
-            if contact is None:
-                continue
-            _restore(store, s, contact, json.loads(before_json))
+            if contact is not None:
+                refresh_search(s, contact)
+        restored = sorted(outcome.reverted_on - set(created))
+        for cid in restored:
             s.add(HistoryEntry(contact_id=cid, kind=HistoryKind.IMPORT.value, actor=tx.origin,
                                text=_("Import of {file} undone").format(file=batch.filename),
                                data_json=json.dumps({"batch_id": batch_id, "action": "undo"})))  # fmt: skip
-            restored.append(cid)
-        s.execute(update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(undone_at=utcnow()))
-        for cid in restored:
-            tx.emit(ContactUpdated, contact_id=cid, changed=("import_undo",))
+        result = UndoResult(
+            batch_id=batch_id,
+            removed=len(removed),
+            restored=len(restored),
+            kept=len(contacts_kept),
+            reverted=outcome.reverted,
+            changes_kept=tuple(outcome.kept),
+            contacts_kept=tuple(contacts_kept),
+        )
+        record(tx, "import_batch", batch_id, "undo", None, result.as_dict())
+        if result.complete:
+            s.execute(update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(undone_at=utcnow()))
     store.bus.publish([ContactDeleted(origin="import", depth=store.bus.depth, contact_id=cid) for cid in removed])
-    return UndoResult(batch_id=batch_id, removed=len(removed), restored=len(restored), kept=kept)
+    return result
+
+
+def _created_to_remove(conn: Any, batch: ImportBatch, created: list[int]) -> tuple[list[int], list[tuple[int, str]]]:
+    """The contacts the batch created that can go, and those that stay with the reason."""
+    removed: list[int] = []
+    kept: list[tuple[int, str]] = []
+    for chunk in _chunks(created):
+        # Ids can be reused after a purge: only contacts created no earlier than the batch are its own.
+        live = set(
+            conn.execute(
+                select(col(Contact.id)).where(col(Contact.id).in_(chunk), col(Contact.created_at) >= batch.started_at)
+            ).scalars()
+        )
+        why = _worked_on(conn, sorted(live), batch.id or 0)
+        kept += sorted(why.items())
+        removed += [cid for cid in chunk if cid in live and cid not in why]
+    return removed, kept
+
+
+def _later(conn: Any, batch_id: int, rows: list[Change]) -> set[tuple[Any, ...]]:
+    """(entity, entity_id, field, value) of set-like changes made outside the batch after its first change to
+    the same contact: a tag it added that the user removed and put back is the user's now."""
+    contacts = sorted({r.contact_id for r in rows if r.contact_id is not None})
+    start = min((r.id for r in rows), default=0)
+    out: set[tuple[Any, ...]] = set()
+    for chunk in _chunks(contacts):
+        for entity, entity_id, name, old, new in conn.execute(
+            select(
+                col(ChangeLog.entity), col(ChangeLog.entity_id), col(ChangeLog.field), col(ChangeLog.old_value),
+                col(ChangeLog.new_value),
+            ).where(
+                col(ChangeLog.contact_id).in_(chunk), col(ChangeLog.id) > start,
+                or_(col(ChangeLog.batch_id).is_(None), col(ChangeLog.batch_id) != batch_id),
+                col(ChangeLog.cause) != "import_undo",
+            )
+        ):  # fmt: skip
+            value = decode(new) if new is not None else decode(old)
+            out.add((entity, entity_id, name, value))
+    return out
 
 
 def _remove_contacts(s: Any, conn: Any, ids: list[int]) -> None:
@@ -156,6 +210,7 @@ def _remove_contacts(s: Any, conn: Any, ids: list[int]) -> None:
     if conn.dialect.name != "sqlite":
         for chunk in _chunks(ids):
             purge_values(s, FieldEntity.CONTACT.value, chunk)
+            conn.execute(delete(ChangeLog).where(col(ChangeLog.contact_id).in_(chunk)))
             conn.execute(delete(Contact).where(col(Contact.id).in_(chunk)))
         return
     total = int(conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() or 0)
@@ -169,6 +224,8 @@ def _remove_contacts(s: Any, conn: Any, ids: list[int]) -> None:
             "AND field_id IN (SELECT id FROM custom_field_def WHERE entity = ?)",
             (ids_json, FieldEntity.CONTACT.value),
         )
+        # Ids are reused: a removed contact's log rows must not become another's history.
+        conn.exec_driver_sql("DELETE FROM change_log WHERE contact_id IN (SELECT value FROM json_each(?))", (ids_json,))
         conn.exec_driver_sql("DELETE FROM contact WHERE id IN (SELECT value FROM json_each(?))", (ids_json,))
     recreate(conn, indexes)
     recreate(conn, triggers)
@@ -176,45 +233,50 @@ def _remove_contacts(s: Any, conn: Any, ids: list[int]) -> None:
         conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('rebuild')")
 
 
-def _worked_on(conn: Any, ids: list[int], batch_id: int) -> set[int]:
-    """Which of these contacts have something an undo must not destroy: a deal, a note, a task, an
-    appointment or a message, or a later import merged into them."""
-    found: set[int] = set()
-    for model in (Opportunity, Note, Task, Appointment, Message):
-        contact_id = col(model.contact_id)
-        found.update(conn.execute(select(contact_id).where(contact_id.in_(ids)).distinct()).scalars())
-    found.update(
-        conn.execute(
-            select(col(ImportBatchItem.contact_id)).where(
-                col(ImportBatchItem.contact_id).in_(ids), col(ImportBatchItem.batch_id) != batch_id
-            )
-        ).scalars()
-    )
+def _worked_on(conn: Any, ids: list[int], batch_id: int) -> dict[int, str]:
+    """Which of these contacts have something an undo must not destroy, with the reason: a change logged
+    outside the batch (a field, a custom value, a tag, a merge…), or a deal, note, task, appointment or
+    message that is not one of the batch's own rule runs', or a later import merged into them."""
+    found: dict[int, str] = {}
+    if not ids:
+        return found
+    own: dict[str, set[int]] = {}
+    for name, value in conn.execute(
+        select(col(ChangeLog.field), col(ChangeLog.new_value)).where(
+            col(ChangeLog.batch_id) == batch_id,
+            col(ChangeLog.contact_id).in_(ids),
+            col(ChangeLog.new_value).is_not(None),
+        )
+    ):
+        own.setdefault(name, set()).add(decode(value))
+    for cid, name in conn.execute(
+        select(col(ChangeLog.contact_id), col(ChangeLog.field))
+        .where(
+            col(ChangeLog.contact_id).in_(ids),
+            or_(col(ChangeLog.batch_id).is_(None), col(ChangeLog.batch_id) != batch_id),
+            col(ChangeLog.cause) != "import_undo",
+        )
+        .order_by(col(ChangeLog.id))
+    ):
+        found.setdefault(cid, _("changed after the import ({field})").format(field=name))
+    items: dict[str, Any] = {
+        "opportunity": Opportunity,
+        "note": Note,
+        "task": Task,
+        "appointment": Appointment,
+        "message": Message,
+    }
+    for label, model in items.items():
+        mine = own.get(label, set())
+        for cid, item_id in conn.execute(
+            select(col(model.contact_id), col(model.id)).where(col(model.contact_id).in_(ids))
+        ):
+            if item_id not in mine:
+                found.setdefault(cid, _("has a {item} added after the import").format(item=label))
+    for cid in conn.execute(
+        select(col(ImportBatchItem.contact_id)).where(
+            col(ImportBatchItem.contact_id).in_(ids), col(ImportBatchItem.batch_id) != batch_id
+        )
+    ).scalars():
+        found.setdefault(cid, _("a later import merged into it"))
     return found
-
-
-def _restore(store: Any, s: Any, contact: Contact, before: dict[str, Any]) -> None:
-    for name, value in before.get("contact", {}).items():
-        setattr(contact, name, value)
-    contact.updated_at = utcnow()
-    for kind, key in before.get("channels_added", []):
-        s.execute(
-            delete(ContactChannel).where(
-                col(ContactChannel.contact_id) == contact.id,
-                col(ContactChannel.kind) == kind,
-                col(ContactChannel.key) == key,
-            )
-        )
-    tag_ids = before.get("tags_added", [])
-    if tag_ids:
-        s.execute(
-            delete(ContactTag).where(col(ContactTag.contact_id) == contact.id, col(ContactTag.tag_id).in_(tag_ids))
-        )
-    for field_id, value in before.get("custom_before", {}).items():
-        where = (col(CustomFieldValue.field_id) == int(field_id), col(CustomFieldValue.entity_id) == contact.id)
-        if value is None:
-            s.execute(delete(CustomFieldValue).where(*where))
-        else:
-            s.execute(update(CustomFieldValue).where(*where).values(value_json=value))
-    s.flush()
-    store._refresh_search(s, contact)  # the store's own name key and search haystack

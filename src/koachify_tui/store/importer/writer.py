@@ -37,7 +37,7 @@ from ..models import (
     Tag,
 )
 from ..normalize import InvalidValue, fold
-from . import fastpath
+from . import changelog, fastpath
 from .fastpath import fold_fast, name_key_fast
 from .producer import Bulk, Chunk, bulk_layout
 from .rows import Candidate, Reject, cells_of
@@ -171,6 +171,7 @@ class BatchWriter:
         self._field_plan: dict[str, tuple[int, CustomFieldDef | None]] = {}  # label → (id, def unless text)
         file_json = json.dumps(filename)
         # json.dumps({"batch_id", "file", "line", "action"}) of a history entry, as two constant halves.
+        self._log = changelog.BatchLog(batch_id, self.now_db)
         self._history_head = f'{{"batch_id": {batch_id}, "file": {file_json}, "line": '
 
     def reject(self, reject: Reject) -> None:
@@ -709,6 +710,7 @@ class BatchWriter:
             ("batch_id", "contact_id", "action", "before_json"),
             [(self.batch_id, t.id, "created", "{}") for t in targets],
         )
+        self._bulk(changelog.T_CHANGE, changelog.COLUMNS, [self._log.created(t.id or 0) for t in targets])
         self._write_children(targets)
 
     def _write_new_sqlite(
@@ -783,6 +785,7 @@ class BatchWriter:
             "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id < ? ORDER BY id",
             (self.batch_id, base, base + size),
         )
+        raw.execute(changelog.CREATED_SQL, self._log.created_params(base, base + size))
         self._index_new(base, base + size)
 
     def _index_new(self, start: int, stop: int) -> None:
@@ -820,9 +823,11 @@ class BatchWriter:
             return
         history: list[tuple[Any, ...]] = []
         contact_rows = []
+        logged: list[tuple[Any, ...]] = []
         for t in targets:
             assert t.id is not None
             if t.before is not None:
+                logged += self._log.changes_of(t, self.tag_names, self.def_by_id)
                 before = self.touched.get(t.id)
                 if before is None:  # first change in this batch: keep the state it started from
                     before = self.touched[t.id] = t.before
@@ -874,6 +879,7 @@ class BatchWriter:
             )
         self._write_children(new_values)
         self._bulk(T_HISTORY, self._HISTORY_COLS, history)
+        self._bulk(changelog.T_CHANGE, changelog.COLUMNS, logged)
 
     def _fts(self, ids: list[int], head: str) -> None:
         for chunk in self._in_chunks(ids):

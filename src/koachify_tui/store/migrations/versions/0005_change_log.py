@@ -1,0 +1,57 @@
+"""change_log: the field-level change log (the one source for undo and the timeline's "changes")
+
+Revision ID: 0005_change_log
+Revises: 0004_import_history
+Create Date: 2026-12-01
+
+Existing batches keep their "created" records as change rows, so their undo and their "Imported from"
+timeline line still work. Contacts that older batches merged into are not reverted by their undo (their
+snapshots are not field-level changes). Portable SQL (SQLite, PostgreSQL).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005_change_log"
+down_revision: str | None = "0004_import_history"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "change_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("txn", sa.String(), nullable=False),
+        sa.Column("entity", sa.String(), nullable=False),
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("field", sa.String(), nullable=False),
+        sa.Column("old_value", sa.String(), nullable=True),
+        sa.Column("new_value", sa.String(), nullable=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("origin", sa.String(), nullable=False),
+        sa.Column("cause", sa.String(), nullable=False),
+        sa.Column("cause_id", sa.Integer(), nullable=True),
+        sa.Column("batch_id", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_change_log_contact", "change_log", ["contact_id", "id"])
+    op.create_index("ix_change_log_batch", "change_log", ["batch_id"])
+    op.create_index("ix_change_log_txn", "change_log", ["txn"])
+    op.execute(
+        "INSERT INTO change_log (txn, entity, entity_id, contact_id, field, old_value, new_value, at, origin, "
+        "cause, cause_id, batch_id) "
+        "SELECT 'import:' || CAST(b.id AS VARCHAR), 'contact', i.contact_id, i.contact_id, 'created', NULL, NULL, "
+        "b.started_at, 'import', 'import', b.id, b.id "
+        "FROM import_batch_item i JOIN import_batch b ON b.id = i.batch_id WHERE i.action = 'created'"
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_change_log_txn", table_name="change_log")
+    op.drop_index("ix_change_log_batch", table_name="change_log")
+    op.drop_index("ix_change_log_contact", table_name="change_log")
+    op.drop_table("change_log")
