@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..i18n import _
-from .common import DbOption, JsonOption, UserError, open_store, print_json
+from .common import DbOption, JsonOption, UserError, echo_err, open_store, print_json
 
 PROGRESS_MIN_BYTES = 256 * 1024  # a few thousand rows: below that a bar only flickers
 
@@ -98,7 +98,9 @@ def import_(
             if report is not None:
                 report_fh = report.open("w", encoding="utf-8-sig", newline="")
             with _progress(file, quiet=json_out) as progress:
-                result = run_import(store, file, options, progress=progress, report=report_fh, parser=parser)
+                result = run_import(
+                    store, file, options, progress=progress, report=report_fh, parser=parser, waiting=echo_err
+                )
     except FileError as exc:
         raise UserError(str(exc)) from None
     finally:

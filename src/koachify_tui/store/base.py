@@ -10,13 +10,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from . import changes, writer_note
 from .changes import Cause
 from .db import NOWAIT, is_lock_timeout
-from .errors import Busy, WriteCancelled
+from .errors import Busy, Conflict, WriteCancelled
 from .events import DomainEvent, EventBus
 from .models import utcnow
 
@@ -112,6 +112,12 @@ class StoreBase:
             if not is_lock_timeout(exc):
                 raise
             raise self._busy(wait) from exc
+        except IntegrityError as exc:  # a uniqueness race lost to another process: a message, not a traceback
+            session.rollback()
+            detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+            raise Conflict(
+                f"another process saved a clashing change at the same moment ({detail}); nothing was saved"
+            ) from exc
         except BaseException:
             session.rollback()
             raise
