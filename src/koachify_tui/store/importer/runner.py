@@ -16,6 +16,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, insert, text, update
 
 from ...i18n import _
+from .. import versions
 from ..events import ContactCreated, ContactUpdated, ImportCompleted
 from ..models import ImportBatch, utcnow
 from .mapping import Column
@@ -263,6 +264,7 @@ def _run_import(
                 with closing(chunks):  # an error or a cancel stops (and reaps) the parsing child now
                     _feed(chunks, writer, csv_file.size, progress)
                 writer.finish()
+                versions.stamp_txn(conn, f"import:{batch_id}")  # the txn of its change rows (changelog.BatchLog)
                 indexing = time.perf_counter()
                 timings.update(writer.timings)
                 timings["parse"] = indexing - fed - sum(writer.timings.values())
