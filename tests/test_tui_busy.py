@@ -108,3 +108,43 @@ async def test_board_move_waits_in_the_footer_and_lands(busy_store: Store, setti
         assert not board.write_pending and not status_text(board)
         assert busy_store.opportunity_row(opp.id or 0).stage_id != first_stage
     other.close()
+
+
+async def test_edit_form_merges_and_asks_on_a_same_field_conflict(
+    busy_store: Store, settings: Settings, db_path: Path
+) -> None:
+    from textual.widgets import Input
+
+    from koachify_tui.screens.contact_forms import ContactForm
+    from koachify_tui.screens.pickers import ChoicePicker
+
+    busy_store.update_contact(1, company="Acme", phone="+39 333 123 4567")
+    other = Store.open(db_path, origin="cli")
+    app = make_app(settings, busy_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(ContactForm(1))
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        other.update_contact(1, company="Beta", phone="+39 347 000 1111")  # user B, from the CLI
+        form.query_one("#in-first_name", Input).value = "Anna Maria"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactsScreen)  # merged: no question asked
+        saved = busy_store.get_contact(1)
+        assert (saved.first_name, saved.company, saved.phone) == ("Anna Maria", "Beta", "+39 347 000 1111")
+
+        app.push_screen(ContactForm(1))
+        await pilot.pause()
+        form = app.screen
+        other.update_contact(1, company="Gamma")
+        form.query_one("#in-company", Input).value = "Mia"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoicePicker)  # both values shown: keep mine or take theirs
+        await pilot.press("enter")  # the first choice: keep mine
+        await pilot.pause()
+        assert isinstance(app.screen, ContactsScreen)
+        assert busy_store.get_contact(1).company == "Mia"
+    other.close()

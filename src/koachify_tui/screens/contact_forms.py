@@ -27,11 +27,12 @@ from textual.widgets.selection_list import Selection
 from ..i18n import _
 from ..store import ContactQuery
 from ..store.dates import parse_date, parse_datetime
-from ..store.errors import StoreError
+from ..store.errors import EditConflict, StoreError
 from ..store.fields import coerce
 from ..store.models import Channel, CustomFieldDef, Direction, FieldType
 from ..store.normalize import InvalidValue, normalize_email, normalize_phone
 from .base import AppAccess
+from .pickers import ChoicePicker
 from .writes import Deferred, ScreenWrites, error_text
 
 FORM_CSS = """
@@ -199,12 +200,18 @@ CONTACT_INPUTS = (
 
 
 class ContactForm(FormScreen):
-    """New or edit contact, with its custom fields. Dismisses with the contact id once saved."""
+    """New or edit contact, with its custom fields. Dismisses with the contact id once saved.
+
+    An edit sends only the fields the user changed, based on the version it loaded: what someone else changed
+    meanwhile in other fields stays; a field both changed asks which value to keep (store/versions.py)."""
 
     def __init__(self, contact_id: int | None = None) -> None:
         super().__init__()
         self.contact_id = contact_id
         self.form_title = _("Edit contact") if contact_id else _("New contact")
+        self._loaded: dict[str, Any] = {}  # what the form showed, to send only what the user changed
+        self._version: int | None = None
+        self._overwrite: set[str] = set()  # fields the user chose to keep over someone else's value
 
     def fields(self) -> ComposeResult:
         store = self.store
@@ -214,6 +221,8 @@ class ContactForm(FormScreen):
             contact = store.get_contact(self.contact_id)
             values = {key: getattr(contact, key) for key, _label in CONTACT_INPUTS}
             custom = store.field_values("contact", self.contact_id)
+            self._version = contact.version
+            self._loaded = {**values, **{f"custom.{k}": v for k, v in custom.items()}}
         for key, label in CONTACT_INPUTS:
             yield from self.field(label, Input(values.get(key, ""), id=f"in-{key}"), key)
         if self.contact_id is None:
@@ -265,12 +274,52 @@ class ContactForm(FormScreen):
                     contact_id = contact.id
                 else:
                     contact_id = self.contact_id
-                    store.update_contact(contact_id, region=region, origin="tui", **values)
+                    store.update_contact(
+                        contact_id,
+                        {k: v for k, v in values.items() if v != (self._loaded.get(k) or "")},
+                        custom={k: v for k, v in custom.items() if v != self._loaded.get(f"custom.{k}")},
+                        region=region,
+                        origin="tui",
+                        expected_version=self._version,
+                        overwrite=self._overwrite,
+                    )
+                    return contact_id
                 for key, value in custom.items():
                     store.set_field_value("contact", contact_id, key, value, origin="tui")
             return contact_id
 
         return Deferred(write)
+
+    def save_failed(self, exc: Exception) -> None:
+        if not isinstance(exc, EditConflict):
+            super().save_failed(exc)
+            return
+        field = exc.field
+        label = dict(CONTACT_INPUTS).get(field) or next(
+            (d.label for d in self._defs if f"custom.{d.key}" == field), field
+        )
+        options = [
+            (_("Keep mine: {value}").format(value=_shown(exc.mine)), "mine"),
+            (_("Take theirs: {value}").format(value=_shown(exc.theirs)), "theirs"),
+        ]
+        title = _("{field} was changed by someone else while you edited").format(field=label)
+        self.app.push_screen(ChoicePicker(title, options), lambda choice: self._resolve(exc, choice))
+
+    def _resolve(self, exc: EditConflict, choice: str | None) -> None:
+        if choice is None:
+            self.form_error(_("Not saved: {field} was changed by someone else").format(field=exc.field))
+            return
+        if choice == "mine":
+            self._overwrite.add(exc.field)
+        else:  # take theirs: show it, and it is no longer a change of this form
+            self._loaded[exc.field] = exc.theirs
+            if not exc.field.startswith("custom."):
+                self.query_one(f"#in-{exc.field}", Input).value = str(exc.theirs or "")
+        self.action_save()
+
+
+def _shown(value: Any) -> str:
+    return _("(empty)") if value in (None, "", []) else str(value)
 
 
 # --- activities -----------------------------------------------------------------------------------------

@@ -101,6 +101,8 @@ class OpportunityForm(ScreenWrites, ModalScreen[int | None]):
         self._pipelines = store.list_pipelines()
         self._fields: list[CustomFieldDef] = store.list_fields("opportunity")
         self._row = store.opportunity_row(opportunity_id) if opportunity_id is not None else None
+        # The version this edit is based on: fields others change meanwhile merge, a clash is refused.
+        self._version = store.get_opportunity(opportunity_id).version if opportunity_id is not None else None
         self._values: dict[str, Any] = store.field_values("opportunity", opportunity_id) if opportunity_id else {}
         if self._row is not None:
             self.contact_id = self._row.contact_id
@@ -385,7 +387,8 @@ class OpportunityForm(ScreenWrites, ModalScreen[int | None]):
                 )
                 return opp.id or 0
             row = self._row
-            store.update_opportunity(row.id, **fields)
+            changed = {k: v for k, v in fields.items() if v != getattr(row, k)}  # only what the user changed
+            store.update_opportunity(row.id, changed, expected_version=self._version)
             if stage_id != row.stage_id:
                 store.move_opportunity(row.id, stage_id, pipeline=self._pipeline_id)
             old = {t.casefold(): t for t in row.tags}

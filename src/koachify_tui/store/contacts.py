@@ -523,6 +523,7 @@ class ContactsAPI(StoreBase):
         origin: str | None = None,
         region: str | None = None,
         expected_version: int | None = None,
+        overwrite: Iterable[str] = (),
         **fields: Any,
     ) -> Contact:
         """Apply a change set to a contact in one transaction: `changes` ({field: new value}, or the same as
@@ -530,13 +531,16 @@ class ContactsAPI(StoreBase):
         values is written, logged and announced; an empty change set emits nothing.
 
         `expected_version`: the `Contact.version` the edit started from. Changes others made since merge at
-        field level; a field they changed to another value raises `EditConflict` (store/versions.py)."""
+        field level; a field they changed to another value raises `EditConflict` (store/versions.py) unless it is
+        in `overwrite` (the user chose their value over the other)."""
         values = self._validated({**(changes or {}), **fields}, region)
         with self.write(origin) as tx:
             contact = self._live_contact(tx.session, contact_id)
             if expected_version is not None:
                 mine = {k: v for k, v in values.items() if k in CONTACT_FIELDS}
                 mine.update({f"custom.{k}": v for k, v in (custom or {}).items()})
+                for name in overwrite:  # the user saw the other value and keeps theirs
+                    mine.pop(name, None)
                 stored = values_of(tx.session, "contact", contact_id) if custom else {}
                 versions.check(
                     tx,

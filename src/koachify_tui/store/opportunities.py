@@ -214,6 +214,7 @@ class OpportunitiesAPI(StoreBase):
         remove_tags: Iterable[str] = (),
         origin: str | None = None,
         expected_version: int | None = None,
+        overwrite: Iterable[str] = (),
         **fields: Any,
     ) -> Opportunity:
         """Apply a change set to a deal in one transaction: title, value, currency, owner, source or lost
@@ -230,6 +231,8 @@ class OpportunitiesAPI(StoreBase):
                 mine = {**wanted, **{f"custom.{k}": v for k, v in (custom or {}).items()}}
                 if stage is not None and isinstance(stage, int):
                     mine["stage_id"] = stage
+                for name in overwrite:  # the user saw the other value and keeps theirs
+                    mine.pop(name, None)
                 stored = values_of(tx.session, "opportunity", opportunity_id) if custom else {}
                 versions.check(
                     tx,
