@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 from collections.abc import Iterable
@@ -90,8 +91,13 @@ class KoachifyApp(App[None]):
 
     #: How often follow-up sequence steps that fell due are run while the app is open.
     SEQUENCE_INTERVAL = 300.0
+    #: Seconds between looks for other processes' commits (SQLite; PostgreSQL is told at once). 0: never.
+    WATCH_INTERVAL = 1.0
 
     def on_mount(self) -> None:
+        self._stop_watching = (
+            self.store.watch(self._on_external_change, self.WATCH_INTERVAL) if (self.WATCH_INTERVAL > 0) else None
+        )
         self.switch_mode(self._start)
         self.call_after_refresh(resume_gc)
         self.set_timer(1.0, self.run_due_steps)  # after the first screen has painted
@@ -109,6 +115,14 @@ class KoachifyApp(App[None]):
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        if self._stop_watching is not None:
+            self._stop_watching()
+
+    def _on_external_change(self, event: DomainEvent) -> None:
+        """Another process or user committed (store/watch.py, its own thread): refresh like our own changes.
+        The active screen reloads keeping its selection; an open form ignores it (a clash shows on save)."""
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self._on_store_event(event)
 
     def watch_theme(self, theme: str) -> None:
         if theme != self.settings.theme:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ class Tx:
     txn: str = field(default_factory=changes.new_txn)
     now: datetime = field(default_factory=utcnow)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    #: Tell other PostgreSQL clients "everything may have changed" (a bulk write whose events come later).
+    notify_all: bool = False
 
     def emit(self, event_type: type[E], **fields: Any) -> E:
         event = event_type(origin=self.origin, depth=self.depth, **fields)
@@ -67,6 +70,7 @@ class StoreBase:
         self.default_origin = origin
         self.region = region
         self._local = threading.local()
+        self._sender = uuid.uuid4().hex[:12]  # tags this store's NOTIFYs: its own app skips them (watch.py)
 
     @property
     def dialect(self) -> str:
@@ -106,6 +110,8 @@ class StoreBase:
                 self._begin_nowait(session)
             yield tx
             logged = changes.flush(tx)
+            if (tx.events or tx.notify_all) and self.dialect == "postgresql":
+                self._notify_others(tx)
             session.commit()
         except OperationalError as exc:
             session.rollback()
@@ -129,6 +135,20 @@ class StoreBase:
         for callback in tx.after_commit:
             callback()
         self.bus.publish(tx.events)
+
+    def _notify_others(self, tx: Tx) -> None:
+        """NOTIFY the other clients' open screens, delivered at commit (store/watch.py listens)."""
+        from .watch import CHANNEL, notify_all_payload, notify_payload
+
+        payload = notify_all_payload(self._sender) if tx.notify_all else notify_payload(tx.events, self._sender)
+        tx.session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+
+    def watch(self, callback: Callable[[Any], None], interval: float = 1.0) -> Callable[[], None]:
+        """Call `callback(ExternalChange)` (from a daemon thread) when another process or user commits;
+        returns the function that stops watching. See store/watch.py."""
+        from .watch import Watcher
+
+        return Watcher(self.url, callback, interval, self._sender).start().stop
 
     def _begin_nowait(self, session: Session) -> None:
         if self.dialect == "sqlite":

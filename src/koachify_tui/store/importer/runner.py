@@ -221,6 +221,7 @@ def _run_import(
         with store.write(origin="import") as tx, store.announce(_("import of {file}").format(file=csv_file.path.name)):
             conn = tx.session.connection()
             _one_import_at_a_time(store, conn, waiting)
+            tx.notify_all = True  # other clients' screens reload once it commits (its events come later)
             now = utcnow()
             options_json = {
                 "path": str(csv_file.path.absolute()),
