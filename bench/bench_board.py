@@ -1,6 +1,7 @@
 """Board benchmark: 5,000 open opportunities in one pipeline.
 
     .venv/bin/python bench/bench_board.py [--n 5000] [--stages 6] [--moves 20]
+    .venv/bin/python bench/bench_board.py --smoke     # CI: 200 cards, 3 moves (checks it runs; no timing)
 
 Prints (headless Textual, 160×48):
 - baseline: the raw sqlite3 query that reads every open card of the pipeline (what a non-paged board
@@ -113,7 +114,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--stages", type=int, default=6)
     parser.add_argument("--moves", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: runs and prints, asserts nothing")
     args = parser.parse_args()
+    if args.smoke:
+        args.n, args.moves = 200, 3
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         t0 = time.perf_counter()

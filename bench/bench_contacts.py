@@ -9,12 +9,19 @@ Measures, on a headless Textual app:
 - peak RSS of the app process.
 
     .venv/bin/python bench/bench_contacts.py [--contacts 100000] [--runs 3] [--keep /tmp/bench.db]
+
+`--pages DB` measures only one search page through the store (`list_contacts(ContactQuery(search=…), limit=50)`,
+every sort order) on an existing database, e.g. one made by `bench/bench_import.py --dir D` (D/koachify_N.db):
+
+    .venv/bin/python bench/bench_contacts.py --pages /tmp/b/koachify_1000000.db [--runs 5]
+    .venv/bin/python bench/bench_contacts.py --smoke     # CI: 2,000 contacts, one round (no timing)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import resource
 import sqlite3
@@ -187,7 +194,15 @@ print(f'{time.time() - launched:.4f} 0 0')
 # --- in-process: keystrokes and the detail ----------------------------------------------------------------
 
 
-async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[float]]:
+async def settle(app: Any) -> None:
+    """Wait for the app's workers; one cancelled by a newer load (a slow machine) is fine."""
+    from textual.worker import WorkerCancelled
+
+    with contextlib.suppress(WorkerCancelled):
+        await app.workers.wait_for_complete()
+
+
+async def in_process(db: str, busy_id: int, width: int = 180, rounds: int = 3) -> dict[str, list[float]]:
     from textual.widgets import Input
 
     from koachify_tui.app import make_app
@@ -231,12 +246,12 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
     app._display = display  # type: ignore[method-assign]
     async with app.run_test(size=(width, 48)) as pilot:
         await pilot.pause(0.5)
-        await app.workers.wait_for_complete()
+        await settle(app)
         screen = app.screen
         assert isinstance(screen, ContactsScreen)
         search = screen.query_one("#contact-search", Input)
         terms = ["m", "ma", "mar", "mari", "mario", "mario r", "333 12", "ferrari9", "zzz"]
-        for _round in range(3):
+        for _round in range(rounds):
             for term in terms:
                 with search.prevent(Input.Changed):
                     search.value = term
@@ -253,7 +268,7 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
                     await asyncio.sleep(0.0005)
                 results.setdefault(f"key   '{term}' → painted", []).append(marks["painted"] - t0)
                 results.setdefault(f"      '{term}' of which fill+paint", []).append(marks["painted"] - marks["rows"])
-                await app.workers.wait_for_complete()
+                await settle(app)
                 await pilot.pause(0.15)
                 fts = term.replace(" ", "") if term[0].isdigit() else term
                 t0 = time.perf_counter()
@@ -275,8 +290,8 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
             search.value = ""
         # paging: `G` jumps to the end of the 100k list (read backwards from the end)
         await pilot.pause(0.3)
-        for _round in range(3):
-            await app.workers.wait_for_complete()
+        for _round in range(rounds):
+            await settle(app)
             marks.clear()
             t0 = time.perf_counter()
             screen.reload(start=max(screen.table.total - WINDOW // 2, 0), cursor=screen.table.total - 1, count=False)
@@ -285,11 +300,11 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
             results.setdefault("page  G: end of list → painted", []).append(marks["painted"] - t0)
             await pilot.pause(0.2)
             screen.reload(start=0, cursor=0, count=False)
-            await app.workers.wait_for_complete()
+            await settle(app)
             await pilot.pause(0.2)
         pane = screen.query_one(ContactDetailPane)
         await pilot.pause(0.3)  # let the pane's own debounced follow-the-cursor load finish first
-        await app.workers.wait_for_complete()
+        await settle(app)
         shown = pane._show
 
         def detail_shown(*args: object) -> None:
@@ -298,7 +313,7 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
             pane.call_after_refresh(lambda: marks.__setitem__("detail", time.perf_counter()))
 
         pane._show = detail_shown  # type: ignore[method-assign]
-        for _round in range(5):
+        for _round in range(rounds + 2 if rounds > 1 else 1):
             pane.show_contact(None)
             await pilot.pause(0.1)
             marks.clear()
@@ -309,12 +324,53 @@ async def in_process(db: str, busy_id: int, width: int = 180) -> dict[str, list[
             results.setdefault("detail 500-entry contact → painted", []).append(marks["detail"] - t0)
             results.setdefault("       of which read (worker)", []).append(marks["detail-data"] - t0)
             assert pane.data is not None and len(pane.data.timeline) > 0
-        for _round in range(5):
+        for _round in range(rounds + 2 if rounds > 1 else 1):
             t0 = time.perf_counter()
             store.timeline(busy_id, limit=50)
             results.setdefault("detail sql only (timeline page)", []).append(time.perf_counter() - t0)
     results["rss MB in-process"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
     return results
+
+
+PAGE_TERMS = ["m", "mar", "mario", "niccolò", "example", "qq"]
+SORTS = [("name", False), ("name", True), ("created", False), ("created", True), ("last_activity", True)]
+
+
+def store_pages(db: str, runs: int, terms: list[str] = PAGE_TERMS) -> None:
+    """One page of 50 per term and sort order through the store, warm, median of `runs`: wall and CPU time of
+    this process (on a loaded machine the wall time mostly waits for a core); the baseline is the raw sqlite3
+    first page without a search (the same in every sort order)."""
+    from koachify_tui.store import ContactQuery, Store
+
+    store = Store.open(db, seed=False)
+    raw = sqlite3.connect(db)
+    base: list[float] = []
+    for _ in range(runs + 1):
+        t0 = time.perf_counter()
+        raw.execute("SELECT * FROM contact WHERE deleted_at IS NULL ORDER BY name_key, id LIMIT 50").fetchall()
+        base.append(time.perf_counter() - t0)
+    base_ms = statistics.median(base[1:]) * 1000
+    n = raw.execute("SELECT count(*) FROM contact").fetchone()[0]
+    print(f"one search page of 50 through the store, {n:,} contacts, median of {runs} (warm): wall ms / CPU ms")
+    print(f"baseline: raw sqlite3 first page, no search: {base_ms:.2f} ms")
+    print(f"{'term':10} " + " ".join(f"{s + (' desc' if d else ''):>18}" for s, d in SORTS))
+    worst = worst_cpu = 0.0
+    for term in terms:
+        cells = []
+        for sort, desc in SORTS:
+            q = ContactQuery(search=term, sort=sort, descending=desc)
+            wall, cpu = [], []
+            for _ in range(runs + 1):  # the first run warms the cache
+                t0, c0 = time.perf_counter(), time.process_time()
+                store.list_contacts(q, limit=50)
+                wall.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+            ms, cpu_ms = statistics.median(wall[1:]) * 1000, statistics.median(cpu[1:]) * 1000
+            worst, worst_cpu = max(worst, ms), max(worst_cpu, cpu_ms)
+            cells.append(f"{ms:7.1f} / {cpu_ms:6.1f}")
+        print(f"{term:10} " + " ".join(f"{c:>18}" for c in cells))
+    print(f"worst page {worst:.1f} ms wall, {worst_cpu:.1f} ms CPU (×{worst / base_ms:.0f} the baseline)")
+    store.close()
 
 
 def main() -> None:
@@ -323,6 +379,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="database file to create or reuse")
     parser.add_argument("--width", type=int, default=180, help="terminal width (≥150 shows the detail pane)")
+    parser.add_argument("--pages", metavar="DB", help="only the store's search pages on an existing database")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: runs and prints, asserts nothing")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--launched", help=argparse.SUPPRESS)
     parser.add_argument("db", nargs="?", help=argparse.SUPPRESS)
@@ -330,6 +388,11 @@ def main() -> None:
     if args.child == "first-paint":
         child_first_paint(args.db)
         return
+    if args.pages:
+        store_pages(args.pages, args.runs)
+        return
+    if args.smoke:
+        args.contacts, args.runs = 2000, 1
     tmp = tempfile.TemporaryDirectory()
     path = args.keep or Path(tmp.name) / "bench.db"
     busy_file = path.with_suffix(".busy")
@@ -355,8 +418,8 @@ def main() -> None:
     print(f"baseline python+sqlite3 first page: {base_ms:.0f} ms; ×{app_ms / base_ms:.1f}")
     print(f"peak RSS of the app at first paint: {max(rss):.0f} MB")
 
-    results = asyncio.run(in_process(str(path), busy_id, args.width))
-    print("\nper keystroke (median of 3): key = page read in the worker + fill + paint (count follows separately)")
+    results = asyncio.run(in_process(str(path), busy_id, args.width, args.runs))
+    print(f"\nper keystroke (median of {args.runs}): key = page read in the worker + fill + paint (count follows)")
     for name, values in results.items():
         if name.startswith("rss"):
             print(f"{name:36} {values[0]:7.0f}")
@@ -366,7 +429,8 @@ def main() -> None:
     raws = [statistics.median(v) for k, v in results.items() if k.startswith("raw")]
     print(f"median keystroke {statistics.median(keys) * 1000:.1f} ms")
     ratio = statistics.mean(keys) / statistics.mean(raws)
-    print(f"\nworst keystroke {max(keys) * 1000:.1f} ms; mean ratio key/raw ×{ratio:.1f}")
+    print(f"\nworst keystroke {max(keys) * 1000:.1f} ms; mean ratio key/raw ×{ratio:.1f}\n")
+    store_pages(str(path), max(args.runs, 3))
 
 
 if __name__ == "__main__":

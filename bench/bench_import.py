@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_import.py            # 100k rows, 3 runs, median
     .venv/bin/python bench/bench_import.py --rows 1000000 --repeat 1
     .venv/bin/python bench/bench_import.py --big      # 100k (3 runs) and 1M (1 run)
+    .venv/bin/python bench/bench_import.py --smoke    # CI: 2,000 rows once (checks it runs; no timing)
 
 Rows are Google Contacts export columns; 10 % are duplicates of earlier rows (email case or phone format
 changed). Each import runs `koachify import` in a fresh subprocess on a new database (process start, schema
@@ -160,7 +161,10 @@ def main() -> None:
     parser.add_argument("--big", action="store_true", help="also run 1,000,000 rows (once)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per size (median printed); 1M runs once")
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: a temporary one)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: runs and prints, asserts nothing")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.repeat, args.big = 2000, 1, False
     sizes = [args.rows] + ([1_000_000] if args.big and args.rows != 1_000_000 else [])
     with tempfile.TemporaryDirectory(prefix="koachify-bench-") as tmp:
         workdir = args.dir or Path(tmp)

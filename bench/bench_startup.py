@@ -4,6 +4,7 @@ Each figure is the median of N fresh processes, printed beside a same-run baseli
 noisy machines still give comparable ratios.
 
     python bench/bench_startup.py [--runs 5] [--contacts 200]
+    python bench/bench_startup.py --smoke     # CI: one run of each (checks it runs; no timing)
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ t0 = float(sys.argv[1])
 from koachify_tui.app import make_app
 from koachify_tui.config import Settings
 from koachify_tui.store import Store
-from textual.widgets import DataTable
+from koachify_tui.widgets.contact_table import ContactTable
 
 async def auto_pilot(pilot):
-    table = pilot.app.screen.query_one("#contact-table", DataTable)
+    table = pilot.app.screen.query_one(ContactTable)
     while table.row_count == 0:
         await pilot.pause(0.005)
     await pilot.pause()  # one more refresh: the rows are painted
@@ -51,7 +52,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--contacts", type=int, default=200)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: runs and prints, asserts nothing")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.contacts = 1, 50
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "demo.db")
         koachify = [sys.executable, "-m", "koachify_tui"]

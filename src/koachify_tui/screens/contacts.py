@@ -187,7 +187,9 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     def _read_page(store: Store, query: ContactQuery, start: int, total: int | None) -> list[ContactRow]:
         """One window; in the second half of a list of known size it is read backwards, so `G` costs a short
         index walk from the end instead of an OFFSET of the whole list."""
-        if total is not None and start > total // 2:
+        # Not a searched name order: its rank (name prefixes first) is kept when descending, so no exact reverse.
+        reversible = not (query.search.strip() and query.sort == "name")
+        if total is not None and start > total // 2 and reversible:
             n = min(WINDOW, max(total - start, 0))
             backwards = replace(query, descending=not query.descending)
             return store.list_contacts(backwards, limit=n, offset=max(total - start - n, 0))[::-1]

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, exists, func, or_, select
 from sqlmodel import Session, col
 
-from . import lookups, search, versions
+from . import lookups, search, search_plan, versions
 from .base import StoreBase, Tx
 from .changes import record as log_change
 from .errors import InvalidValue, NotFound
@@ -119,8 +119,10 @@ class ContactQuery:
         return cls(**{k: v for k, v in kwargs.items() if k in known})
 
 
+_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
+# Core columns, read through Connection.execute: the ORM's statement handling cost more than the query.
 _ROW_COLUMNS = [
-    col(getattr(Contact, name))
+    _CONTACT.c[name]
     for name in (
         "id",
         "first_name",
@@ -182,6 +184,27 @@ def set_contact_fields(tx: Tx, contact: Contact, values: dict[str, Any]) -> tupl
     return tuple(changed)
 
 
+# The two per-page lookups of `_rows`, built once (Core tables, an expanding list of ids).
+_CT: Table = ContactTag.__table__  # type: ignore[attr-defined]
+_TAG: Table = Tag.__table__  # type: ignore[attr-defined]
+_OPP: Table = Opportunity.__table__  # type: ignore[attr-defined]
+_TAGS_OF = (
+    select(_CT.c.contact_id, _TAG.c.name)
+    .join(_TAG, _TAG.c.id == _CT.c.tag_id)
+    .where(_CT.c.contact_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_TAG.c.name_key)
+)
+_OPEN_DEALS_OF = (
+    select(_OPP.c.contact_id, func.count())
+    .where(
+        _OPP.c.contact_id.in_(bindparam("ids", expanding=True)),
+        _OPP.c.status == OpportunityStatus.OPEN.value,
+        _OPP.c.deleted_at.is_(None),
+    )
+    .group_by(_OPP.c.contact_id)
+)
+
+
 class ContactsAPI(StoreBase):
     """Contacts, tags and contact lists."""
 
@@ -228,6 +251,11 @@ class ContactsAPI(StoreBase):
         clause = search.search_clause(s, q.search)
         if clause is not None:
             where.append(clause)
+        return where + self._filters(q)
+
+    def _filters(self, q: ContactQuery) -> list[ColumnElement[bool]]:
+        """The query's conditions besides the search and the Trash switch."""
+        where: list[ColumnElement[bool]] = []
 
         def has_tag(name: str) -> ColumnElement[bool]:
             return exists(
@@ -278,7 +306,8 @@ class ContactsAPI(StoreBase):
             return (cap, True) if n > cap else (n, False)
 
     def contact_position(self, contact_id: int, q: ContactQuery | None = None) -> int | None:
-        """Index of a contact in the name-sorted list of `q` (None when it does not match): lets a screen
+        """Index of a contact in the name-sorted list of `q` without a search (None when it does not match; with a
+        search the list ranks name prefixes first, which this does not count): lets a screen
         open the page holding it without reading the pages before."""
         q = q or ContactQuery()
         with self.read() as s:
@@ -299,30 +328,14 @@ class ContactsAPI(StoreBase):
     def list_contacts(
         self, q: ContactQuery | None = None, *, limit: int | None = 100, offset: int = 0
     ) -> list[ContactRow]:
-        """One page of contacts matching `q`, with their tags and open-opportunity counts."""
+        """One page of contacts matching `q`, with their tags and open-opportunity counts. In the name order a
+        search lists the contacts whose name starts with its first term first (search_plan.py)."""
         q = q or ContactQuery()
-        sort_columns: dict[str, Any] = {
-            "name": col(Contact.name_key),
-            "created": col(Contact.created_at),
-            "last_activity": col(Contact.last_activity_at),
-        }
-        sort_col = sort_columns.get(q.sort, sort_columns["name"])
-        order = [sort_col.desc() if q.descending else sort_col.asc()]
-        order.append(col(Contact.id).desc() if q.descending else col(Contact.id).asc())
         with self.read() as s:
-            s.info.pop(search.FEW_KEY, None)
-            where = self._query_clause(s, q)
-            if s.info.pop(search.FEW_KEY, False):
-                # A few FTS matches by id: sort them rather than walk the whole name index ("+col" is SQLite's
-                # way to say "not this index"; the flag is only set on SQLite).
-                names = {"name": "name_key", "created": "created_at", "last_activity": "last_activity_at"}
-                plus: ColumnElement[Any] = literal_column(f"+contact.{names.get(q.sort, 'name_key')}")
-                order = [plus.desc() if q.descending else plus.asc(), order[-1]]
             # Plain columns, not ORM entities: no identity map, no search_text haystack; ~3× faster per page.
-            stmt = select(*_ROW_COLUMNS).where(*where).order_by(*order).offset(offset)
-            if limit is not None:
-                stmt = stmt.limit(limit)
-            contacts = list(s.execute(stmt))
+            contacts = search_plan.page(
+                s, q.deleted, self._filters(q), q.search, q.sort, q.descending, limit, offset, _ROW_COLUMNS
+            )
             return self._rows(s, contacts)
 
     def _rows(self, s: Session, contacts: Sequence[Any]) -> list[ContactRow]:
@@ -330,24 +343,12 @@ class ContactsAPI(StoreBase):
         ids = [c.id for c in contacts if c.id is not None]
         tags: dict[int, list[str]] = {}
         opps: dict[int, int] = {}
+        conn = s.connection()
         for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            for cid, name in s.execute(
-                select(col(ContactTag.contact_id), col(Tag.name))
-                .join(Tag, col(Tag.id) == col(ContactTag.tag_id))
-                .where(col(ContactTag.contact_id).in_(chunk))
-                .order_by(col(Tag.name_key))
-            ):
+            chunk = {"ids": ids[chunk_start : chunk_start + 500]}
+            for cid, name in conn.execute(_TAGS_OF, chunk):
                 tags.setdefault(cid, []).append(name)
-            for cid, count in s.execute(
-                select(col(Opportunity.contact_id), func.count())
-                .where(
-                    col(Opportunity.contact_id).in_(chunk),
-                    col(Opportunity.status) == OpportunityStatus.OPEN.value,
-                    col(Opportunity.deleted_at).is_(None),
-                )
-                .group_by(col(Opportunity.contact_id))
-            ):
+            for cid, count in conn.execute(_OPEN_DEALS_OF, chunk):
                 opps[cid] = int(count)
         return [
             ContactRow(

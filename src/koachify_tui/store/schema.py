@@ -26,6 +26,26 @@ FTS_TRIGGERS = {
 }
 
 
+# The last one and two characters of each haystack: where a one- or two-character term lies when no trigram
+# starts with it (search.short_ids). SQLite only, like the FTS index; since 0007.
+SEARCH_TAIL = {
+    "ix_contact_search_tail2": "CREATE INDEX ix_contact_search_tail2 ON contact (substr(search_text, -2))",
+    "ix_contact_search_tail1": "CREATE INDEX ix_contact_search_tail1 ON contact (substr(search_text, -1))",
+}
+
+
+def create_search_tail(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        for sql in SEARCH_TAIL.values():
+            conn.exec_driver_sql(sql)
+
+
+def drop_search_tail(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        for name in SEARCH_TAIL:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+
+
 def fts5_trigram_available(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp._probe_fts USING fts5(x, tokenize='trigram')")
@@ -64,6 +84,7 @@ def create_at_head(conn: Connection, head: str) -> None:
 
     SQLModel.metadata.create_all(conn)
     create_search_index(conn)
+    create_search_tail(conn)
     conn.execute(
         text(
             "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "

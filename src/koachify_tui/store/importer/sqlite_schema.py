@@ -16,6 +16,9 @@ DEFERRABLE_INDEXES = (
     "ix_contact_last_activity_at",
     "ix_contact_live_name",
     "ix_custom_field_value_entity",
+    # The search tails (schema.SEARCH_TAIL): built again after a bulk change like the others.
+    "ix_contact_search_tail1",
+    "ix_contact_search_tail2",
 )
 
 

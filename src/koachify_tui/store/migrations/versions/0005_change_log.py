@@ -1,7 +1,7 @@
 """change_log: the field-level change log (the one source for undo and the timeline's "changes")
 
 Revision ID: 0005_change_log
-Revises: 0004_import_history
+Revises: 0007_search_prefix
 Create Date: 2026-12-01
 
 Existing batches keep their "created" records as change rows, so their undo and their "Imported from"
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_change_log"
-down_revision: str | None = "0004_import_history"
+down_revision: str | None = "0007_search_prefix"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

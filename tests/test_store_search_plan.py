@@ -1,0 +1,165 @@
+"""The page planner (store/search_plan.py) against the definition of a search: on a seeded database, for many
+terms, every sort order and every plan (walk, candidates, fallback), the pages read one after another are
+exactly the matches of `search.search_clause` (the pre-planner query), in the documented order."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlmodel import col
+
+from conftest import needs_postgres, new_pg_database
+from koachify_tui.store import ContactQuery, Store, search_plan
+from koachify_tui.store import search as search_mod
+from koachify_tui.store.models import Contact
+
+FIRST = ["Mario", "Maria", "Marco", "Anna", "Niccolò", "Søren", "Zoë", "Luca", "", "Qqbert", "Ilaria"]
+LAST = ["Rossi", "Marino", "Bianchi", "Amaro", "D'Amico", "", "Ferrari", "Esposito"]
+COMPANIES = ["", "", "Acme srl", "Yoga Città", "Studio Mario", "Foo_bar"]
+TAGS = ["vip", "lead", "zq", "qq", "x"]
+
+TERMS = [
+    *"maqzøx%_'",
+    *["ma", "ri", "qq", "zq", "zo", "ss", "co", "q", "x", "9", "12"],
+    *["mar", "mario", "maria", "marino", "niccolò", "rossi", "example", "amaro", "acme", "studio mario"],
+    *["mario rossi", "rossi mario", "ma ro", "zq vip", "333", "+39 333", "333 12", "@example", "zzz", "città"],
+]
+SORTS = [(s, d) for s in ("name", "created", "last_activity") for d in (False, True)]
+
+
+def seed(store: Store, n: int = 160) -> None:
+    rng = random.Random(7)
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    with store.write():
+        for i in range(n):
+            first, last, company = rng.choice(FIRST), rng.choice(LAST), rng.choice(COMPANIES)
+            if not (first or last or company):
+                company = "Solo"
+            email = f"{(first or 'x').lower()}.{i}@example.it".replace("ò", "o").replace("ø", "o").replace("ë", "e")
+            store.create_contact(
+                first_name=first,
+                last_name=last,
+                company=company,
+                email=email if rng.random() < 0.7 else "",
+                phone=f"+39 333 {rng.randrange(10**6, 10**7)}" if rng.random() < 0.5 else "",
+                tags=rng.sample(TAGS, rng.randrange(0, 3)),
+                created_at=base + timedelta(hours=rng.randrange(0, 50)),  # ties: the id decides
+            )
+    with store.write() as tx:
+        ids = list(tx.session.execute(select(col(Contact.id))).scalars())
+        for cid in ids:
+            if rng.random() < 0.5:
+                at = base + timedelta(days=rng.randrange(0, 20))
+                tx.session.execute(update(Contact).where(col(Contact.id) == cid).values(last_activity_at=at))
+    for cid in rng.sample(ids, 15):
+        store.delete_contact(cid)
+
+
+def matches(store: Store, q: ContactQuery) -> list[tuple[Any, ...]]:
+    """The contacts the old query matched, with what the order needs."""
+    with store.read() as s:
+        where = store._query_clause(s, q)  # search.search_clause: the pre-planner definition
+        stmt = select(
+            col(Contact.id), col(Contact.name_key), col(Contact.created_at), col(Contact.last_activity_at)
+        ).where(*where)
+        return [tuple(r) for r in s.execute(stmt)]
+
+
+def expected(store: Store, q: ContactQuery, postgres: bool) -> list[int]:
+    rows = matches(store, q)
+    terms = search_mod.query_terms(q.search)
+    index = {"name": 1, "created": 2, "last_activity": 3}[q.sort]
+    # NULLs sort first ascending on SQLite, last on PostgreSQL (and the other way round descending).
+    nulls_low = not postgres
+
+    def key(r: tuple[Any, ...]) -> tuple[Any, ...]:
+        v = r[index]
+        null = (0 if nulls_low else 1) if v is None else (1 if nulls_low else 0)
+        return (null, v if v is not None else 0, r[0])
+
+    ordered = sorted(rows, key=key, reverse=q.descending)
+    if q.sort == "name" and terms:  # name prefixes of the first term first, in either direction
+        ordered.sort(key=lambda r: 0 if r[1].startswith(terms[0]) else 1)
+    return [r[0] for r in ordered]
+
+
+def paged(store: Store, q: ContactQuery, size: int) -> list[int]:
+    out: list[int] = []
+    while True:
+        page = store.list_contacts(q, limit=size, offset=len(out))
+        out += [r.id for r in page]
+        if len(page) < size:
+            return out
+
+
+PLANS = {
+    "default": {},
+    "walk-only": {"WALK": 10_000, "MAX_WALK": 10_000},
+    "candidates": {"WALK": 1, "MAX_WALK": 1, "PROBE": 0},
+    "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": 0, "PROBE": 0},
+    "deep": {"DEEP": 20},  # from the third page on: one query with OFFSET
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = Store.open(tmp_path_factory.mktemp("plan") / "seeded.db")
+    seed(store)
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_pages_are_the_old_matches_in_order(seeded: Store, monkeypatch: pytest.MonkeyPatch, plan: str) -> None:
+    for name, value in PLANS[plan].items():
+        monkeypatch.setattr(search_plan, name, value)
+    for term in TERMS if plan == "default" else TERMS[::3]:
+        for sort, desc in SORTS:
+            q = ContactQuery(search=term, sort=sort, descending=desc)
+            want = expected(seeded, q, postgres=False)
+            assert paged(seeded, q, 16) == want, (plan, term, sort, desc)
+    assert paged(seeded, ContactQuery(search="mario", sort="name"), 500) == expected(
+        seeded, ContactQuery(search="mario"), postgres=False
+    )
+
+
+def test_short_terms_found_in_the_haystack_tail(store: Store) -> None:
+    """A one- or two-letter term in a haystack's last two characters starts no trigram: the tail indexes
+    find it (and a haystack shorter than a trigram)."""
+    a = store.create_contact(first_name="Bob", tags=["zq"]).id  # haystack "bob | zq"
+    b = store.create_contact(first_name="Qz").id  # "qz": no trigram at all
+    c = store.create_contact(first_name="Ann", tags=["xq"]).id  # "q" is the last character
+    with store.read() as s:
+        assert search_mod.short_ids(s, "zq", 100) == [a]
+        assert search_mod.short_ids(s, "qz", 100) == [b]
+        assert search_mod.short_ids(s, "q", 100) == sorted([a, b, c])
+    assert [r.id for r in store.list_contacts(ContactQuery(search="q"))] == [b, c, a]  # "qz" starts with it
+
+
+def test_other_filters_and_trash_apply(seeded: Store) -> None:
+    for q in (
+        ContactQuery(search="ma", tags_any=["vip"]),
+        ContactQuery(search="rossi", tags_none=["lead"], sort="created", descending=True),
+        ContactQuery(search="m", deleted=True),
+        ContactQuery(search="qq", deleted=True, sort="last_activity"),
+    ):
+        assert paged(seeded, q, 5) == expected(seeded, q, postgres=False)
+
+
+@needs_postgres
+def test_postgres_same_order() -> None:
+    with new_pg_database() as url:
+        store = Store.open(url)
+        try:
+            seed(store, 120)
+            for term in ("m", "ma", "mario", "rossi", "qq", "333 12", "zq vip", "%"):
+                for sort, desc in SORTS:
+                    q = ContactQuery(search=term, sort=sort, descending=desc)
+                    assert paged(store, q, 9) == expected(store, q, postgres=True), (term, sort, desc)
+        finally:
+            store.close()
