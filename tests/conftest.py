@@ -10,16 +10,39 @@ from pathlib import Path
 
 import pytest
 
+from koachify_tui import i18n
 from koachify_tui.config import Settings
 from koachify_tui.store import Store
+
+
+def _import_everything() -> None:
+    """Import every module up front, while the language is English: strings evaluated at import (bindings,
+    column titles) must be the English msgids, whatever language an earlier test in this worker chose."""
+    import importlib
+    import pkgutil
+
+    import koachify_tui
+
+    for module in pkgutil.walk_packages(koachify_tui.__path__, "koachify_tui."):
+        if ".migrations." not in module.name and not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+
+
+_import_everything()
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the real config or database."""
     monkeypatch.setenv("KOACHIFY_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("KOACHIFY_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.delenv("KOACHIFY_DB", raising=False)
     monkeypatch.delenv("KOACHIFY_DEBUG", raising=False)
+    # English unless a test asks for Italian (language = "it" in its settings, or LANG in the env it passes)
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.set_language("en")
 
 
 @pytest.fixture

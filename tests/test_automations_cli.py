@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -46,6 +47,7 @@ def test_list_shows_the_seed_rule(db: str) -> None:
 
 
 def test_add_from_flags_enable_disable_delete(db: str) -> None:
+    Path(os.environ["KOACHIFY_CONFIG"]).write_text('locale = "it_IT"\n')  # value_gte typed the Italian way
     rule = json.loads(
         run(
             db, "automations", "add", "--name", "Proposta", "--trigger", "opportunity.stage_changed",

@@ -261,11 +261,11 @@ async def test_detail_adds_a_note_that_reaches_the_contact(board_store: Store, t
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, OpportunityDetail)
-        await pilot.press("n")
+        await pilot.press("N")  # the same keys as on the contact
         await pilot.pause()
         await pilot.press(*"Chiamata fatta", "enter")
         await pilot.pause()
-        await pilot.press("t")
+        await pilot.press("T")
         await pilot.pause()
         await pilot.press(*"Inviare contratto", "enter", *"+3", "enter")
         await pilot.pause()
@@ -298,3 +298,63 @@ async def test_titles_are_never_markup_and_search_filters(board_store: Store, tm
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Pipeline", "Next stage", "Won", "Lost", "Search"} <= set(titles)
         assert "Undo" not in titles  # greyed out: nothing to undo yet
+
+
+def _contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two `#rrggbb` colours."""
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _cursor_styles(board: BoardScreen) -> list[tuple[bool, set[str]]]:
+    """(active, the styles of the cursor card's first line) per column that holds a card."""
+    out = []
+    for column in board.columns:
+        if column.count:
+            top = column.cursor * 5 - int(column.scroll_y)
+            out.append((column.active, {str(s.style) for s in column.render_line(top)}))
+    return out
+
+
+@pytest.mark.parametrize("theme", ["koachify", "textual-light"])
+async def test_focused_column_cursor_is_unmistakable(board_store: Store, tmp_path: Path, theme: str) -> None:
+    store = board_store
+    stages = store.get_pipeline("Vendite Coaching").stages
+    first = _opp(store, "Primo", stage=stages[0].name)
+    second = _opp(store, "Secondo", stage=stages[1].name)
+    app = _app(store, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = theme
+        await pilot.pause()
+        board = _board(app)
+        styles = _cursor_styles(board)
+        assert [active for active, _ in styles] == [True, False]
+        (_, focused), (_, blurred) = styles
+        assert focused.isdisjoint(blurred)  # no segment of the two cursors is drawn alike
+        focused_bg = {s.split(" on ")[1] for s in focused}
+        blurred_bg = {s.split(" on ")[1] for s in blurred}
+        assert len(focused_bg) == len(blurred_bg) == 1 and focused_bg != blurred_bg
+        for column in board.columns[:2]:  # every text of both cursor cards (title, value…) is readable
+            for y in range(4):
+                for seg in column.render_line(y):
+                    if seg.text.strip() and seg.style and seg.style.color and seg.style.bgcolor:
+                        fg, bg = seg.style.color.triplet, seg.style.bgcolor.triplet
+                        assert fg and bg and _contrast(fg.hex, bg.hex) >= 4.5, (theme, seg)
+        await pilot.press("l")
+        styles = _cursor_styles(board)
+        assert [active for active, _ in styles] == [False, True]
+        assert styles[1][1] == focused  # the focus moved, its look with it
+        # the keys act on the focused column's card only
+        assert board.card is not None and board.card.id == second
+        await pilot.press("w")
+        assert store.opportunity_row(second).status == "won"
+        assert store.opportunity_row(first).status == "open"
+        await pilot.press("h", "shift+right")
+        assert store.opportunity_row(first).stage_id == stages[1].id
+        assert store.opportunity_row(second).stage_id == stages[1].id

@@ -48,6 +48,7 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_contact_add_show_and_canonical_flow(db_path: Path) -> None:
+    (db_path.parent / "config.toml").write_text('locale = "it_IT"\n')  # amounts typed the Italian way
     code, out, err = run(
         "contacts",
         "add",

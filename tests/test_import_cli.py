@@ -66,7 +66,7 @@ def test_dry_run_shows_mapping_and_creates_no_database(tmp_path: Path) -> None:
     assert not db.exists()
 
 
-@pytest.mark.parametrize("name", ["empty.csv", "contacts_vcard.csv", "binary.csv", "missing.csv"])
+@pytest.mark.parametrize("name", ["empty.csv", "binary.csv", "missing.csv"])
 def test_file_errors_exit_non_zero_with_one_line(tmp_path: Path, name: str) -> None:
     result = invoke("--db", str(tmp_path / "crm.db"), "import", str(FIXTURES / name))
     assert result.exit_code == 1  # type: ignore[attr-defined]
@@ -176,3 +176,20 @@ def test_a_big_file_is_parsed_by_a_second_process(tmp_path: Path) -> None:
     result = json.loads(out.stdout)
     assert result["parallel"] is (sys.platform.startswith("linux"))
     assert result["counts"]["created"] == 20_000 and result["counts"]["rejected"] == 0
+
+
+def test_dry_run_lists_merges_and_findings_and_no_header_columns(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.db")
+    first = tmp_path / "a.csv"
+    first.write_text("First Name,Email\nMario,mario@x.it\n", encoding="utf-8")
+    assert invoke("--db", db, "import", str(first)).exit_code == 0  # type: ignore[attr-defined]
+    raw = tmp_path / "raw.csv"
+    raw.write_text("Mario,Rossi,MARIO@x.it\nAnna,Neri,none@gmail.com\n", encoding="utf-8")
+    refused = invoke("--db", db, "import", str(raw))
+    assert refused.exit_code == 1 and "--no-header" in refused.output  # type: ignore[attr-defined]
+    args = ["--db", db, "import", str(raw), "--no-header", "--columns", "first_name,last_name,email", "--dry-run"]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    out = result.output  # type: ignore[attr-defined]
+    assert "line 1: merges into mario (#1) (same email mario@x.it)" in out
+    assert "none@gmail.com" in out and "Placeholder" in out

@@ -121,7 +121,7 @@ def test_a_child_that_dies_fails_the_import_cleanly(
             yield chunk
 
     monkeypatch.setattr(producer, "parse_chunks", dying)
-    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+    with pytest.raises(FileError, match="stopped unexpectedly"):  # one line in the CLI, not a traceback
         run_import(store, path, ImportOptions(chunk_size=50, parallel=True))
     assert store.count_contacts() == 0 and children() == []
 

@@ -33,6 +33,24 @@ def test_bulk_import_matches_the_store_on_postgres(pg_store: Store, tmp_path: Pa
     check_store(pg_store, result.batch_id or 0, distinct)
 
 
+def test_matching_v2_on_postgres(pg_store: Store, tmp_path: Path) -> None:
+    """Switchboard, placeholder and shared-email rules through the Core paths (held rows, keys taken off)."""
+    path = tmp_path / "mix.csv"
+    rows = ["First Name,Last Name,Email,Phone"]
+    rows += [f"N{i},Alfa,n{i}@alfa.it,+39 02 4851 2311" for i in range(7)]  # one switchboard, own emails
+    rows += [f"P{i},Beta,none@gmail.com," for i in range(5)]  # a placeholder
+    rows += [f"{name},Gamma,info@gamma.it," for name in ("Anna", "Bruno", "Carla")]  # an office mailbox
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run_import(pg_store, path, ImportOptions(chunk_size=4))
+    assert pg_store.count_contacts() == 15 and result.counts.merged == 0
+    assert result.findings["placeholders"] == {"none@gmail.com": 5}
+    assert "info@gamma.it" in result.findings["shared"]
+    again = tmp_path / "again.csv"
+    again.write_text("First Name,Last Name,Email,Phone\nDario,Gamma,info@gamma.it,\n", encoding="utf-8")
+    assert run_import(pg_store, again).counts.created == 1
+    assert undo_batch(pg_store, result.batch_id or 0).removed == 15
+
+
 def _two_imports_at_once(url: str, path: Path) -> tuple[list[str], list[BaseException]]:
     """Import `path` twice at the same time through two stores (two processes' worth of connections): the
     second starts while the first is mid-file, and the first goes on once the second is waiting for it."""

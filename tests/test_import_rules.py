@@ -78,13 +78,15 @@ def test_never_merged_on_name_alone(store: Store, write) -> None:  # noqa: ANN00
     assert store.count_contacts() == 3
 
 
-def test_email_and_phone_matching_different_contacts_is_reported(store: Store, write) -> None:  # noqa: ANN001
+def test_email_match_wins_over_a_phone_of_another_contact(store: Store, write) -> None:  # noqa: ANN001
+    """Matching v2: the row merges into the email's contact, with a warning; nothing rejected, nothing glued."""
     a = store.create_contact(first_name="A", email="a@x.it")
     b = store.create_contact(first_name="B", phone="333 1234567")
-    result = run_import(store, write("C,,a@x.it,333 1234567,,,\n"))
-    assert result.counts.rejected == 1
-    assert f"#{a.id}" in result.rejects[0].reason and f"#{b.id}" in result.rejects[0].reason
-    assert store.contact_row(a.id or 0).phone == "" and store.count_contacts() == 2
+    result = run_import(store, write("A,,a@x.it,333 1234567,,,\n"))
+    assert result.counts.rejected == 0 and result.counts.merged == 1
+    assert any(f"#{b.id}" in message for _line, message in result.warnings)
+    assert store.contact_row(a.id or 0).phone == "333 1234567" and store.count_contacts() == 2
+    assert store.contact_row(b.id or 0).email == ""
 
 
 def test_reimport_is_idempotent(store: Store, write) -> None:  # noqa: ANN001

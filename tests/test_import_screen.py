@@ -138,7 +138,7 @@ async def test_file_errors_are_shown_inline(store: Store, settings: Settings, tm
         await settle(pilot)
         error = screen.query_one("#import-error", Static)
         assert error.display and "no such file" in text_of(app, "#import-error")
-        for name in ("binary.csv", "contacts_vcard.csv", "empty.csv"):
+        for name in ("binary.csv", "empty.csv"):
             screen.query_one("#import-path", Input).value = str(FIXTURES / name)
             await pilot.press("ctrl+r")
             await settle(pilot)
@@ -172,3 +172,31 @@ async def test_path_completion(tmp_path: Path) -> None:
     assert await suggester.get_suggestion(str(tmp_path / "cl")) == str(tmp_path / "clienti.csv")
     assert await suggester.get_suggestion(str(tmp_path / "ex")) == str(tmp_path / "export") + "/"
     assert await suggester.get_suggestion(str(tmp_path / "fo")) is None
+
+
+async def test_preview_shows_merges_and_findings_before_writing(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    store.create_contact(first_name="Mario", last_name="Rossi", email="mario@x.it")
+    path = tmp_path / "pipedrive.csv"
+    rows = [
+        "Person - Name,Person - Email - Work,Person - Phone - Work",
+        "Mario Rossi,MARIO@x.it,",
+        "Anna Neri,noemail@x.it,",
+        "Bruno Galli,bruno@a.it,02 4851 2311",
+        "Carla Costa,carla@a.it,02 4851 2311",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    app = make_app(settings, store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dialog(pilot, path)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = text_of(app, "#import-preview")
+        assert "Merges" in shown and "mario@x.it" in shown  # the merge and the key that matched
+        assert "Placeholders read as empty" in shown and "noemail@x.it" in shown
+        assert "Shared numbers" in shown and "+390248512311" in shown
+        assert store.count_contacts() == 1  # nothing written yet
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert store.count_contacts() == 4 and screen.result is not None

@@ -4,21 +4,50 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import threading
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, cast
 
-from textual import work
+from rich.segment import Segment
+from textual import events, work
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
+from textual.color import Color
+from textual.dom import DOMNode
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 from .config import Settings
-from .i18n import _, ngettext
+from .i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, ngettext, resolve_language, set_language
 from .messages import StoreChanged
+from .safe_text import UNSAFE, drop_unsafe
 from .screens.registry import SCREENS
 from .store import Store
 from .store.events import DomainEvent
+
+
+class TerminalSafe(LineFilter):
+    """Drops control characters and bidi controls from every rendered line (safe_text.drop_unsafe): a row
+    another client wrote with `ESC ] 52` or `ESC [ 2 J` in it is shown, never executed. They are zero-width,
+    so lines keep their length."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        if not UNSAFE.search("".join([segment.text for segment in segments])):  # the common case: one scan
+            return segments
+        out = []
+        for text, style, control in segments:
+            if not control:
+                text = drop_unsafe(text)
+                if not text:
+                    continue
+            out.append(Segment(text, style, control))
+        return out
+
 
 KOACHIFY_THEME = Theme(
     name="koachify",
@@ -33,6 +62,25 @@ KOACHIFY_THEME = Theme(
     warning="#F2A541",
     error="#E4572E",
     dark=True,
+)
+
+
+# Textual's own palette commands (translated in get_system_commands) and footer label (widgets/chrome.py).
+TEXTUAL_COMMANDS = (
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Screenshot"),
+    N_("palette"),  # the footer's ctrl+p label
+    N_("Save an SVG 'screenshot' of the current screen"),
 )
 
 
@@ -54,6 +102,27 @@ class KoachifyApp(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", _("Help"), id="app.help", tooltip=_("Show the keys of this screen")),
         Binding("ctrl+q", "quit", _("Quit"), id="app.quit", tooltip=_("Quit Koachify"), priority=True),
+        # Priority, so focus moves the moment tab is read. Textual 8.2 forwards a key to the focused widget's
+        # queue and runs the screen's (non-priority) tab binding only when the key bubbles back up; keys of the
+        # same batch are forwarded meanwhile, to the old field ("tab Verdi" typed "Verdi" into the first name).
+        Binding(
+            "tab",
+            "focus_next",
+            _("Next field"),
+            id="app.focus_next",
+            tooltip=_("Next field"),
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            _("Previous field"),
+            id="app.focus_previous",
+            tooltip=_("Previous field"),
+            show=False,
+            priority=True,
+        ),
         Binding(
             "escape",
             "give_up_write",
@@ -69,7 +138,7 @@ class KoachifyApp(App[None]):
                 f"switch_mode('{spec.mode}')",
                 spec.title,
                 id=f"app.goto.{spec.mode}",
-                tooltip=_("Go to {screen}").format(screen=spec.title),
+                tooltip=_("Go to this screen"),
                 show=False,
             )
             for spec in SCREENS
@@ -77,6 +146,7 @@ class KoachifyApp(App[None]):
     ]
 
     def __init__(self, settings: Settings, store: Store, *, start: str = "contacts") -> None:
+        set_language(resolve_language(settings.language))  # before any widget is built
         super().__init__()
         self.settings = settings
         self.store = store
@@ -84,10 +154,14 @@ class KoachifyApp(App[None]):
         self._pending: list[DomainEvent] = []
         self._pending_lock = threading.Lock()
         self._unsubscribe = store.subscribe(self._on_store_event)
+        self._filters.append(TerminalSafe())  # stored text never reaches the terminal as control codes
         self.register_theme(KOACHIFY_THEME)
         self.theme = settings.theme if settings.theme in self.available_themes else "koachify"
         if settings.keymap:
             self.set_keymap(settings.keymap)
+        #: The exception that ended the app (None when it quit normally) and the log file holding its traceback.
+        self.crash: BaseException | None = None
+        self.crash_log: Path | None = None
 
     #: How often follow-up sequence steps that fell due are run while the app is open.
     SEQUENCE_INTERVAL = 300.0
@@ -95,6 +169,8 @@ class KoachifyApp(App[None]):
     WATCH_INTERVAL = 1.0
 
     def on_mount(self) -> None:
+        for problem in self.settings.problems:  # a bad config value: said once, its default used
+            self.notify(problem, title=_("Settings"), severity="warning", timeout=10, markup=False)
         self._stop_watching = (
             self.store.watch(self._on_external_change, self.WATCH_INTERVAL) if (self.WATCH_INTERVAL > 0) else None
         )
@@ -128,9 +204,41 @@ class KoachifyApp(App[None]):
         if theme != self.settings.theme:
             self.settings.theme = theme
             try:
-                self.settings.save()
-            except OSError:
+                self.settings.save("theme")  # that key only: the file's comments and other keys stay
+            except (OSError, ValueError):
                 self.notify(_("Could not save the theme to the settings file"), severity="warning")
+
+    # --- the error boundary -------------------------------------------------------------------------
+    # A key's action that fails on a bad value or a database error is reported and the app goes on;
+    # anything else ends the app with exit status 1, one line on stderr and the traceback in the log file
+    # (on the terminal too with --debug).
+
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .errors import describe, log_exception
+        from .store import DatabaseError, StoreError
+
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except (StoreError, DatabaseError, SQLAlchemyError, ValueError, OSError, OverflowError) as exc:
+            path = log_exception(exc)
+            self.notify(describe(exc, path), title=_("Error"), severity="error", markup=False)
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        from .errors import log_exception
+
+        if self.crash is None:
+            self.crash, self.crash_log = error, log_exception(error)
+        if os.environ.get("KOACHIFY_DEBUG"):
+            super()._handle_exception(error)
+            return
+        self._return_code = 1
+        if self._exception is None:  # what run_test re-raises in tests
+            self._exception = error
+            self._exception_event.set()
+        self.exit(return_code=1)
 
     # --- store events → screens ---------------------------------------------------------------------
     # Events may arrive from worker threads and in bursts (an import emits one per contact), so they
@@ -170,8 +278,37 @@ class KoachifyApp(App[None]):
 
     # --- commands -----------------------------------------------------------------------------------
 
+    async def on_event(self, event: events.Event) -> None:
+        """Keys for a text field's own bindings (end, ctrl+u, backspace, enter…) run in the field's queue, in
+        order with the characters around them.
+
+        Textual 8.2 hands a character to the focused Input at once, but runs a binding only after its key has
+        bubbled through every ancestor's queue up to the App, so in one batch `end ctrl+u 1500` typed 1500
+        and then erased it (saved as 0), and `ab backspace c` gave "a", not "ac". Only keys the field binds itself
+        and does not consume as text take this path; everything else is Textual's own dispatch."""
+        if isinstance(event, events.Key) and not event.is_forwarded and self.screen.maximized is None:
+            focused = self.focused
+            if isinstance(focused, Input | TextArea) and not focused.check_consume_key(event.key, event.character):
+                own = [b for b in focused._bindings.key_to_bindings.get(event.key, ()) if not b.priority]
+                if own:
+                    self.app_focus = True
+                    if not await self._check_bindings(event.key, priority=True):
+                        focused.call_later(self._run_field_binding, focused, own[0].action, event)
+                    return
+        await super().on_event(event)
+
+    async def _run_field_binding(self, field: Widget, action: str, event: events.Key) -> None:
+        if field.is_attached and self.focused is field and await self.run_action(action, field):
+            return
+        (self.focused or self.screen)._forward_event(event)  # not applicable: Textual's usual dispatch
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "give_up_write":  # escape means "give up" only while a write waits for the lock
+        """tab stays with a widget that types it (a TextArea set to indent); escape means "give up" only
+        while a write waits for the lock."""
+        if action in {"focus_next", "focus_previous"}:
+            focused = self.focused
+            return not (isinstance(focused, TextArea) and focused.tab_behavior == "indent")
+        if action == "give_up_write":
             return bool(getattr(self.screen, "write_pending", False))
         return True
 
@@ -190,8 +327,8 @@ class KoachifyApp(App[None]):
         """The palette offers every screen, then every key binding of the current screen."""
         for spec in SCREENS:
             yield SystemCommand(
-                _("Go to {screen}").format(screen=spec.title),
-                _("Switch to the {screen} screen (key {key})").format(screen=spec.title, key=spec.key),
+                _("Go to {screen}").format(screen=_(spec.title)),
+                _("Switch to the {screen} screen (key {key})").format(screen=_(spec.title), key=spec.key),
                 lambda mode=spec.mode: self.switch_mode(mode),
             )
         yield SystemCommand(
@@ -206,11 +343,37 @@ class KoachifyApp(App[None]):
                 continue
             seen.add(binding.action)
             yield SystemCommand(
-                binding.description,
-                f"{binding.tooltip} ({self.get_key_display(binding)})" if binding.tooltip else "",
+                _(binding.description),
+                f"{_(binding.tooltip)} ({self.get_key_display(binding)})" if binding.tooltip else "",
                 lambda node=active.node, action=binding.action: self.run_action(action, node),
             )
-        yield from super().get_system_commands(screen)
+        for code in LANGUAGES:
+            if code != current_language():
+                yield SystemCommand(
+                    _("Language: {name}").format(name=LANGUAGE_NAMES[code]),
+                    _("Show Koachify in {name} (saved in the settings file)").format(name=LANGUAGE_NAMES[code]),
+                    lambda code=code: self.switch_language(code),
+                )
+        for command in super().get_system_commands(screen):
+            yield SystemCommand(_(command.title), _(command.help), command.callback, command.discover)
+
+    def switch_language(self, code: str) -> None:
+        """Show the app in another language from now on; only `language` is written to the settings file."""
+        set_language(code)
+        try:
+            self.settings.save_language(code)
+        except OSError:
+            self.notify(_("Could not save the language to the settings file"), severity="warning")
+        for screen in self.screen_stack:
+            screen.refresh_bindings()
+        self.notify(_("Language: {name}").format(name=LANGUAGE_NAMES[code]))
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its placeholder in the current language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(cast(App[object], self)):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def open_import_csv(self) -> None:
         """The "Import CSV…" dialog (imported on first use: it is not needed to start the app)."""

@@ -27,6 +27,9 @@ app.command("demo")(demo.demo)
 from .commands import imports  # noqa: E402 - import/export commands (issue 3)
 
 imports.register(app)
+from .commands import reports  # noqa: E402 - `koachify report …` (issue 17)
+
+app.command("report")(reports.report)
 
 
 def run_tui(db: str | None, *, start: str = "contacts") -> None:
@@ -41,9 +44,17 @@ def run_tui(db: str | None, *, start: str = "contacts") -> None:
     settings = Settings.load(db=db)
     store = Store.open(settings.db, origin="tui", region=settings.region, busy_timeout=settings.busy_timeout)
     try:
-        make_app(settings, store, start=start).run()
+        tui = make_app(settings, store, start=start)
+        tui.run()
     finally:
         store.close()
+    if tui.return_code:  # the app ended on an error: one line, the traceback in the log (see app.py)
+        from .commands.common import echo_err
+        from .errors import describe
+
+        if tui.crash is not None:
+            echo_err(_("Error: {message}").format(message=describe(tui.crash, tui.crash_log)))
+        raise typer.Exit(tui.return_code)
 
 
 @app.callback()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from .i18n import _
+from .i18n import _, ngettext
 
 
 @lru_cache(maxsize=32)
@@ -35,7 +35,13 @@ def short_money(minor: int, currency: str = "EUR", locale: str = "it_IT") -> str
 
 
 def local(dt: datetime) -> datetime:
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone()
+    """`dt` in the local time zone (a stored date at the very edge of datetime's range stays as it is rather
+    than overflowing: another client may have written 9999-12-31)."""
+    aware = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    try:
+        return aware.astimezone()
+    except (OverflowError, ValueError):
+        return aware
 
 
 def date_short(value: datetime | date | None, locale: str = "it_IT") -> str:
@@ -63,7 +69,7 @@ def relative_days(value: datetime | None, now: datetime | None = None) -> str:
     days = (now - value).days
     if days <= 0:
         return _("today")
-    return _("1 day") if days == 1 else _("{n} days").format(n=days)
+    return ngettext("{n} day", "{n} days", days).format(n=days)
 
 
 @lru_cache(maxsize=4096)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..store import Store
 from . import sequences
 
@@ -114,7 +114,7 @@ def leave_sequence(ctx: ActionContext, action: Mapping[str, Any]) -> str:
     name = str(action["sequence"])
     count = sequences.leave(ctx.store, ctx.contact_id, name)
     if name == "*":
-        return _("left {n} sequences").format(n=count)
+        return ngettext("left {n} sequence", "left {n} sequences", count).format(n=count)
     return (_("left sequence “{name}”") if count else _("was not in sequence “{name}”")).format(name=name)
 
 

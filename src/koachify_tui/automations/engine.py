@@ -176,12 +176,15 @@ class Engine:
             ctx = actions.ActionContext(self.store, contact_id, opportunity_id, self.clock(), origin, rule.name)
             # A run for an import's event belongs to that batch: its undo reverts what the run did.
             cause = Cause("rule", rule.id, getattr(event, "import_batch_id", None))
-            with self.store.write(origin, cause=cause):
-                done = []
-                for action in json.loads(rule.actions_json or "[]"):
-                    done.append(actions.apply(ctx, action))
-                    enrolled = enrolled or action.get("type") == "enroll_sequence"
+
+            def work() -> list[str]:
+                done = [actions.apply(ctx, action) for action in rule_actions]
                 self._record(rule, event, ok=True, done=done)
+                return done
+
+            rule_actions = json.loads(rule.actions_json or "[]")
+            enrolled = any(a.get("type") == "enroll_sequence" for a in rule_actions)
+            self.store.run_as_one(work, origin=origin, cause=cause)
         except Exception as exc:  # noqa: BLE001 - recorded on the rule, the run log and the timeline
             log.warning("automation rule %s (%s) failed on %s: %s", rule.id, rule.name, event.name, exc)
             try:

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ..i18n import _
-from .common import DbOption, JsonOption, UserError, new_app, open_store, print_json
+from ..i18n import _, ngettext
+from .common import DbOption, JsonOption, UserError, console, echo, load_settings, new_app, open_store, print_json
 
 app = new_app(_("Automation rules (trigger ⇒ actions), their run log and follow-up sequences."))
 sequences_app = new_app(_("Follow-up sequences: ordered steps run N days apart."))
@@ -26,10 +26,14 @@ def _load_file(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(_("cannot read {path}: {error}").format(path=path, error=exc.strerror)) from None
+    except UnicodeDecodeError:
+        raise UserError(_("cannot read {path}: not UTF-8 text").format(path=path)) from None
     try:
         return json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(_("{path} is not valid: {error}").format(path=path, error=exc)) from None
+    except RecursionError:
+        raise UserError(_("{path} is not valid: nested too deeply").format(path=path)) from None
 
 
 def _items(data: Any, key: str) -> list[Any]:
@@ -39,7 +43,7 @@ def _items(data: Any, key: str) -> list[Any]:
     return list(data) if isinstance(data, list) else [data]
 
 
-def _parse_filters(pairs: list[str]) -> dict[str, Any]:
+def _parse_filters(pairs: list[str], locale: str) -> dict[str, Any]:
     from ..store.normalize import parse_money
     from ..store.rules import NUMERIC_FILTERS
 
@@ -50,7 +54,7 @@ def _parse_filters(pairs: list[str]) -> dict[str, Any]:
         if not sep or not key:
             raise UserError(_("--filter takes KEY=VALUE, not {pair!r}").format(pair=pair))
         if key in NUMERIC_FILTERS:
-            out[key] = parse_money(value) / 100
+            out[key] = parse_money(value, locale) / 100
         elif key in out:  # a repeated filter matches any of its values
             out[key] = [*(out[key] if isinstance(out[key], list) else [out[key]]), value]
         else:
@@ -59,7 +63,6 @@ def _parse_filters(pairs: list[str]) -> dict[str, Any]:
 
 
 def _print_rules(rules: list[Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -81,7 +84,7 @@ def _print_rules(rules: list[Any]) -> None:
             r.last_run_at.strftime("%Y-%m-%d %H:%M") if r.last_run_at else "",
             Text(r.last_error, style="red"),
         )
-    Console().print(table)
+    console().print(table)
 
 
 @app.command("list")
@@ -151,7 +154,10 @@ def add(
     from ..store.rules import rule_as_dict
 
     if file is not None:
+        from ..store.rule_file import check_rule_file
+
         specs = _items(_load_file(file), "rules")
+        check_rule_file(specs)  # every rule, before the store opens: a bad file changes nothing
     else:
         if not name or not trigger:
             raise UserError(_("give --name and --trigger, or --file"))
@@ -179,19 +185,19 @@ def add(
             {
                 "name": name,
                 "trigger": trigger,
-                "filters": _parse_filters(filter_ or []),
+                "filters": _parse_filters(filter_ or [], load_settings(db).locale),
                 "actions": actions,
                 "enabled": not disabled,
                 "fire_on_import": fire_on_import,
             }
         ]
-    with open_store(db, must_exist=False) as store, store.write():  # a file's rules are added all or none
-        created = [store.create_rule_from_dict(spec) for spec in specs]
+    with open_store(db, must_exist=False) as store:
+        created = store.create_rules(specs)  # a file's rules are added all or none
     if json_out:
         print_json([rule_as_dict(r) for r in created] if file else rule_as_dict(created[0]))
     else:
         for rule in created:
-            typer.echo(_("Created rule {id}: {name}").format(id=rule.id, name=rule.name))
+            echo(_("Created rule {id}: {name}").format(id=rule.id, name=rule.name))
 
 
 def _set_enabled(db: str | None, rule_id: int, enabled: bool, json_out: bool) -> None:
@@ -203,7 +209,7 @@ def _set_enabled(db: str | None, rule_id: int, enabled: bool, json_out: bool) ->
         print_json(rule_as_dict(rule))
     else:
         message = _("Rule {id} enabled: {name}") if enabled else _("Rule {id} disabled: {name}")
-        typer.echo(message.format(id=rule.id, name=rule.name))
+        echo(message.format(id=rule.id, name=rule.name))
 
 
 @app.command("enable")
@@ -227,7 +233,7 @@ def delete(rule_id: RuleId, db: DbOption = None, json_out: JsonOption = False) -
     if json_out:
         print_json({"deleted": rule_id})
     else:
-        typer.echo(_("Deleted rule {id}: {name}").format(id=rule_id, name=name))
+        echo(_("Deleted rule {id}: {name}").format(id=rule_id, name=name))
 
 
 @app.command("log")
@@ -249,7 +255,6 @@ def log(
     if json_out:
         print_json([{**run_as_dict(r), "rule": names.get(r.rule_id or 0, "")} for r in runs])
         return
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -259,7 +264,7 @@ def log(
         who = names.get(r.rule_id or 0, f"#{r.rule_id}") if r.rule_id else f"hook {r.hook}"
         result = Text("; ".join(json.loads(r.actions_json or "[]"))) if r.ok else Text(r.error, style="red")
         table.add_row(r.at.strftime("%Y-%m-%d %H:%M:%S"), Text(who), event, str(r.contact_id or ""), result)
-    Console().print(table)
+    console().print(table)
 
 
 @app.command("run-due")
@@ -278,8 +283,8 @@ def run_due(db: DbOption = None, json_out: JsonOption = False) -> None:
             if r.ok
             else _("contact {contact}: {sequence} step {step} failed: {text}")
         )
-        typer.echo(line.format(contact=r.contact_id, sequence=r.sequence, step=r.step, text=r.text or r.error))
-    typer.echo(_("{n} steps run").format(n=len(runs)), err=True)
+        echo(line.format(contact=r.contact_id, sequence=r.sequence, step=r.step, text=r.text or r.error))
+    echo(ngettext("{n} step run", "{n} steps run", len(runs)).format(n=len(runs)), err=True)
 
 
 @app.command("hooks")
@@ -293,9 +298,9 @@ def hooks(db: DbOption = None, json_out: JsonOption = False) -> None:
         print_json([h.as_dict() for h in loaded])
         return
     for h in loaded:
-        typer.echo(f"{h.name}  {h.value}  " + (_("error: {error}").format(error=h.error) if h.error else _("loaded")))
+        echo(f"{h.name}  {h.value}  " + (_("error: {error}").format(error=h.error) if h.error else _("loaded")))
     if not loaded:
-        typer.echo(_("No hooks installed."), err=True)
+        echo(_("No hooks installed."), err=True)
 
 
 # --- sequences ------------------------------------------------------------------------------------------
@@ -323,10 +328,12 @@ def sequences_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         return
     for seq in items:
         state = "" if seq.enabled else _(" (paused)")
-        typer.echo(_("{id}. {name}{state}: {steps} steps, {active} active").format(
-            id=seq.id, name=seq.name, state=state, steps=len(seq.steps), active=seq.active))  # fmt: skip
+        echo(_("{id}. {name}{state}: {steps}, {active}").format(
+            id=seq.id, name=seq.name, state=state,
+            steps=ngettext("{n} step", "{n} steps", len(seq.steps)).format(n=len(seq.steps)),
+            active=ngettext("{n} active", "{n} active", seq.active).format(n=seq.active)))  # fmt: skip
         for step in seq.steps:
-            typer.echo(f"   +{step.delay_days}d {step.action}: {step.title or step.body}")
+            echo(f"   +{step.delay_days}d {step.action}: {step.title or step.body}")
 
 
 @sequences_app.command("add")
@@ -344,7 +351,6 @@ def sequences_add(
     json_out: JsonOption = False,
 ) -> None:
     """Create a follow-up sequence from --step flags or from a file."""
-    from ..automations import sequences
 
     if file is not None:
         specs = _items(_load_file(file), "sequences")
@@ -352,13 +358,13 @@ def sequences_add(
         specs = [{"name": name, "description": description, "steps": [_parse_step(s) for s in step or []]}]
     else:
         raise UserError(_("give --name and --step, or --file"))
-    with open_store(db, must_exist=False) as store, store.write():
-        created = [sequences.create_sequence_from_dict(store, spec) for spec in specs]
+    with open_store(db, must_exist=False) as store:
+        created = store.create_sequences(specs)  # all or none
     if json_out:
         print_json([s.as_dict() for s in created] if file else created[0].as_dict())
     else:
         for seq in created:
-            typer.echo(_("Created sequence {id}: {name}").format(id=seq.id, name=seq.name))
+            echo(_("Created sequence {id}: {name}").format(id=seq.id, name=seq.name))
 
 
 @sequences_app.command("delete")
@@ -370,7 +376,7 @@ def sequences_delete(
 
     with open_store(db) as store:
         sequences.delete_sequence(store, sequence)
-    typer.echo(_("Deleted sequence {name}").format(name=sequence))
+    echo(_("Deleted sequence {name}").format(name=sequence))
 
 
 @sequences_app.command("enroll")
@@ -390,9 +396,9 @@ def sequences_enroll(
     if json_out:
         print_json({"enrolled": added, "steps_run": [r.as_dict() for r in runs], "active": [e.as_dict() for e in info]})
     elif added:
-        typer.echo(_("Contact {contact} enrolled in {sequence}").format(contact=contact, sequence=sequence))
+        echo(_("Contact {contact} enrolled in {sequence}").format(contact=contact, sequence=sequence))
     else:
-        typer.echo(_("Contact {contact} is already in {sequence}").format(contact=contact, sequence=sequence))
+        echo(_("Contact {contact} is already in {sequence}").format(contact=contact, sequence=sequence))
 
 
 @sequences_app.command("leave")
@@ -410,7 +416,7 @@ def sequences_leave(
     if json_out:
         print_json({"cancelled": count})
     else:
-        typer.echo(_("{n} enrolments cancelled").format(n=count))
+        echo(ngettext("{n} enrolment cancelled", "{n} enrolments cancelled", count).format(n=count))
 
 
 @sequences_app.command("enrollments")
@@ -430,5 +436,5 @@ def sequences_enrollments(
         return
     for e in items:
         due = e.next_due_at.strftime("%Y-%m-%d %H:%M") if e.next_due_at else "-"
-        typer.echo(_("contact {contact}: {sequence}, step {step}/{steps} due {due}").format(
+        echo(_("contact {contact}: {sequence}, step {step}/{steps} due {due}").format(
             contact=e.contact_id, sequence=e.sequence, step=e.next_step + 1, steps=e.steps, due=due))  # fmt: skip

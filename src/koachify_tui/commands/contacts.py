@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from ..formatting import phone
-from ..i18n import _
-from .common import DbOption, JsonOption, new_app, open_store, print_json
+from ..history_text import history_text, kind_word, status_word
+from ..i18n import _, ngettext
+from .common import DbOption, JsonOption, console, echo, new_app, open_store, print_json
 
 app = new_app(_("Add, list, show and edit contacts."))
 
@@ -52,7 +53,7 @@ def add(
         if json_out:
             print_json(_contact_dict(store, contact.id))
         else:
-            typer.echo(_("Created contact {id}: {name}").format(id=contact.id, name=contact.display_name))
+            echo(_("Created contact {id}: {name}").format(id=contact.id, name=contact.display_name))
 
 
 @app.command("list")
@@ -81,7 +82,6 @@ def list_(
         if json_out:
             print_json([r.as_dict() for r in rows])
             return
-        from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
@@ -106,8 +106,8 @@ def list_(
                 Text(", ".join(r.tags)),
                 Text(r.source),
             )
-        Console().print(table)
-        typer.echo(_("{n} contacts").format(n=len(rows)), err=True)
+        console().print(table)
+        echo(ngettext("{n} contact", "{n} contacts", len(rows)).format(n=len(rows)), err=True)
 
 
 @app.command("show")
@@ -124,12 +124,11 @@ def show(
         if json_out:
             print_json(data)
             return
-        from rich.console import Console
         from rich.text import Text
 
-        console = Console()
+        out = console()
         row = store.contact_row(contact_id)
-        console.print(Text(f"#{row.id} {row.display_name}", style="bold"))
+        out.print(Text(f"#{row.id} {row.display_name}", style="bold"))
         for label, value in (
             (_("Company"), row.company),
             (_("Email"), row.email),
@@ -139,12 +138,13 @@ def show(
             (_("Tags"), ", ".join(row.tags)),
         ):
             if value:
-                console.print(Text.assemble((f"{label}: ", "dim"), value))
+                out.print(Text.assemble((f"{label}: ", "dim"), value))
         for opp in data["opportunities"]:  # type: ignore[attr-defined]
-            console.print(Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{opp['status']}]"))
+            out.print(Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{status_word(opp['status'])}]"))
         for item in store.timeline(contact_id, limit=None):
             suffix = f" ({item.opportunity_title})" if item.opportunity_title else ""
-            console.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {item.kind:<13} {item.text}{suffix}"))
+            text = history_text(item.kind, item.text)
+            out.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {kind_word(item.kind):<13} {text}{suffix}"))
 
 
 @app.command("edit")
@@ -189,7 +189,7 @@ def edit(
         if json_out:
             print_json(_contact_dict(store, contact_id))
         else:
-            typer.echo(_("Updated contact {id}").format(id=contact_id))
+            echo(_("Updated contact {id}").format(id=contact_id))
 
 
 @app.command("tag")
@@ -204,7 +204,7 @@ def tag_cmd(
         for name in tags:
             changed = store.remove_tag(contact_id, name) if remove else store.add_tag(contact_id, name)
             if not changed:
-                typer.echo(_("{tag}: nothing to do").format(tag=name), err=True)
+                echo(_("{tag}: nothing to do").format(tag=name), err=True)
 
 
 @app.command("note")
@@ -224,9 +224,7 @@ def delete(contact_id: Annotated[int, typer.Argument(help=_("Contact id."))], db
     """Move a contact (and its opportunities) to the Trash."""
     with open_store(db) as store:
         store.delete_contact(contact_id)
-        typer.echo(
-            _("Contact {id} moved to the Trash (restore with `koachify contacts restore {id}`)").format(id=contact_id)
-        )
+        echo(_("Contact {id} moved to the Trash (restore with `koachify contacts restore {id}`)").format(id=contact_id))
 
 
 @app.command("restore")

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..i18n import _
-from .common import DbOption, JsonOption, open_store, print_json
+from ..i18n import _, ngettext
+from .common import DbOption, JsonOption, echo, open_store, print_json
 
 
 def demo_db_path() -> Path:
@@ -39,15 +39,19 @@ def demo(
     with open_store(target, must_exist=False, origin="demo") as store:
         if store.is_empty():
             counts = fill_demo(store, contacts=contacts, seed=seed)
-            message = _("Demo data written to {db}: {contacts} contacts, {opportunities} opportunities.").format(
-                db=target, **counts
+            message = _("Demo data written to {db}: {contacts}, {opportunities}.").format(
+                db=target,
+                contacts=ngettext("{n} contact", "{n} contacts", counts["contacts"]).format(n=counts["contacts"]),
+                opportunities=ngettext("{n} opportunity", "{n} opportunities", counts["opportunities"]).format(
+                    n=counts["opportunities"]
+                ),
             )
         else:
             message = _("{db} already holds contacts: left as it is (use --reset to refill).").format(db=target)
     if json_out:
         print_json({"db": target, "created": counts})
     else:
-        typer.echo(message, err=True)
+        echo(message, err=True)
     if not no_open and not json_out and sys.stdin.isatty() and sys.stdout.isatty():
         from ..cli import run_tui
 

@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
-from ..i18n import _
-from .common import DbOption, JsonOption, UserError, echo_err, open_store, print_json
+from ..files import AtomicFile, database_files
+from ..i18n import _, ngettext, pgettext
+from .common import DbOption, JsonOption, UserError, console, echo, echo_err, load_settings, open_store, print_json
 
 PROGRESS_MIN_BYTES = 256 * 1024  # a few thousand rows: below that a bar only flickers
+
+
+def _db_files(db: str | None) -> dict[Path, str]:
+    """The files of the database this command opens (a target must never be one of them)."""
+    from ..store import resolve_url
+
+    return database_files(resolve_url(load_settings(db).db))
+
+
+@contextmanager
+def _optional(file: AtomicFile | None) -> Iterator[IO[str] | None]:
+    if file is None:
+        yield None
+        return
+    with file as fh:
+        yield fh
 
 
 def _store_for(db: str | None, *, dry_run: bool) -> Any:
@@ -28,7 +47,9 @@ def _store_for(db: str | None, *, dry_run: bool) -> Any:
 
 
 def import_(
-    file: Annotated[Path | None, typer.Argument(help=_("The CSV file to import."), show_default=False)] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help=_("The CSV or vCard (.vcf) file to import."), show_default=False)
+    ] = None,
     mapping: Annotated[
         list[str] | None,
         typer.Option(
@@ -55,7 +76,18 @@ def import_(
     ignore_unknown: Annotated[
         bool, typer.Option("--ignore-unknown", help=_("Skip unknown columns instead of making custom fields."))
     ] = False,
-    report: Annotated[Path | None, typer.Option(help=_("Write rejected rows (line, reason, row) to this CSV."))] = None,
+    report: Annotated[
+        Path | None, typer.Option(help=_("Write rejected and flagged rows (line, reason, row) to this CSV."))
+    ] = None,
+    no_header: Annotated[
+        bool, typer.Option("--no-header", help=_("The file has no header row: name its columns with --columns."))
+    ] = False,
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--columns", help=_("With --no-header: the fields of the columns in order (first_name,last_name,email).")
+        ),
+    ] = None,
     undo: Annotated[
         int | None, typer.Option("--undo", help=_("Undo the import batch with this id."), show_default=False)
     ] = None,
@@ -87,29 +119,32 @@ def import_(
         encoding=encoding,
         delimiter=delimiter,
         dry_run=dry_run,
+        no_header=no_header,
+        columns=list(columns or []),
     )
+    if columns and not no_header:
+        raise UserError(_("--columns goes with --no-header (for a file without a header row)"))
     # A big file starts being parsed by a second process now, while this one loads the store (~0.5 s).
+    report_file = None
+    if report is not None:  # checked before anything is read or written: never the input or the database
+        protected = {file: _("the input file"), **_db_files(db)}
+        report_file = AtomicFile(report, protected=protected, encoding="utf-8-sig", newline="")
     parser = start_parser(file, options, Settings.load(db=db).region)
-    report_fh = None
     try:
         from ..store.importer import run_import
 
-        with _store_for(db, dry_run=dry_run) as store:
-            if report is not None:
-                report_fh = report.open("w", encoding="utf-8-sig", newline="")
+        with _store_for(db, dry_run=dry_run) as store, _optional(report_file) as report_fh:
             with _progress(file, quiet=json_out) as progress:
                 result = run_import(
                     store, file, options, progress=progress, report=report_fh, parser=parser, waiting=echo_err
                 )
+            if report_file is not None and result.counts.rejected == 0 and not result.findings.get("shared_numbers"):
+                report_file.discard()  # nothing rejected or flagged: no report (a file there stays as it was)
     except FileError as exc:
         raise UserError(str(exc)) from None
     finally:
         if parser is not None:
             parser.close()
-        if report_fh is not None:
-            report_fh.close()
-    if report is not None and result.counts.rejected == 0:
-        report.unlink(missing_ok=True)  # no rejects: no stale report lying around
     if json_out:
         print_json(result.as_dict())
         return
@@ -130,7 +165,6 @@ class _progress:
     def __enter__(self) -> Any:
         if not self.enabled:
             return None
-        from rich.console import Console
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
         self.bar = Progress(
@@ -138,7 +172,7 @@ class _progress:
             BarColumn(),
             DownloadColumn(),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=console(stderr=True),
             transient=True,
         )
         self.bar.start()
@@ -155,39 +189,44 @@ class _progress:
 
 
 def _print_result(result: Any, report: Path | None) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
-    err = Console(stderr=True, soft_wrap=True)
+    out = console()
+    err = console(stderr=True, soft_wrap=True)
     if result.dry_run:
         mapping = Table(_("Column"), _("Goes to"), box=None, header_style="bold", title=_("Mapping (dry run)"))
         for column in result.columns:
             mapping.add_row(Text(column.header), Text(column.describe()))
-        console.print(mapping)
+        out.print(mapping)
         if result.new_fields:
-            console.print(Text(_("New custom fields: {fields}").format(fields=", ".join(result.new_fields))))
+            out.print(Text(_("New custom fields: {fields}").format(fields=", ".join(result.new_fields))))
+    for note in result.notes:
+        err.print(Text(_("note: {note}").format(note=note)))
+    if result.dry_run:
+        _print_decisions(out, result)
+    _print_findings(err, result.findings)
     counts = result.counts
     table = Table(box=None, show_header=False, title=_("Would import") if result.dry_run else _("Imported"))
     table.add_column(justify="left")
     table.add_column(justify="right")
     for label, value in (
-        (_("rows"), counts.rows),
-        (_("created"), counts.created),
-        (_("updated"), counts.updated),
-        (_("merged"), counts.merged),
-        (_("unchanged"), counts.unchanged),
-        (_("skipped"), counts.skipped),
-        (_("rejected"), counts.rejected),
-        (_("warnings"), counts.warnings),
+        (pgettext("import counts", "rows"), counts.rows),
+        (pgettext("import counts", "created"), counts.created),
+        (pgettext("import counts", "updated"), counts.updated),
+        (pgettext("import counts", "merged"), counts.merged),
+        (pgettext("import counts", "unchanged"), counts.unchanged),
+        (pgettext("import counts", "skipped"), counts.skipped),
+        (pgettext("import counts", "rejected"), counts.rejected),
+        (pgettext("import counts", "warnings"), counts.warnings),
     ):
         table.add_row(label, str(value))
-    console.print(table)
+    out.print(table)
     for reject in result.rejects[:10]:
         err.print(Text(_("line {line}: {reason}").format(line=reject.line, reason=reject.reason)))
     if counts.rejected > 10:
-        err.print(Text(_("… {n} more rejected rows").format(n=counts.rejected - 10)))
+        more = counts.rejected - 10
+        err.print(Text(ngettext("… {n} more rejected row", "… {n} more rejected rows", more).format(n=more)))
     for line, message in result.warnings[:10]:
         err.print(Text(_("line {line}: warning: {message}").format(line=line, message=message)))
     if report is not None and counts.rejected:
@@ -202,6 +241,44 @@ def _print_result(result: Any, report: Path | None) -> None:
         )
 
 
+DECISIONS_SHOWN = 20
+
+
+def _print_decisions(console: Any, result: Any) -> None:
+    """The merges a dry run would make, with the key that matched."""
+    from rich.text import Text
+
+    if not result.decisions:
+        return
+    console.print(Text(_("Merges (dry run):"), style="bold"))
+    for line, text in result.decisions[:DECISIONS_SHOWN]:
+        console.print(Text(_("  line {line}: {decision}").format(line=line, decision=text)))
+    more = result.counts.merged + result.counts.updated - DECISIONS_SHOWN
+    if more > 0:
+        console.print(Text(_("  … {n} more (--json lists the first 1000)").format(n=more)))
+
+
+def _print_findings(err: Any, findings: dict[str, dict[str, int]]) -> None:
+    """Values that were not used to match people: placeholders, values shared by several people, numbers
+    shared by contacts kept apart."""
+    from rich.text import Text
+
+    titles = {
+        "placeholders": _("Placeholder values read as empty (rows):"),
+        "shared": _("Shared by several people, not used to match (rows):"),
+        "shared_numbers": _("Shared numbers, contacts kept apart (rows):"),
+    }
+    for kind, title in titles.items():
+        found = findings.get(kind) or {}
+        if not found:
+            continue
+        err.print(Text(title, style="bold"))
+        for value, rows in list(found.items())[:10]:
+            err.print(Text(f"  {value}  ×{rows}"))
+        if len(found) > 10:
+            err.print(Text(_("  … {n} more").format(n=len(found) - 10)))
+
+
 def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
     from ..store.importer import undo_batch
 
@@ -210,18 +287,20 @@ def _undo(db: str | None, batch_id: int, json_out: bool) -> None:
     if json_out:
         print_json(result.as_dict())
         return
-    typer.echo(
-        _("Undid batch {id}: {removed} contacts removed, {restored} restored").format(
-            id=batch_id, removed=result.removed, restored=result.restored
-        )
+    echo(
+        ngettext(
+            "Undid batch {id}: {n} contact removed, {restored} restored",
+            "Undid batch {id}: {n} contacts removed, {restored} restored",
+            result.removed,
+        ).format(id=batch_id, n=result.removed, restored=result.restored)
     )
     for cid, why in result.contacts_kept:
-        typer.echo(_("  kept contact #{id}: {why}").format(id=cid, why=why))
+        echo(_("  kept contact #{id}: {why}").format(id=cid, why=why))
     for kept in result.changes_kept:
         where = f"#{kept.contact_id}" if kept.entity == "contact" else f"{kept.entity} #{kept.entity_id}"
-        typer.echo(_("  kept {where} {field}: {why}").format(where=where, field=kept.field, why=kept.reason))
+        echo(_("  kept {where} {field}, {why}").format(where=where, field=kept.field, why=kept.reason))
     if not result.complete:
-        typer.echo(
+        echo(
             _("Batch {id} is partly undone: what was changed after it stays. Run the undo again to revert the rest "
               "once those changes are gone.").format(id=batch_id)
         )  # fmt: skip
@@ -235,7 +314,6 @@ def _list(db: str | None, json_out: bool) -> None:
     if json_out:
         print_json([b.as_dict() for b in batches])
         return
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -250,11 +328,11 @@ def _list(db: str | None, json_out: bool) -> None:
             str(b.counts.get("rejected", 0)),
             f"{b.undone_at:%Y-%m-%d %H:%M}" if b.undone_at else "",
         )
-    Console().print(table)
+    console().print(table)
 
 
 def export(
-    file: Annotated[Path, typer.Argument(help=_("The CSV file to write ('-' for stdout)."))],
+    file: Annotated[Path, typer.Argument(help=_("The CSV file to write ('-' for stdout; a .vcf name writes vCards)."))],
     opportunities: Annotated[
         bool, typer.Option("--opportunities", help=_("Export opportunities instead of contacts."))
     ] = False,
@@ -272,15 +350,27 @@ def export(
     delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
     if len(delimiter) != 1:
         raise UserError(_("the delimiter must be one character (or 'tab')"))
+    target = None
+    vcard = file.suffix.lower() == ".vcf" and not opportunities
+    if str(file) != "-":  # refused before the store opens: a directory, the database or its WAL/SHM
+        encoding = "utf-8-sig" if bom and not vcard else "utf-8"
+        target = AtomicFile(file, protected=_db_files(db), encoding=encoding, newline="")
     with open_store(db) as store:
-        if str(file) == "-":
-            out = sys.stdout
-            count = _run_export(store, out, opportunities, delimiter, tag, smart_list)
+        if target is None:
+            count = _run_export(store, sys.stdout, opportunities, delimiter, tag, smart_list)
+        elif vcard:
+            from ..store.vcard_export import export_vcard
+
+            with target as out:  # the same temp-file-and-rename as the CSV
+                count = export_vcard(store, out, tags=list(tag or []), smart_list=smart_list or None)
         else:
-            with file.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
+            with target as out:  # written beside the target, renamed over it only when complete
                 count = _run_export(store, out, opportunities, delimiter, tag, smart_list)
-    what = _("opportunities") if opportunities else _("contacts")
-    typer.echo(_("Exported {n} {what} to {path}").format(n=count, what=what, path=file), err=True)
+    if opportunities:
+        what = ngettext("{n} opportunity", "{n} opportunities", count).format(n=count)
+    else:
+        what = ngettext("{n} contact", "{n} contacts", count).format(n=count)
+    echo(_("Exported {what} to {path}").format(what=what, path=file), err=True)
 
 
 def _run_export(store: Any, out: Any, opportunities: bool, delimiter: str, tag: list[str] | None, smart: str) -> int:

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
+from ..history_text import history_text, status_word
 from ..i18n import _
-from .common import DbOption, JsonOption, new_app, open_store, print_json
+from .common import DbOption, JsonOption, console, echo, load_settings, new_app, open_store, print_json
 
 app = new_app(_("Create, move and close opportunities."))
 
@@ -20,7 +21,7 @@ def _print_row(store: object, opportunity_id: int, json_out: bool, message: str)
     if json_out:
         print_json(row.as_dict())
     else:
-        typer.echo(message.format(id=row.id, title=row.title, stage=row.stage, status=row.status))
+        echo(message.format(id=row.id, title=row.title, stage=row.stage, status=row.status))
 
 
 @app.command("add")
@@ -40,13 +41,14 @@ def add(
     """Create an opportunity for a contact."""
     from ..store.normalize import parse_money
 
+    minor = parse_money(value, load_settings(db).locale, currency)  # checked before the store opens
     with open_store(db) as store:
         opp = store.create_opportunity(
             contact,
             title,
             pipeline,
             stage=stage,
-            value_minor=parse_money(value),
+            value_minor=minor,
             currency=currency,
             owner=owner,
             source=source,
@@ -102,7 +104,6 @@ def list_(
         if json_out:
             print_json([r.as_dict() for r in rows])
             return
-        from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
@@ -128,7 +129,7 @@ def list_(
                 r.status,
                 money(r.value_minor, r.currency, loc),
             )
-        Console().print(table)
+        console().print(table)
 
 
 @app.command("show")
@@ -148,6 +149,6 @@ def show(
         if json_out:
             print_json(data)
             return
-        typer.echo(f"#{data['id']} {data['title']} — {data['pipeline']} / {data['stage']} [{data['status']}]")
+        echo(f"#{data['id']} {data['title']} — {data['pipeline']} / {data['stage']} [{status_word(data['status'])}]")
         for h in data["history"]:
-            typer.echo(f"  {h['at'][:16]}  {h['text']}")
+            echo(f"  {h['at'][:16]}  {history_text(h.get('kind', ''), h['text'])}")

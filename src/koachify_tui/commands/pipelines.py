@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ..i18n import _
-from .common import DbOption, JsonOption, UserError, new_app, open_store, print_json
+from .common import DbOption, JsonOption, UserError, echo, new_app, open_store, print_json
 
 app = new_app(_("Pipelines and their stages."))
 stages_app = new_app(_("Add, rename, reorder and delete the stages of a pipeline."))
@@ -28,8 +28,8 @@ def _print_pipeline(store: Any, ref: int | str, json_out: bool, message: str) ->
     if json_out:
         print_json(p.as_dict())
     else:
-        typer.echo(message.format(name=p.name, id=p.id))
-        typer.echo("  " + " → ".join(s.name for s in p.stages))
+        echo(message.format(name=p.name, id=p.id))
+        echo("  " + " → ".join(s.name for s in p.stages))
 
 
 def _target_stage(store: Any, move_to: str | None, pipeline: str | None, default_pipeline: int | None) -> int | None:
@@ -53,7 +53,7 @@ def list_(db: DbOption = None, json_out: JsonOption = False) -> None:
             print_json([p.as_dict() for p in pipelines])
             return
         for p in pipelines:
-            typer.echo(f"{p.id}  {p.name}: " + " → ".join(s.name for s in p.stages))
+            echo(f"{p.id}  {p.name}: " + " → ".join(s.name for s in p.stages))
 
 
 @app.command("add")
@@ -99,7 +99,7 @@ def delete(
         if json_out:
             print_json({"deleted": p.id, "name": p.name, "moved_to_stage": target})
         else:
-            typer.echo(_("Deleted pipeline {id}: {name}").format(id=p.id, name=p.name))
+            echo(_("Deleted pipeline {id}: {name}").format(id=p.id, name=p.name))
 
 
 @stages_app.command("add")

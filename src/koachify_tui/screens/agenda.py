@@ -10,14 +10,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Static
 
 from ..formatting import datetime_short, local
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..messages import StoreChanged
 from ..store import NotFound
 from ..store.activities import AgendaItem
 from ..store.models import utcnow
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .writes import ScreenWrites
 
@@ -97,8 +98,13 @@ class AgendaScreen(ScreenWrites, AppAccess, Screen[None]):
             )
         if items:
             table.move_cursor(row=min(keep, len(items) - 1))
-        summary = _("{overdue} overdue · {n} in the next {days} days").format(
-            overdue=overdue, n=len(items) - overdue, days=self.days
+        summary = " · ".join(
+            (
+                ngettext("{n} overdue", "{n} overdue", overdue).format(n=overdue),
+                ngettext("{n} in the next {days} days", "{n} in the next {days} days", len(items) - overdue).format(
+                    n=len(items) - overdue, days=self.days
+                ),
+            )
         )
         self.query_one("#agenda-summary", Static).update(summary)
         table.border_title = _("Agenda")

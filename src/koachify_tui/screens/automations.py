@@ -22,14 +22,16 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static, TextArea
+from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
 
-from ..i18n import _
+from ..formatting import datetime_short
+from ..i18n import _, ngettext
 from ..messages import StoreChanged
 from ..store import InvalidValue, NotFound
 from ..store.models import AutomationRule, AutomationRun
 from ..store.normalize import parse_money
 from ..store.rules import ACTIONS, FILTERS, NUMERIC_FILTERS, TRIGGERS, describe_action, describe_filters
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .contact_forms import ConfirmDialog, FormScreen
 from .writes import Deferred, ScreenWrites
@@ -44,6 +46,39 @@ TRIGGER_LABELS = {
 }
 RUN_LOG_LIMIT = 200
 
+_TARGETS = {"contact": _("the contact"), "opportunity": _("the deal")}
+_ACTION_WORDS = {
+    "add_tag": _("Add tag «{tag}» to {target}"),
+    "remove_tag": _("Remove tag «{tag}» from {target}"),
+    "create_task": _("Create the task «{title}»"),
+    "add_note": _("Add the note «{body}»"),
+    "move_opportunity": _("Move the deal to «{stage}»"),
+    "set_owner": _("Set the owner of {target} to «{owner}»"),
+    "set_field": _("Set {key} of {target} to «{value}»"),
+    "enroll_sequence": _("Enroll the contact in the sequence «{sequence}»"),
+    "leave_sequence": _("Take the contact out of the sequence «{sequence}»"),
+}
+
+
+def action_in_words(action: dict[str, Any]) -> str:
+    """An action as a sentence ("Add tag «Cliente attivo» to the contact"); the rule editor keeps the
+    typed syntax (`describe_action`), unknown or incomplete actions fall back to it."""
+    template = _ACTION_WORDS.get(str(action.get("type", "")))
+    if template is None:
+        return describe_action(action)
+    values = {k: str(v) for k, v in action.items()}
+    values["target"] = _TARGETS.get(values.get("target", "contact"), values.get("target", ""))
+    try:
+        text = template.format(**values)
+    except KeyError:
+        return describe_action(action)
+    if action.get("type") == "create_task" and action.get("due_in_days") is not None:
+        days = int(action["due_in_days"])
+        text += " " + ngettext("due in {n} day", "due in {n} days", days).format(n=days)
+    if action.get("type") == "leave_sequence" and action.get("sequence") == "*":
+        text = _("Take the contact out of every sequence")
+    return text
+
 
 # --- text forms of filters and actions ------------------------------------------------------------------
 
@@ -56,7 +91,7 @@ def filters_to_text(filters: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def filters_from_text(text: str) -> dict[str, Any]:
+def filters_from_text(text: str, locale: str = "en_GB") -> dict[str, Any]:
     """`key = value` per line; `a | b` means any of them; value_gte/value_lte take amounts (1.500,00)."""
     out: dict[str, Any] = {}
     for number, raw in enumerate(text.splitlines(), 1):
@@ -70,7 +105,7 @@ def filters_from_text(text: str) -> dict[str, Any]:
         if not sep or not key:
             raise InvalidValue(_("filters, line {n}: write key = value").format(n=number))
         if key in NUMERIC_FILTERS:
-            out[key] = parse_money(value) / 100
+            out[key] = parse_money(value, locale) / 100
         else:
             values = [v.strip() for v in value.split("|") if v.strip()]
             out[key] = values[0] if len(values) == 1 else values
@@ -138,7 +173,7 @@ class RuleForm(FormScreen):
         rule = self.rule
         trigger = rule.trigger if rule else TRIGGERS[0]
         yield from self.field(_("Name"), Input(rule.name if rule else "", id="rule-name"), "name")
-        options = [(TRIGGER_LABELS.get(t, t), t) for t in TRIGGERS]
+        options = [(_(TRIGGER_LABELS.get(t, t)), t) for t in TRIGGERS]
         yield from self.field(
             _("When"), Select(options, value=trigger, allow_blank=False, id="rule-trigger"), "trigger"
         )
@@ -158,7 +193,7 @@ class RuleForm(FormScreen):
         name = self.query_one("#rule-name", Input).value
         trigger = str(self.query_one("#rule-trigger", Select).value)
         try:
-            filters = filters_from_text(self.query_one("#rule-filters", TextArea).text)
+            filters = filters_from_text(self.query_one("#rule-filters", TextArea).text, _app_locale(self))
         except InvalidValue as exc:
             self.set_error("filters", str(exc))
             return None
@@ -280,11 +315,11 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
             table.add_row(
                 Text("●" if rule.enabled else "○", style="green" if rule.enabled else "dim"),
                 Text(rule.name),
-                Text(TRIGGER_LABELS.get(rule.trigger, rule.trigger)),
+                Text(_(TRIGGER_LABELS.get(rule.trigger, rule.trigger))),
                 Text(describe_filters(json.loads(rule.filters_json or "{}"))),
-                Text("; ".join(describe_action(a) for a in actions)),
+                Text("; ".join(action_in_words(a) for a in actions)),
                 Text(str(rule.run_count)),
-                Text(rule.last_run_at.strftime("%d/%m/%Y %H:%M") if rule.last_run_at else ""),
+                Text(datetime_short(rule.last_run_at, self.locale)),
                 Text(rule.last_error, style="red"),
                 key=str(rule.id),
             )
@@ -308,10 +343,12 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
             detail.update(Content(_("No rules yet: n creates one.")))
         else:
             lines = [
-                f"{TRIGGER_LABELS.get(rule.trigger, rule.trigger)}"
+                f"{_(TRIGGER_LABELS.get(rule.trigger, rule.trigger))}"
                 + (f" · {describe_filters(json.loads(rule.filters_json))}" if rule.filters_json != "{}" else ""),
-                *(f"→ {describe_action(a)}" for a in json.loads(rule.actions_json)),
+                *(f"→ {action_in_words(a)}" for a in json.loads(rule.actions_json)),
             ]
+            if rule.last_run_at:  # also here, in full, for terminals too narrow for the table's last columns
+                lines.append(_("Last run: {when}").format(when=datetime_short(rule.last_run_at, self.locale)))
             if rule.last_error:
                 lines.append(_("Last error: {error}").format(error=rule.last_error))
             detail.update(Content("\n".join(lines)))
@@ -320,9 +357,17 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
     @work(thread=True, exclusive=True, group="automations-runs")
     def _load_runs(self, rule_id: int | None, all_runs: bool) -> None:
         runs = self.store.list_runs(rule_id=rule_id, limit=RUN_LOG_LIMIT) if (all_runs or rule_id) else []
-        self.app.call_from_thread(self._show_runs, runs)
+        names: dict[int, str] = {}
+        for run in runs:
+            if run.contact_id and run.contact_id not in names:
+                try:
+                    names[run.contact_id] = self.store.contact_row(run.contact_id).display_name
+                except NotFound:
+                    names[run.contact_id] = f"#{run.contact_id}"
+        self.app.call_from_thread(self._show_runs, runs, names)
 
-    def _show_runs(self, runs: list[AutomationRun]) -> None:
+    def _show_runs(self, runs: list[AutomationRun], contacts: dict[int, str] | None = None) -> None:
+        contacts = contacts or {}
         table = self.query_one("#runs-table", DataTable)
         names = {r.id: r.name for r in self.rules}
         table.clear()
@@ -333,9 +378,9 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
             else:
                 result = Text(run.error, style="red")
             table.add_row(
-                Text(run.at.strftime("%d/%m/%Y %H:%M:%S")),
+                Text(datetime_short(run.at, self.locale)),
                 Text(who),
-                Text(str(run.contact_id or "")),
+                Text(contacts.get(run.contact_id, f"#{run.contact_id}") if run.contact_id else ""),
                 result,
                 key=str(run.id),
             )
@@ -425,3 +470,8 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
     def action_log_scope(self) -> None:
         self.all_runs = not self.all_runs
         self._show_detail()
+
+
+def _app_locale(widget: Any) -> str:
+    """The user's locale for parsing amounts typed in a form (en_GB outside the Koachify app)."""
+    return str(getattr(getattr(widget.app, "settings", None), "locale", "en_GB"))

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Input, Static
 
 from ..formatting import short_money
 from ..i18n import _
@@ -27,6 +27,7 @@ from ..store import OpportunityRow, PipelineInfo, StoreError
 from ..store.board import STATUSES, BoardFilter
 from ..store.events import OpportunityStageChanged, OpportunityStatusChanged
 from ..widgets.board_column import BoardColumn
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .pickers import ChoicePicker
 from .writes import ScreenWrites, error_text
@@ -56,6 +57,7 @@ class UndoEntry:
 
     kind: str  # "move" | "status"
     opportunity_id: int
+    txn: str | None = None  # the change-log id of the move or status change: what `u` reverts
     stage_id: int = 0
     pipeline_id: int = 0
     status: str = ""
@@ -220,7 +222,7 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
         name = self.pipeline.name if self.pipeline else ""
         self.query_one("#board-title", Static).update(Text(name, style="bold"))
         f = self.filter
-        parts = [_("Status: {s}").format(s=STATUS_LABELS.get(f.status or "", _("all")))]
+        parts = [_("Status: {s}").format(s=_(STATUS_LABELS.get(f.status or "", "all")))]
         if f.owner:
             parts.append(_("Owner: {o}").format(o=f.owner))
         if f.tag:
@@ -323,7 +325,8 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
         """Move through the store (history + events) and remember how to undo it; `then` after it is saved."""
 
         def moved(_result: object) -> None:
-            self.undo_stack.append(UndoEntry("move", row.id, stage_id=row.stage_id, pipeline_id=row.pipeline_id))
+            txn = self.written_txn
+            self.undo_stack.append(UndoEntry("move", row.id, txn, stage_id=row.stage_id, pipeline_id=row.pipeline_id))
             self._after_change(row.id, {row.stage_id, stage_id})
             if then is not None:
                 then()
@@ -334,9 +337,10 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def set_status(self, row: OpportunityRow, status: str, reason: str = "") -> None:
         def saved(_result: object) -> None:
-            self.undo_stack.append(UndoEntry("status", row.id, status=row.status, reason=row.lost_reason))
+            txn = self.written_txn
+            self.undo_stack.append(UndoEntry("status", row.id, txn, status=row.status, reason=row.lost_reason))
             self._after_change(row.id, {row.stage_id})
-            label = STATUS_LABELS.get(status, status)
+            label = _(STATUS_LABELS.get(status, status))
             self.notify(Text(_("“{title}” is now {status}").format(title=row.title, status=label)).plain, markup=False)
 
         self.run_store_write(partial(self.store.set_status, row.id, status, reason=reason, origin="tui"), done=saved)
@@ -378,7 +382,7 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
         row = self.card
         if row is None:
             return
-        reasons = list(dict.fromkeys([*self.store.lost_reasons(), *DEFAULT_LOST_REASONS]))
+        reasons = list(dict.fromkeys([*self.store.lost_reasons(), *map(_, DEFAULT_LOST_REASONS)]))
 
         def done(reason: str | None) -> None:
             if reason is not None:
@@ -403,13 +407,15 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
             self.notify(str(exc), severity="error")
             return
 
-        def undo() -> None:
-            if entry.kind == "move":
-                self.store.move_opportunity(row.id, entry.stage_id, pipeline=entry.pipeline_id, origin="tui")
-            else:
-                self.store.set_status(row.id, entry.status, reason=entry.reason, origin="tui")
+        def undo() -> Any:
+            # The same log-based undo as `koachify import --undo`: what was changed again since stays.
+            return self.store.undo_changes(entry.txn, origin="tui") if entry.txn else None
 
-        def undone(_result: object) -> None:
+        def undone(outcome: Any) -> None:
+            if outcome is not None and outcome.kept and not outcome.reverted:
+                self.notify(Text(_("Not undone: {why}").format(why=outcome.kept[0].reason)).plain, markup=False)
+                self.refresh_bindings()
+                return
             if self.pipeline is not None and entry.kind == "move" and entry.pipeline_id != self.pipeline.id:
                 self.refresh_columns({row.stage_id})
             else:
@@ -435,6 +441,9 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
     def action_new(self) -> None:
         from .opportunity_form import OpportunityForm
 
+        if self.pipeline is not None and not self.pipeline.stages:  # written by another client, or an old file
+            self.notify(_("This pipeline has no stages: press P to add some."), severity="warning")
+            return
         column = self.column
         form = OpportunityForm(
             self.store,
@@ -485,7 +494,7 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
     # --- filters -----------------------------------------------------------------------------------
 
     def action_filter_status(self) -> None:
-        options = [*((STATUS_LABELS[s], s) for s in STATUSES), (_("all"), "all")]
+        options = [*((_(STATUS_LABELS[s]), s) for s in STATUSES), (_("all"), "all")]
 
         def done(status: str | None) -> None:
             if status is not None:  # None: escape; "all" shows every status

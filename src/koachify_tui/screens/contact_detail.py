@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from ..formatting import date_short, money, phone
@@ -23,6 +23,7 @@ from ..i18n import _
 from ..messages import StoreChanged
 from ..store import ContactRow, NotFound, OpportunityRow, Store, TimelineItem
 from ..store.timeline import KIND_GROUPS
+from ..widgets.chrome import Footer, Header
 from ..widgets.timeline import PAGE, TimelineView
 from .base import AppAccess
 from .contact_forms import ActivityForm, ContactForm, TagPicker, Target
@@ -101,6 +102,7 @@ class ContactDetailPane(Vertical):
     | f | Timeline: cycle kind (notes, tasks, appointments, messages, changes) |
     | p | Timeline: cycle deal |
     | enter (on a deal) | Open the deal |
+    | enter (on the timeline) | The line in full (a note, a message…), or the deal for its history |
     """
 
     DEFAULT_CSS = """
@@ -195,7 +197,7 @@ class ContactDetailPane(Vertical):
                 Text(o.pipeline),
                 Text(o.stage),
                 Text(money(o.value_minor, o.currency, self.locale), justify="right"),
-                Text(STATUS_NAMES.get(o.status, o.status)),
+                Text(_(STATUS_NAMES.get(o.status, o.status))),
                 key=str(o.id),
             )
         opps.display = bool(data.opportunities)
@@ -240,7 +242,7 @@ class ContactDetailPane(Vertical):
         if self.opportunity_id is not None and self.data is not None:
             titles = {o.id: o.title for o in self.data.opportunities}
             deal = _("deal “{title}”").format(title=titles.get(self.opportunity_id, "?"))
-        line = Text(_("Timeline: {kind} · {deal}").format(kind=KIND_NAMES[self.kinds], deal=deal))
+        line = Text(_("Timeline: {kind} · {deal}").format(kind=_(KIND_NAMES[self.kinds]), deal=deal))
         line.append("   " + _("(f kind, p deal)"), style="dim")
         self.query_one("#timeline-filter", Static).update(line)
 
@@ -328,16 +330,50 @@ class ContactDetailPane(Vertical):
 
         self.app.push_screen(OpportunityDetail(int(str(event.row_key.value))), lambda _r: self.reload())
 
+    @on(DataTable.RowSelected, "#timeline")
+    def _item_selected(self, event: DataTable.RowSelected) -> None:
+        """`enter` on the timeline opens what the line refers to: the deal for its own history (created, stage,
+        status), the line in full for a note, task, appointment or message (`o` there opens its deal)."""
+        event.stop()
+        item = self.query_one(TimelineView).current
+        if item is None:
+            return
+        from .opportunity_detail import OpportunityDetail
+        from .timeline_item import DEAL_KINDS, TimelineItemScreen
+
+        def open_deal(opportunity_id: int | None) -> None:
+            if opportunity_id is not None:
+                self.app.push_screen(OpportunityDetail(opportunity_id), lambda _r: self.reload())
+
+        if item.kind in DEAL_KINDS and item.opportunity_id is not None:
+            open_deal(item.opportunity_id)
+        else:
+            self.app.push_screen(TimelineItemScreen(item, locale=self.locale), open_deal)
+
 
 # --- contact-level commands shared by the list and the detail screen --------------------------------------
 
 
-def edit_contact(screen: Screen[Any], contact_id: int, done: Any = None) -> None:
-    screen.app.push_screen(ContactForm(contact_id), done)
+def _with_txn(form: ContactForm | TagPicker, done: Any, undoable: Any) -> Any:
+    """The form's dismiss callback, telling `undoable` the change-log id of what it saved (for `u`)."""
+
+    def callback(result: Any) -> None:
+        if undoable is not None and result and form.txn:
+            undoable(form.txn)
+        if done is not None:
+            done(result)
+
+    return callback
 
 
-def tag_contact(screen: Screen[Any], contact_id: int, done: Any = None) -> None:
-    screen.app.push_screen(TagPicker(contact_id), done)
+def edit_contact(screen: Screen[Any], contact_id: int, done: Any = None, undoable: Any = None) -> None:
+    form = ContactForm(contact_id)
+    screen.app.push_screen(form, _with_txn(form, done, undoable))
+
+
+def tag_contact(screen: Screen[Any], contact_id: int, done: Any = None, undoable: Any = None) -> None:
+    form = TagPicker(contact_id)
+    screen.app.push_screen(form, _with_txn(form, done, undoable))
 
 
 def new_opportunity(screen: Screen[Any], contact_id: int, done: Any = None) -> None:

@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
+from ..history_text import channel_word
 from ..i18n import _
 from ..store import ContactQuery
 from ..store.dates import parse_date, parse_datetime
@@ -74,6 +75,8 @@ class FormScreen(ScreenWrites, AppAccess, ModalScreen[Any]):
     """
 
     DEFAULT_CSS = FORM_CSS
+    #: The change-log id of what the last save wrote (None if nothing changed): the caller's `u` undoes it.
+    txn: str | None = None
     BINDINGS = [
         Binding("ctrl+s", "save", _("Save"), id="form.save", tooltip=_("Validate and save"), priority=True),
         Binding("escape", "cancel", _("Cancel"), id="form.cancel", tooltip=_("Close without saving")),
@@ -82,7 +85,7 @@ class FormScreen(ScreenWrites, AppAccess, ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form") as box:
-            box.border_title = self.form_title
+            box.border_title = _(self.form_title)
             box.border_subtitle = _("ctrl+s save · escape cancel")
             with VerticalScroll(id="form-body"):
                 yield from self.fields()
@@ -137,6 +140,7 @@ class FormScreen(ScreenWrites, AppAccess, ModalScreen[Any]):
             self.dismiss(result)
 
     def _saved(self, result: Any) -> None:
+        self.txn = self.written_txn  # None when the save changed nothing
         if result is not None and self.is_attached:
             self.dismiss(result)
 
@@ -162,7 +166,12 @@ def custom_field_widget(definition: CustomFieldDef, value: Any) -> Widget:
     if kind is FieldType.BOOLEAN:
         return Checkbox(Content(definition.label), bool(value), id=wid)
     if kind is FieldType.SELECT and options:
-        return Select([(Content(o), o) for o in options], value=value if value in options else Select.NULL, id=wid)
+        return Select(
+            [(Content(o), o) for o in options],
+            value=value if value in options else Select.NULL,
+            prompt=_("Choose…"),
+            id=wid,
+        )
     if kind is FieldType.MULTI_SELECT and options:
         chosen = set(value or [])
         return SelectionList[str](*(Selection(Content(o), o, o in chosen) for o in options), id=wid)
@@ -186,6 +195,13 @@ def custom_field_value(widget: Widget) -> Any:
     if isinstance(widget, SelectionList):
         return list(widget.selected)
     return _text(widget)
+
+
+def _same_value(value: Any, loaded: Any) -> bool:
+    """A custom value as the form read it back equals the loaded one (an unset checkbox reads False)."""
+    if value in (None, "", [], False) and loaded in (None, "", [], False):
+        return True
+    return bool(value == loaded)
 
 
 CONTACT_INPUTS = (
@@ -222,9 +238,12 @@ class ContactForm(FormScreen):
             values = {key: getattr(contact, key) for key, _label in CONTACT_INPUTS}
             custom = store.field_values("contact", self.contact_id)
             self._version = contact.version
-            self._loaded = {**values, **{f"custom.{k}": v for k, v in custom.items()}}
+        # What the form showed: saving sends only what the user changed against these, so it never reverts a
+        # change another window or process made to a field the user did not touch. Custom values are keyed
+        # "custom.<key>", as the conflicts name them.
+        self._loaded = {**values, **{f"custom.{k}": v for k, v in custom.items()}}
         for key, label in CONTACT_INPUTS:
-            yield from self.field(label, Input(values.get(key, ""), id=f"in-{key}"), key)
+            yield from self.field(_(label), Input(values.get(key, ""), id=f"in-{key}"), key)
         if self.contact_id is None:
             yield from self.field(_("Tags (comma separated)"), Input(id="in-tags"), "tags")
         self._defs = store.list_fields("contact")
@@ -267,26 +286,20 @@ class ContactForm(FormScreen):
         )
 
         def write() -> int:
-            with store.write("tui"):
-                if self.contact_id is None:
-                    contact = store.create_contact(**values, tags=tags, region=region, origin="tui")
-                    assert contact.id is not None
-                    contact_id = contact.id
-                else:
-                    contact_id = self.contact_id
-                    store.update_contact(
-                        contact_id,
-                        {k: v for k, v in values.items() if v != (self._loaded.get(k) or "")},
-                        custom={k: v for k, v in custom.items() if v != self._loaded.get(f"custom.{k}")},
-                        region=region,
-                        origin="tui",
-                        expected_version=self._version,
-                        overwrite=self._overwrite,
-                    )
-                    return contact_id
-                for key, value in custom.items():
-                    store.set_field_value("contact", contact_id, key, value, origin="tui")
-            return contact_id
+            if self.contact_id is None:
+                contact = store.create_contact(**values, tags=tags, custom=custom, region=region, origin="tui")
+                assert contact.id is not None
+                return contact.id
+            store.update_contact(
+                self.contact_id,
+                {k: v for k, v in values.items() if v != (self._loaded.get(k) or "")},
+                custom={k: v for k, v in custom.items() if not _same_value(v, self._loaded.get(f"custom.{k}"))},
+                region=region,
+                origin="tui",
+                expected_version=self._version,
+                overwrite=self._overwrite,
+            )
+            return self.contact_id
 
         return Deferred(write)
 
@@ -295,7 +308,7 @@ class ContactForm(FormScreen):
             super().save_failed(exc)
             return
         field = exc.field
-        label = dict(CONTACT_INPUTS).get(field) or next(
+        label = _(dict(CONTACT_INPUTS).get(field, "")) or next(
             (d.label for d in self._defs if f"custom.{d.key}" == field), field
         )
         options = [
@@ -370,7 +383,7 @@ class ActivityForm(FormScreen):
             yield from self.field(_("Ends (optional)"), Input(id="in-ends"), "ends")
             yield from self.field(_("Location"), Input(id="in-location"), "location")
         else:
-            channels = [(Content(c.value), c.value) for c in Channel]
+            channels = [(Content(channel_word(c.value)), c.value) for c in Channel]
             yield from self.field(
                 _("Channel"), Select(channels, value=Channel.CALL.value, allow_blank=False, id="in-channel"), "channel"
             )
@@ -412,7 +425,7 @@ class ActivityForm(FormScreen):
             due: datetime | None = None
             if due_text.strip():
                 try:
-                    day = parse_date(due_text)
+                    day = parse_date(due_text, locale=self.locale)
                     due = datetime(day.year, day.month, day.day, 23, 59).astimezone()
                 except InvalidValue as exc:
                     self.set_error("due", str(exc))
@@ -433,14 +446,14 @@ class ActivityForm(FormScreen):
             ok = self._required("title", title, _("An appointment needs a title"))
             starts = ends = None
             try:
-                starts = parse_datetime(self.query_one("#in-starts", Input).value)
+                starts = parse_datetime(self.query_one("#in-starts", Input).value, locale=self.locale)
             except InvalidValue as exc:
                 self.set_error("starts", str(exc))
                 ok = False
             ends_text = self.query_one("#in-ends", Input).value
             if ends_text.strip():
                 try:
-                    ends = parse_datetime(ends_text)
+                    ends = parse_datetime(ends_text, locale=self.locale)
                 except InvalidValue as exc:
                     self.set_error("ends", str(exc))
                     ok = False
@@ -507,10 +520,12 @@ class TagPicker(FormScreen):
         store = self.store
 
         def write() -> bool:
-            for name in sorted(self._had - wanted):
-                store.remove_tag(self.contact_id, name, origin="tui")
-            for name in [*sorted(wanted - self._had), *new]:
-                store.add_tag(self.contact_id, name, origin="tui")
+            store.set_contact_tags(
+                self.contact_id,
+                add=[*sorted(wanted - self._had), *new],
+                remove=sorted(self._had - wanted),
+                origin="tui",
+            )
             return True
 
         return Deferred(write)
@@ -573,7 +588,7 @@ class FilterForm(FormScreen):
             dates[name] = None
             if raw.strip():
                 try:
-                    day = parse_date(raw)
+                    day = parse_date(raw, locale=self.locale)
                     dates[name] = datetime(day.year, day.month, day.day).astimezone()
                 except InvalidValue as exc:
                     self.set_error(name, str(exc))

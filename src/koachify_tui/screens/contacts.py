@@ -22,12 +22,13 @@ from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..i18n import _
 from ..messages import StoreChanged
 from ..store import Conflict, ContactQuery, ContactRow, NotFound, Store
+from ..widgets.chrome import Footer, Header
 from ..widgets.contact_table import WINDOW, ContactTable
 from ..widgets.smart_lists import ALL, TRASH, SmartListsSidebar
 from .base import AppAccess
@@ -38,8 +39,14 @@ from .writes import ScreenWrites, error_text
 SPLIT_MIN_WIDTH = 150  # below this the detail opens as its own screen
 SEARCH_DEBOUNCE = 0.08  # seconds of typing pause before a search runs
 COUNT_CAP = 10_000  # counts stop here ("10.000+"): a one-letter search never pays for a full count
+UNDO_WINDOW = 60.0  # seconds during which `u` undoes the last delete; after that the Trash restores it
 SORTS = (("name", False), ("created", True), ("last_activity", True))
 SORT_NAMES = {"name": _("name"), "created": _("created"), "last_activity": _("last activity")}
+
+
+def undo_clock() -> float:
+    """Seconds for the undo window (a function of its own, so tests move it without touching asyncio's clock)."""
+    return time.monotonic()
 
 
 def has_import_screen() -> bool:
@@ -58,7 +65,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     | n / e | New / edit contact |
     | t | Tag / untag |
     | o | New opportunity for this contact |
-    | N | Add a note |
+    | N / m / T / a | Add a note / log a message or call / add a task / an appointment |
     | d / u | Delete (after confirming) / undo the last delete |
     | f | Filter (tags any/all/none, source, owner, deal pipeline/stage, created period) |
     | s | Save the current filter as a smart list |
@@ -80,7 +87,24 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         Binding("e", "edit", _("Edit"), id="contacts.edit", tooltip=_("Edit the highlighted contact")),
         Binding("t", "tag", _("Tags"), id="contacts.tag", tooltip=_("Tag or untag the highlighted contact")),
         Binding("o", "opportunity", _("New deal"), id="contacts.opportunity", tooltip=_("New opportunity for it")),
-        Binding("N", "note", _("Note"), id="contacts.note", tooltip=_("Add a note to the highlighted contact")),
+        Binding("N", "add('note')", _("Note"), id="contacts.note", tooltip=_("Add a note to the highlighted contact")),
+        Binding(
+            "m",
+            "add('message')",
+            _("Log call"),
+            id="contacts.message",
+            tooltip=_("Log a message or a call"),
+            show=False,
+        ),
+        Binding("T", "add('task')", _("Task"), id="contacts.task", tooltip=_("Add a task with a due date"), show=False),
+        Binding(
+            "a",
+            "add('appointment')",
+            _("Appointment"),
+            id="contacts.appointment",
+            tooltip=_("Add an appointment"),
+            show=False,
+        ),
         Binding("d", "delete", _("Delete"), id="contacts.delete", tooltip=_("Move the contact to the Trash")),
         Binding("u", "undo", _("Undo"), id="contacts.undo", tooltip=_("Undo the last delete"), show=False),
         Binding("f", "filter", _("Filter"), id="contacts.filter", tooltip=_("Filter by tags, source, owner, deals")),
@@ -96,11 +120,14 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         super().__init__()
         self.filters = ContactQuery()  # everything but the search text, which lives in the Input
         self.active_list: str | int = ALL  # ALL, TRASH or a smart list id
-        self.deleted_stack: list[int] = []  # for `u`
+        # For `u`: change-log ids of this screen's deletes, edits and tag changes (the same log-based undo as
+        # `koachify import --undo`), with the contact each was about and when.
+        self.undo_stack: list[tuple[str, int, str, float]] = []  # (txn, contact id, "delete" | "edit", when)
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self._generation = 0  # bumps on every new query; a page from an older one is dropped
         self._shown_once = False
+        self._pinned: int | None = None  # a contact to keep highlighted through reloads, until the cursor moves
         self._selected_at = 0.0  # when select_contact last ran (its page must not be overwritten by a resume)
 
     def compose(self) -> ComposeResult:
@@ -152,6 +179,9 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     def reload(self, *, start: int | None = None, cursor: int | None = None, count: bool = True) -> None:
         """Read the window holding absolute row `cursor` (default: where the cursor is)."""
         table = self.table
+        if cursor is None and self._pinned is not None:  # e.g. the store's echo of a save that moved the cursor
+            cursor = self._position(self._pinned)
+            start = None if cursor is None else max(cursor - WINDOW // 2, 0)
         cursor = table.absolute_cursor if cursor is None else cursor
         if start is None:
             start = (
@@ -160,14 +190,17 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
                 else max(cursor - WINDOW // 2, 0)
             )
         self._generation += 1
-        self._load(self.current_query(), start, cursor, count, self._generation)
+        # Read on the UI thread: the worker must not query widgets (the screen may be gone by then).
+        known = None if count or table.capped else table.total
+        self._load(self.current_query(), start, cursor, count, known, self._generation)
 
     @work(thread=True, exclusive=True, group="contacts-load")
-    def _load(self, query: ContactQuery, start: int, cursor: int, count: bool, generation: int) -> None:
+    def _load(
+        self, query: ContactQuery, start: int, cursor: int, count: bool, known: int | None, generation: int
+    ) -> None:
         """Page first, count after: the rows paint as soon as they are read, and the (capped) count follows
-        off the keystroke path."""
+        off the keystroke path. `known` is the list's size when it need not be counted again."""
         store, worker = self.store, get_current_worker()
-        known = None if count or self.table.capped else self.table.total
         rows = self._read_page(store, query, start, known)
         if not rows and start > 0:  # the list shrank under the cursor: show its end
             total, capped = store.count_contacts_capped(query, cap=COUNT_CAP)
@@ -195,8 +228,13 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             return store.list_contacts(backwards, limit=n, offset=max(total - start - n, 0))[::-1]
         return store.list_contacts(query, limit=WINDOW, offset=start)
 
+    def _result_applies(self, generation: int) -> bool:
+        """A worker's result still applies: no newer load started and the screen was not torn down meanwhile
+        (results arrive through call_from_thread, possibly while the app is shutting down)."""
+        return generation == self._generation and bool(self.query(ContactTable))
+
     def _show(self, generation: int, rows: list[ContactRow], start: int, total: int | None, cursor: int) -> None:
-        if generation != self._generation:
+        if not self._result_applies(generation):
             return
         table = self.table
         table.show_page(rows, start, table.total if total is None else total, table.capped, cursor)
@@ -206,7 +244,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         self._schedule_detail()
 
     def _show_total(self, generation: int, total: int, capped: bool) -> None:
-        if generation == self._generation:
+        if self._result_applies(generation):
             self.table.set_total(total, capped)
 
     @on(ContactTable.NeedPage)
@@ -252,7 +290,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             return
         self._selected_at = time.monotonic()
         self._generation += 1
-        self._load(self.current_query(), max(position - WINDOW // 2, 0), position, True, self._generation)
+        self._load(self.current_query(), max(position - WINDOW // 2, 0), position, True, None, self._generation)
         if not self.split:
             self.app.push_screen(ContactDetailScreen(contact_id))
 
@@ -260,6 +298,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
 
     @on(ContactTable.RowHighlighted, "#contact-table")
     def _highlighted(self) -> None:
+        self._pinned = None  # the user moved on
         self._schedule_detail()
 
     def _schedule_detail(self) -> None:
@@ -306,22 +345,35 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         if q.created_after or q.created_before:
             parts.append(_("created in period"))
         arrow = "↓" if q.descending else "↑"
-        parts.append(_("sort: {sort} {arrow}").format(sort=SORT_NAMES.get(q.sort, q.sort), arrow=arrow))
+        parts.append(_("sort: {sort} {arrow}").format(sort=_(SORT_NAMES.get(q.sort, q.sort)), arrow=arrow))
         self.query_one("#filter-line", Static).update(Text(" · ".join(parts)))
 
     def _refresh_sidebar(self) -> None:
         self._lists = [(s.id or 0, s.name) for s in self.store.list_smart_lists()]
         self.query_one(SmartListsSidebar).set_lists(self._lists, self.active_list)
 
-    def _apply(self, query: ContactQuery, active: str | int) -> None:
-        """Switch to a filter (its search text goes into the box)."""
+    def _apply(self, query: ContactQuery, active: str | int, *, keep: int | None = None) -> None:
+        """Switch to a filter (its search text goes into the box); the cursor goes to the top, or stays on
+        contact `keep` when it is in the new list."""
         self.active_list = active
         self.filters = replace(query, search="")
         search = self.query_one("#contact-search", Input)
         with search.prevent(Input.Changed):
             search.value = query.search
         self._update_filter_line()
-        self.reload(start=0, cursor=0)
+        position = self._position(keep) if keep is not None else None
+        self._pinned = keep if position is not None else None
+        if position is None:
+            self.reload(start=0, cursor=0)
+        else:
+            self.reload(start=max(position - WINDOW // 2, 0), cursor=position)
+
+    def _position(self, contact_id: int) -> int | None:
+        """Where a contact sits in the current list (only the plain name order can be looked up by position: a
+        search ranks the names that start with its first word first)."""
+        if self.filters.sort != "name" or self.query_one("#contact-search", Input).value:
+            return None
+        return self.store.contact_position(contact_id, self.current_query())
 
     @on(SmartListsSidebar.Chosen)
     def _list_chosen(self, event: SmartListsSidebar.Chosen) -> None:
@@ -364,14 +416,14 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             return trash
         if action == "import_csv":
             return has_import_screen()
-        if action in {"edit", "tag", "opportunity", "note", "delete"}:
+        if action in {"edit", "tag", "opportunity", "add", "delete"}:
             if trash:
                 return False
             return None if self.is_mounted and self.table.current is None else True
         if action == "open":
             return None if self.is_mounted and self.table.current is None else True
         if action == "undo":
-            return bool(self.deleted_stack) or None
+            return bool(self.undo_stack) or None  # an old one still answers (pointing to the Trash)
         return True
 
     def _current(self) -> ContactRow | None:
@@ -388,16 +440,28 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         self.query_one("#contact-search", Input).focus()
 
     def action_clear_search(self) -> None:
-        """escape: from the detail pane or the sidebar, back to the list; on the list, clear everything."""
+        """escape backs out one step at a time, and never silently changes which contact is highlighted:
+        from the search box, the detail pane or the sidebar it goes back to the list and keeps the filter;
+        on the list it clears search, filter and smart list, keeps the same contact highlighted (when it is
+        in the whole list, sorted by name) and says so."""
         focused = self.focused
-        if focused is not None and focused is not self.table and not isinstance(focused, Input):
+        if focused is not None and focused is not self.table:
             self.table.focus()
             return
         search = self.query_one("#contact-search", Input)
-        if self.filters != ContactQuery() or self.active_list != ALL or search.value:
-            self._apply(ContactQuery(sort=self.filters.sort, descending=self.filters.descending), ALL)
-            self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
-        self.table.focus()
+        if self.filters == ContactQuery(sort=self.filters.sort, descending=self.filters.descending) and not (
+            self.active_list != ALL or search.value
+        ):
+            return
+        current = self.table.current
+        cleared = ContactQuery(sort=self.filters.sort, descending=self.filters.descending)
+        self._apply(cleared, ALL, keep=current.id if current else None)
+        self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
+        if current is not None:
+            message = _("Search and filters cleared: all contacts, still on {name}").format(name=current.display_name)
+        else:
+            message = _("Search and filters cleared: all contacts")
+        self.notify(message, timeout=3, markup=False)
 
     def action_open(self) -> None:
         current = self._current()
@@ -414,27 +478,48 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     def action_new(self) -> None:
         def created(contact_id: int | None) -> None:
             if contact_id:
-                self.notify(_("Contact created"), timeout=2)
-                self.reload()
+                self.show_new_contact(contact_id)
 
         self.app.push_screen(ContactForm(None), created)
 
+    def show_new_contact(self, contact_id: int) -> None:
+        """Highlight a contact just created; when the search, filter or sort hides it, they are cleared (the
+        list by name) and the message says so."""
+        name = self.store.contact_row(contact_id).display_name
+        position = self._position(contact_id) if self.active_list != TRASH else None
+        if position is not None:
+            self._pinned = contact_id
+            self.reload(start=max(position - WINDOW // 2, 0), cursor=position)
+            self.notify(_("Created {name}").format(name=name), timeout=3, markup=False)
+            return
+        self._apply(ContactQuery(), ALL, keep=contact_id)
+        self.query_one(SmartListsSidebar).set_lists(self._lists, ALL)
+        self.notify(
+            _("Created {name}: search and filters cleared to show it").format(name=name), timeout=4, markup=False
+        )
+
     def action_edit(self) -> None:
         if current := self._current():
-            edit_contact(self, current.id, self._after_form)
+            edit_contact(self, current.id, self._after_form, lambda txn: self._undoable(txn, current.id, "edit"))
 
     def action_tag(self) -> None:
         if current := self._current():
-            tag_contact(self, current.id, self._after_form)
+            tag_contact(self, current.id, self._after_form, lambda txn: self._undoable(txn, current.id, "edit"))
+
+    def _undoable(self, txn: str, contact_id: int, kind: str) -> None:
+        self.undo_stack.append((txn, contact_id, kind, undo_clock()))
+        self.refresh_bindings()
 
     def action_opportunity(self) -> None:
         if current := self._current():
             new_opportunity(self, current.id, self._after_form)
 
-    def action_note(self) -> None:
+    def action_add(self, kind: str) -> None:
+        """N / m / T / a: a note, message or call, task or appointment for the highlighted contact (the same
+        keys as on its detail)."""
         if current := self._current():
             opps = tuple((o.id, o.title) for o in self.store.list_opportunities(contact_id=current.id))
-            self.app.push_screen(ActivityForm("note", Target(current.id, opps)), self._after_form)
+            self.app.push_screen(ActivityForm(kind, Target(current.id, opps)), self._after_form)
 
     def action_delete(self) -> None:
         current = self._current()
@@ -449,7 +534,8 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
                 )
 
         def deleted(_result: object) -> None:
-            self.deleted_stack.append(current.id)
+            if txn := self.written_txn:
+                self._undoable(txn, current.id, "delete")
             self.notify(_("Deleted {name} — u to undo").format(name=current.display_name), timeout=4, markup=False)
             self.reload()
 
@@ -460,28 +546,64 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         self.app.push_screen(ConfirmDialog(question, _("Delete contact")), confirmed)
 
     def action_undo(self) -> None:
-        if not self.deleted_stack:
+        """Revert this screen's last delete, edit or tag change through the change log, while it is recent (its
+        notice is still in mind; an older delete is restored from the Trash, where the user sees what comes
+        back). A field changed again since (here, by the CLI or an automation) keeps its newer value."""
+        stack = list(self.undo_stack)
+
+        def undo() -> tuple[str, Any, str]:
+            """("undone", contact, kind) | ("kept", reason, "") | ("old", contact id, "") | ("none", None, "")"""
+            while stack:
+                txn, contact_id, kind, when = stack[-1]
+                if undo_clock() - when > UNDO_WINDOW:
+                    return "old", contact_id, ""
+                stack.pop()
+                try:
+                    outcome = self.store.undo_changes(txn, origin="tui")
+                    contact = self.store.get_contact(contact_id)
+                except NotFound:
+                    continue
+                if not outcome.reverted:
+                    if outcome.kept:
+                        return "kept", outcome.kept[0].reason, ""
+                    continue  # already undone meanwhile (from the Trash, say): try the one before
+                return "undone", contact, kind
+            return "none", None, ""
+
+        def done(result: tuple[str, Any, str]) -> None:
+            self.undo_stack[:] = stack
+            what, value, kind = result
+            if what == "old":
+                self._nothing_recent(value)
+            elif what == "kept":
+                self.notify(Text(_("Not undone: {why}").format(why=value)).plain, markup=False)
+            elif what == "none":
+                self.notify(_("Nothing to undo"), timeout=2)
+            else:
+                if kind == "delete":
+                    self.notify(_("Undone: restored {name}").format(name=value.display_name), timeout=4, markup=False)
+                else:
+                    self.notify(_("Undone: {name}").format(name=value.display_name), timeout=3, markup=False)
+                self.reload()
+
+        if not stack:
             self.notify(_("Nothing to undo"), timeout=2)
             return
-        stack = list(self.deleted_stack)
+        if undo_clock() - stack[-1][3] > UNDO_WINDOW:  # no write needed to say so
+            self._nothing_recent(stack[-1][1])
+            return
+        self.run_store_write(undo, done=done)
 
-        def restore() -> Any:
-            while stack:
-                try:
-                    return self.store.restore_contact(stack.pop(), origin="tui")
-                except NotFound:
-                    continue  # restored meanwhile (from the Trash): try the one before
-            return None
-
-        def restored(contact: Any) -> None:
-            self.deleted_stack[:] = stack
-            if contact is None:
-                self.notify(_("Nothing to undo"), timeout=2)
-                return
-            self.notify(_("Restored {name}").format(name=contact.display_name), timeout=3, markup=False)
-            self.reload()
-
-        self.run_store_write(restore, done=restored)
+    def _nothing_recent(self, contact_id: int) -> None:
+        try:
+            name = self.store.contact_row(contact_id).display_name
+        except NotFound:
+            name = f"#{contact_id}"
+        self.notify(
+            _("Nothing recent to undo: restore {name} from the Trash (D, then R)").format(name=name),
+            timeout=4,
+            markup=False,
+        )
 
     def action_restore(self) -> None:
         current = self._current()

@@ -40,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
             if not binding.description:
                 continue
             _node, actions = groups.setdefault(id(active.node), (active.node, {}))
-            keys, _first = actions.setdefault((binding.action, binding.description), ([], binding))
+            keys, _first = actions.setdefault((binding.action, _(binding.description)), ([], binding))
             key = self.app.get_key_display(binding)
             if key not in keys:
                 keys.append(key)
@@ -49,7 +49,7 @@ class HelpScreen(ModalScreen[None]):
             if isinstance(node, App):
                 return _("Everywhere")
             if isinstance(node, Screen):
-                return node.title or self.app.title
+                return _(node.title or self.app.title)
             if isinstance(node, Input | TextArea):
                 return _("In the text field")
             if isinstance(node, DataTable | OptionList | ListView | Tree | ContactTable):
@@ -75,9 +75,9 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row("", "", "")
             table.add_row(Text(section, style="bold underline"), "", "")
             for keys, binding in rows:
-                table.add_row(Text(keys), Text(binding.description), Text(binding.tooltip))
+                table.add_row(Text(keys), Text(_(binding.description)), Text(_(binding.tooltip)))
         with VerticalScroll(id="help-body") as body:
-            body.border_title = _("Keys — {screen}").format(screen=self._under.title or self.app.title)
+            body.border_title = _("Keys — {screen}").format(screen=_(self._under.title or self.app.title))
             body.border_subtitle = _("escape closes")
             yield Static(table)
 

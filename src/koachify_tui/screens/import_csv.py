@@ -21,12 +21,12 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, ProgressBar, Select, Static
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..store import Store
 from ..store.importer import POLICIES, FileError, ImportOptions, ImportResult, run_import
 
 REJECTS_SHOWN = 8
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".vcf")
 
 IMPORT_CSS = """
 ImportCsvScreen { align: center middle; }
@@ -318,15 +318,59 @@ def render_preview(result: ImportResult) -> Table:
         for reject in result.rejects[:REJECTS_SHOWN]:
             rejects.add_row(Text(str(reject.line)), Text(reject.reason))
         if result.counts.rejected > REJECTS_SHOWN:
-            rejects.add_row(Text("…"), Text(_("{n} more").format(n=result.counts.rejected - REJECTS_SHOWN)))
+            more = result.counts.rejected - REJECTS_SHOWN
+            rejects.add_row(Text("…"), Text(ngettext("{n} more", "{n} more", more).format(n=more)))
         outer.add_row(rejects)
+    for part in render_decisions(result):
+        outer.add_row(part)
     return outer
+
+
+DECISIONS_SHOWN = 8
+
+
+def _findings_titles() -> dict[str, str]:
+    return {
+        "placeholders": _("Placeholders read as empty"),
+        "shared": _("Shared by several people: not used to match"),
+        "shared_numbers": _("Shared numbers: contacts kept apart"),
+    }
+
+
+def render_decisions(result: ImportResult) -> list[Any]:
+    """Notes on the file, the merges the import makes (with the key that matched) and the values it did not
+    use to match people, so they are seen before anything is written."""
+    parts: list[Any] = [Text(_("note: {note}").format(note=note)) for note in result.notes]
+    if result.decisions:
+        merges = Table(show_edge=False, box=None, padding=(0, 2, 0, 0), title=_("Merges"), title_justify="left")
+        merges.add_column(Text(_("line")), justify="right")
+        merges.add_column(Text(_("decision")))
+        for line, text in result.decisions[:DECISIONS_SHOWN]:
+            merges.add_row(Text(str(line)), Text(text))
+        if len(result.decisions) > DECISIONS_SHOWN:
+            merges.add_row(Text("…"), Text(_("{n} more").format(n=len(result.decisions) - DECISIONS_SHOWN)))
+        parts.append(merges)
+    for kind, title in _findings_titles().items():
+        found = result.findings.get(kind) or {}
+        if found:
+            parts.append(Text(title, style="italic"))  # not a table title: it would wrap to the table's width
+            table = Table(show_edge=False, box=None, padding=(0, 2, 0, 0))
+            table.add_column(Text(_("value")))
+            table.add_column(Text(_("rows")), justify="right")
+            for value, rows in list(found.items())[:DECISIONS_SHOWN]:
+                table.add_row(Text(value), Text(str(rows)))
+            parts.append(table)
+    return parts
 
 
 def render_summary(result: ImportResult) -> Any:
     outer = Table.grid(padding=(1, 0))
     outer.add_column()
     outer.add_row(_counts_table(result, _("Imported {file}").format(file=result.file)))
+    for kind, title in _findings_titles().items():
+        found = result.findings.get(kind) or {}
+        if found:
+            outer.add_row(Text(_("{title}: {n} value(s)").format(title=title, n=len(found))))
     outer.add_row(
         Text(
             _("Batch {id}: undo with `koachify import --undo {id}`. escape closes.").format(id=result.batch_id),

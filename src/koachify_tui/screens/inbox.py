@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Label, Select, Static, TextArea
+from textual.widgets import DataTable, Label, Select, Static, TextArea
 
 from ..formatting import datetime_short
 from ..i18n import _, ngettext
@@ -18,6 +18,7 @@ from ..messages import StoreChanged
 from ..store import NotFound
 from ..store.activities import InboxRow
 from ..store.models import Channel
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .writes import WRITE_ERRORS, ScreenWrites, error_text
 
@@ -54,7 +55,7 @@ class ReplyForm(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="reply-form") as box:
             box.border_title = _("Reply to {name} ({channel})").format(
-                name=self._contact_name, channel=CHANNEL_LABELS.get(self._channel, self._channel)
+                name=self._contact_name, channel=_(CHANNEL_LABELS.get(self._channel, self._channel))
             )
             box.border_subtitle = _("ctrl+s saves · escape cancels")
             yield TextArea(id="reply-body")
@@ -110,7 +111,7 @@ class InboxScreen(ScreenWrites, AppAccess, Screen[None]):
         yield Header()
         with Horizontal(id="inbox-bar"):
             yield Select(
-                [(label, key) for key, label in CHANNEL_LABELS.items()],
+                [(_(label), key) for key, label in CHANNEL_LABELS.items()],
                 prompt=_("All channels"),
                 id="inbox-channel",
             )
@@ -157,7 +158,7 @@ class InboxScreen(ScreenWrites, AppAccess, Screen[None]):
             preview = (f"{msg.subject} — {msg.body}" if msg.subject else msg.body).replace("\n", " ")
             table.add_row(
                 Text(datetime_short(msg.at, locale), style=style),
-                Text(CHANNEL_LABELS.get(msg.channel, msg.channel), style=style),
+                Text(_(CHANNEL_LABELS.get(msg.channel, msg.channel)), style=style),
                 Text("←" if msg.direction == "in" else "→", style="dim"),
                 Text(row.contact_name, style=style),
                 Text(preview[:80], style=style),
@@ -169,7 +170,7 @@ class InboxScreen(ScreenWrites, AppAccess, Screen[None]):
         if self._unread_only:
             status += " · " + _("showing unread only")
         self.query_one("#inbox-status", Static).update(status)
-        table.border_title = _("{shown} messages").format(shown=len(rows))
+        table.border_title = ngettext("{n} message", "{n} messages", len(rows)).format(n=len(rows))
         self._show_current()
 
     def _current(self) -> InboxRow | None:
@@ -189,7 +190,7 @@ class InboxScreen(ScreenWrites, AppAccess, Screen[None]):
         header = Text.assemble(
             (row.contact_name, "bold"),
             "  ",
-            (f"{CHANNEL_LABELS.get(msg.channel, msg.channel)} · {datetime_short(msg.at, locale)}", "dim"),
+            (f"{_(CHANNEL_LABELS.get(msg.channel, msg.channel))} · {datetime_short(msg.at, locale)}", "dim"),
             "\n",
         )
         if msg.subject:

@@ -17,14 +17,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ..formatting import datetime_short, money
-from ..i18n import _
+from ..history_text import history_text, status_word
+from ..i18n import _, ngettext
 from ..messages import StoreChanged
 from ..store import Store, StoreError
 from ..store.dates import parse_datetime
 from ..store.normalize import InvalidValue
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .writes import ScreenWrites, error_text
 
@@ -57,9 +59,14 @@ class ActivityForm(ScreenWrites, ModalScreen[bool]):
         super().__init__()
         self.store, self.opportunity_id, self.kind = store, opportunity_id, kind
 
+    def _locale(self) -> str | None:
+        """The user's locale, for the order of typed dates (none when run outside KoachifyApp)."""
+        settings = getattr(self.app, "settings", None)
+        return getattr(settings, "locale", None)
+
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = ACTIVITY_TITLES[self.kind]
+            box.border_title = _(ACTIVITY_TITLES[self.kind])
             box.border_subtitle = _("ctrl+s saves · escape cancels")
             yield Label(_("Text") if self.kind == "note" else _("Title"))
             yield Input(id="activity-text")
@@ -93,10 +100,10 @@ class ActivityForm(ScreenWrites, ModalScreen[bool]):
                 write = partial(store.add_note, text, opportunity_id=oid, origin="tui")
             elif self.kind == "task":
                 when = self.query_one("#activity-when", Input).value.strip()
-                due = parse_datetime(when) if when else None
+                due = parse_datetime(when, locale=self._locale()) if when else None
                 write = partial(store.add_task, text, opportunity_id=oid, due_at=due, origin="tui")
             else:
-                starts = parse_datetime(self.query_one("#activity-when", Input).value)
+                starts = parse_datetime(self.query_one("#activity-when", Input).value, locale=self._locale())
                 where = self.query_one("#activity-where", Input).value
                 write = partial(store.add_appointment, text, starts, location=where, opportunity_id=oid, origin="tui")
         except (StoreError, InvalidValue) as exc:
@@ -124,15 +131,15 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
     | escape, q | Back |
     | c | Go to the contact |
     | e | Edit |
-    | n / t / a | Add a note / task / appointment |
+    | N / T / a | Add a note / task / appointment (the same keys as on the contact) |
     """
 
     BINDINGS = [
         Binding("escape,q", "back", _("Back"), id="detail.back", tooltip=_("Back to the board")),
         Binding("c", "contact", _("Contact"), id="detail.contact", tooltip=_("Show the contact of this deal")),
         Binding("e", "edit", _("Edit"), id="detail.edit", tooltip=_("Edit the opportunity")),
-        Binding("n", "add('note')", _("Note"), id="detail.note", tooltip=_("Add a note to the deal")),
-        Binding("t", "add('task')", _("Task"), id="detail.task", tooltip=_("Add a task to the deal")),
+        Binding("N", "add('note')", _("Note"), id="detail.note", tooltip=_("Add a note to the deal")),
+        Binding("T", "add('task')", _("Task"), id="detail.task", tooltip=_("Add a task to the deal")),
         Binding("a", "add('appointment')", _("Appointment"), id="detail.appointment", tooltip=_("Add an appointment")),
     ]
     DEFAULT_CSS = """
@@ -179,8 +186,13 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
             (_("Title"), row.title),
             (_("Contact"), row.contact_name),
             (_("Pipeline"), row.pipeline),
-            (_("Stage"), _("{stage} ({n} days)").format(stage=row.stage, n=days)),
-            (_("Status"), row.status + (f" — {row.lost_reason}" if row.lost_reason else "")),
+            (
+                _("Stage"),
+                _("{stage} ({days})").format(
+                    stage=row.stage, days=ngettext("{n} day", "{n} days", days).format(n=days)
+                ),
+            ),
+            (_("Status"), status_word(row.status) + (f" — {row.lost_reason}" if row.lost_reason else "")),
             (_("Value"), money(row.value_minor, row.currency, locale)),
             (_("Owner"), row.owner),
             (_("Source"), row.source),
@@ -198,7 +210,7 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
         history.add_column(style="dim", no_wrap=True)
         history.add_column()
         for entry in reversed(self.store.opportunity_history(row.id)):
-            history.add_row(Text(datetime_short(entry.at, locale)), Text(entry.text))
+            history.add_row(Text(datetime_short(entry.at, locale)), Text(history_text(entry.kind, entry.text)))
         self.query_one("#detail-history", Static).update(history)
         self.query_one("#detail-activities", Static).update(self._activities(row.contact_id))
 
@@ -217,11 +229,11 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
             if item.kind == "task":
                 due = item.detail.get("due_at")
                 if due:
-                    line.append(f"  ({_('due')} {datetime_short(due, self.locale)})", style="dim")
+                    line.append("  " + _("(due {when})").format(when=datetime_short(due, self.locale)), style="dim")
                 if item.done:
-                    line.append(f"  {_('done')}", style="green")
+                    line.append("  " + _("done"), style="green")
                 elif item.overdue:
-                    line.append(f"  {_('overdue')}", style="bold red")
+                    line.append("  " + _("overdue"), style="bold red")
             lines.append(line)
         return Group(*lines)
 

@@ -291,7 +291,7 @@ class OpportunityForm(ScreenWrites, ModalScreen[int | None]):
 
     def _check_value(self, text: str) -> tuple[int, str]:
         try:
-            minor = parse_money(text)
+            minor = parse_money(text, self._locale)
         except InvalidValue:
             return 0, _("Type an amount like 1.500,50")
         if minor < 0:
@@ -366,38 +366,36 @@ class OpportunityForm(ScreenWrites, ModalScreen[int | None]):
         )
 
     def _write(self, fields: dict[str, Any], tags: list[str], custom: dict[str, Any], stage_id: int) -> int:
-        """Everything in one transaction: a half-saved deal is worse than an error message."""
+        """One store call, so one transaction: a half-saved deal is worse than an error message. An edit sends
+        only what differs from the values the form loaded."""
         assert self._pipeline_id is not None
         store = self.store
-        with store.write():
-            if self._row is None:
-                contact_id = self.contact_id
-                if contact_id is None:
-                    first, last = split_name(self._new_contact_name)
-                    contact_id = store.create_contact(first_name=first, last_name=last).id or 0
-                custom_set = {k: v for k, v in custom.items() if v not in (None, False)}
+        if self._row is None:
+            custom_set = {k: v for k, v in custom.items() if v not in (None, False)}
+            title = fields.pop("title")
+            if self.contact_id is None:
+                first, last = split_name(self._new_contact_name)
+                opp = store.create_opportunity_with_contact(
+                    {"first_name": first, "last_name": last}, title, self._pipeline_id, stage=stage_id, tags=tags,
+                    custom=custom_set or None, origin="tui", **fields,
+                )  # fmt: skip
+            else:
                 opp = store.create_opportunity(
-                    contact_id,
-                    fields.pop("title"),
-                    self._pipeline_id,
-                    stage=stage_id,
-                    tags=tags,
-                    custom=custom_set or None,
-                    **fields,
-                )
-                return opp.id or 0
-            row = self._row
-            changed = {k: v for k, v in fields.items() if v != getattr(row, k)}  # only what the user changed
-            store.update_opportunity(row.id, changed, expected_version=self._version)
-            if stage_id != row.stage_id:
-                store.move_opportunity(row.id, stage_id, pipeline=self._pipeline_id)
-            old = {t.casefold(): t for t in row.tags}
-            new = {t.casefold(): t for t in tags}
-            for key in old.keys() - new.keys():
-                store.remove_opportunity_tag(row.id, old[key])
-            for key in new.keys() - old.keys():
-                store.add_opportunity_tag(row.id, new[key])
-            for key, value in custom.items():
-                if value != self._values.get(key) and not (value is False and key not in self._values):
-                    store.set_field_value("opportunity", row.id, key, value)
-            return row.id
+                    self.contact_id, title, self._pipeline_id, stage=stage_id, tags=tags, custom=custom_set or None,
+                    origin="tui", **fields,
+                )  # fmt: skip
+            return opp.id or 0
+        row = self._row
+        changes = {k: v for k, v in fields.items() if getattr(row, k) != v}
+        old = {t.casefold(): t for t in row.tags}
+        new = {t.casefold(): t for t in tags}
+        custom_changes = {
+            k: v for k, v in custom.items() if v != self._values.get(k) and not (v is False and k not in self._values)
+        }
+        moved = stage_id != row.stage_id
+        store.update_opportunity(
+            row.id, changes, stage=stage_id if moved else None, pipeline=self._pipeline_id if moved else None,
+            custom=custom_changes, add_tags=[new[k] for k in new.keys() - old.keys()],
+            remove_tags=[old[k] for k in old.keys() - new.keys()], origin="tui", expected_version=self._version,
+        )  # fmt: skip
+        return row.id

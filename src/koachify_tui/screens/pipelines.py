@@ -148,7 +148,7 @@ class PipelinesScreen(ScreenWrites, ModalScreen[None]):
         if not name:
             return
         stages = await self.app.push_screen_wait(
-            TextPrompt(_("Its stages, comma separated"), ", ".join(_s for _s in DEFAULT_NEW_STAGES))
+            TextPrompt(_("Its stages, comma separated"), ", ".join(_(stage) for stage in DEFAULT_NEW_STAGES))
         )
         try:
             names = [s.strip() for s in (stages or "").split(",") if s.strip()]

@@ -37,4 +37,5 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("automations", "3", _("Automations"), "automations:AutomationsScreen"),
     ScreenSpec("inbox", "4", _("Inbox"), "inbox:InboxScreen"),
     ScreenSpec("agenda", "5", _("Agenda"), "agenda:AgendaScreen"),
+    ScreenSpec("reports", "6", _("Reports"), "reports:ReportsScreen"),
 ]

@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, TextArea
+from textual.widgets import DataTable, Input, Label, TextArea
 
 from ..automations import sequences as seq
 from ..formatting import date_short
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..store import InvalidValue, NotFound
+from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .pickers import Confirm
 from .writes import WRITE_ERRORS, ScreenWrites, error_text
@@ -241,8 +242,10 @@ class SequencesScreen(ScreenWrites, AppAccess, Screen[None]):
         current = self._current()
         if current is None:
             return
-        question = _("Delete the sequence “{name}” and its {n} active enrolments?").format(
-            name=current.name, n=current.active
-        )
+        question = ngettext(
+            "Delete the sequence “{name}” and its {n} active enrolment?",
+            "Delete the sequence “{name}” and its {n} active enrolments?",
+            current.active,
+        ).format(name=current.name, n=current.active)
         if await self.app.push_screen_wait(Confirm(question)):
             self.run_store_write(partial(seq.delete_sequence, self.store, current.id), done=lambda _r: self.load())

@@ -21,20 +21,20 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy.exc import SQLAlchemyError
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
 from ..i18n import _
-from ..store.errors import Busy, StoreError, WriteCancelled
+from ..store.errors import Busy, StoreError, WriteCancelled, database_errors
 from ..store.normalize import InvalidValue
 
 if TYPE_CHECKING:
     from ..store import Store
 
 #: What a failed write may raise short of a bug: shown as a message, never a crash.
-WRITE_ERRORS = (StoreError, InvalidValue, ValueError, SQLAlchemyError)
+DATABASE_ERRORS = database_errors()
+WRITE_ERRORS: tuple[type[Exception], ...] = (StoreError, InvalidValue, ValueError, *DATABASE_ERRORS)
 
 
 class WriteStatus(Static):
@@ -76,7 +76,7 @@ def waiting_text(writer: str | None) -> str:
 def error_text(exc: Exception) -> str:
     if isinstance(exc, Busy):
         return _("{error}. Try again when it is free.").format(error=str(exc).capitalize())
-    if isinstance(exc, SQLAlchemyError):
+    if isinstance(exc, DATABASE_ERRORS):
         orig = getattr(exc, "orig", None) or exc
         return _("The database reported an error; nothing was saved: {error}").format(error=str(orig).split("\n")[0])
     return str(exc)
@@ -87,6 +87,10 @@ class ScreenWrites:
     store write from a key goes through `run_store_write`."""
 
     _pending_write: PendingWrite | None = None
+    #: The change-log id of the write whose `done` callback is running (None if it changed nothing): what
+    #: `u` hands to `store.undo_changes`. `Store.last_txn()` is per thread and set only after the commit, so
+    #: it is taken here, in the thread that ran the write, and handed to the UI thread with the result.
+    written_txn: str | None = None
 
     @property
     def _app(self) -> Any:
@@ -130,14 +134,30 @@ class ScreenWrites:
             on_failed(StoreError(_("still waiting for the database to save the previous change")))
             return
         try:
-            result = self._store.run_write(fn, wait=False)
+            result, txn = self._write_logged(fn, wait=False)
         except Busy:
             self._wait_for_lock(PendingWrite(fn, on_done, on_failed, gave_up or self._notify_gave_up))
             return
         except WRITE_ERRORS as exc:
             on_failed(exc)
             return
-        on_done(result)
+        self._done_with(on_done, result, txn)
+
+    def _write_logged(
+        self, fn: Callable[[], Any], *, wait: bool = True, cancelled: Callable[[], bool] | None = None
+    ) -> tuple[Any, str | None]:
+        """`run_write(fn)` and the change-log id it committed (None when it logged nothing), in this thread."""
+        before = self._store.last_txn()
+        result = self._store.run_write(fn, wait=wait, cancelled=cancelled)
+        after = self._store.last_txn()
+        return result, (after if after != before else None)
+
+    def _done_with(self, done: Callable[[Any], object], result: Any, txn: str | None) -> None:
+        self.written_txn = txn
+        try:
+            done(result)
+        finally:
+            self.written_txn = None
 
     async def store_write(self, fn: Callable[[], Any]) -> Any:
         """`run_store_write` for async handlers (workers awaiting dialogs): returns `fn()`'s result or raises
@@ -192,14 +212,15 @@ class ScreenWrites:
 
     def _write_in_thread(self, pending: PendingWrite) -> None:
         result: Any = None
+        txn: str | None = None
         error: Exception | None = None
         try:
-            result = self._store.run_write(pending.fn, cancelled=pending.cancelled.is_set)
+            result, txn = self._write_logged(pending.fn, cancelled=pending.cancelled.is_set)
         except WriteCancelled:
             return
         except Exception as exc:  # noqa: BLE001 - handed to the UI thread, which shows it
             error = exc
-        self._to_ui(self._write_finished, pending, result, error)
+        self._to_ui(self._write_finished, pending, result, error, txn)
 
     def _label_in_thread(self, pending: PendingWrite) -> None:
         writer = self._store.current_writer()
@@ -214,7 +235,9 @@ class ScreenWrites:
         if self._pending_write is pending:
             self._show_status(waiting_text(writer))
 
-    def _write_finished(self, pending: PendingWrite, result: Any, error: Exception | None) -> None:
+    def _write_finished(
+        self, pending: PendingWrite, result: Any, error: Exception | None, txn: str | None = None
+    ) -> None:
         current = self._pending_write is pending
         if current:
             self._pending_write = None
@@ -222,7 +245,7 @@ class ScreenWrites:
         if error is None:
             if not current:  # given up a moment too late: it was saved all the same
                 self._app.notify(_("Saved after all: the database became free as you gave up"))
-            pending.done(result)
+            self._done_with(pending.done, result, txn)
         elif current:
             pending.failed(error if isinstance(error, WRITE_ERRORS) else StoreError(str(error)))
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
+from ..i18n import _
 from .base import StoreBase
 from .changes import record as log_change
 from .errors import InvalidValue, NotFound
@@ -60,17 +61,19 @@ class ActivitiesAPI(StoreBase):
         if opportunity_id is not None:
             opp = s.get(Opportunity, opportunity_id)
             if opp is None or opp.deleted_at is not None:
-                raise NotFound(f"no opportunity with id {opportunity_id}")
+                raise NotFound(_("no opportunity with id {opportunity_id}").format(opportunity_id=opportunity_id))
             if contact_id is not None and contact_id != opp.contact_id:
                 raise InvalidValue(
-                    f"opportunity {opportunity_id} belongs to contact {opp.contact_id}, not {contact_id}"
+                    _("opportunity {opportunity_id} belongs to contact {contact_id}, not {contact_id2}").format(
+                        opportunity_id=opportunity_id, contact_id=opp.contact_id, contact_id2=contact_id
+                    )
                 )
             contact_id = opp.contact_id
         if contact_id is None:
-            raise InvalidValue("give a contact or an opportunity")
+            raise InvalidValue(_("give a contact or an opportunity"))
         contact = s.get(Contact, contact_id)
         if contact is None or contact.deleted_at is not None:
-            raise NotFound(f"no contact with id {contact_id}")
+            raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
         return contact_id, opportunity_id
 
     def _touch(self, s: Session, contact_id: int, at: datetime) -> None:
@@ -90,7 +93,7 @@ class ActivitiesAPI(StoreBase):
     ) -> Note:
         body = clean_text(body, multiline=True).strip()
         if not body:
-            raise InvalidValue("a note cannot be empty")
+            raise InvalidValue(_("a note cannot be empty"))
         with self.write(origin) as tx:
             cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
             now = at or utcnow()
@@ -118,7 +121,7 @@ class ActivitiesAPI(StoreBase):
     ) -> Task:
         title = clean_text(title)
         if not title:
-            raise InvalidValue("a task needs a title")
+            raise InvalidValue(_("a task needs a title"))
         with self.write(origin) as tx:
             cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
             now = at or utcnow()
@@ -168,9 +171,9 @@ class ActivitiesAPI(StoreBase):
     ) -> Appointment:
         title = clean_text(title)
         if not title:
-            raise InvalidValue("an appointment needs a title")
+            raise InvalidValue(_("an appointment needs a title"))
         if ends_at is not None and ends_at < starts_at:
-            raise InvalidValue("an appointment cannot end before it starts")
+            raise InvalidValue(_("an appointment cannot end before it starts"))
         with self.write(origin) as tx:
             cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
             appt = Appointment(
@@ -210,7 +213,7 @@ class ActivitiesAPI(StoreBase):
             raise InvalidValue(str(exc)) from None
         body = clean_text(body, multiline=True)
         if not body and not subject:
-            raise InvalidValue("a message needs a subject or a body")
+            raise InvalidValue(_("a message needs a subject or a body"))
         with self.write(origin) as tx:
             cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
             when = at or utcnow()
@@ -238,7 +241,7 @@ class ActivitiesAPI(StoreBase):
     def _live(self, s: Session, model: type[M], item_id: int) -> M:
         item = s.get(model, item_id)
         if item is None or getattr(item, "deleted_at", None) is not None:
-            raise NotFound(f"no {model.__name__.lower()} with id {item_id}")
+            raise NotFound(_("no {value} with id {item_id}").format(value=_(model.__name__.lower()), item_id=item_id))
         return item
 
     def get_activity(self, kind: str, item_id: int) -> Any:
@@ -262,7 +265,7 @@ class ActivitiesAPI(StoreBase):
             changed = False
             for key, value in {**(changes or {}), **fields}.items():
                 if key in {"id", "contact_id", "opportunity_id", "created_at", "deleted_at"} or not hasattr(item, key):
-                    raise InvalidValue(f"cannot change {key!r} of a {kind}")
+                    raise InvalidValue(_("cannot change {key!r} of a {kind}").format(key=key, kind=kind))
                 if isinstance(value, str):
                     value = clean_text(value, multiline=key in {"body", "notes"})
                 if getattr(item, key) != value:
@@ -283,7 +286,7 @@ class ActivitiesAPI(StoreBase):
         with self.write(origin) as tx:
             item: Any = tx.session.get(ACTIVITY_MODELS[kind], item_id)
             if item is None:
-                raise NotFound(f"no {kind} with id {item_id}")
+                raise NotFound(_("no {kind} with id {item_id}").format(kind=_(kind), item_id=item_id))
             log_change(tx, kind, item_id, "deleted_at", item.deleted_at, None, contact_id=item.contact_id)
             item.deleted_at = None
 

@@ -26,6 +26,7 @@ T = TypeVar("T")
 PG_NOWAIT_LOCK_TIMEOUT = "200ms"
 
 E = TypeVar("E", bound=DomainEvent)
+R = TypeVar("R")
 
 
 @dataclass
@@ -135,6 +136,12 @@ class StoreBase:
         for callback in tx.after_commit:
             callback()
         self.bus.publish(tx.events)
+
+    def run_as_one(self, work: Callable[[], R], *, origin: str | None = None, cause: Cause | None = None) -> R:
+        """Run `work` (which makes store calls only) as one transaction: an automation rule's actions and its
+        run log commit together or not at all. Callers outside store/ use this, never `write()`."""
+        with self.write(origin, cause=cause):
+            return work()
 
     def _notify_others(self, tx: Tx) -> None:
         """NOTIFY the other clients' open screens, delivered at commit (store/watch.py listens)."""

@@ -15,7 +15,7 @@ from sqlmodel import col
 from .base import StoreBase
 from .models import Contact, Opportunity, OpportunityTag, Pipeline, Stage, Tag
 from .normalize import fold
-from .opportunities import OpportunityRow
+from .opportunities import OpportunityRow, opportunity_rows
 
 STATUSES = ("open", "won", "lost", "abandoned")
 
@@ -96,10 +96,7 @@ class BoardAPI(StoreBase):
             stmt = stmt.order_by(col(Opportunity.last_stage_change_at).desc(), col(Opportunity.id).desc())
             stmt = stmt.offset(0 if after is not None else offset).limit(limit)
             rows = list(s.execute(stmt))
-            from .opportunities import OpportunitiesAPI
-
-            assert isinstance(self, OpportunitiesAPI)
-            return self._opportunity_rows(s, rows)
+            return opportunity_rows(s, rows)
 
     def board_totals(
         self,

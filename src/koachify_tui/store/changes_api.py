@@ -11,7 +11,7 @@ from .base import StoreBase
 from .changes import Cause, Change, changes_of, decode
 from .contacts import refresh_search
 from .errors import NotFound
-from .models import ChangeLog, Contact, ContactTag, Tag
+from .models import ChangeLog, Contact, ContactTag, ImportBatchItem, Tag
 from .revert import Outcome, revert
 
 
@@ -45,6 +45,9 @@ class ChangesAPI(StoreBase):
             raise NotFound(f"no change {txn!r} in the log")
         first = min(r.id for r in rows)
         with self.write(origin, cause=Cause("undo", first)) as tx:
+            if not tx.changes:  # joined a bare `run_write` (the TUI's worker writes): it is still an undo
+                tx.cause = Cause("undo", first)
+                tx.origin = origin or tx.origin
             later = _later_than(tx.session, rows, first)
             outcome = revert(tx, self, rows, later=later)
             for cid in sorted(outcome.contacts):
@@ -73,15 +76,11 @@ class ChangesAPI(StoreBase):
         created and those it added to existing ones. What one `ImportCompleted` stands for, tag-wise (the
         import publishes no per-row TagAdded; see the README's event contract)."""
         with self.read() as s:
-            created = (
-                select(col(ChangeLog.contact_id), col(Tag.name))
-                .join(ContactTag, col(ContactTag.contact_id) == col(ChangeLog.contact_id))
+            created = (  # the batch's new contacts are in its undo records, not one log row each (see importer)
+                select(col(ImportBatchItem.contact_id), col(Tag.name))
+                .join(ContactTag, col(ContactTag.contact_id) == col(ImportBatchItem.contact_id))
                 .join(Tag, col(Tag.id) == col(ContactTag.tag_id))
-                .where(
-                    col(ChangeLog.batch_id) == batch_id,
-                    col(ChangeLog.cause) == "import",
-                    col(ChangeLog.field) == "created",
-                )
+                .where(col(ImportBatchItem.batch_id) == batch_id, col(ImportBatchItem.action) == "created")
             )
             added = select(col(ChangeLog.contact_id), col(ChangeLog.new_value)).where(
                 col(ChangeLog.batch_id) == batch_id,
@@ -89,6 +88,6 @@ class ChangesAPI(StoreBase):
                 col(ChangeLog.field) == "tag",
                 col(ChangeLog.old_value).is_(None),
             )
-            links = [(int(cid), str(name)) for cid, name in s.execute(created.order_by(col(ChangeLog.id)))]
+            links = [(int(cid), str(name)) for cid, name in s.execute(created.order_by(col(ImportBatchItem.id)))]
             links += [(int(cid), str(decode(value))) for cid, value in s.execute(added.order_by(col(ChangeLog.id)))]
             return links

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, exists, func, or_, select
 from sqlmodel import Session, col
 
+from ..i18n import _
 from . import lookups, search, search_plan, versions
 from .base import StoreBase, Tx
 from .changes import record as log_change
@@ -30,9 +31,19 @@ from .models import (
     Tag,
     utcnow,
 )
-from .normalize import clean_text, email_key, fold, name_key, normalize_email, normalize_phone
+from .normalize import (
+    check_identity,
+    clean_text,
+    email_key,
+    fold,
+    has_visible,
+    name_key,
+    normalize_email,
+    normalize_phone,
+)
 
 CONTACT_FIELDS = ("first_name", "last_name", "company", "email", "phone", "source", "owner")
+_NAME_FIELDS = frozenset({"first_name", "last_name", "company"})
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,31 @@ def contact_tags(s: Session, contact_id: int) -> list[str]:
     return [r[0] for r in rows]
 
 
+def link_tag(tx: Tx, contact_id: int, name: str, *, emit: bool = True) -> bool:
+    tag = lookups.tag_row(tx.session, name, create=True)
+    assert tag is not None and tag.id is not None
+    if tx.session.get(ContactTag, (contact_id, tag.id)) is not None:
+        return False
+    tx.session.add(ContactTag(contact_id=contact_id, tag_id=tag.id))
+    tx.session.flush()
+    log_change(tx, "contact", contact_id, "tag", None, tag.name)
+    if emit:
+        tx.emit(TagAdded, contact_id=contact_id, tag=tag.name)
+    return True
+
+
+def unlink_tag(tx: Tx, contact_id: int, name: str) -> bool:
+    tag = lookups.tag_row(tx.session, name, create=False)
+    link = tx.session.get(ContactTag, (contact_id, tag.id)) if tag else None
+    if tag is None or link is None:
+        return False
+    tx.session.delete(link)
+    tx.session.flush()
+    log_change(tx, "contact", contact_id, "tag", tag.name, None)
+    tx.emit(TagRemoved, contact_id=contact_id, tag=tag.name)
+    return True
+
+
 def set_contact_fields(tx: Tx, contact: Contact, values: dict[str, Any]) -> tuple[str, ...]:
     """Set validated contact columns (with their derived keys) that differ, logging each; the names changed.
     Derived columns (email_key, phone_e164) follow their field and are not logged on their own."""
@@ -214,7 +250,7 @@ class ContactsAPI(StoreBase):
         with self.read() as s:
             contact = s.get(Contact, contact_id)
             if contact is None or (contact.deleted_at is not None and not include_deleted):
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             return contact
 
     def contact_tags(self, contact_id: int) -> list[str]:
@@ -374,7 +410,7 @@ class ContactsAPI(StoreBase):
         with self.read() as s:
             contact = s.get(Contact, contact_id)
             if contact is None:
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             return self._rows(s, [contact])[0]
 
     def find_contacts_by_email(self, email: str) -> list[int]:
@@ -413,8 +449,10 @@ class ContactsAPI(StoreBase):
         out: dict[str, Any] = {}
         for key, value in values.items():
             if key not in CONTACT_FIELDS:
-                raise InvalidValue(f"unknown contact field {key!r}")
+                raise InvalidValue(_("unknown contact field {key!r}").format(key=key))
             value = clean_text(value)
+            if key in _NAME_FIELDS and not has_visible(value):
+                value = ""  # zero-width or format characters alone are not a name
             if key == "email":
                 value = normalize_email(value)
                 out["email_key"] = email_key(value)
@@ -454,8 +492,7 @@ class ContactsAPI(StoreBase):
             },
             region,
         )
-        if not any(values[k] for k in ("first_name", "last_name", "company", "email", "phone")):
-            raise InvalidValue("a contact needs a name, a company, an email or a phone")
+        check_identity(*(values[k] for k in ("first_name", "last_name", "company", "email", "phone_e164")))
         with self.write(origin) as tx:
             s = tx.session
             contact = Contact(**values)
@@ -507,7 +544,7 @@ class ContactsAPI(StoreBase):
     def _live_contact(self, s: Session, contact_id: int) -> Contact:
         contact = s.get(Contact, contact_id)
         if contact is None or contact.deleted_at is not None:
-            raise NotFound(f"no contact with id {contact_id}")
+            raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
         return contact
 
     def _refresh_search(self, s: Session, contact: Contact) -> None:
@@ -562,6 +599,7 @@ class ContactsAPI(StoreBase):
                 tags_changed = self._link_tag(tx, contact_id, name) or tags_changed
             if not changed and not tags_changed:
                 return contact
+            check_identity(contact.first_name, contact.last_name, contact.company, contact.email, contact.phone_e164)
             contact.updated_at = tx.now
             self._refresh_search(tx.session, contact)
             if changed:
@@ -596,7 +634,7 @@ class ContactsAPI(StoreBase):
         with self.write(origin) as tx:
             contact = tx.session.get(Contact, contact_id)
             if contact is None or contact.deleted_at is None:
-                raise NotFound(f"no deleted contact with id {contact_id}")
+                raise NotFound(_("no deleted contact with id {contact_id}").format(contact_id=contact_id))
             deleted_at = contact.deleted_at
             contact.deleted_at = None
             log_change(tx, "contact", contact_id, "deleted_at", deleted_at, None)
@@ -619,7 +657,7 @@ class ContactsAPI(StoreBase):
         with self.write() as tx:
             contact = tx.session.get(Contact, contact_id)
             if contact is None:
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             from .fields import purge_values
 
             opp_ids = [
@@ -643,16 +681,7 @@ class ContactsAPI(StoreBase):
         return lookups.tag_row(s, name, create=create)
 
     def _link_tag(self, tx: Tx, contact_id: int, name: str, *, emit: bool = True) -> bool:
-        tag = self._tag(tx.session, name, create=True)
-        assert tag is not None and tag.id is not None
-        if tx.session.get(ContactTag, (contact_id, tag.id)) is not None:
-            return False
-        tx.session.add(ContactTag(contact_id=contact_id, tag_id=tag.id))
-        tx.session.flush()
-        log_change(tx, "contact", contact_id, "tag", None, tag.name)
-        if emit:
-            tx.emit(TagAdded, contact_id=contact_id, tag=tag.name)
-        return True
+        return link_tag(tx, contact_id, name, emit=emit)
 
     def add_tag(self, contact_id: int, name: str, *, origin: str | None = None) -> bool:
         """Tag a contact. Returns False (and emits nothing) when it already had the tag."""
@@ -665,15 +694,7 @@ class ContactsAPI(StoreBase):
             return added
 
     def _unlink_tag(self, tx: Tx, contact_id: int, name: str) -> bool:
-        tag = self._tag(tx.session, name, create=False)
-        link = tx.session.get(ContactTag, (contact_id, tag.id)) if tag else None
-        if tag is None or link is None:
-            return False
-        tx.session.delete(link)
-        tx.session.flush()
-        log_change(tx, "contact", contact_id, "tag", tag.name, None)
-        tx.emit(TagRemoved, contact_id=contact_id, tag=tag.name)
-        return True
+        return unlink_tag(tx, contact_id, name)
 
     def remove_tag(self, contact_id: int, name: str, *, origin: str | None = None) -> bool:
         """Untag a contact. Returns False when it did not have the tag."""
@@ -698,13 +719,13 @@ class ContactsAPI(StoreBase):
         with self.write() as tx:
             tag = self._tag(tx.session, old, create=False)
             if tag is None:
-                raise NotFound(f"no tag {old!r}")
+                raise NotFound(_("no tag {old!r}").format(old=old))
             new = clean_text(new)
             other = self._tag(tx.session, new, create=False)
             if other is not None and other.id != tag.id:
                 from .errors import Conflict
 
-                raise Conflict(f"a tag named {other.name!r} already exists")
+                raise Conflict(_("a tag named {name!r} already exists").format(name=other.name))
             tag.name, tag.name_key = new, fold(new)
             for contact in tx.session.execute(
                 select(Contact)

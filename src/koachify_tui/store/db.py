@@ -14,13 +14,17 @@ write queued behind another transaction's row locks fails the same way instead o
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+
+from ..i18n import _
 
 ENV_VAR = "KOACHIFY_DB"
 BUSY_TIMEOUT_ENV = "KOACHIFY_BUSY_TIMEOUT"
@@ -122,8 +126,9 @@ def make_engines(url: str, timeout: float = BUSY_TIMEOUT) -> tuple[Engine, Engin
         database = make_url(url).database
         if database and database != ":memory:":
             path = Path(database)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _check_sqlite_file(path)
+            if path.parent.exists():
+                _check_sqlite_file(path)  # a foreign file is refused before anything touches it
+            make_private(path)
             return _sqlite_engine(url, write=True, timeout=timeout), _sqlite_engine(url, write=False, timeout=timeout)
         # An in-memory database exists per connection: share one connection between both roles.
         from sqlalchemy.pool import StaticPool
@@ -140,13 +145,38 @@ def make_engines(url: str, timeout: float = BUSY_TIMEOUT) -> tuple[Engine, Engin
     return engine, engine
 
 
+def make_private(path: Path) -> None:
+    """Personal data is private by default: the database (and so the WAL and SHM SQLite creates with its
+    mode) is created 0600, the default data dir 0700. Looser modes found on open are tightened (group and
+    other bits removed, nothing added: a read-only file stays read-only) with a one-line notice on stderr."""
+    default_dir = default_db_path().parent
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent == default_dir:
+            path.parent.chmod(0o700)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process created it meanwhile
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    targets = [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+    if path.parent == default_dir:
+        targets.append(path.parent)
+    for target in targets:
+        try:
+            mode = target.stat().st_mode & 0o777
+            if mode & 0o077:
+                target.chmod(mode & 0o700)
+                sys.stderr.write(f"koachify: made {target} private (it was {mode:o}, now {mode & 0o700:o})\n")
+        except OSError:  # not ours to change (another user's file, a read-only mount): leave it
+            continue
+
+
 def _check_sqlite_file(path: Path) -> None:
     if not path.exists() or path.stat().st_size == 0:
         return
     with path.open("rb") as fh:
         header = fh.read(16)
     if header != b"SQLite format 3\x00":
-        raise DatabaseError(f"{path} is not a Koachify database (not an SQLite file)")
+        raise DatabaseError(_("{path} is not a Koachify database (not an SQLite file)").format(path=path))
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -185,7 +215,7 @@ def ensure_schema(engine: Engine, read_engine: Engine | None = None) -> None:
             with engine.connect() as conn:
                 tables = inspect(conn).get_table_names()
             if tables:
-                raise DatabaseError("the database has tables but no Koachify schema version; refusing to touch it")
+                raise DatabaseError(_("the database has tables but no Koachify schema version; refusing to touch it"))
             from .schema import create_at_head
 
             with engine.begin() as conn:
@@ -193,4 +223,4 @@ def ensure_schema(engine: Engine, read_engine: Engine | None = None) -> None:
             return
         upgrade(engine)
     except SADatabaseError as exc:
-        raise DatabaseError(f"cannot open the database: {exc.orig}") from exc
+        raise DatabaseError(_("cannot open the database: {orig}").format(orig=exc.orig)) from exc

@@ -130,7 +130,7 @@ COMPANIES = [
     "Yoga Città",
     "Società Agricola Il Poggio",
 ]
-SOURCES = ["Form", "Funnel", "Facebook Ads", "Instagram", "Chat", "Manual", "Referral", "Webinar", "CSV import"]
+SOURCES = ["Form", "Funnel", "Facebook Ads", "Instagram", "Chat", "Manuale", "Passaparola", "Webinar", "CSV import"]
 TAGS = [
     "Lead caldo",
     "Lead freddo",
@@ -159,34 +159,34 @@ DEAL_TITLES = [
 NOTES = [
     "Prima call conoscitiva: molto motivata, vuole iniziare a gennaio.",
     "Ha chiesto un preventivo per il pacchetto da 10 sessioni.",
-    "Interested in the group programme; send the brochure.",
+    "Interessata al programma di gruppo: inviare la brochure.",
     "Richiamare dopo le feste.",
     "Budget limitato, proporre la rata mensile.",
-    "Called back, will decide by Friday.",
+    "Richiamato: decide entro venerdì.",
     "Molto soddisfatto della sessione di prova!",
     "Preferisce WhatsApp alle email.",
-    "Referenced by Giulia — mention the referral discount.",
+    "Segnalato da Giulia — ricordare lo sconto passaparola.",
 ]
 TASKS = [
     "Inviare proposta",
     "Richiamare",
-    "Send contract",
-    "Follow-up email",
+    "Inviare il contratto",
+    "Email di follow-up",
     "Preparare piano personalizzato",
     "Confermare appuntamento",
-    "Check payment",
+    "Verificare il pagamento",
 ]
-APPOINTMENTS = ["Call conoscitiva", "Sessione di prova", "Discovery call", "Presentazione proposta", "Sessione 1"]
+APPOINTMENTS = ["Call conoscitiva", "Sessione di prova", "Call gratuita", "Presentazione proposta", "Sessione 1"]
 MESSAGES = [
     ("email", "in", "Buongiorno, vorrei maggiori informazioni sul percorso."),
     ("whatsapp", "in", "Ciao! Possiamo spostare la call a giovedì?"),
     ("email", "out", "Ecco la proposta come concordato. Fammi sapere!"),
     ("sms", "out", "Promemoria: domani alle 18 la nostra sessione."),
     ("call", "out", "Chiamata di 15 minuti: interessato, richiamare lunedì."),
-    ("chat", "in", "Hi, is the webinar recording available?"),
+    ("chat", "in", "Salve, è disponibile la registrazione del webinar?"),
     ("whatsapp", "out", "Perfetto, a presto!"),
 ]
-LOST_REASONS = ["Prezzo troppo alto", "Ha scelto un altro coach", "Non è il momento", "No response"]
+LOST_REASONS = ["Prezzo troppo alto", "Ha scelto un altro coach", "Non è il momento giusto", "Nessuna risposta"]
 SECOND_PIPELINE = ("Corsi online", ("Iscritto al webinar", "Call fissata", "Offerta inviata", "Acquistato"))
 
 

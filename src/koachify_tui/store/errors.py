@@ -42,4 +42,21 @@ class EditConflict(Conflict):
         self.entity, self.entity_id, self.field, self.mine, self.theirs = entity, entity_id, field, mine, theirs
 
 
-__all__ = ["Busy", "Conflict", "EditConflict", "InvalidValue", "NotFound", "StoreError", "WriteCancelled"]
+__all__ = [
+    "Busy",
+    "Conflict",
+    "EditConflict",
+    "InvalidValue",
+    "NotFound",
+    "StoreError",
+    "WriteCancelled",
+    "database_errors",
+]
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """The database layer's error base (SQLAlchemy's), for the screens that show such an error as a message:
+    only the store imports SQLAlchemy (imported here on first call, keeping this module light)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return (SQLAlchemyError,)

@@ -149,6 +149,35 @@ class MessageLogged(ContactEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SequenceEnrolled(ContactEvent):
+    sequence_id: int
+    enrollment_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceLeft(ContactEvent):
+    """An enrolment was cancelled (the contact left, or a step failed for good)."""
+
+    sequence_id: int
+    enrollment_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceStepRun(ContactEvent):
+    sequence_id: int
+    enrollment_id: int
+    step: int  # 1-based
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceChanged(DomainEvent):
+    """A sequence definition was created, updated or deleted."""
+
+    sequence_id: int
+    change: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExternalChange(DomainEvent):
     """Another process or user committed changes (store/watch.py): these contacts and deals, or anything
     (`full`). Never published on the store's bus, only handed to the app so open screens refresh."""

@@ -11,12 +11,16 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
+from ..i18n import N_, _
 from .base import StoreBase, Tx
 from .changes import record as log_change
 from .errors import Conflict, InvalidValue, NotFound
 from .events import ContactUpdated, OpportunityUpdated
 from .models import Contact, CustomFieldDef, CustomFieldValue, FieldEntity, FieldType, Opportunity
 from .normalize import clean_text, fold
+
+#: The entity words that error messages name, for the catalogue (shown through `_(entity)`).
+ENTITY_WORDS = (N_("contact"), N_("opportunity"))
 
 
 def field_key(label: str) -> str:
@@ -39,7 +43,9 @@ def coerce(definition: CustomFieldDef, value: Any) -> Any:
         try:
             number = float(str(value).replace(",", ".")) if not isinstance(value, int | float) else value
         except ValueError:
-            raise InvalidValue(f"{definition.label}: {value!r} is not a number") from None
+            raise InvalidValue(
+                _("{label}: {value!r} is not a number").format(label=definition.label, value=value)
+            ) from None
         return int(number) if float(number).is_integer() else number
     if kind is FieldType.DATE:
         if isinstance(value, date):
@@ -55,18 +61,22 @@ def coerce(definition: CustomFieldDef, value: Any) -> Any:
             return True
         if text in {"0", "false", "no", "n"}:
             return False
-        raise InvalidValue(f"{definition.label}: {value!r} is not yes/no")
+        raise InvalidValue(_("{label}: {value!r} is not yes/no").format(label=definition.label, value=value))
     values = value if isinstance(value, list | tuple) else [v.strip() for v in str(value).split(",")]
     values = [clean_text(str(v)) for v in values if str(v).strip()]
     if options:
         by_key = {fold(o): o for o in options}
         unknown = [v for v in values if fold(v) not in by_key]
         if unknown:
-            raise InvalidValue(f"{definition.label}: {unknown[0]!r} is not one of {', '.join(options)}")
+            raise InvalidValue(
+                _("{label}: {value!r} is not one of {choices}").format(
+                    label=definition.label, value=unknown[0], choices=", ".join(options)
+                )
+            )
         values = [by_key[fold(v)] for v in values]
     if kind is FieldType.SELECT:
         if len(values) != 1:
-            raise InvalidValue(f"{definition.label}: pick one value")
+            raise InvalidValue(_("{label}: pick one value").format(label=definition.label))
         return values[0]
     return values
 
@@ -105,7 +115,7 @@ def definition_of(s: Session, entity: str, key: str) -> CustomFieldDef:
         .first()
     )
     if definition is None:
-        raise NotFound(f"no {entity} custom field {key!r}")
+        raise NotFound(_("no {entity} custom field {key!r}").format(entity=_(entity), key=key))
     return definition
 
 
@@ -168,19 +178,23 @@ class FieldsAPI(StoreBase):
         try:
             type = FieldType(type).value
         except ValueError:
-            raise InvalidValue(f"unknown field type {type!r}: {', '.join(t.value for t in FieldType)}") from None
+            raise InvalidValue(
+                _("unknown field type {type!r}: {choices}").format(
+                    type=type, choices=", ".join(t.value for t in FieldType)
+                )
+            ) from None
         label = clean_text(label)
         if not label:
-            raise InvalidValue("a custom field needs a label")
+            raise InvalidValue(_("a custom field needs a label"))
         key = field_key(key or label)
         if type in {FieldType.SELECT.value, FieldType.MULTI_SELECT.value} and not options:
-            raise InvalidValue("a select field needs options")
+            raise InvalidValue(_("a select field needs options"))
         with self.write() as tx:
             s = tx.session
             if s.execute(
                 select(CustomFieldDef).where(col(CustomFieldDef.entity) == entity, col(CustomFieldDef.key) == key)
             ).first():
-                raise Conflict(f"a {entity} field with key {key!r} already exists")
+                raise Conflict(_("a {entity} field with key {key!r} already exists").format(entity=_(entity), key=key))
             position = int(
                 s.execute(
                     select(func.count()).select_from(CustomFieldDef).where(col(CustomFieldDef.entity) == entity)
@@ -207,7 +221,7 @@ class FieldsAPI(StoreBase):
         with self.write(origin) as tx:
             target: Any = tx.session.get(Contact if entity == "contact" else Opportunity, entity_id)
             if target is None or target.deleted_at is not None:
-                raise NotFound(f"no {entity} with id {entity_id}")
+                raise NotFound(_("no {entity} with id {entity_id}").format(entity=_(entity), entity_id=entity_id))
             contact_id = entity_id if entity == "contact" else target.contact_id
             if not write_value(tx, entity, entity_id, key, value, contact_id=contact_id):
                 return

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 from sqlmodel import Session, col
 
+from ..i18n import _
 from .errors import InvalidValue, NotFound
 from .models import Pipeline, Stage, Tag, utcnow
 from .normalize import clean_text, fold
@@ -35,7 +36,7 @@ def tag_row(s: Session, name: str, *, create: bool) -> Tag | None:
     """The tag named `name` (case-insensitively), created when asked; InvalidValue for an empty name."""
     name = clean_text(name)
     if not name:
-        raise InvalidValue("a tag needs a name")
+        raise InvalidValue(_("a tag needs a name"))
     tag = s.execute(select(Tag).where(col(Tag.name_key) == fold(name))).scalars().first()
     if tag is None and create:
         table: Table = Tag.__table__  # type: ignore[attr-defined]
@@ -50,7 +51,7 @@ def pipeline_row(s: Session, ref: int | str) -> Pipeline:
     else:
         row = s.execute(select(Pipeline).where(col(Pipeline.name_key) == fold(ref))).scalars().first()
     if row is None:
-        raise NotFound(f"no pipeline {ref!r}")
+        raise NotFound(_("no pipeline {ref!r}").format(ref=ref))
     return row
 
 
@@ -66,7 +67,7 @@ def stage_row(s: Session, pipeline_id: int, ref: int | str) -> Stage:
             .first()
         )
     if row is None:
-        raise NotFound(f"no stage {ref!r} in this pipeline")
+        raise NotFound(_("no stage {ref!r} in this pipeline").format(ref=ref))
     return row
 
 
@@ -79,5 +80,5 @@ def first_stage(s: Session, pipeline_id: int) -> Stage:
         .first()
     )
     if row is None:
-        raise InvalidValue("this pipeline has no stages")
+        raise InvalidValue(_("this pipeline has no stages"))
     return row

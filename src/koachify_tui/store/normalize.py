@@ -11,9 +11,14 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from ..i18n import _
+
 # C0 and C1 control characters except tab and newline (ESC, NUL, CSI…): never stored.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Bidi embeddings, overrides and isolates (U+202A-E, U+2066-9): they reorder the text after them on screen
+# ("Trojan Source"), so they are dropped on entry too; the plain marks (LRM/RLM) that RTL names need stay.
+_BIDI_OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 class InvalidValue(ValueError):
@@ -27,6 +32,8 @@ def clean_text(value: str | None, *, multiline: bool = False) -> str:
     value = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
     pattern = _CONTROL if multiline else _CONTROL_ONE_LINE
     cleaned = pattern.sub("" if multiline else " ", value) if pattern.search(value) else value
+    if _BIDI_OVERRIDES.search(cleaned):
+        cleaned = _BIDI_OVERRIDES.sub("", cleaned)
     return cleaned if multiline else cleaned.strip()
 
 
@@ -49,7 +56,7 @@ def _validate_email_slow(value: str) -> str:
     try:
         return str(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise InvalidValue(f"invalid email {value!r}: {exc}") from None
+        raise InvalidValue(_("invalid email {value!r}: {exc}").format(value=value, exc=exc)) from None
 
 
 def normalize_email(value: str | None) -> str:
@@ -71,9 +78,9 @@ def _parse_phone(value: str, region: str) -> str:
     try:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidValue(f"invalid phone {value!r}: {exc}") from None
+        raise InvalidValue(_("invalid phone {value!r}: {exc}").format(value=value, exc=exc)) from None
     if not phonenumbers.is_possible_number(parsed):
-        raise InvalidValue(f"invalid phone {value!r}: not a possible number")
+        raise InvalidValue(_("invalid phone {value!r}: not a possible number").format(value=value))
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
@@ -88,7 +95,9 @@ def normalize_phone(value: str | None, region: str = "IT") -> str | None:
     if not value:
         return None
     if _SCIENTIFIC.match(value):
-        raise InvalidValue(f"invalid phone {value!r}: scientific notation (digits lost by a spreadsheet)")
+        raise InvalidValue(
+            _("invalid phone {value!r}: scientific notation (digits lost by a spreadsheet)").format(value=value)
+        )
     return _parse_phone(value, region.upper())
 
 
@@ -98,25 +107,95 @@ def phone_search_keys(e164: str | None) -> str:
     return e164.lstrip("+") if e164 else ""
 
 
-def parse_money(value: str | int | float | Decimal | None) -> int:
-    """Parse an amount typed by a user ("1.500,00", "1500.5", "€ 2 000") into minor units (cents)."""
+#: The largest amount accepted, in minor units (€ 1,000,000,000,000.00): far above any deal, far below
+#: the 64-bit integer the database stores (an amount beyond it would overflow, not be refused).
+MAX_MINOR = 10**14
+_AMOUNT_CHARS = re.compile(r"^[+-]?\d[\d.,'\u00a0\u202f ]*$")
+_PLAIN_AMOUNT = re.compile(r"^[+-]?\d+$")  # 1500: the same in every locale
+_CURRENCY_MARKS = re.compile(r"^[^\d+\-]*|[^\d]*$")  # a leading/trailing symbol or code: "€ 1.500", "1500 EUR"
+
+
+def check_amount(minor: int) -> int:
+    """`minor` if it is within ±MAX_MINOR, else InvalidValue."""
+    if not -MAX_MINOR <= minor <= MAX_MINOR:
+        raise InvalidValue(f"amount out of range (at most {MAX_MINOR // 100:,})")
+    return minor
+
+
+def parse_money(value: str | int | float | Decimal | None, locale: str = "en_GB", currency: str = "EUR") -> int:
+    """Parse an amount typed by a user into minor units (cents), strictly under `locale` (Babel/CLDR):
+    "1.500,50" or "1500,50" in it_IT, "1,500.50" or "1500.50" in en_GB; "1500" in every locale. Anything else
+    ("15O0", "1e3", "0x10", "0.001", "1,234.567" in en) is InvalidValue with the reason."""
     if value is None or value == "":
         return 0
-    if isinstance(value, int):
-        return value * 100
-    if isinstance(value, float | Decimal):
-        return int((Decimal(str(value)) * 100).quantize(Decimal(1)))
-    text = re.sub(r"[^\d,.\-]", "", value)
-    if not text or text in {"-", ".", ","}:
+    digits = _currency_digits(currency)
+    if isinstance(value, bool):
         raise InvalidValue(f"invalid amount {value!r}")
-    # The last separator followed by 1-2 digits is the decimal one; other separators group thousands.
-    match = re.search(r"[.,](\d{1,2})$", text)
-    if match:
-        whole = re.sub(r"[.,]", "", text[: match.start()])
-        text = f"{whole}.{match.group(1)}"
-    else:
-        text = re.sub(r"[.,]", "", text)
+    if isinstance(value, int):
+        return check_amount(value * 10**digits) if abs(value) <= MAX_MINOR else check_amount(MAX_MINOR + 1)
+    number = Decimal(str(value)) if isinstance(value, float | Decimal) else _parse_decimal_text(value, locale)
+    if not number.is_finite():
+        raise InvalidValue(f"invalid amount {value!r}")
+    if abs(number) > MAX_MINOR:
+        check_amount(MAX_MINOR + 1)
+    minor = number.scaleb(digits)
+    if minor != minor.to_integral_value():
+        raise InvalidValue(f"invalid amount {value!r}: at most {digits} decimals")
+    return check_amount(int(minor))
+
+
+def _parse_decimal_text(value: str, locale: str) -> Decimal:
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    text = _CURRENCY_MARKS.sub("", clean_text(value).replace("\u2212", "-"))
+    if not text or not _AMOUNT_CHARS.match(text):
+        raise InvalidValue(f"invalid amount {value!r}: digits and separators only, e.g. 1500")
+    if _PLAIN_AMOUNT.match(text):
+        return Decimal(text)
     try:
-        return int((Decimal(text) * 100).quantize(Decimal(1)))
+        return Decimal(parse_decimal(text, locale=_babel_locale(locale), strict=True))
+    except NumberFormatError:
+        from babel.numbers import format_decimal
+
+        example = format_decimal(Decimal("1500.50"), format="#,##0.00", locale=_babel_locale(locale))
+        raise InvalidValue(f"invalid amount {value!r} in locale {locale} (write e.g. {example})") from None
     except InvalidOperation:
         raise InvalidValue(f"invalid amount {value!r}") from None
+
+
+@lru_cache(maxsize=32)
+def _babel_locale(name: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse((name or "en_GB").replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "en_GB"
+
+
+@lru_cache(maxsize=64)
+def _currency_digits(currency: str) -> int:
+    from babel.numbers import get_currency_precision
+
+    return int(get_currency_precision(currency.upper())) if currency else 2
+
+
+def normalize_currency(code: str | None) -> str:
+    """An ISO 4217 code in capitals ("eur" → "EUR"); InvalidValue for anything else ("XXXX", "")."""
+    from babel.numbers import is_currency
+
+    value = clean_text(code).upper()
+    if len(value) != 3 or not value.isascii() or not value.isalpha() or not is_currency(value):
+        raise InvalidValue(f"unknown currency {code!r} (an ISO 4217 code such as EUR)")
+    return value
+
+
+def has_visible(value: str) -> bool:
+    """Whether `value` shows anything: zero-width, format and whitespace characters alone are not a name."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in {"Cf", "Cc", "Zs", "Mn"} for ch in value)
+
+
+def check_identity(first_name: str, last_name: str, company: str, email: str, phone: str | None) -> None:
+    """A contact is someone: a visible name or company, a valid email or a valid phone (already checked)."""
+    if not any(has_visible(v or "") for v in (first_name, last_name, company)) and not email and not phone:
+        raise InvalidValue("a contact needs a name, a company, an email or a phone")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from ..i18n import _
 from . import lookups, versions
 from .base import StoreBase, Tx
 from .changes import record as log_change
@@ -40,7 +41,7 @@ from .models import (
     Task,
     utcnow,
 )
-from .normalize import clean_text
+from .normalize import check_amount, clean_text, normalize_currency
 
 OPPORTUNITY_FIELDS = ("title", "value_minor", "currency", "owner", "source", "lost_reason")
 
@@ -105,11 +106,13 @@ def _set_opportunity_fields(tx: Tx, opp: Opportunity, wanted: Mapping[str, Any])
         if isinstance(value, str):
             value = clean_text(value)
         if key == "title" and not value:
-            raise InvalidValue("an opportunity needs a title")
+            raise InvalidValue(_("an opportunity needs a title"))
         if key == "value_minor" and (not isinstance(value, int) or value < 0):
-            raise InvalidValue("an opportunity's value must be a non-negative amount")
+            raise InvalidValue(_("an opportunity's value must be a non-negative amount"))
+        if key == "value_minor":
+            check_amount(value)
         if key == "currency":
-            value = str(value).upper()
+            value = normalize_currency(str(value))
         if getattr(opp, key) != value:
             log_change(tx, "opportunity", opp.id, key, getattr(opp, key), value, contact_id=opp.contact_id)
             setattr(opp, key, value)
@@ -123,14 +126,14 @@ class OpportunitiesAPI(StoreBase):
     def _live_opportunity(self, s: Session, opportunity_id: int) -> Opportunity:
         opp = s.get(Opportunity, opportunity_id)
         if opp is None or opp.deleted_at is not None:
-            raise NotFound(f"no opportunity with id {opportunity_id}")
+            raise NotFound(_("no opportunity with id {opportunity_id}").format(opportunity_id=opportunity_id))
         return opp
 
     def get_opportunity(self, opportunity_id: int, *, include_deleted: bool = False) -> Opportunity:
         with self.read() as s:
             opp = s.get(Opportunity, opportunity_id)
             if opp is None or (opp.deleted_at is not None and not include_deleted):
-                raise NotFound(f"no opportunity with id {opportunity_id}")
+                raise NotFound(_("no opportunity with id {opportunity_id}").format(opportunity_id=opportunity_id))
             return opp
 
     def create_opportunity(
@@ -152,14 +155,16 @@ class OpportunitiesAPI(StoreBase):
         """Create a deal for a contact, at `stage` (default: the pipeline's first)."""
         title = clean_text(title)
         if not title:
-            raise InvalidValue("an opportunity needs a title")
+            raise InvalidValue(_("an opportunity needs a title"))
         if value_minor < 0:
-            raise InvalidValue("an opportunity's value cannot be negative")
+            raise InvalidValue(_("an opportunity's value cannot be negative"))
+        check_amount(value_minor)
+        currency = normalize_currency(currency)
         with self.write(origin) as tx:
             s = tx.session
             contact = s.get(Contact, contact_id)
             if contact is None or contact.deleted_at is not None:
-                raise NotFound(f"no contact with id {contact_id}")
+                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
             p = lookups.pipeline_row(s, pipeline)
             st = lookups.stage_row(s, p.id or 0, stage) if stage is not None else lookups.first_stage(s, p.id or 0)
             now = created_at or utcnow()
@@ -169,7 +174,7 @@ class OpportunitiesAPI(StoreBase):
                 pipeline_id=p.id or 0,
                 stage_id=st.id or 0,
                 value_minor=value_minor,
-                currency=(currency or "EUR").upper(),
+                currency=currency,
                 owner=clean_text(owner),
                 source=clean_text(source) or contact.source,
                 created_at=now,
@@ -224,7 +229,7 @@ class OpportunitiesAPI(StoreBase):
         wanted = {**(changes or {}), **fields}
         for key in wanted:
             if key not in OPPORTUNITY_FIELDS:
-                raise InvalidValue(f"unknown or read-only opportunity field {key!r}")
+                raise InvalidValue(_("unknown or read-only opportunity field {key!r}").format(key=key))
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
             if expected_version is not None:
@@ -263,59 +268,7 @@ class OpportunitiesAPI(StoreBase):
         """Move a deal to another stage (of its pipeline, or of `pipeline`). Records history; a move to the
         stage it is already at does nothing."""
         with self.write(origin) as tx:
-            s = tx.session
-            opp = self._live_opportunity(s, opportunity_id)
-            target_pipeline = (
-                lookups.pipeline_row(s, pipeline) if pipeline is not None else s.get(Pipeline, opp.pipeline_id)
-            )
-            assert target_pipeline is not None and target_pipeline.id is not None
-            target = lookups.stage_row(s, target_pipeline.id, stage)
-            if target.id == opp.stage_id:
-                return opp
-            old_stage = s.get(Stage, opp.stage_id)
-            old_name = old_stage.name if old_stage else ""
-            old_pipeline_id, old_stage_id = opp.pipeline_id, opp.stage_id
-            now = utcnow()
-            contact_id = opp.contact_id
-            log_change(tx, "opportunity", opportunity_id, "pipeline_id", old_pipeline_id, target_pipeline.id,
-                           contact_id=contact_id)  # fmt: skip
-            log_change(tx, "opportunity", opportunity_id, "stage_id", old_stage_id, target.id, contact_id=contact_id)
-            opp.pipeline_id, opp.stage_id = target_pipeline.id, target.id or 0
-            opp.last_stage_change_at = opp.updated_at = now
-            text = f"{old_name} → {target.name}"
-            if old_pipeline_id != target_pipeline.id:
-                old_p = s.get(Pipeline, old_pipeline_id)
-                text = f"{old_p.name if old_p else '?'}: {old_name} → {target_pipeline.name}: {target.name}"
-            s.add(
-                HistoryEntry(
-                    contact_id=opp.contact_id,
-                    opportunity_id=opp.id,
-                    kind=HistoryKind.STAGE_CHANGE.value,
-                    at=now,
-                    actor=tx.origin,
-                    from_value=old_name,
-                    to_value=target.name,
-                    text=text,
-                    data_json=json.dumps(
-                        {
-                            "from_stage_id": old_stage_id,
-                            "to_stage_id": target.id,
-                            "from_pipeline_id": old_pipeline_id,
-                            "to_pipeline_id": target_pipeline.id,
-                        }
-                    ),
-                )
-            )
-            self._touch_contact(s, opp.contact_id, now)
-            tx.emit(
-                OpportunityStageChanged,
-                from_pipeline_id=old_pipeline_id,
-                from_stage_id=old_stage_id,
-                from_stage=old_name,
-                to_stage=target.name,
-                **_event_fields(opp),
-            )
-            return opp
+            return move_deal(tx, self._live_opportunity(tx.session, opportunity_id), stage, pipeline)
 
     def set_status(
         self, opportunity_id: int, status: str | OpportunityStatus, *, reason: str = "", origin: str | None = None
@@ -324,7 +277,9 @@ class OpportunitiesAPI(StoreBase):
         try:
             new = OpportunityStatus(str(status).lower())
         except ValueError:
-            raise InvalidValue(f"unknown status {status!r} (open, won, lost, abandoned)") from None
+            raise InvalidValue(
+                _("unknown status {status!r} (open, won, lost, abandoned)").format(status=status)
+            ) from None
         with self.write(origin) as tx:
             s = tx.session
             opp = self._live_opportunity(s, opportunity_id)
@@ -359,9 +314,7 @@ class OpportunitiesAPI(StoreBase):
             return opp
 
     def _touch_contact(self, s: Session, contact_id: int, now: datetime) -> None:
-        contact = s.get(Contact, contact_id)
-        if contact is not None:
-            contact.last_activity_at = now
+        _touch_contact(s, contact_id, now)
 
     def delete_opportunity(self, opportunity_id: int, *, origin: str | None = None) -> None:
         with self.write(origin) as tx:
@@ -384,10 +337,12 @@ class OpportunitiesAPI(StoreBase):
         with self.write(origin) as tx:
             opp = tx.session.get(Opportunity, opportunity_id)
             if opp is None or opp.deleted_at is None:
-                raise NotFound(f"no deleted opportunity with id {opportunity_id}")
+                raise NotFound(
+                    _("no deleted opportunity with id {opportunity_id}").format(opportunity_id=opportunity_id)
+                )
             contact = tx.session.get(Contact, opp.contact_id)
             if contact is None or contact.deleted_at is not None:
-                raise InvalidValue("restore the opportunity's contact first")
+                raise InvalidValue(_("restore the opportunity's contact first"))
             log_change(tx, "opportunity", opportunity_id, "deleted_at", opp.deleted_at, None,
                            contact_id=opp.contact_id)  # fmt: skip
             opp.deleted_at = None
@@ -474,10 +429,7 @@ class OpportunitiesAPI(StoreBase):
                 .where(col(Opportunity.deleted_at).is_not(None) if deleted else col(Opportunity.deleted_at).is_(None))
             )
             if pipeline is not None:
-                from .pipelines import PipelinesAPI
-
-                assert isinstance(self, PipelinesAPI)
-                stmt = stmt.where(col(Opportunity.pipeline_id) == self._pipeline_row(s, pipeline).id)
+                stmt = stmt.where(col(Opportunity.pipeline_id) == lookups.pipeline_row(s, pipeline).id)
             if stage_id is not None:
                 stmt = stmt.where(col(Opportunity.stage_id) == stage_id)
             if status:
@@ -509,69 +461,18 @@ class OpportunitiesAPI(StoreBase):
                 )
             )
             if not rows:
-                raise NotFound(f"no opportunity with id {opportunity_id}")
+                raise NotFound(_("no opportunity with id {opportunity_id}").format(opportunity_id=opportunity_id))
             return self._opportunity_rows(s, rows)[0]
 
     def _opportunity_rows(self, s: Session, rows: list[Any]) -> list[OpportunityRow]:
-        ids = [r[0].id for r in rows]
-        tags: dict[int, list[str]] = {}
-        overdue: dict[int, int] = {}
-        now = utcnow()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for oid, name in s.execute(
-                select(col(OpportunityTag.opportunity_id), col(Tag.name))
-                .join(Tag, col(Tag.id) == col(OpportunityTag.tag_id))
-                .where(col(OpportunityTag.opportunity_id).in_(chunk))
-                .order_by(col(Tag.name_key))
-            ):
-                tags.setdefault(oid, []).append(name)
-            for oid, count in s.execute(
-                select(col(Task.opportunity_id), func.count())
-                .where(
-                    col(Task.opportunity_id).in_(chunk),
-                    col(Task.done_at).is_(None),
-                    col(Task.deleted_at).is_(None),
-                    col(Task.due_at) < now,
-                )
-                .group_by(col(Task.opportunity_id))
-            ):
-                overdue[oid] = int(count)
-        return [
-            OpportunityRow(
-                id=o.id,
-                title=o.title,
-                contact_id=o.contact_id,
-                contact_name=c.display_name,
-                pipeline_id=o.pipeline_id,
-                pipeline=pname,
-                stage_id=o.stage_id,
-                stage=sname,
-                status=o.status,
-                value_minor=o.value_minor,
-                currency=o.currency,
-                owner=o.owner,
-                source=o.source,
-                lost_reason=o.lost_reason,
-                created_at=o.created_at,
-                last_stage_change_at=o.last_stage_change_at,
-                closed_at=o.closed_at,
-                deleted_at=o.deleted_at,
-                tags=tuple(tags.get(o.id, ())),
-                overdue_tasks=overdue.get(o.id, 0),
-            )
-            for o, c, pname, sname in rows
-        ]
+        return opportunity_rows(s, rows)
 
     def stage_totals(
         self, pipeline: int | str, *, status: str | None = OpportunityStatus.OPEN.value
     ) -> dict[int, tuple[int, int]]:
         """{stage id: (number of opportunities, sum of values in minor units)} for a pipeline."""
         with self.read() as s:
-            from .pipelines import PipelinesAPI
-
-            assert isinstance(self, PipelinesAPI)
-            pid = self._pipeline_row(s, pipeline).id
+            pid = lookups.pipeline_row(s, pipeline).id
             stmt = (
                 select(
                     col(Opportunity.stage_id), func.count(), func.coalesce(func.sum(col(Opportunity.value_minor)), 0)
@@ -585,3 +486,118 @@ class OpportunitiesAPI(StoreBase):
 
 
 __all__ = ["OpportunitiesAPI", "OpportunityEvent", "OpportunityRow"]
+
+
+def opportunity_rows(s: Session, rows: list[Any]) -> list[OpportunityRow]:
+    ids = [r[0].id for r in rows]
+    tags: dict[int, list[str]] = {}
+    overdue: dict[int, int] = {}
+    now = utcnow()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for oid, name in s.execute(
+            select(col(OpportunityTag.opportunity_id), col(Tag.name))
+            .join(Tag, col(Tag.id) == col(OpportunityTag.tag_id))
+            .where(col(OpportunityTag.opportunity_id).in_(chunk))
+            .order_by(col(Tag.name_key))
+        ):
+            tags.setdefault(oid, []).append(name)
+        for oid, count in s.execute(
+            select(col(Task.opportunity_id), func.count())
+            .where(
+                col(Task.opportunity_id).in_(chunk),
+                col(Task.done_at).is_(None),
+                col(Task.deleted_at).is_(None),
+                col(Task.due_at) < now,
+            )
+            .group_by(col(Task.opportunity_id))
+        ):
+            overdue[oid] = int(count)
+    return [
+        OpportunityRow(
+            id=o.id,
+            title=o.title,
+            contact_id=o.contact_id,
+            contact_name=c.display_name,
+            pipeline_id=o.pipeline_id,
+            pipeline=pname,
+            stage_id=o.stage_id,
+            stage=sname,
+            status=o.status,
+            value_minor=o.value_minor,
+            currency=o.currency,
+            owner=o.owner,
+            source=o.source,
+            lost_reason=o.lost_reason,
+            created_at=o.created_at,
+            last_stage_change_at=o.last_stage_change_at,
+            closed_at=o.closed_at,
+            deleted_at=o.deleted_at,
+            tags=tuple(tags.get(o.id, ())),
+            overdue_tasks=overdue.get(o.id, 0),
+        )
+        for o, c, pname, sname in rows
+    ]
+
+
+def move_deal(tx: Tx, opp: Opportunity, stage: int | str, pipeline: int | str | None = None) -> Opportunity:
+    """Move a live deal to a stage in `tx`: history, change log, the contact's last activity, the event. The
+    one implementation behind `move_opportunity` and the moves a pipeline or stage deletion makes."""
+    s = tx.session
+    assert opp.id is not None
+    opportunity_id = opp.id
+    target_pipeline = lookups.pipeline_row(s, pipeline) if pipeline is not None else s.get(Pipeline, opp.pipeline_id)
+    assert target_pipeline is not None and target_pipeline.id is not None
+    target = lookups.stage_row(s, target_pipeline.id, stage)
+    if target.id == opp.stage_id:
+        return opp
+    old_stage = s.get(Stage, opp.stage_id)
+    old_name = old_stage.name if old_stage else ""
+    old_pipeline_id, old_stage_id = opp.pipeline_id, opp.stage_id
+    now = utcnow()
+    contact_id = opp.contact_id
+    log_change(tx, "opportunity", opportunity_id, "pipeline_id", old_pipeline_id, target_pipeline.id,
+               contact_id=contact_id)  # fmt: skip
+    log_change(tx, "opportunity", opportunity_id, "stage_id", old_stage_id, target.id, contact_id=contact_id)
+    opp.pipeline_id, opp.stage_id = target_pipeline.id, target.id or 0
+    opp.last_stage_change_at = opp.updated_at = now
+    text = f"{old_name} → {target.name}"
+    if old_pipeline_id != target_pipeline.id:
+        old_p = s.get(Pipeline, old_pipeline_id)
+        text = f"{old_p.name if old_p else '?'}: {old_name} → {target_pipeline.name}: {target.name}"
+    s.add(
+        HistoryEntry(
+            contact_id=opp.contact_id,
+            opportunity_id=opp.id,
+            kind=HistoryKind.STAGE_CHANGE.value,
+            at=now,
+            actor=tx.origin,
+            from_value=old_name,
+            to_value=target.name,
+            text=text,
+            data_json=json.dumps(
+                {
+                    "from_stage_id": old_stage_id,
+                    "to_stage_id": target.id,
+                    "from_pipeline_id": old_pipeline_id,
+                    "to_pipeline_id": target_pipeline.id,
+                }
+            ),
+        )
+    )
+    _touch_contact(s, opp.contact_id, now)
+    tx.emit(
+        OpportunityStageChanged,
+        from_pipeline_id=old_pipeline_id,
+        from_stage_id=old_stage_id,
+        from_stage=old_name,
+        to_stage=target.name,
+        **_event_fields(opp),
+    )
+    return opp
+
+
+def _touch_contact(s: Session, contact_id: int, now: datetime) -> None:
+    contact = s.get(Contact, contact_id)
+    if contact is not None:
+        contact.last_activity_at = now

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
+from ..i18n import N_, _
 from . import lookups
 from .base import StoreBase
-from .errors import Conflict, InvalidValue, NotFound
+from .errors import Conflict, InvalidValue, NotFound, StoreError
 from .models import Opportunity, Pipeline, Stage
 from .normalize import clean_text, fold
+from .opportunities import move_deal
 
 DEFAULT_PIPELINE = "Vendite Coaching"
 DEFAULT_STAGES = ("Nuovo contatto", "Proposta inviata", "Contratto vinto")
@@ -38,7 +40,7 @@ class PipelineInfo:
         for st in self.stages:
             if st.id == ref or (isinstance(ref, str) and fold(st.name) == fold(ref)):
                 return st
-        raise NotFound(f"no stage {ref!r} in pipeline {self.name!r}")
+        raise NotFound(_("no stage {ref!r} in pipeline {name!r}").format(ref=ref, name=self.name))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -68,7 +70,7 @@ class PipelinesAPI(StoreBase):
         for p in self.list_pipelines():
             if p.id == ref or (isinstance(ref, str) and fold(p.name) == fold(ref)):
                 return p
-        raise NotFound(f"no pipeline {ref!r}")
+        raise NotFound(_("no pipeline {ref!r}").format(ref=ref))
 
     def _pipeline_row(self, s: Session, ref: int | str) -> Pipeline:
         return lookups.pipeline_row(s, ref)
@@ -83,18 +85,20 @@ class PipelinesAPI(StoreBase):
     def _clean_name(name: str, what: str) -> str:
         name = clean_text(name)
         if not name:
-            raise InvalidValue(f"a {what} needs a name")
+            raise InvalidValue(_("a {what} needs a name").format(what=_(what)))
         return name
 
     def create_pipeline(self, name: str, stages: Sequence[str] = ()) -> PipelineInfo:
-        name = self._clean_name(name, "pipeline")
+        name = self._clean_name(name, N_("pipeline"))
         stage_names = [self._clean_name(st, "stage") for st in stages]
         if len({fold(n) for n in stage_names}) != len(stage_names):
-            raise Conflict("stage names must be unique within a pipeline")
+            raise Conflict(_("stage names must be unique within a pipeline"))
         with self.write() as tx:
             s = tx.session
             if s.execute(select(Pipeline).where(col(Pipeline.name_key) == fold(name))).first():
-                raise Conflict(f"a pipeline named {name!r} already exists")
+                raise Conflict(_("a pipeline named {name!r} already exists").format(name=name))
+            if not stage_names:
+                raise InvalidValue(_("a pipeline needs at least one stage"))
             position = int(s.execute(select(func.coalesce(func.max(col(Pipeline.position)), -1))).one()[0]) + 1
             pipeline = Pipeline(name=name, name_key=fold(name), position=position)
             s.add(pipeline)
@@ -106,14 +110,14 @@ class PipelinesAPI(StoreBase):
         return self.get_pipeline(pipeline_id)
 
     def rename_pipeline(self, ref: int | str, new_name: str) -> PipelineInfo:
-        new_name = self._clean_name(new_name, "pipeline")
+        new_name = self._clean_name(new_name, N_("pipeline"))
         with self.write() as tx:
             pipeline = self._pipeline_row(tx.session, ref)
             clash = (
                 tx.session.execute(select(Pipeline).where(col(Pipeline.name_key) == fold(new_name))).scalars().first()
             )
             if clash is not None and clash.id != pipeline.id:
-                raise Conflict(f"a pipeline named {new_name!r} already exists")
+                raise Conflict(_("a pipeline named {new_name!r} already exists").format(new_name=new_name))
             pipeline.name, pipeline.name_key = new_name, fold(new_name)
             pipeline_id = pipeline.id or 0
         return self.get_pipeline(pipeline_id)
@@ -131,21 +135,22 @@ class PipelinesAPI(StoreBase):
             )
             if count:
                 if move_to_stage is None:
-                    raise Conflict(f"pipeline {pipeline.name!r} holds {count} opportunities: say where to move them")
+                    raise Conflict(
+                        _("pipeline {name!r} holds {count} opportunities: say where to move them").format(
+                            name=pipeline.name, count=count
+                        )
+                    )
                 target = s.get(Stage, move_to_stage)
                 if target is None or target.pipeline_id == pipeline.id:
-                    raise InvalidValue("move the opportunities to a stage of another pipeline")
-                from .opportunities import OpportunitiesAPI
-
-                assert isinstance(self, OpportunitiesAPI)
-                for opp_id in list(
+                    raise InvalidValue(_("move the opportunities to a stage of another pipeline"))
+                for opp in list(
                     s.execute(
-                        select(col(Opportunity.id)).where(
+                        select(Opportunity).where(
                             col(Opportunity.pipeline_id) == pipeline.id, col(Opportunity.deleted_at).is_(None)
                         )
                     ).scalars()
                 ):
-                    self.move_opportunity(opp_id, target.id or 0, pipeline=target.pipeline_id)
+                    move_deal(tx, opp, target.id or 0, target.pipeline_id)
                 s.execute(
                     update(Opportunity)
                     .where(col(Opportunity.pipeline_id) == pipeline.id)
@@ -165,7 +170,9 @@ class PipelinesAPI(StoreBase):
                 ).scalars()
             )
             if any(st.name_key == fold(name) for st in stages):
-                raise Conflict(f"pipeline {p.name!r} already has a stage named {name!r}")
+                raise Conflict(
+                    _("pipeline {name!r} already has a stage named {name2!r}").format(name=p.name, name2=name)
+                )
             new = Stage(pipeline_id=p.id or 0, name=name, name_key=fold(name))
             stages.insert(len(stages) if position is None else max(0, min(position, len(stages))), new)
             for i, st in enumerate(stages):
@@ -179,7 +186,7 @@ class PipelinesAPI(StoreBase):
         with self.write() as tx:
             st = tx.session.get(Stage, stage_id)
             if st is None:
-                raise NotFound(f"no stage with id {stage_id}")
+                raise NotFound(_("no stage with id {stage_id}").format(stage_id=stage_id))
             clash = (
                 tx.session.execute(
                     select(Stage).where(col(Stage.pipeline_id) == st.pipeline_id, col(Stage.name_key) == fold(new_name))
@@ -188,7 +195,7 @@ class PipelinesAPI(StoreBase):
                 .first()
             )
             if clash is not None and clash.id != st.id:
-                raise Conflict(f"this pipeline already has a stage named {new_name!r}")
+                raise Conflict(_("this pipeline already has a stage named {new_name!r}").format(new_name=new_name))
             st.name, st.name_key = new_name, fold(new_name)
 
     def reorder_stages(self, pipeline: int | str, stage_ids: Sequence[int]) -> None:
@@ -199,7 +206,7 @@ class PipelinesAPI(StoreBase):
                 st.id: st for st in tx.session.execute(select(Stage).where(col(Stage.pipeline_id) == p.id)).scalars()
             }
             if sorted(stage_ids) != sorted(stages):
-                raise InvalidValue("give every stage of the pipeline exactly once")
+                raise InvalidValue(_("give every stage of the pipeline exactly once"))
             for i, sid in enumerate(stage_ids):
                 stages[sid].position = i
 
@@ -209,7 +216,15 @@ class PipelinesAPI(StoreBase):
             s = tx.session
             st = s.get(Stage, stage_id)
             if st is None:
-                raise NotFound(f"no stage with id {stage_id}")
+                raise NotFound(_("no stage with id {stage_id}").format(stage_id=stage_id))
+            siblings = s.execute(select(func.count()).where(col(Stage.pipeline_id) == st.pipeline_id)).scalar_one()
+            if siblings <= 1:  # every pipeline keeps a stage: new deals need somewhere to start
+                # Not a Conflict: that one means "say where its deals go", and no answer would help here.
+                raise StoreError(
+                    _("stage {name!r} is the last of its pipeline: a pipeline keeps at least one stage").format(
+                        name=st.name
+                    )
+                )
             live = list(
                 s.execute(
                     select(col(Opportunity.id)).where(
@@ -224,15 +239,18 @@ class PipelinesAPI(StoreBase):
             )
             if total:
                 if move_to is None or move_to == stage_id:
-                    raise Conflict(f"stage {st.name!r} holds {total} opportunities: say where to move them")
+                    raise Conflict(
+                        _("stage {name!r} holds {total} opportunities: say where to move them").format(
+                            name=st.name, total=total
+                        )
+                    )
                 target = s.get(Stage, move_to)
                 if target is None:
-                    raise NotFound(f"no stage with id {move_to}")
-                from .opportunities import OpportunitiesAPI
-
-                assert isinstance(self, OpportunitiesAPI)
+                    raise NotFound(_("no stage with id {move_to}").format(move_to=move_to))
                 for opp_id in live:
-                    self.move_opportunity(opp_id, move_to, pipeline=target.pipeline_id)
+                    opp = s.get(Opportunity, opp_id)
+                    if opp is not None:
+                        move_deal(tx, opp, move_to, target.pipeline_id)
                 s.execute(
                     update(Opportunity)
                     .where(col(Opportunity.stage_id) == stage_id)

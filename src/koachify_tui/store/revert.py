@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from ..i18n import _
 from .base import Tx
 from .changes import CONTACT_LOGGED, Change, record
-from .contacts import contact_tags, set_contact_fields
+from .contacts import contact_tags, link_tag, set_contact_fields, unlink_tag
 from .errors import InvalidValue, NotFound
 from .events import ContactUpdated
 from .fields import definition_of, write_value
@@ -83,6 +83,13 @@ def _same(a: Any, b: Any) -> bool:
     return (a if a not in ("", None) else None) == (b if b not in ("", None) else None)
 
 
+def _changed(tx: Tx, current: Any) -> str:
+    """Why a field stays: it holds another value than the change wrote."""
+    if tx.cause.kind == "import_undo":
+        return _("changed after the import (now “{value}”)").format(value=_shown(current))
+    return _("changed since (now “{value}”)").format(value=_shown(current))
+
+
 def _shown(value: Any) -> str:
     return "" if value in (None, "") else str(value)
 
@@ -136,7 +143,7 @@ def _revert_contact(tx: Tx, store: Any, cid: int, name: str, old: Any, new: Any,
         if _same(current, old):
             return ""
         if not _same(current, new):
-            return _("changed since (now “{value}”)").format(value=_shown(current))
+            return _changed(tx, current)
         values: dict[str, Any] = {name: old or ""}
         if name == "email":
             values["email_key"] = email_key(old or "")
@@ -174,11 +181,11 @@ def _revert_tag(tx: Tx, store: Any, contact: Contact, old: Any, new: Any, out: O
     if new is not None:  # the change added the tag
         if not has:
             return ""
-        store._unlink_tag(tx, contact.id, str(new))
+        unlink_tag(tx, contact.id, str(new))
     else:
         if has:
             return ""
-        store._link_tag(tx, contact.id, str(old))
+        link_tag(tx, contact.id, str(old))
     out.contacts.add(contact.id)
     return None
 
@@ -227,7 +234,7 @@ def _revert_custom(tx: Tx, entity: str, entity_id: int, contact_id: int, name: s
     if _same(current, old):
         return ""
     if not _same(current, new):
-        return _("changed since (now “{value}”)").format(value=_shown(current))
+        return _changed(tx, current)
     write_value(tx, entity, entity_id, key, old, contact_id=contact_id)
     return None
 
@@ -276,7 +283,7 @@ def _revert_opportunity(tx: Tx, store: Any, oid: int, name: str, old: Any, new: 
         if _same(current, old):
             return ""
         if not _same(current, new):
-            return _("changed since (now “{value}”)").format(value=_shown(current))
+            return _changed(tx, current)
         store.update_opportunity(oid, {name: old if old is not None else ""}, origin=tx.origin)
         return None
     if name == "tag":

@@ -19,17 +19,20 @@ matches a tag on the contact or on the opportunity. See FILTERS and ACTIONS for 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from ..i18n import _
 from .base import StoreBase
 from .errors import InvalidValue, NotFound
 from .models import AutomationRule, AutomationRun, Contact, HistoryEntry, HistoryKind, utcnow
-from .normalize import clean_text
+from .normalize import MAX_MINOR, clean_text
 
 TRIGGERS = (
     "opportunity.status_changed",
@@ -55,6 +58,7 @@ RULE_KEYS = ("name", "trigger", "filters", "actions", "enabled", "fire_on_import
 #: Keys `rule_as_dict` adds that a rule file may carry (an exported rule) and that are ignored on import.
 READ_ONLY_KEYS = frozenset({"id", "run_count", "last_run_at", "last_error", "position"})
 NUMERIC_FILTERS = frozenset({"value_gte", "value_lte"})
+MAX_DAYS = 36_500  # a task due in at most a hundred years
 STATUSES = ("open", "won", "lost", "abandoned")
 TARGETS = ("contact", "opportunity")
 
@@ -102,28 +106,40 @@ def trigger_has_opportunity(trigger: str) -> bool:
 def validate_filters(trigger: str, filters: Mapping[str, Any]) -> dict[str, Any]:
     """Check filters against the trigger; returns a cleaned copy (empty values dropped)."""
     if trigger not in TRIGGERS:
-        raise InvalidValue(f"unknown trigger {trigger!r}: {', '.join(TRIGGERS)}")
+        raise InvalidValue(
+            _("unknown trigger {trigger!r}: {choices}").format(trigger=trigger, choices=", ".join(TRIGGERS))
+        )
     if not isinstance(filters, Mapping):
-        raise InvalidValue("filters must be an object of name: value")
+        raise InvalidValue(_("filters must be an object of name: value"))
     allowed = FILTERS[trigger]
     out: dict[str, Any] = {}
     for key, value in filters.items():
         if key not in allowed:
-            raise InvalidValue(f"trigger {trigger} has no filter {key!r} (use: {', '.join(allowed)})")
+            raise InvalidValue(
+                _("trigger {trigger} has no filter {key!r} (use: {choices})").format(
+                    trigger=trigger, key=key, choices=", ".join(allowed)
+                )
+            )
         if value is None or value == "" or value == []:
             continue
         values = value if isinstance(value, list) else [value]
         if key in NUMERIC_FILTERS:
             if isinstance(value, list | bool) or not isinstance(value, int | float):
-                raise InvalidValue(f"filter {key} needs a number")
+                raise InvalidValue(_("filter {key} needs a number").format(key=key))
+            if not math.isfinite(value) or abs(value) * 100 > MAX_MINOR:
+                raise InvalidValue(
+                    _("filter {key}: amount out of range (at most {max})").format(key=key, max=f"{MAX_MINOR // 100:,}")
+                )
         elif not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
-            raise InvalidValue(f"filter {key} needs text or a list of texts")
+            raise InvalidValue(_("filter {key} needs text or a list of texts").format(key=key))
         elif key in {"from_status", "to_status", "status"}:
             bad = [v for v in values if str(v).lower() not in STATUSES]
             if bad:
-                raise InvalidValue(f"unknown status {bad[0]!r} ({', '.join(STATUSES)})")
+                raise InvalidValue(
+                    _("unknown status {value!r} ({choices})").format(value=bad[0], choices=", ".join(STATUSES))
+                )
         elif key == "on" and any(v not in TARGETS for v in values):
-            raise InvalidValue("filter on must be contact or opportunity")
+            raise InvalidValue(_("filter on must be contact or opportunity"))
         cleaned = [clean_text(v) if isinstance(v, str) else v for v in values]
         out[key] = cleaned if isinstance(value, list) else cleaned[0]
     return out
@@ -132,30 +148,55 @@ def validate_filters(trigger: str, filters: Mapping[str, Any]) -> dict[str, Any]
 def validate_actions(trigger: str, actions: Any) -> list[dict[str, Any]]:
     """Check a rule's action list; returns a cleaned copy. A rule with no action is allowed (it only logs)."""
     if not isinstance(actions, list):
-        raise InvalidValue("actions must be a list")
+        raise InvalidValue(_("actions must be a list"))
     out = []
     for i, action in enumerate(actions, 1):
         if not isinstance(action, Mapping) or "type" not in action:
-            raise InvalidValue(f"action {i} needs a type ({', '.join(ACTIONS)})")
+            raise InvalidValue(_("action {i} needs a type ({choices})").format(i=i, choices=", ".join(ACTIONS)))
         spec = ACTIONS.get(str(action["type"]))
         if spec is None:
-            raise InvalidValue(f"action {i}: unknown type {action['type']!r} ({', '.join(ACTIONS)})")
+            raise InvalidValue(
+                _("action {i}: unknown type {type!r} ({choices})").format(
+                    i=i, type=action["type"], choices=", ".join(ACTIONS)
+                )
+            )
         params = {k: v for k, v in action.items() if k != "type"}
         for key in spec.required:
             if key not in params or (key != "value" and key != "owner" and not str(params[key]).strip()):
-                raise InvalidValue(f"action {i} ({spec.type}) needs {key}")
+                raise InvalidValue(_("action {i} ({type}) needs {key}").format(i=i, type=spec.type, key=key))
         unknown = set(params) - set(spec.required) - set(spec.optional)
         if unknown:
-            raise InvalidValue(f"action {i} ({spec.type}) has no parameter {sorted(unknown)[0]!r}")
+            raise InvalidValue(
+                _("action {i} ({type}) has no parameter {value!r}").format(
+                    i=i, type=spec.type, value=sorted(unknown)[0]
+                )
+            )
         for key in spec.ints:
             if key in params and (isinstance(params[key], bool) or not isinstance(params[key], int)):
-                raise InvalidValue(f"action {i} ({spec.type}): {key} must be a whole number")
+                raise InvalidValue(
+                    _("action {i} ({type}): {key} must be a whole number").format(i=i, type=spec.type, key=key)
+                )
+            if key in params and not 0 <= params[key] <= MAX_DAYS:
+                raise InvalidValue(
+                    _("action {i} ({type}): {key} must be between 0 and {max}").format(
+                        i=i, type=spec.type, key=key, max=MAX_DAYS
+                    )
+                )
+        for key, param in params.items():  # `tag = ["a", "b"]` is not a tag named "['a', 'b']"
+            if key not in spec.ints and key != "value" and param is not None and not isinstance(param, str):
+                raise InvalidValue(_("action {i} ({type}): {key} must be text").format(i=i, type=spec.type, key=key))
         target = params.get("target", "contact")
         if target not in TARGETS:
-            raise InvalidValue(f"action {i} ({spec.type}): target must be contact or opportunity")
+            raise InvalidValue(
+                _("action {i} ({type}): target must be contact or opportunity").format(i=i, type=spec.type)
+            )
         wants_opportunity = spec.needs_opportunity or target == "opportunity"
         if wants_opportunity and trigger == "contact.created":
-            raise InvalidValue(f"action {i} ({spec.type}) needs an opportunity, which {trigger} does not have")
+            raise InvalidValue(
+                _("action {i} ({type}) needs an opportunity, which {trigger} does not have").format(
+                    i=i, type=spec.type, trigger=trigger
+                )
+            )
         out.append(
             {
                 "type": spec.type,
@@ -214,6 +255,30 @@ def describe_action(action: Mapping[str, Any]) -> str:
     return f"{kind} {text}".strip()
 
 
+@dataclass(frozen=True)
+class RuleActivity:
+    """A rule that ran on the contact: how often, when last, and how that run ended."""
+
+    rule_id: int
+    name: str
+    enabled: bool
+    runs: int
+    last_run_at: datetime
+    last_ok: bool
+    last_error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "name": self.name,
+            "enabled": self.enabled,
+            "runs": self.runs,
+            "last_run_at": self.last_run_at.isoformat(),
+            "last_ok": self.last_ok,
+            "last_error": self.last_error,
+        }
+
+
 class RulesAPI(StoreBase):
     """CRUD on automation rules and their run log. Rules are validated on every write."""
 
@@ -233,7 +298,7 @@ class RulesAPI(StoreBase):
         with self.read() as s:
             rule = s.get(AutomationRule, rule_id)
             if rule is None:
-                raise NotFound(f"no automation rule with id {rule_id}")
+                raise NotFound(_("no automation rule with id {rule_id}").format(rule_id=rule_id))
             return rule
 
     def create_rule(
@@ -248,7 +313,7 @@ class RulesAPI(StoreBase):
     ) -> AutomationRule:
         name = clean_text(name)
         if not name:
-            raise InvalidValue("a rule needs a name")
+            raise InvalidValue(_("a rule needs a name"))
         clean_filters = validate_filters(trigger, filters or {})
         clean_actions = validate_actions(trigger, actions or [])
         with self.write() as tx:
@@ -267,30 +332,35 @@ class RulesAPI(StoreBase):
             tx.after_commit.append(self._rules_changed)
             return rule
 
+    def create_rules(self, specs: list[Mapping[str, Any]]) -> list[AutomationRule]:
+        """Several rules from their JSON/TOML form, all or none (a file's rules)."""
+        with self.write():
+            return [self.create_rule_from_dict(spec) for spec in specs]
+
     def create_rule_from_dict(self, data: Mapping[str, Any]) -> AutomationRule:
         """Create a rule from its JSON/TOML form (see the module docstring)."""
         if not isinstance(data, Mapping):
-            raise InvalidValue("a rule must be an object with name, trigger, filters and actions")
-        unknown = set(data) - set(RULE_KEYS) - READ_ONLY_KEYS
-        if unknown:
-            raise InvalidValue(f"unknown rule key {sorted(unknown)[0]!r}")
+            raise InvalidValue(_("a rule must be an object with name, trigger, filters and actions"))
+        from .rule_file import check_rule
+
+        spec = check_rule(data)
         return self.create_rule(
-            str(data.get("name", "")),
-            str(data.get("trigger", "")),
-            filters=data.get("filters") or {},
-            actions=data.get("actions") or [],
-            enabled=bool(data.get("enabled", True)),
-            fire_on_import=bool(data.get("fire_on_import", False)),
+            spec.name,
+            spec.trigger,
+            filters=spec.filters,
+            actions=spec.actions,
+            enabled=spec.enabled,
+            fire_on_import=spec.fire_on_import,
         )
 
     def update_rule(self, rule_id: int, **changes: Any) -> AutomationRule:
         with self.write() as tx:
             rule = tx.session.get(AutomationRule, rule_id)
             if rule is None:
-                raise NotFound(f"no automation rule with id {rule_id}")
+                raise NotFound(_("no automation rule with id {rule_id}").format(rule_id=rule_id))
             unknown = set(changes) - {*RULE_KEYS, "position", "last_error"}
             if unknown:
-                raise InvalidValue(f"cannot change {sorted(unknown)[0]!r} of a rule")
+                raise InvalidValue(_("cannot change {value!r} of a rule").format(value=sorted(unknown)[0]))
             trigger = changes.get("trigger", rule.trigger)
             filters = changes.get("filters", json.loads(rule.filters_json))
             actions = changes.get("actions", json.loads(rule.actions_json))
@@ -301,7 +371,7 @@ class RulesAPI(StoreBase):
             if "name" in changes:
                 name = clean_text(changes["name"])
                 if not name:
-                    raise InvalidValue("a rule needs a name")
+                    raise InvalidValue(_("a rule needs a name"))
                 rule.name = name
             for key in ("enabled", "fire_on_import", "position", "last_error"):
                 if key in changes:
@@ -317,7 +387,7 @@ class RulesAPI(StoreBase):
         with self.write() as tx:
             rule = tx.session.get(AutomationRule, rule_id)
             if rule is None:
-                raise NotFound(f"no automation rule with id {rule_id}")
+                raise NotFound(_("no automation rule with id {rule_id}").format(rule_id=rule_id))
             tx.session.delete(rule)
             tx.after_commit.append(self._rules_changed)
 
@@ -401,3 +471,23 @@ class RulesAPI(StoreBase):
         self.create_rule(
             SEED_RULE["name"], SEED_RULE["trigger"], filters=SEED_RULE["filters"], actions=SEED_RULE["actions"]
         )
+
+    def rule_activity(self, contact_id: int) -> list[RuleActivity]:
+        """The rules that ran on a contact: runs, last run and how it ended, most recent first."""
+        with self.read() as s:
+            counts = s.execute(
+                select(col(AutomationRun.rule_id), func.count(), func.max(col(AutomationRun.id)))
+                .where(col(AutomationRun.contact_id) == contact_id, col(AutomationRun.rule_id).is_not(None))
+                .group_by(col(AutomationRun.rule_id))
+            ).all()
+            rules = []
+            for rule_id, runs, last_run_id in counts:
+                rule = s.get(AutomationRule, rule_id)
+                last = s.get(AutomationRun, last_run_id)
+                if rule is None or last is None:
+                    continue
+                rules.append(
+                    RuleActivity(rule.id or 0, rule.name, rule.enabled, int(runs), last.at, last.ok, last.error)
+                )
+        rules.sort(key=lambda r: r.last_run_at, reverse=True)
+        return rules

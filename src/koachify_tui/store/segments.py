@@ -7,6 +7,7 @@ import json
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from ..i18n import _
 from .base import StoreBase
 from .contacts import ContactQuery
 from .errors import Conflict, InvalidValue, NotFound
@@ -23,7 +24,7 @@ class SegmentsAPI(StoreBase):
         """Save a filter under a name (unique, case-insensitive); `replace` overwrites a list of that name."""
         name = clean_text(name)
         if not name:
-            raise InvalidValue("a smart list needs a name")
+            raise InvalidValue(_("a smart list needs a name"))
         with self.write() as tx:
             s = tx.session
             existing: SmartList | None = (
@@ -31,7 +32,7 @@ class SegmentsAPI(StoreBase):
             )
             if existing is not None:
                 if not replace:
-                    raise Conflict(f"a smart list named {existing.name!r} already exists")
+                    raise Conflict(_("a smart list named {name!r} already exists").format(name=existing.name))
                 existing.filters_json = json.dumps(query.to_dict())
                 return existing
             position = int(s.execute(select(func.count()).select_from(SmartList)).one()[0])
@@ -49,7 +50,7 @@ class SegmentsAPI(StoreBase):
             )
             smart: SmartList | None = s.execute(stmt).scalars().first()
             if smart is None:
-                raise NotFound(f"no smart list {ref!r}")
+                raise NotFound(_("no smart list {ref!r}").format(ref=ref))
             return smart
 
     def smart_list_query(self, ref: int | str) -> ContactQuery:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import func, select
 
+from ..i18n import _
 from .activities import ActivitiesAPI
 from .board import BoardAPI
 from .changes_api import ChangesAPI
 from .contacts import ContactsAPI
 from .db import DatabaseError, busy_timeout, ensure_schema, make_engines, resolve_url
 from .fields import FieldsAPI
-from .models import Contact
+from .models import Contact, Opportunity
 from .opportunities import OpportunitiesAPI
 from .pipelines import PipelinesAPI
+from .reports import ReportsAPI
 from .rules import RulesAPI
 from .segments import SegmentsAPI
+from .sequences import SequencesAPI
 from .timeline import TimelineAPI
 
 
@@ -31,6 +36,8 @@ class Store(
     RulesAPI,
     BoardAPI,
     ChangesAPI,
+    SequencesAPI,
+    ReportsAPI,
 ):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 
@@ -63,12 +70,14 @@ class Store(
             store = cls(url, origin=origin, region=region, timeout=busy_timeout)
         except ModuleNotFoundError as exc:
             raise DatabaseError(
-                f"no driver for {url.split(':', 1)[0]}: {exc} (pip install 'koachify-tui[postgres]')"
+                _("no driver for {value}: {exc} (pip install 'koachify-tui[postgres]')").format(
+                    value=url.split(":", 1)[0], exc=exc
+                )
             ) from None
         except DatabaseError:
             raise
         except Exception as exc:
-            raise DatabaseError(f"cannot open the database: {exc}") from exc
+            raise DatabaseError(_("cannot open the database: {exc}").format(exc=exc)) from exc
         try:
             ensure_schema(store._write_engine, store._read_engine)
             if seed:
@@ -79,8 +88,17 @@ class Store(
             raise
         except Exception as exc:
             store.close()
-            raise DatabaseError(f"cannot open the database: {exc}") from exc
+            raise DatabaseError(_("cannot open the database: {exc}").format(exc=exc)) from exc
         return store
+
+    def create_opportunity_with_contact(
+        self, contact: Mapping[str, Any], title: str, pipeline: int | str, **kwargs: Any
+    ) -> Opportunity:
+        """A new contact (`contact`: create_contact's fields) and a deal for it, in one transaction."""
+        origin = kwargs.get("origin")
+        with self.write(origin):
+            created = self.create_contact(**contact, origin=origin)
+            return self.create_opportunity(created.id or 0, title, pipeline, **kwargs)
 
     def is_empty(self) -> bool:
         """True when the database holds no contact at all (deleted ones included)."""

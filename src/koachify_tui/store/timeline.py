@@ -13,8 +13,10 @@ from sqlmodel import Session, col
 
 from ..i18n import _
 from .base import StoreBase
+from .changes import decode
 from .models import (
     Appointment,
+    ChangeLog,
     Contact,
     HistoryEntry,
     HistoryKind,
@@ -34,8 +36,22 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "tasks": ("task",),
     "appointments": ("appointment",),
     "messages": ("message",),
-    "changes": ("created", "stage_change", "status_change", "import", "automation", "deleted", "restored"),
+    "changes": ("change", "created", "stage_change", "status_change", "import", "automation", "deleted", "restored"),
 }
+#: Fields a "change" line names (stage, status and deletes have their own history lines).
+LABELLED = (
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "source",
+    "owner",
+    "title",
+    "value_minor",
+    "currency",
+)
+SET_FIELDS = ("tag", "email", "phone")
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,34 @@ class TimelineItem:
         }
 
 
+def _edit_text(name: str, old: Any, new: Any) -> str | None:
+    """The timeline line of one logged change, or None for those shown otherwise (stage moves, status, items)."""
+    if name in SET_FIELDS and (old is None or new is None):
+        added = {"tag": _("Tag added: {v}"), "email": _("Email added: {v}"), "phone": _("Phone added: {v}")}
+        removed = {"tag": _("Tag removed: {v}"), "email": _("Email removed: {v}"), "phone": _("Phone removed: {v}")}
+        return (added if new is not None else removed)[name].format(v=new if new is not None else old)
+    if name.startswith("custom."):
+        label = name.removeprefix("custom.")
+    elif name in LABELLED:
+        labels = {
+            "first_name": _("First name"), "last_name": _("Last name"), "company": _("Company"), "email": _("Email"),
+            "phone": _("Phone"), "source": _("Source"), "owner": _("Owner"), "title": _("Title"),
+            "value_minor": _("Value"), "currency": _("Currency"),
+        }  # fmt: skip
+        label = labels[name]
+    else:
+        return None
+    return _("{field}: {old} → {new}").format(field=label, old=_plain(old) or "–", new=_plain(new) or "–")
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
 class TimelineAPI(StoreBase):
     def timeline(
         self,
@@ -92,6 +136,10 @@ class TimelineAPI(StoreBase):
             ]
             if opportunity_id is None and (kinds is None or HistoryKind.IMPORT.value in kinds):
                 streams.append(self._imported(s, contact_id, before, limit))
+            if kinds is not None and "change" in kinds:
+                # Field edits are many (an import touches several fields per contact): they show under the
+                # "changes" filter, beside the stage moves and status changes, not in the everyday view.
+                streams.append(self._edits(s, contact_id, opportunity_id, before, limit, titles))
             merged = heapq.merge(*streams, key=lambda item: (item.at, item.ref_id), reverse=True)
             items = [i for i in merged if kinds is None or i.kind in kinds]
             return items[:limit] if limit is not None else items
@@ -192,6 +240,36 @@ class TimelineAPI(StoreBase):
                         detail={"from": row.from_value, "to": row.to_value, "actor": row.actor},
                     )
                 )
+        return out
+
+    def _edits(
+        self,
+        s: Session,
+        contact_id: int,
+        opportunity_id: int | None,
+        before: datetime | None,
+        limit: int | None,
+        titles: dict[int, str],
+    ) -> list[TimelineItem]:
+        """Field edits from the change log ("Company: Acme → Beta"), newest first."""
+        stmt = select(ChangeLog).where(col(ChangeLog.contact_id) == contact_id)
+        if opportunity_id is not None:
+            stmt = stmt.where(col(ChangeLog.entity) == "opportunity", col(ChangeLog.entity_id) == opportunity_id)
+        else:
+            stmt = stmt.where(col(ChangeLog.entity).in_(("contact", "opportunity")))
+        if before is not None:
+            stmt = stmt.where(col(ChangeLog.at) < before)
+        stmt = stmt.order_by(col(ChangeLog.at).desc(), col(ChangeLog.id).desc())
+        out = []
+        for row in s.execute(stmt).scalars():
+            text = _edit_text(row.field, decode(row.old_value), decode(row.new_value))
+            if text is None:
+                continue
+            oid = row.entity_id if row.entity == "opportunity" else None
+            detail = {"from": row.old_value, "to": row.new_value, "actor": row.origin, "cause": row.cause}
+            out.append(TimelineItem("change", row.at, text, row.id, oid, titles.get(oid or 0, ""), detail=detail))
+            if limit is not None and len(out) >= limit:
+                break
         return out
 
     def _imported(self, s: Session, contact_id: int, before: datetime | None, limit: int | None) -> list[TimelineItem]:

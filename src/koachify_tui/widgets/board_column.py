@@ -27,7 +27,13 @@ CARD_HEIGHT = 5  # four lines of card and one blank line between cards
 PAGE = 40  # cards fetched per query; a tall terminal shows ≈ 10 per column
 
 Fetch = Callable[[int, int], list[OpportunityRow]]  # (offset, limit) → one page of the column
-STATUS_MARK = {"won": "✓ " + _("won"), "lost": "✗ " + _("lost"), "abandoned": "– " + _("abandoned")}
+STATUS_MARK = {"won": ("✓ ", _("won")), "lost": ("✗ ", _("lost")), "abandoned": ("– ", _("abandoned"))}
+
+
+def status_mark(status: str) -> str:
+    """ "✓ vinta": the mark and the status word in the current language ("" for open cards)."""
+    mark, word = STATUS_MARK.get(status, ("", ""))
+    return mark + _(word)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,10 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+def _weight_only(style: Style) -> Style:
+    return Style(bold=True) if style.bold else Style()
+
+
 class BoardColumn(ScrollView, can_focus=False, inherit_bindings=False):
     """The cards of one stage. Keys are handled by the board screen; this widget draws and pages.
 
@@ -69,6 +79,7 @@ class BoardColumn(ScrollView, can_focus=False, inherit_bindings=False):
     COMPONENT_CLASSES = {
         "board-column--card",
         "board-column--cursor",
+        "board-column--cursor-blurred",
         "board-column--title",
         "board-column--muted",
         "board-column--value",
@@ -78,13 +89,17 @@ class BoardColumn(ScrollView, can_focus=False, inherit_bindings=False):
     DEFAULT_CSS = """
     BoardColumn { width: 1fr; height: 1fr; overflow-x: hidden; scrollbar-size-vertical: 1; padding: 0 0; }
     BoardColumn > .board-column--card { background: $surface; color: $foreground; }
-    BoardColumn > .board-column--cursor { background: $primary 25%; color: $foreground; }
-    BoardColumn.-active > .board-column--cursor { background: $primary 55%; }
+    BoardColumn > .board-column--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: $block-cursor-text-style;
+    }
+    BoardColumn > .board-column--cursor-blurred {
+        background: $block-cursor-blurred-background; color: $block-cursor-blurred-foreground;
+    }
     BoardColumn > .board-column--title { text-style: bold; }
     BoardColumn > .board-column--muted { color: $foreground-muted; }
-    BoardColumn > .board-column--value { color: $success; text-style: bold; }
-    BoardColumn > .board-column--tags { color: $secondary; }
-    BoardColumn > .board-column--flag { color: $error; text-style: bold; }
+    BoardColumn > .board-column--value { color: $text-success; text-style: bold; }
+    BoardColumn > .board-column--tags { color: $text-secondary; }
+    BoardColumn > .board-column--flag { color: $text-error; text-style: bold; }
     """
 
     cursor: reactive[int] = reactive(0, init=False, always_update=True)
@@ -190,7 +205,7 @@ class BoardColumn(ScrollView, can_focus=False, inherit_bindings=False):
         self._ensure_loaded()
 
     def watch_active(self, active: bool) -> None:
-        self.set_class(active, "-active")
+        self.set_class(active, "-active")  # the lane's accent border (board.tcss); the cursor is drawn here
         self.refresh()
 
     # --- rendering ---------------------------------------------------------------------------------
@@ -205,11 +220,13 @@ class BoardColumn(ScrollView, can_focus=False, inherit_bindings=False):
                 return Strip([Segment(fit("  " + _("no cards"), width).ljust(width), base + self._style("muted"))])
             return Strip.blank(width, base)
         view = self._cards.get(index)
-        card_style = base + self._style("cursor" if index == self.cursor else "card")
+        kind = "card" if index != self.cursor else "cursor" if self.active else "cursor-blurred"
+        # the full (not partial) style: it blends the theme's translucent cursor colours over the column
+        card_style = base + self.get_component_rich_style(f"board-column--{kind}")
         if view is None:  # scrolled faster than pages arrive: loaded on the next scroll event
             self.call_later(self._load_and_refresh)
             return Strip([Segment(" " * width, card_style)])
-        return Strip(self._card_line(view, line, width, card_style), width)
+        return Strip(self._card_line(view, line, width, card_style, plain=kind != "card"), width)
 
     def _load_and_refresh(self) -> None:
         self._ensure_loaded()
@@ -218,7 +235,9 @@ class BoardColumn(ScrollView, can_focus=False, inherit_bindings=False):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"board-column--{name}", partial=True)
 
-    def _card_line(self, view: CardView, line: int, width: int, style: Style) -> list[Segment]:
+    def _card_line(self, view: CardView, line: int, width: int, style: Style, *, plain: bool) -> list[Segment]:
+        """One line of a card; `plain` (a cursor card) drops the coloured accents, which are hard to read
+        on a cursor background (green on teal, or on the light theme's tint), and keeps their weight."""
         row = view.row
         inner = max(0, width - 2)
         if line == 0:
@@ -227,13 +246,15 @@ class BoardColumn(ScrollView, can_focus=False, inherit_bindings=False):
         elif line == 1:
             left, left_style = row.contact_name, self._style("muted")
             right, right_style = (
-                STATUS_MARK.get(row.status, ""),
+                status_mark(row.status),
                 self._style("flag" if row.status == "lost" else "value"),
             )
         elif line == 2:
             left, left_style, right, right_style = view.value, self._style("value"), row.owner, self._style("muted")
         else:
             left, left_style, right, right_style = view.tags, self._style("tags"), view.days, self._style("muted")
+        if plain:
+            left_style, right_style = _weight_only(left_style), _weight_only(right_style)
         right = fit(right, max(0, inner // 2)) if right else ""
         gap = 1 if right else 0
         left = fit(left, inner - cell_len(right) - gap)

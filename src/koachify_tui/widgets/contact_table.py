@@ -52,6 +52,51 @@ def _fit(text: Text, width: int) -> str:
     return plain + " " * (width - length)
 
 
+ColumnSpec = tuple[str, str, int, int]  # label, key, widest, narrowest
+
+
+def column_layout(
+    columns: tuple[ColumnSpec, ...],
+    content: list[int],
+    width: int,
+    shrink_order: tuple[str, ...],
+    always: frozenset[str],
+) -> list[tuple[int, int]]:
+    """(index, width) of the columns to draw.
+
+    Each column is as wide as its widest cell (at least its label, at most `widest`); a column with no data
+    is dropped unless it is in `always`. Then, left to right, each column is made to fit in `width` whole by
+    shrinking the columns before it in `shrink_order` (down to `narrowest`); the first one that cannot fit
+    and those after it keep their width and scroll sideways. Only a column in `always` (the phone) may
+    shrink columns outside `shrink_order` (the name) to fit."""
+    widths: dict[int, int] = {}
+    for i, (label, key, widest, _narrowest) in enumerate(columns):
+        if content[i] or key in always:
+            widths[i] = min(widest, max(content[i], cell_len(label)))
+    rank = {key: n for n, key in enumerate(shrink_order)}
+    shown: list[int] = []
+    for i in sorted(widths):
+        trial = [*shown, i]
+        excess = sum(widths[j] + 2 * CELL_PADDING for j in trial) - width
+        forced = columns[i][1] in always
+        candidates = sorted(
+            (j for j in shown if columns[j][1] in rank or forced),
+            key=lambda j: rank.get(columns[j][1], len(rank)),
+        )
+        cuts: dict[int, int] = {}
+        for j in candidates:
+            if excess <= 0:
+                break
+            cuts[j] = min(excess, max(widths[j] - columns[j][3], 0))
+            excess -= cuts[j]
+        if excess > 0 and not forced:
+            break  # this column and the rest scroll sideways
+        for j, cut in cuts.items():
+            widths[j] -= cut
+        shown = trial
+    return sorted(widths.items())
+
+
 class _RowMessage(Message):
     """A message about window row `cursor_row` of a ContactTable."""
 
@@ -146,18 +191,20 @@ class ContactTable(ScrollView, can_focus=True):
     class RowSelected(_RowMessage):
         """enter (or a click) on the highlighted row `cursor_row`."""
 
-    # Fixed widths: the table does not jump as pages change, and the eight columns fit in ~145 cells.
+    # (label, key, widest, narrowest), laid out by `column_layout` for the window's data and the width. Phone
+    # comes second and never shrinks: it is what a coach reads most, and "+39" is useless.
     COLUMNS = (
-        (_("Name"), "name", 22),
-        (_("Company"), "company", 18),
-        (_("Email"), "email", 26),
-        (_("Phone"), "phone", 16),  # "+39 333 123 4567"
-        (_("Tags"), "tags", 16),
-        (_("Source"), "source", 12),
-        (_("Deals"), "opps", 5),
-        (_("Last activity"), "activity", 13),
+        (_("Name"), "name", 28, 14),
+        (_("Phone"), "phone", 20, 20),
+        (_("Email"), "email", 32, 20),
+        (_("Company"), "company", 24, 12),
+        (_("Tags"), "tags", 24, 10),
+        (_("Source"), "source", 16, 8),
+        (_("Deals"), "opps", 5, 5),
+        (_("Last activity"), "activity", 13, 13),
     )
-    TABLE_WIDTH = sum(width + 2 * CELL_PADDING for _label, _key, width in COLUMNS)
+    SHRINK_ORDER = ("source", "tags", "company", "email")  # the name shrinks only to make room for the phone
+    ALWAYS = frozenset({"name", "phone"})  # shown even when empty, so the table never loses its shape
 
     def __init__(self, *, locale: str = "it_IT", id: str | None = "contact-table") -> None:
         super().__init__(id=id)
@@ -169,13 +216,16 @@ class ContactTable(ScrollView, can_focus=True):
         self.rows_loaded: list[ContactRow] = []
         self.cursor_row = 0  # index in rows_loaded
         self._lines: dict[int, str] = {}  # window row → its padded text, built on first paint
-        self._header = self._join([Text(label) for label, _key, _width in self.COLUMNS])
+        self._layout: list[tuple[int, int]] = []  # (column index, width) of the columns drawn
+        self._layout_for: tuple[int, int] = (-1, -1)  # (content width, rows id) it was computed for
+        self._table_width = 0
+        self._header = ""
         self._date_cache: dict[datetime, str] = {}
         self._styles = (Style(), Style(), Style(), Style())  # header, even, odd, cursor; set by render_lines
         self._width = 0  # of the content region, set by render_lines
 
     def on_mount(self) -> None:
-        self.virtual_size = Size(self.TABLE_WIDTH, 1)
+        self.virtual_size = Size(self.size.width, 1)
 
     # --- what the screen calls ----------------------------------------------------------------------
 
@@ -189,7 +239,8 @@ class ContactTable(ScrollView, can_focus=True):
         self.rows_loaded = rows
         self._lines.clear()
         self.cursor_row = min(max(cursor - offset, 0), len(rows) - 1) if rows else 0
-        self.virtual_size = Size(self.TABLE_WIDTH, len(rows) + 1)  # + the header line
+        self._layout_for = (-1, -1)
+        self._relayout()
         self.scroll_to(y=max(self.cursor_row - on_screen, 0), animate=False)
         self._scroll_cursor_into_view()
         self._update_title()
@@ -202,9 +253,9 @@ class ContactTable(ScrollView, can_focus=True):
             self._date_cache[r.last_activity_at] = activity
         return [
             Text(r.display_name),
-            Text(r.company),
-            Text(r.email),
             Text(phone(r.phone_e164, r.phone)),
+            Text(r.email),
+            Text(r.company),
             Text(", ".join(r.tags)),
             Text(r.source),
             Text(str(r.open_opportunities or ""), justify="right"),
@@ -344,9 +395,45 @@ class ContactTable(ScrollView, can_focus=True):
 
     def _join(self, cells: list[Text]) -> str:
         pad = " " * CELL_PADDING
-        return "".join(
-            pad + _fit(cell, width) + pad for cell, (_label, _key, width) in zip(cells, self.COLUMNS, strict=True)
-        )
+        return "".join(pad + _fit(cells[i], width) + pad for i, width in self._layout)
+
+    def _relayout(self) -> None:
+        """Fit the columns to the content width and the window's data (on a new page or a resize)."""
+        width = self.scrollable_content_region.width or self.size.width
+        key = (width, id(self.rows_loaded))
+        if key == self._layout_for:
+            return
+        self._layout_for = key
+        # Labels are translated where shown (the class-level ones are msgids read before the language is set).
+        columns = tuple((_(label), key, widest, narrowest) for label, key, widest, narrowest in self.COLUMNS)
+        self._layout = column_layout(columns, self._content_widths(), width, self.SHRINK_ORDER, self.ALWAYS)
+        self._table_width = sum(w + 2 * CELL_PADDING for _i, w in self._layout)
+        self._header = self._join([Text(label) for label, *_rest in columns])
+        self._lines.clear()
+        self.virtual_size = Size(self._table_width, len(self.rows_loaded) + 1)  # + the header line
+
+    def _content_widths(self) -> list[int]:
+        """The widest cell of each column in the window (0: the column holds nothing here), from the raw
+        fields (a date is 13 cells at most; dates are formatted only for the rows drawn)."""
+        widest = [0] * len(self.COLUMNS)
+        for r in self.rows_loaded:
+            tags_len = sum(len(t) + 2 for t in r.tags) - 2 if r.tags else 0
+            lengths = (
+                cell_len(r.display_name),
+                cell_len(phone(r.phone_e164, r.phone)),
+                len(r.email),
+                cell_len(r.company),
+                tags_len,
+                cell_len(r.source),
+                len(str(r.open_opportunities or "")),
+                13 if r.last_activity_at else 0,
+            )
+            widest = [max(a, b) for a, b in zip(widest, lengths, strict=True)]
+        return widest
+
+    def on_resize(self) -> None:
+        self._relayout()
+        self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Styles once per paint, not per line: they change only with focus, theme or CSS.
@@ -358,6 +445,7 @@ class ContactTable(ScrollView, can_focus=True):
             self.get_component_rich_style("contact-table--cursor"),
         )
         self._width = self.scrollable_content_region.width
+        self._relayout()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -374,7 +462,7 @@ class ContactTable(ScrollView, can_focus=True):
             style = odd if row % 2 else even
             if row == self.cursor_row:
                 style += cursor
-        # One segment a line (every cell is padded to its width, so the text is TABLE_WIDTH cells): the row's
+        # One segment a line (every cell is padded to its width, so the text is _table_width cells): the row's
         # style runs on to the right edge, like DataTable's row cursor.
-        fill = max(width + scroll_x - self.TABLE_WIDTH, 0)
-        return Strip([Segment(text + " " * fill, style)], self.TABLE_WIDTH + fill).crop(scroll_x, scroll_x + width)
+        fill = max(width + scroll_x - self._table_width, 0)
+        return Strip([Segment(text + " " * fill, style)], self._table_width + fill).crop(scroll_x, scroll_x + width)

@@ -7,6 +7,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from ..formatting import datetime_short
+from ..history_text import channel_word, history_text, status_word
 from ..i18n import _
 from ..store import TimelineItem
 
@@ -24,6 +25,7 @@ KIND_LABELS = {
     "automation": _("automation"),
     "deleted": _("deleted"),
     "restored": _("restored"),
+    "change": _("edit"),
 }
 
 
@@ -37,15 +39,20 @@ def one_line(value: str, limit: int = MAX_TEXT) -> str:
 
 def item_text(item: TimelineItem) -> Text:
     """One line's text, never markup; changes read "from → to"."""
-    text = Text(one_line(item.text))
+    shown = history_text(item.kind, item.text)
+    text = Text(one_line(shown))
     if item.kind in ("stage_change", "status_change") and (item.detail.get("from") or item.detail.get("to")):
         before, after = str(item.detail.get("from", "")), str(item.detail.get("to", ""))
+        if item.kind == "status_change":
+            before, after = status_word(before), status_word(after)
         text = Text(f"{before} → {after}")
-        if item.text and not (before in item.text and after in item.text):  # skip a text that only repeats it
-            text.append(f"  {one_line(item.text, 40)}", style="dim")
+        if shown and not (before in shown and after in shown):  # skip a text that only repeats it
+            text.append(f"  {one_line(shown, 40)}", style="dim")
     elif item.kind == "message":
         arrow = "→" if item.detail.get("direction") == "out" else "←"
-        text = Text(f"{arrow} {item.detail.get('channel', '')}: ", style="dim") + Text(one_line(item.text))
+        text = Text(f"{arrow} {channel_word(str(item.detail.get('channel', '')))}: ", style="dim") + Text(
+            one_line(item.text)
+        )
     elif item.kind == "appointment" and item.detail.get("location"):
         text.append(f"  @ {item.detail['location']}", style="dim")
     return text
@@ -99,14 +106,14 @@ class TimelineView(DataTable[Text]):
             key = self.key_of(item)
             self._keys.add(key)
             self.items.append(item)
-            kind = Text(KIND_LABELS.get(item.kind, item.kind), style="dim")
+            kind = Text(_(KIND_LABELS.get(item.kind, item.kind)), style="dim")
             text = item_text(item)
             if item.kind == "task":
                 due = item.detail.get("due_at")
                 mark = "☑ " if item.done else "☐ "
                 text = Text(mark) + text
                 if due is not None:
-                    text.append(f"  ({_('due')} {datetime_short(due, self.locale)})", style="dim")
+                    text.append("  " + _("(due {when})").format(when=datetime_short(due, self.locale)), style="dim")
                 if item.done:
                     text.stylize("strike dim")
                 elif item.overdue:

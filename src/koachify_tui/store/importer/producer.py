@@ -32,7 +32,7 @@ from typing import IO, Any, NamedTuple, overload
 from ...i18n import _
 from .options import ImportOptions, prepare
 from .reader import CsvFile, FileError
-from .rows import CELL_SEP, Candidate, Reject, RowParser
+from .rows import CELL_SEP, Candidate, Reject, RowParser, channel_plan
 
 
 class Bulk(NamedTuple):
@@ -89,6 +89,7 @@ class Chunk(NamedTuple):
     rejects: list[Reject]
     warnings: list[tuple[int, str]]  # (line, message) about values dropped from accepted rows
     bulk: Bulk | None  # None unless asked for (SQLite)
+    placeholders: dict[str, int] | None = None  # placeholder emails/phones read as empty → rows (this chunk's)
 
 
 PARALLEL_MIN_BYTES = 1 << 20  # ~7k rows: below that a second process saves less than it costs
@@ -122,10 +123,12 @@ def parse_chunks(
                 warnings.extend((line, message) for message in item.warnings)
         count += 1
         if count >= chunk_size:
-            yield Chunk(count, position(), candidates, rejects, warnings, bulk_layout(candidates) if bulk else None)
+            yield Chunk(count, position(), candidates, rejects, warnings, bulk_layout(candidates) if bulk else None,
+                        parser.take_placeholders())  # fmt: skip
             candidates, rejects, warnings, count = [], [], [], 0
     if count:
-        yield Chunk(count, position(), candidates, rejects, warnings, bulk_layout(candidates) if bulk else None)
+        yield Chunk(count, position(), candidates, rejects, warnings, bulk_layout(candidates) if bulk else None,
+                    parser.take_placeholders())  # fmt: skip
 
 
 def bulk_layout(candidates: Sequence[Candidate]) -> Bulk:
@@ -140,8 +143,14 @@ def bulk_layout(candidates: Sequence[Candidate]) -> Bulk:
     size = len(candidates)
     for i, c in enumerate(candidates):
         emails, phones = c.emails, c.phones
-        email, email_key = emails[0] if emails else _NO_KEY
-        phone, e164 = phones[0] if phones else _NO_KEY
+        if c.loose:  # values without a key (an unverified phone…): the plan puts them where they go
+            first_email, first_phone, _extra = channel_plan(c)
+            email, email_key = first_email or _NO_KEY
+            phone, e164 = first_phone or _NO_KEY
+            extra.append(i)
+        else:
+            email, email_key = emails[0] if emails else _NO_KEY
+            phone, e164 = phones[0] if phones else _NO_KEY
         contacts.append((i, c.first_name, c.last_name, c.company, email, email_key, phone, e164, c.source, c.owner,
                          c.name_key, c.search_text))  # fmt: skip
         for tag in c.tags:
@@ -154,7 +163,7 @@ def bulk_layout(candidates: Sequence[Candidate]) -> Bulk:
             if column is None:
                 column = columns[label] = [None] * size
             column[i] = encode_basestring(value)
-        if len(emails) > 1 or len(phones) > 1:
+        if (len(emails) > 1 or len(phones) > 1) and not c.loose:
             extra.append(i)
         if not emails and not phones:
             slow.add(i)
@@ -220,10 +229,10 @@ class ParserChild:
             while True:
                 data = self._messages.get()
                 if data is None:
-                    raise RuntimeError(_("the import's parsing process stopped unexpectedly"))
+                    raise FileError(_("the import's parsing process stopped unexpectedly; nothing was imported"))
                 kind, body = marshal.loads(data)
                 if kind == "chunk":
-                    count, position, candidates, rejects, warnings, bulk = body
+                    count, position, candidates, rejects, warnings, bulk, placeholders = body
                     yield Chunk(
                         count,
                         position,
@@ -231,6 +240,7 @@ class ParserChild:
                         [Reject(*item) for item in rejects],
                         warnings,
                         None if bulk is None else Bulk(*bulk),
+                        placeholders,
                     )
                 elif kind == "header":
                     if body != header:  # the file changed between the two reads
@@ -241,7 +251,8 @@ class ParserChild:
                 elif kind == "file-error":
                     raise FileError(body)
                 else:
-                    raise RuntimeError(_("the import's parsing process failed: {error}").format(error=body))
+                    first = str(body).strip().splitlines()[-1:] or [""]  # the exception's own line, not its traceback
+                    raise FileError(_("the import's parsing process failed: {error}").format(error=first[0]))
         finally:
             self._shut(kill=not finished)
 
@@ -322,9 +333,7 @@ def parse_in_child(
     """`parse_chunks` of a file the caller has opened, run in a forked child (see `fork_parser`)."""
 
     def source() -> tuple[Iterator[tuple[int, list[str]]], CsvFile, RowParser, list[str]]:
-        rows = csv_file.rows()
-        next(rows, None)  # the header: the parent mapped it
-        return rows, csv_file, parser, header
+        return csv_file.data_rows(), csv_file, parser, header  # the parent mapped the header
 
     return fork_parser(source, chunk_size, bulk=bulk).chunks(header)
 
@@ -373,7 +382,8 @@ def _child(write_fd: int, source: Source, chunk_size: int, bulk: bool) -> None:
                     candidates = [_encode(c) for c in chunk.candidates]
                     rejects = [(r.line, r.reason, r.cells) for r in chunk.rejects]
                     layout = None if chunk.bulk is None else tuple(chunk.bulk)
-                    send(("chunk", (chunk.rows, chunk.position, candidates, rejects, chunk.warnings, layout)))
+                    body = (chunk.rows, chunk.position, candidates, rejects, chunk.warnings, layout, chunk.placeholders)
+                    send(("chunk", body))
                 send(("done", None))
             except FileError as exc:
                 send(("file-error", str(exc)))
@@ -410,4 +420,5 @@ def _encode(item: Candidate) -> tuple[Any, ...]:
         item.source_explicit,
         item.name_key,
         item.search_text,
+        item.loose,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,18 @@ class FileError(Exception):
     """The file cannot be imported at all; the message is one line for the user."""
 
 
+class Runaway(list[str]):
+    """The cells of a record that an unterminated quote made swallow the lines after it (see `CsvFile.rows`):
+    the parser rejects it, and the file is read again from its next line."""
+
+    def __init__(self, cells: list[str], reason: str) -> None:
+        super().__init__(cells)
+        self.reason = reason
+
+
+RUNAWAY_LINES = 2  # swallowed lines that look like records of their own: a quote left open, not a long note
+
+
 @dataclass
 class CsvFile:
     """A contacts file whose encoding and delimiter are known. `rows()` streams (line, cells)."""
@@ -34,22 +47,63 @@ class CsvFile:
     delimiter: str
     size: int
     _raw: IO[bytes] | None = None
+    width: int = 0  # the header's number of columns, once known: runaway quotes are told by it
+    header_line: int = 0  # the line the header is on (0: none, --no-header)
 
     def rows(self) -> Generator[tuple[int, list[str]], None, None]:
-        """(line number, cells) for every non-blank record, the header included."""
+        """(line number, cells) for every non-blank record, the header included. A record that an unterminated
+        quote stretched over the lines after it comes as a `Runaway` (to be rejected), and reading starts
+        again from the line after its first: one broken row costs one row, not the rest of the file."""
+        return self._rows(-1)
+
+    def data_rows(self) -> Generator[tuple[int, list[str]], None, None]:
+        """`rows()` after the header line (and what precedes it)."""
+        return self._rows(self.header_line)
+
+    def _rows(self, after: int) -> Generator[tuple[int, list[str]], None, None]:
+        skip = 0
+        while True:
+            restart = yield from self._read(skip, after)
+            if restart is None:
+                return
+            skip = restart
+
+    def _read(self, skip: int, after: int = 0) -> Generator[tuple[int, list[str]], None, int | None]:
+        """Records starting after line `skip`, those after line `after` yielded; returns where to read again
+        from after a runaway quote (None at the end)."""
         with self.path.open("rb") as raw:
             self._raw = raw
             text = io.TextIOWrapper(raw, encoding=self.encoding, newline="", errors="strict")
-            reader = csv.reader(text, delimiter=self.delimiter, strict=False)
             last = 0
             try:
+                for _line in itertools.islice(text, skip):
+                    last += 1
+                reader = csv.reader(text, delimiter=self.delimiter, strict=False)
+                if after > skip:  # the header and what precedes it: read, not yielded
+                    for _cells in reader:
+                        last = skip + reader.line_num
+                        if last >= after:
+                            break
                 for cells in reader:
-                    start, last = last + 1, reader.line_num
+                    start, last = last + 1, skip + reader.line_num
                     if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue
+                    width = self.width
+                    if width and len(cells) <= width // 2 and _swallowed(cells, self.delimiter, width, last - start):
+                        yield start, Runaway(cells, _(
+                            "a quote opened here is never closed (it swallows what follows): this row is rejected, "
+                            "the next ones read"))  # fmt: skip
+                        return start
+                    if width and len(cells) < width // 2 and any('"' in c for c in cells):
+                        yield start, Runaway(cells, _("the rest of a row broken by a stray quote: rejected"))
                         continue
                     yield start, cells
             except csv.Error as exc:
-                raise FileError(_("line {line}: {error}").format(line=last + 1, error=exc)) from None
+                if not self.width:
+                    raise FileError(_("line {line}: {error}").format(line=last + 1, error=exc)) from None
+                yield last + 1, Runaway([], _("{error} (an unterminated quote?): this row is rejected").format(
+                    error=exc))  # fmt: skip
+                return last + 1
             except UnicodeDecodeError:
                 raise FileError(
                     _("line {line}: the file is not valid {encoding} (try --encoding)").format(
@@ -58,6 +112,7 @@ class CsvFile:
                 ) from None
             finally:
                 self._raw = None
+        return None
 
     def position(self) -> int:
         """Bytes read so far (for progress bars)."""
@@ -66,6 +121,22 @@ class CsvFile:
             return raw.tell() if raw is not None else self.size
         except (OSError, ValueError):
             return self.size
+
+
+def _swallowed(cells: list[str], delimiter: str, width: int, spans: int) -> bool:
+    """Whether a record (of few cells) has a cell holding what looks like whole records (about `width` - 1
+    delimiters a line): on its one line, or on RUNAWAY_LINES of the lines it `spans`."""
+    if width < 3:
+        return False
+    least = max(2, width - 3)
+    for cell in cells:
+        if cell.count(delimiter) < least:
+            continue
+        if spans == 0:
+            return True
+        if sum(1 for line in cell.splitlines() if least <= line.count(delimiter) <= width) >= RUNAWAY_LINES:
+            return True
+    return False
 
 
 def _kind_of_binary(head: bytes) -> str | None:
@@ -140,10 +211,13 @@ def sniff_delimiter(sample: str) -> str:
             continue
         if not rows:
             continue
-        header = rows[0]
+        # The most common row width, not the first row's: a preamble (LinkedIn's "Notes:") may come first.
+        widths = [len(r) for r in rows]
+        modal = max(set(widths), key=lambda w: (widths.count(w) if w > 1 else 0, w))
+        header = next(r for r in rows if len(r) == modal)
         width = len([c for c in header if c.strip()])
         rest = rows[1:]
-        consistent = sum(len(r) == len(header) for r in rest) / len(rest) if rest else 1.0
+        consistent = sum(len(r) == modal for r in rest) / len(rest) if rest else 1.0
         score = (width > 1, round(consistent, 1), width)
         if score > best_score:
             best, best_score = delimiter, score
@@ -176,12 +250,6 @@ def open_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | 
     if b"\x00" in head and not encoding.startswith("utf-16"):
         raise FileError(_("{path} is a binary file, not a CSV").format(path=path.name))
     sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
-    if sample.lstrip().upper().startswith("BEGIN:VCARD"):
-        raise FileError(
-            _("{path} is a vCard (.vcf) file, not a CSV: export the contacts as CSV (Google Contacts, Outlook)").format(
-                path=path.name
-            )
-        )
     if delimiter:
         delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1:

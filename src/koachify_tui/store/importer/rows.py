@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ...i18n import _
+from ..matching import TEXT_PLACEHOLDERS, placeholder_email, placeholder_phone, placeholder_text
 from ..normalize import InvalidValue, clean_text, fold
 from . import fastpath
-from .mapping import CUSTOM, Column
+from .mapping import COUNTRY, CUSTOM, Column
+from .reader import Runaway
 
 _MULTI = re.compile(r"\s*(?::::|[,;\n])\s*")  # Google " ::: ", Pipedrive/Outlook ", " and "; "
 # One tag (double-quoted, "" for a quote, or plain) and the separator after it ("" at the end of the cell).
@@ -43,9 +46,25 @@ class Candidate:
     # parsing, which may run in another process: see `producer`).
     name_key: str = ""
     search_text: str = ""
+    # (kind, value) kept on the contact but never used as a key: phones libphonenumber does not call valid
+    # (shown as typed, unverified), and values the writer finds shared by several people.
+    loose: list[tuple[str, str]] = field(default_factory=list)
 
 
 CELL_SEP = "\x00"  # no CSV cell holds one: a row that does is sent as a list
+
+
+def channel_plan(
+    c: Candidate,
+) -> tuple[tuple[str, str | None] | None, tuple[str, str | None] | None, list[tuple[str, str, str | None]]]:
+    """(primary email, primary phone, the other channels as (kind, value, key)) of a new contact: keyed values
+    first, then the loose ones (key None)."""
+    emails: list[tuple[str, str | None]] = list(c.emails)
+    phones: list[tuple[str, str | None]] = list(c.phones)
+    for kind, value in c.loose:
+        (emails if kind == "email" else phones).append((value, None))
+    extra = [("email", v, k) for v, k in emails[1:]] + [("phone", v, k) for v, k in phones[1:]]
+    return (emails[0] if emails else None), (phones[0] if phones else None), extra
 
 
 def cells_of(candidate: Candidate) -> list[str]:
@@ -77,15 +96,44 @@ def split_name(full: str) -> tuple[str, str]:
     return " ".join(parts[:cut]), " ".join(parts[cut:])
 
 
+_SYSTEM_LABELS = frozenset({"mycontacts", "my contacts", "starred"})  # Google's; "* Family" is the user's
+
+
 def split_tags(value: str) -> list[str]:
-    """Tags of one cell, minus Google's system labels ("* myContacts", "* starred"). Separators are Google's
-    " ::: ", "," and ";"; a double-quoted tag keeps them (`Lead, "Roma, centro"`, Mailchimp's TAGS)."""
+    """Tags of one cell, minus Google's system labels ("* myContacts", "* starred"); other "*" labels keep
+    their name without the star. Separators are Google's " ::: ", "," and ";"; a double-quoted tag keeps them
+    (`Lead, "Roma, centro"`, Mailchimp's TAGS)."""
     out = []
     for part in _tag_parts(value):
         part = part.strip()
-        if part and not part.startswith("*"):
+        if part.startswith("*"):
+            part = part[1:].strip()
+            if part.casefold() in _SYSTEM_LABELS:
+                continue
+        if part and not placeholder_text(part):
             out.append(part)
     return out
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """Folded country names (English, Italian, ISO codes and a few usual spellings) → ISO region."""
+    from babel import Locale
+
+    names: dict[str, str] = {}
+    for language in ("en", "it"):
+        for code, name in Locale(language).territories.items():
+            if code.isalpha() and len(code) == 2:
+                names[fold(name)] = code
+                names[fold(code)] = code
+    names.update({"usa": "US", "u.s.a.": "US", "u.s.": "US", "uk": "GB", "united states of america": "US",
+                  "great britain": "GB", "england": "GB", "holland": "NL", "stati uniti d'america": "US"})  # fmt: skip
+    return names
+
+
+def region_of(country: str) -> str | None:
+    """The phone region a country cell names ("Italia", "United States", "DE"), None if unknown."""
+    return _countries().get(fold(country)) if country else None
 
 
 def _tag_parts(value: str) -> list[str]:
@@ -139,10 +187,14 @@ class RowParser:
                 self.custom.append((column.index, column.custom_label))
             else:
                 by.setdefault(column.target, []).append(column.index)
+                if column.target == COUNTRY:  # the region of the row's phones, and a value worth keeping
+                    self.custom.append((column.index, column.custom_label or column.header))
         self.by = by
         self._get = {target: tuple(by.get(target, ())) for target in ("first_name", "last_name", "name", "company",
                                                                        "owner", "source", "email", "phone", "tags",
-                                                                       "notes")}  # fmt: skip
+                                                                       "notes", COUNTRY)}  # fmt: skip
+        self.placeholders: dict[str, int] = {}  # placeholder emails/phones read as empty → rows (for the summary)
+        self._regions: dict[str, str] = {}  # country cell → region of its phones
         # tag cells → (tags, their folded names sorted as the search text lists them)
         self._tag_cache: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
 
@@ -151,21 +203,49 @@ class RowParser:
             value = cells[index]
             if value:
                 value = value.strip() if value.isprintable() else clean_text(value)
-                if value:
+                if value and value not in TEXT_PLACEHOLDERS:
                     return value
         return ""
 
+    def _placeholder(self, value: str) -> None:
+        self.placeholders[value] = self.placeholders.get(value, 0) + 1
+
+    def take_placeholders(self) -> dict[str, int]:
+        """The placeholder values counted since the last call (one chunk's)."""
+        found, self.placeholders = self.placeholders, {}
+        return found
+
+    def _row_region(self, cells: list[str]) -> str:
+        """The region of this row's phones: its country column when it names a country, else the default."""
+        for index in self._get[COUNTRY]:
+            cell = cells[index]
+            if cell:
+                region = self._regions.get(cell)
+                if region is None:
+                    if len(self._regions) > 10_000:
+                        self._regions.clear()
+                    region = self._regions[cell] = region_of(clean_text(cell).strip()) or ""
+                if region:
+                    return region
+        return self.region
+
     def parse(self, line: int, cells: list[str]) -> Candidate | Reject:
         width = self.width
+        if cells.__class__ is Runaway:
+            return Reject(line, cells.reason, [c[:200] for c in cells[:3]])
         if len(cells) != width:
             if len(cells) > width:
                 extra = cells[width:]
                 if any(c.strip() for c in extra):
+                    shown = ", ".join(repr(c.strip()[:40]) for c in extra if c.strip())
                     return Reject(
                         line,
                         _(
-                            "misaligned row: {n} fields but the header has {width} (a delimiter in an unquoted value?)"
-                        ).format(n=len(cells) - sum(1 for c in reversed(cells) if not c.strip()), width=width),
+                            "misaligned row: {n} fields but the header has {width} (a delimiter in an unquoted "
+                            "value?); after the last column: {extra}"
+                        ).format(
+                            n=len(cells) - sum(1 for c in reversed(cells) if not c.strip()), width=width, extra=shown
+                        ),
                         cells,
                     )
                 cells = cells[:width]
@@ -178,8 +258,11 @@ class RowParser:
 
         first = self._first(cells, "first_name")
         last = self._first(cells, "last_name")
+        company = self._first(cells, "company")
         if not first and not last:
-            first, last = split_name(self._first(cells, "name"))
+            full = self._first(cells, "name")
+            if not (company and fold(full) == fold(company)):  # an organisation's record: no person to split
+                first, last = split_name(full)
         source = self._first(cells, "source")
         if source:
             source_explicit = True
@@ -191,7 +274,7 @@ class RowParser:
             cells,
             first,
             last,
-            self._first(cells, "company"),
+            "",
             source,
             self._first(cells, "owner"),
             [],
@@ -201,8 +284,9 @@ class RowParser:
             [],
             source_explicit,
         )
+        c.company = company
         self._emails(c, cells)
-        self._phones(c, cells)
+        self._phones(c, cells, self._row_region(cells) if self._get[COUNTRY] else self.region)
         notes_columns = self._get["notes"]
         if notes_columns:
             notes = [n for n in (clean_text(cells[i], multiline=True).strip() for i in notes_columns) if n]
@@ -212,16 +296,17 @@ class RowParser:
             value = cells[index]
             if value:
                 value = value.strip() if value.isprintable() else clean_text(value, multiline=True).strip()
-                if value and value not in _EMPTY_DATES:
+                if value and value not in _EMPTY_DATES and value not in TEXT_PLACEHOLDERS:
                     c.custom[label] = value
-        if not (first or last or c.company or c.emails or c.phones):
+        if not (first or last or c.company or c.emails or c.phones or c.loose):
             reason = "; ".join(c.warnings) if c.warnings else _("no name, email or phone")
             return Reject(line, reason, cells)
         name = fastpath.fold_fast(f"{first} {last}")
         c.name_key = name or fastpath.fold_fast(c.company)  # `name_key_fast`, folding the name once
-        c.search_text = fastpath.haystack_fast(
-            name, c.company, [k for _v, k in c.emails], tags_text, [k for _v, k in c.phones]
-        )
+        phones = [k for _v, k in c.phones]
+        if c.loose:
+            phones += ["".join(ch for ch in v if ch.isdigit()) for kind, v in c.loose if kind == "phone"]
+        c.search_text = fastpath.haystack_fast(name, c.company, [k for _v, k in c.emails], tags_text, phones)
         return c
 
     def _emails(self, c: Candidate, cells: list[str]) -> None:
@@ -240,11 +325,14 @@ class RowParser:
                     c.warnings.append(_("invalid email {value!r} dropped").format(value=raw))
                     continue
                 key = fastpath.fold_fast(value)
+                if placeholder_email(key):
+                    self._placeholder(key)
+                    continue
                 if key not in seen:
                     seen.add(key)
                     c.emails.append((value, key))
 
-    def _phones(self, c: Candidate, cells: list[str]) -> None:
+    def _phones(self, c: Candidate, cells: list[str], region: str) -> None:
         seen: set[str] = set()
         for index in self._get["phone"]:
             cell = cells[index]
@@ -261,12 +349,22 @@ class RowParser:
                 raw = fastpath.clean_line(raw)
                 if not raw:
                     continue
-                try:
-                    e164 = fastpath.phone(raw, self.region)
-                except InvalidValue:
-                    c.warnings.append(_("invalid phone {value!r} dropped").format(value=raw))
+                if raw in TEXT_PLACEHOLDERS:
                     continue
-                if e164 and e164 not in seen:
+                e164 = fastpath.fast_phone(raw, region)  # the common shapes, inline: once per row
+                if e164 and fastpath.valid(e164):
+                    valid = True
+                else:
+                    e164, valid = _phone(raw, region)
+                if e164 is None:
+                    c.warnings.append(_("invalid phone {value!r} dropped").format(value=raw))
+                elif placeholder_phone(e164):
+                    self._placeholder(raw)
+                elif not valid:
+                    c.loose.append(("phone", raw))
+                    c.warnings.append(_("phone {value!r} is not a valid number: kept as typed, unverified").format(
+                        value=raw))  # fmt: skip
+                elif e164 not in seen:
                     seen.add(e164)
                     c.phones.append((raw, e164))
 
@@ -298,3 +396,23 @@ class RowParser:
                 seen.add(fold(tag))
                 out.append(tag)
         return out
+
+
+def _phone(raw: str, region: str) -> tuple[str | None, bool]:
+    """(E.164 or None when impossible, whether it is valid). A number not valid in the row's region but
+    written with an international prefix ("0039…", "001 …", "011 …") is read with it."""
+    try:
+        e164 = fastpath.phone(raw, region)
+    except InvalidValue:
+        e164 = None
+    if e164 is not None and fastpath.valid(e164):
+        return e164, True
+    prefixed = fastpath.international(raw)
+    if prefixed is not None:
+        try:
+            other = fastpath.phone(prefixed, region)
+        except InvalidValue:
+            other = None
+        if other is not None and fastpath.valid(other):
+            return other, True
+    return e164, False

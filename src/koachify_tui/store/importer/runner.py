@@ -19,6 +19,7 @@ from ...i18n import _
 from .. import versions
 from ..events import ContactCreated, ContactUpdated, ImportCompleted
 from ..models import ImportBatch, utcnow
+from ..normalize import clean_text
 from .mapping import Column
 from .options import DEFAULT_SOURCE, ImportOptions, prepare
 from .producer import Chunk, ParserChild, parse_chunks, parse_in_child, worth_forking
@@ -49,6 +50,11 @@ class ImportResult:
     rejects: list[Reject] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
     new_fields: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the file: lines skipped before the header, columns
+    # Values that were no identity → rows carrying them: "placeholders", "shared" (by several people),
+    # "shared_numbers" (phones of rows kept apart from a contact with the same number).
+    findings: dict[str, dict[str, int]] = field(default_factory=dict)
+    decisions: list[tuple[int, str]] = field(default_factory=list)  # (line, the merge it makes), the first 1000
     seconds: float = 0.0  # the whole call, events included
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (see `run_import`)
 
@@ -64,6 +70,9 @@ class ImportResult:
             "new_custom_fields": self.new_fields,
             "rejects": [{"line": r.line, "reason": r.reason} for r in self.rejects],
             "warnings": [{"line": line, "message": m} for line, m in self.warnings],
+            "notes": self.notes,
+            "findings": self.findings,
+            "decisions": [{"line": line, "decision": text} for line, text in self.decisions],
             "parallel": self.parallel,
             "seconds": round(self.seconds, 3),
             "timings": {phase: round(seconds, 3) for phase, seconds in self.timings.items()},
@@ -199,6 +208,7 @@ def _run_import(
         columns=columns,
         counts=Counts(),
         dry_run=options.dry_run,
+        notes=list(prepared.notes),
     )
     report_writer = csv.writer(report) if report is not None else None
     if report_writer is not None:
@@ -209,6 +219,10 @@ def _run_import(
             result.rejects.append(reject)
         if report_writer is not None:
             report_writer.writerow([reject.line, reject.reason, *reject.cells])
+
+    def on_note(note: Reject) -> None:  # a row imported with a finding (a shared number): in the report too
+        if report_writer is not None:
+            report_writer.writerow([note.line, note.reason, *note.cells])
 
     def on_warning(line: int, message: str) -> None:
         if len(result.warnings) < KEEP:
@@ -234,7 +248,7 @@ def _run_import(
             batch_id = int(
                 conn.execute(
                     insert(T_BATCH).values(
-                        filename=csv_file.path.name,
+                        filename=clean_text(csv_file.path.name),  # a file name can hold ESC too
                         source=options.source or DEFAULT_SOURCE,
                         options_json=json.dumps(options_json),
                         counts_json="{}",
@@ -246,13 +260,14 @@ def _run_import(
                 writer = BatchWriter(
                     conn,
                     batch_id=batch_id,
-                    filename=csv_file.path.name,
+                    filename=clean_text(csv_file.path.name),
                     policy=options.on_duplicate,
                     actor=tx.origin,
                     now=now,
                     on_reject=on_reject,
                     on_warning=on_warning,
                     manual_fts=manual_fts,
+                    on_note=on_note,
                 )
                 result.counts = writer.counts
                 fed = time.perf_counter()
@@ -278,6 +293,8 @@ def _run_import(
             )
             result.batch_id = batch_id
             result.new_fields = writer.new_fields
+            result.findings = writer.findings()
+            result.decisions = writer.decisions
             if options.dry_run:
                 raise _DryRun
             committing = time.perf_counter()

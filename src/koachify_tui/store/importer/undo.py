@@ -131,11 +131,17 @@ def undo_batch(store: Any, batch_id: int) -> UndoResult:
             raise Conflict(_("import batch {id} was already undone").format(id=batch_id))
         conn = s.connection()
         rows = changes_of(s, batch_id=batch_id)
-        created = sorted({r.entity_id for r in rows if r.field == "created" and r.entity == "contact"})
+        created = sorted(
+            conn.execute(
+                select(col(ImportBatchItem.contact_id)).where(
+                    col(ImportBatchItem.batch_id) == batch_id, col(ImportBatchItem.action) == "created"
+                )
+            ).scalars()
+        )
         removed, contacts_kept = _created_to_remove(conn, batch, created)
         _remove_contacts(s, conn, removed)
         gone = set(removed)
-        rest = [r for r in rows if r.field != "created" and (r.contact_id not in gone)]
+        rest = [r for r in rows if r.contact_id not in gone]
         outcome = revert(tx, store, rest, later=_later(conn, batch_id, rest))
         for cid in sorted(outcome.contacts):
             contact = s.get(Contact, cid)

@@ -10,6 +10,7 @@ elsewhere they are plain Core executemany. The ORM is never used per row (~30x s
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from array import array
@@ -24,6 +25,7 @@ from sqlalchemy import Connection, Table, bindparam, func, insert, select, updat
 from ...i18n import _
 from ..fields import coerce, field_key
 from ..lookups import insert_or_get
+from ..matching import Decision, Known, SharedValues, comparable_name, decide
 from ..models import (
     Contact,
     ContactChannel,
@@ -41,7 +43,7 @@ from ..normalize import InvalidValue, fold
 from . import changelog, fastpath
 from .fastpath import fold_fast, name_key_fast
 from .producer import Bulk, Chunk, bulk_layout
-from .rows import Candidate, Reject, cells_of
+from .rows import Candidate, Reject, cells_of, channel_plan
 
 T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
 T_CHANNEL: Table = ContactChannel.__table__  # type: ignore[attr-defined]
@@ -56,6 +58,16 @@ SCALARS = ("first_name", "last_name", "company", "source", "owner")
 SNAPSHOT = ("first_name", "last_name", "company", "email", "email_key", "phone", "phone_e164", "source", "owner")
 IN_CHUNK = 900  # parameters per IN (...) list, under every database's limit
 POLICIES = ("merge", "update", "skip")
+UNVERIFIED = "unverified"  # the label of a phone channel libphonenumber does not call valid
+KEEP_DECISIONS = 1000  # merges listed for the dry run
+DEFER_MAX = 20_000  # rows held for the end of the file at most (see `BatchWriter._decide`)
+_DEFERRED = object()
+_UNKNOWN = Known(frozenset(), "")
+
+
+def _name(c: Candidate) -> str:
+    """The person (or organisation) name identity rules compare (see `matching.comparable_name`)."""
+    return comparable_name(c.name_key)
 
 
 def _identity(first: str, last: str, company: str) -> str:
@@ -74,6 +86,7 @@ class Target:
     name_key = search_text = ""  # precomputed columns, valid until a change ("": compute them)
     changed = False
     contact_changed = False
+    match = _UNKNOWN  # what identity rules know of it: its email keys and folded name
 
     def __init__(self, id: int | None, line: int, created_here: bool) -> None:  # noqa: A002 - the column's name
         self.id = id
@@ -129,6 +142,7 @@ class BatchWriter:
         on_reject: Callable[[Reject], None],
         on_warning: Callable[[int, str], None],
         manual_fts: bool = False,
+        on_note: Callable[[Reject], None] | None = None,
     ) -> None:
         self.conn = conn
         self.batch_id = batch_id
@@ -144,6 +158,13 @@ class BatchWriter:
         # The transaction's own DBAPI connection, for statements SQLAlchemy would only wrap (SQLite only).
         self.raw: Any = conn.connection.dbapi_connection if self.fast else None
         self.counts = Counts()
+        self._on_note = on_note or (lambda _note: None)
+        self.shared = SharedValues()
+        self.shared_numbers: dict[str, int] = {}  # phone → rows kept apart from a contact with that number
+        self.placeholders: dict[str, int] = {}  # placeholder value → rows
+        self.decisions: list[tuple[int, str]] = []  # (line, what the row does), the first KEEP_DECISIONS
+        self.deferred: list[Candidate] = []  # rows whose merge waits for the end of the file (see `_decide`)
+        self.final = False  # deciding deferred rows: merge by name-conflicting keys that are not shared
         self.timings = {"apply": 0.0, "write": 0.0}  # seconds: dedupe + apply, bulk writes
         self.now_db: Any = now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if self.fast else now
         # Ids of the contacts created, in order. On SQLite they are assigned here: candidate i of a chunk is
@@ -328,6 +349,9 @@ class BatchWriter:
     def process(self, chunk: Chunk) -> None:
         started = time.perf_counter()
         rows = chunk.candidates
+        if chunk.placeholders:
+            for value, n in chunk.placeholders.items():
+                self.placeholders[value] = self.placeholders.get(value, 0) + n
         bulk = (chunk.bulk or bulk_layout(rows)) if self.fast else None  # SQLite: set-based writes
         # The rows to look at one by one, in file order: all of them, or with the bulk layout only those the
         # parser marked (keyless rows, keys shared within the chunk) and those whose key is in the database;
@@ -351,6 +375,7 @@ class BatchWriter:
         promoted: dict[int, Target] = {}  # position → Target of a new contact a later row matched
         local: dict[str, Target | int] = {}  # this chunk's keys: a Target, or the position of a new contact
         existing: dict[int, Target] = {}
+        dirty: set[int] = set()  # rows whose keys changed since the bulk layout was made: written as Targets
         plan: list[tuple[Candidate, Target]] = []  # rows that matched a contact, applied after loading them
         skip = self.policy == "skip"
 
@@ -359,6 +384,11 @@ class BatchWriter:
             if target is None:
                 target = promoted[position] = self._new_target(rows[position], base + position if self.fast else None)
             return target
+
+        known_db: dict[int, Known] = {}
+        matched_ids = {cid for found in (by_email, by_phone) for ids in found.values() for cid in ids}
+        if matched_ids:
+            known_db = self._known(matched_ids)
 
         def resolve(key: str, db: dict[str, list[int]], line: int) -> list[Target]:
             hit = local.get(key)
@@ -369,14 +399,18 @@ class BatchWriter:
                 target = existing.get(cid)
                 if target is None:
                     target = existing[cid] = Target(cid, line, self._is_created_here(cid))
+                    target.match = known_db.get(cid, _UNKNOWN)
                 out.append(target)
             return out
 
         keyless_rows = [rows[p] for p in bulk.slow] if bulk is not None else rows
         keyless_rows = [c for c in keyless_rows if not c.emails and not c.phones]
         keyless = self._keyless_matches(keyless_rows) if keyless_rows else set()
+        shared = self.shared
         for position in order:
             c = rows[position]
+            if shared.shared and self._strip_shared(c, count=not self.final):  # held rows were counted
+                dirty.add(position)
             emails, phones = c.emails, c.phones
             if not emails and not phones:
                 # Never merged on a name; but the very same keyless contact again (a re-import) is no new one.
@@ -396,24 +430,29 @@ class BatchWriter:
                     if k in local or k in by_phone:
                         matched = True
                         break
-            if not matched:
+            target = None
+            if matched:
+                decision = self._decide(c, functools.partial(resolve, line=c.line), by_email, by_phone)
+                if decision is _DEFERRED:
+                    continue
+                if c.loose:
+                    dirty.add(position)  # a key may have turned out shared: the bulk layout no longer says it
+                target = decision.target if isinstance(decision, Decision) else None
+                emails, phones = c.emails, c.phones
+            if target is None:
                 new.append(position)
+                if position in dirty:
+                    promote(position)
                 for _v, k in emails:
                     local[k] = position
                 for _v, k in phones:
                     local[k] = position
                 continue
-            via_email = [t for _v, k in emails for t in resolve(k, by_email, c.line)]
-            via_phone = [t for _v, k in phones for t in resolve(k, by_phone, c.line)]
-            distinct = list(dict.fromkeys([*via_email, *via_phone]))
-            if len(distinct) > 1:
-                self._conflict(c, via_email, via_phone)
-                continue
-            target = distinct[0]
             if skip:
                 self.counts.skipped += 1
                 continue
             plan.append((c, target))
+            target.match = Known(target.match.email_keys.union(k for _v, k in emails), target.match.name or _name(c))
             for _v, k in emails:
                 local[k] = target
             for _v, k in phones:
@@ -443,14 +482,144 @@ class BatchWriter:
             self._write_new([promote(position) for position in new])
         self._write_existing([t for t in existing.values() if t.changed])
         self.timings["write"] += time.perf_counter() - applied
+        if len(self.deferred) >= DEFER_MAX and not self.final:  # memory stays bounded: decide those held so far
+            self._run_deferred()
 
-    def _conflict(self, c: Candidate, via_email: list[Target], via_phone: list[Target]) -> None:
-        emails = ", ".join(dict.fromkeys(t.label() for t in via_email)) or "-"
-        phones = ", ".join(dict.fromkeys(t.label() for t in via_phone)) or "-"
-        reason = _("matches different contacts (by email: {emails}; by phone: {phones}): not merged").format(
-            emails=emails, phones=phones
+    # --- identity (the rules are `store.matching`'s) ---------------------------------------------------
+
+    def _decide(
+        self,
+        c: Candidate,
+        resolve: Callable[[str, dict[str, list[int]]], list[Target]],
+        by_email: dict[str, list[int]],
+        by_phone: dict[str, list[int]],
+    ) -> Decision[Target] | None | object:
+        """Where row `c` goes: a Decision (target None: a contact of its own), or _DEFERRED when a merge would
+        join different names by a key that may yet prove shared (decided in `finish`). A key that proves shared
+        is taken off the row (kept on it as a value) and the row decided again."""
+        while True:
+            via_email = [(k, t) for _v, k in c.emails for t in resolve(k, by_email)]
+            via_phone = [(k, t) for _v, k in c.phones for t in resolve(k, by_phone)]
+            if not via_email and not via_phone:
+                return None
+            row = Known(frozenset(k for _v, k in c.emails), _name(c))
+            decision = decide(row, via_email, via_phone, lambda t: t.match)
+            target = decision.target
+            for other in decision.shared_with:
+                if other.match.name and row.name and other.match.name != row.name:
+                    phone = next((k for k, t in via_phone if t is other), "")
+                    if phone and self.shared.observe(phone, other.match.name, row.name):
+                        continue
+                self._flag_shared_number(c, other, via_phone)
+            if (
+                target is not None
+                and not self.final
+                and row.name
+                and target.match.name
+                and (row.name != target.match.name)
+            ) and not self.shared.observe(decision.key, target.match.name, row.name):
+                self._defer(c)
+                return _DEFERRED
+            if self._strip_shared(c, count=False):  # observe() counted this row
+                continue  # a key is shared now: decide again without it
+            if target is not None:
+                self._note_decision(c, decision)
+            return decision
+
+    def _strip_shared(self, c: Candidate, *, count: bool = True) -> bool:
+        """Take the shared keys off a row (its values stay, without a key); True if there were any."""
+        shared = self.shared.shared
+        if not shared:
+            return False
+        stripped = False
+        for kind, pairs in (("email", c.emails), ("phone", c.phones)):
+            for pair in [p for p in pairs if p[1] in shared]:
+                pairs.remove(pair)
+                c.loose.append((kind, pair[0]))
+                if count:
+                    self.shared.seen(pair[1])
+                stripped = True
+        return stripped
+
+    def _defer(self, c: Candidate) -> None:
+        self.deferred.append(c)
+
+    def _run_deferred(self) -> None:
+        held, self.deferred = self.deferred, []
+        final, self.final = self.final, True
+        try:
+            if held:
+                self.process(Chunk(0, 0, held, [], [], None))
+        finally:
+            self.final = final
+
+    def _flag_shared_number(self, c: Candidate, other: Target, via_phone: list[tuple[str, Target]]) -> None:
+        phone = next((k for k, t in via_phone if t is other), "")
+        self.shared_numbers[phone] = self.shared_numbers.get(phone, 0) + 1
+        message = _("shares the phone {phone} with {other}, but their emails differ: kept as two contacts").format(
+            phone=phone, other=self._describe(other)
         )
-        self.reject(Reject(c.line, reason, cells_of(c)))
+        self.warn(c.line, message)
+        self._on_note(Reject(c.line, message, cells_of(c)))
+
+    def _note_decision(self, c: Candidate, decision: Decision[Target]) -> None:
+        assert decision.target is not None
+        if len(self.decisions) < KEEP_DECISIONS:
+            by = _("email") if decision.kind == "email" else _("phone")
+            self.decisions.append(
+                (c.line, _("merges into {contact} (same {by} {key})").format(
+                    contact=self._describe(decision.target), by=by, key=decision.key))
+            )  # fmt: skip
+        for other in decision.also:
+            self.warn(
+                c.line,
+                _("also matches {other}, left as it is: merged into {contact} by {kind}").format(
+                    other=self._describe(other), contact=self._describe(decision.target), kind=decision.kind
+                ),
+            )
+
+    def _describe(self, t: Target) -> str:
+        name = t.match.name or "?"
+        if t.id is not None and not t.created_here:
+            return f"{name} (#{t.id})"
+        return _("{name} (new from this file)").format(name=name)
+
+    def _known(self, ids: set[int]) -> dict[int, Known]:
+        """What the identity rules need of contacts in the database: their email keys and name."""
+        emails: dict[int, set[str]] = {}
+        names: dict[int, str] = {}
+        for chunk in self._in_chunks(ids):
+            if self.fast:
+                rows = self._json_in(f"SELECT id, name_key, email_key FROM contact WHERE id IN {_JSON_IN}", chunk)
+                extra = self._json_in(
+                    f"SELECT contact_id, key FROM contact_channel WHERE kind = 'email' AND contact_id IN {_JSON_IN}",
+                    chunk,
+                )
+            else:
+                rows = self.conn.execute(
+                    select(T_CONTACT.c.id, T_CONTACT.c.name_key, T_CONTACT.c.email_key).where(T_CONTACT.c.id.in_(chunk))
+                )
+                extra = self.conn.execute(
+                    select(T_CHANNEL.c.contact_id, T_CHANNEL.c.key).where(
+                        T_CHANNEL.c.kind == "email", T_CHANNEL.c.contact_id.in_(chunk)
+                    )
+                )
+            for cid, name_key, email_key in rows:
+                names[cid] = comparable_name(name_key or "")
+                if email_key:
+                    emails.setdefault(cid, set()).add(email_key)
+            for cid, key in extra:
+                if key:
+                    emails.setdefault(cid, set()).add(key)
+        return {cid: Known(frozenset(emails.get(cid, ())), name) for cid, name in names.items()}
+
+    def findings(self) -> dict[str, dict[str, int]]:
+        """Values that were no identity, with the rows that carried them (for the summary and the dry run)."""
+        return {
+            "placeholders": dict(sorted(self.placeholders.items(), key=lambda kv: -kv[1])),
+            "shared": self.shared.findings(),
+            "shared_numbers": self.shared_numbers,
+        }
 
     # --- applying a row to a contact ---------------------------------------------------------------------
 
@@ -466,16 +635,24 @@ class BatchWriter:
             c.source,
             c.owner,
         )
-        if c.emails:
-            t.email = c.emails[0]
-            if len(c.emails) > 1:
-                t.emails = c.emails[1:]
-                t.new_emails = c.emails[1:]
-        if c.phones:
-            t.phone = c.phones[0]
-            if len(c.phones) > 1:
-                t.phones = c.phones[1:]
-                t.new_phones = c.phones[1:]
+        if c.loose:
+            email, phone, extra = channel_plan(c)
+            t.email = (email[0], email[1] or "") if email else None
+            t.phone = (phone[0], phone[1] or "") if phone else None
+            t.emails = t.new_emails = [(v, k or "") for kind, v, k in extra if kind == "email"]
+            t.phones = t.new_phones = [(v, k or "") for kind, v, k in extra if kind == "phone"]
+        else:
+            if c.emails:
+                t.email = c.emails[0]
+                if len(c.emails) > 1:
+                    t.emails = c.emails[1:]
+                    t.new_emails = c.emails[1:]
+            if c.phones:
+                t.phone = c.phones[0]
+                if len(c.phones) > 1:
+                    t.phones = c.phones[1:]
+                    t.new_phones = c.phones[1:]
+        t.match = Known(frozenset(k for _v, k in c.emails), _name(c))
         if c.tags:
             t.new_tag_ids = [self.tag_id(tag) for tag in c.tags]
             t.tag_ids = set(t.new_tag_ids)
@@ -535,6 +712,20 @@ class BatchWriter:
                 t.phones.append((typed, key))
                 t.new_phones.append((typed, key))
             changed = t.contact_changed = True  # every phone is in the search text
+        for kind, value in c.loose:  # kept as typed, without a key, unless the contact has it already
+            current = t.email if kind == "email" else t.phone
+            extra = t.emails if kind == "email" else t.phones
+            if (current is not None and current[0] == value) or any(v == value for v, _k in extra):
+                continue
+            if current is None:
+                if kind == "email":
+                    t.email = (value, "")
+                else:
+                    t.phone = (value, "")
+            else:
+                extra.append((value, ""))
+                (t.new_emails if kind == "email" else t.new_phones).append((value, ""))
+            changed = t.contact_changed = True
         for tag in c.tags:
             tid = self.tag_id(tag)
             if tid not in t.tag_ids:
@@ -659,6 +850,7 @@ class BatchWriter:
     def _contact_values(self, t: Target) -> tuple[Any, ...]:
         email, email_k = t.email if t.email else ("", None)
         phone, e164 = t.phone if t.phone else ("", None)
+        email_k, e164 = email_k or None, e164 or None  # "": a value kept without a key
         return (
             t.first_name,
             t.last_name,
@@ -711,7 +903,6 @@ class BatchWriter:
             ("batch_id", "contact_id", "action", "before_json"),
             [(self.batch_id, t.id, "created", "{}") for t in targets],
         )
-        self._bulk(changelog.T_CHANGE, changelog.COLUMNS, [self._log.created(t.id or 0) for t in targets])
         self._write_children(targets)
 
     def _write_new_sqlite(
@@ -760,8 +951,12 @@ class BatchWriter:
         for position in bulk.extra_channels:
             if plain_set is None or position in plain_set:
                 c, cid = candidates[position], base + position
-                channels += [(cid, "email", v, k, "") for v, k in c.emails[1:]]
-                channels += [(cid, "phone", v, k, "") for v, k in c.phones[1:]]
+                if c.loose:
+                    channels += [(cid, kind, v, k, "" if k or kind == "email" else UNVERIFIED)
+                                 for kind, v, k in channel_plan(c)[2]]  # fmt: skip
+                else:
+                    channels += [(cid, "email", v, k, "") for v, k in c.emails[1:]]
+                    channels += [(cid, "phone", v, k, "") for v, k in c.phones[1:]]
         self._bulk(T_CHANNEL, ("contact_id", "kind", "value", "key", "label"), channels)
         if typed:
             values = []
@@ -786,7 +981,6 @@ class BatchWriter:
             "SELECT ?, id, 'created', '{}' FROM contact WHERE id >= ? AND id < ? ORDER BY id",
             (self.batch_id, base, base + size),
         )
-        raw.execute(changelog.CREATED_SQL, self._log.created_params(base, base + size))
         self._index_new(base, base + size)
 
     def _index_new(self, start: int, stop: int) -> None:
@@ -808,9 +1002,9 @@ class BatchWriter:
         for t in targets:
             cid = t.id
             if t.new_emails:
-                channels += [(cid, "email", v, k, "") for v, k in t.new_emails]
+                channels += [(cid, "email", v, k or None, "") for v, k in t.new_emails]
             if t.new_phones:
-                channels += [(cid, "phone", v, k, "") for v, k in t.new_phones]
+                channels += [(cid, "phone", v, k or None, "" if k else UNVERIFIED) for v, k in t.new_phones]
             if t.new_tag_ids:
                 tags += [(cid, tid) for tid in t.new_tag_ids]
             if t.custom_changed:
@@ -888,13 +1082,35 @@ class BatchWriter:
             self.conn.exec_driver_sql(f"{head} FROM contact WHERE id IN ({marks})", tuple(chunk))
 
     def finish(self) -> int:
-        """Write the undo records of existing contacts this batch changed; returns how many."""
+        """Decide the rows held back (see `_decide`), take the keys found shared off the contacts this batch
+        created, and write the undo records of existing contacts this batch changed; returns how many."""
+        started = time.perf_counter()
+        self._run_deferred()
+        self._unkey_shared()
+        self.timings["apply"] += time.perf_counter() - started
         items = [
             (self.batch_id, cid, self.policy if self.policy == "update" else "merged", json.dumps(before, default=str))
             for cid, before in self.touched.items()
         ]
         self._bulk(T_ITEM, ("batch_id", "contact_id", "action", "before_json"), items)
         return len(items)
+
+    def _unkey_shared(self) -> None:
+        """A shared value stays on the contacts this batch created, as a value: it is no key (see matching)."""
+        shared = sorted(self.shared.shared)
+        if not shared:
+            return
+        created = select(T_ITEM.c.contact_id).where(T_ITEM.c.batch_id == self.batch_id, T_ITEM.c.action == "created")
+        for kind, column in (("email", T_CONTACT.c.email_key), ("phone", T_CONTACT.c.phone_e164)):
+            keys = [k for k in shared if ("@" in k) == (kind == "email")]
+            if keys:
+                self.conn.execute(update(T_CONTACT).where(column.in_(keys), T_CONTACT.c.id.in_(created)).values({
+                    column.name: None}))  # fmt: skip
+                self.conn.execute(
+                    update(T_CHANNEL)
+                    .where(T_CHANNEL.c.kind == kind, T_CHANNEL.c.key.in_(keys), T_CHANNEL.c.contact_id.in_(created))
+                    .values(key=None)
+                )
 
     def created_contact_ids(self) -> Iterable[int]:
         return self.created_ids

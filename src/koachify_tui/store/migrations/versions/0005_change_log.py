@@ -4,9 +4,9 @@ Revision ID: 0005_change_log
 Revises: 0007_search_prefix
 Create Date: 2026-12-01
 
-Existing batches keep their "created" records as change rows, so their undo and their "Imported from"
-timeline line still work. Contacts that older batches merged into are not reverted by their undo (their
-snapshots are not field-level changes). Portable SQL (SQLite, PostgreSQL).
+Contacts a batch creates stay recorded in import_batch_item (so older batches' undo still removes them);
+contacts that batches from before this revision merged into are not reverted by their undo (their snapshots
+are not field-level changes). Portable (SQLite, PostgreSQL).
 """
 
 from collections.abc import Sequence
@@ -41,13 +41,6 @@ def upgrade() -> None:
     op.create_index("ix_change_log_contact", "change_log", ["contact_id", "id"])
     op.create_index("ix_change_log_batch", "change_log", ["batch_id"])
     op.create_index("ix_change_log_txn", "change_log", ["txn"])
-    op.execute(
-        "INSERT INTO change_log (txn, entity, entity_id, contact_id, field, old_value, new_value, at, origin, "
-        "cause, cause_id, batch_id) "
-        "SELECT 'import:' || CAST(b.id AS VARCHAR), 'contact', i.contact_id, i.contact_id, 'created', NULL, NULL, "
-        "b.started_at, 'import', 'import', b.id, b.id "
-        "FROM import_batch_item i JOIN import_batch b ON b.id = i.batch_id WHERE i.action = 'created'"
-    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,47 @@
+"""Snapshots of the Reports screen on the demo data (fixed day), wide and dark, narrow and light."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from koachify_tui.app import make_app
+from koachify_tui.config import Settings
+from koachify_tui.store import Store
+from koachify_tui.store.demo import fill_demo
+
+DAY = date(2026, 3, 16)
+
+
+def _app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, theme: str) -> tuple[Any, Store]:
+    monkeypatch.setattr("koachify_tui.screens.reports.today", lambda: DAY)
+    db = tmp_path / "snap.db"
+    store = Store.open(db)
+    fill_demo(store, contacts=120, now=datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
+    app = make_app(Settings(db=str(db), locale="it_IT", theme=theme), store, start="reports")
+    app.animation_level = "none"  # the tabs' underline slides to the active tab: never caught mid-way
+    return app, store
+
+
+async def _loaded(pilot: Any) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_reports_revenue_wide_dark(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, store = _app(tmp_path, monkeypatch, "koachify")
+    try:
+        assert snap_compare(app, terminal_size=(160, 48), run_before=_loaded)
+    finally:
+        store.close()
+
+
+def test_reports_funnel_narrow_light(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, store = _app(tmp_path, monkeypatch, "textual-light")
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), press=["f"], run_before=_loaded)
+    finally:
+        store.close()
