@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -122,6 +123,15 @@ class KoachifyApp(App[None]):
             show=False,
             priority=True,
         ),
+        Binding(
+            "escape",
+            "give_up_write",
+            _("Give up"),
+            id="app.give_up_write",
+            tooltip=_("Stop waiting for the database (nothing is saved)"),
+            priority=True,
+            show=False,
+        ),
         *(
             Binding(
                 spec.key,
@@ -155,10 +165,15 @@ class KoachifyApp(App[None]):
 
     #: How often follow-up sequence steps that fell due are run while the app is open.
     SEQUENCE_INTERVAL = 300.0
+    #: Seconds between looks for other processes' commits (SQLite; PostgreSQL is told at once). 0: never.
+    WATCH_INTERVAL = 1.0
 
     def on_mount(self) -> None:
         for problem in self.settings.problems:  # a bad config value: said once, its default used
             self.notify(problem, title=_("Settings"), severity="warning", timeout=10, markup=False)
+        self._stop_watching = (
+            self.store.watch(self._on_external_change, self.WATCH_INTERVAL) if (self.WATCH_INTERVAL > 0) else None
+        )
         self.switch_mode(self._start)
         self.call_after_refresh(resume_gc)
         self.set_timer(1.0, self.run_due_steps)  # after the first screen has painted
@@ -176,6 +191,14 @@ class KoachifyApp(App[None]):
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        if self._stop_watching is not None:
+            self._stop_watching()
+
+    def _on_external_change(self, event: DomainEvent) -> None:
+        """Another process or user committed (store/watch.py, its own thread): refresh like our own changes.
+        The active screen reloads keeping its selection; an open form ignores it (a clash shows on save)."""
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self._on_store_event(event)
 
     def watch_theme(self, theme: str) -> None:
         if theme != self.settings.theme:
@@ -280,11 +303,19 @@ class KoachifyApp(App[None]):
         (self.focused or self.screen)._forward_event(event)  # not applicable: Textual's usual dispatch
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """tab stays with a widget that types it (a TextArea set to indent)."""
+        """tab stays with a widget that types it (a TextArea set to indent); escape means "give up" only
+        while a write waits for the lock."""
         if action in {"focus_next", "focus_previous"}:
             focused = self.focused
             return not (isinstance(focused, TextArea) and focused.tab_behavior == "indent")
+        if action == "give_up_write":
+            return bool(getattr(self.screen, "write_pending", False))
         return True
+
+    def action_give_up_write(self) -> None:
+        give_up = getattr(self.screen, "give_up_write", None)
+        if callable(give_up):
+            give_up()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

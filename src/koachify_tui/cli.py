@@ -42,7 +42,7 @@ def run_tui(db: str | None, *, start: str = "contacts") -> None:
     from .store import Store
 
     settings = Settings.load(db=db)
-    store = Store.open(settings.db, origin="tui", region=settings.region)
+    store = Store.open(settings.db, origin="tui", region=settings.region, busy_timeout=settings.busy_timeout)
     try:
         tui = make_app(settings, store, start=start)
         tui.run()

@@ -49,6 +49,7 @@ class ConfigFile(BaseModel):
     owner: str | None = None
     theme: str | None = None
     language: str | None = None
+    busy_timeout: float | None = None
     keymap: dict[str, str] | None = None
 
     @field_validator("locale")
@@ -71,6 +72,13 @@ class ConfigFile(BaseModel):
         if value is not None and value.upper() not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"unknown region {value!r} (a two-letter country code such as IT)")
         return value.upper() if value else value
+
+    @field_validator("busy_timeout")
+    @classmethod
+    def _positive_timeout(cls, value: float | None) -> float | None:
+        if value is not None and not 0 <= value <= 24 * 3600:
+            raise ValueError("busy_timeout must be between 0 and 86400 seconds")
+        return value
 
     @field_validator("currency")
     @classmethod
@@ -132,6 +140,7 @@ class Settings:
     theme: str = "koachify"
     language: str = ""  # "it", "en"; empty: from LC_ALL / LC_MESSAGES / LANG (see i18n.resolve_language)
     keymap: dict[str, str] = field(default_factory=dict)
+    busy_timeout: float | None = None  # seconds a write waits for another writer; $KOACHIFY_BUSY_TIMEOUT wins
     path: Path | None = None  # where these settings were read from / are saved to
     #: What was wrong in the file (shown once at start: the CLI on stderr, the app as a notification).
     problems: list[str] = field(default_factory=list, compare=False)
@@ -143,6 +152,8 @@ class Settings:
         values, bad = _validate(raw, path) if isinstance(raw, dict) else ({}, [])
         known = {f.name for f in fields(cls)} - {"path", "problems"}
         values = {k: v for k, v in values.items() if k in known}
+        if os.environ.get("KOACHIFY_BUSY_TIMEOUT", "").strip():
+            values.pop("busy_timeout", None)  # the store reads the variable itself (db.busy_timeout)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(path=path, problems=[*problems, *bad], **values)
 

@@ -134,7 +134,7 @@ def open_store(db: str | None, *, must_exist: bool = True, origin: str = "cli") 
                     path=path
                 )
             )
-    store = Store.open(url, origin=origin, region=settings.region)
+    store = Store.open(url, origin=origin, region=settings.region, busy_timeout=settings.busy_timeout)
     try:
         from ..automations import install
 

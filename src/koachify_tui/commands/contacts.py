@@ -21,6 +21,7 @@ def _contact_dict(store: object, contact_id: int) -> dict[str, object]:
     data = store.contact_row(contact_id).as_dict()
     data["custom_fields"] = store.field_values("contact", contact_id)
     data["extra"] = [{"kind": c.kind, "value": c.value} for c in store.contact_channels(contact_id)]
+    data["version"] = store.get_contact(contact_id).version  # for `edit --if-version`
     return data
 
 
@@ -156,6 +157,16 @@ def edit(
     company: Annotated[str | None, typer.Option()] = None,
     source: Annotated[str | None, typer.Option()] = None,
     owner: Annotated[str | None, typer.Option()] = None,
+    if_version: Annotated[
+        int | None,
+        typer.Option(
+            "--if-version",
+            help=_(
+                "The version (from `show --json`) these changes are based on: fields changed by someone else "
+                "since then are refused (exit 1) instead of overwritten."
+            ),
+        ),
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -174,7 +185,7 @@ def edit(
         if v is not None
     }
     with open_store(db) as store:
-        store.update_contact(contact_id, **changes)
+        store.update_contact(contact_id, changes, expected_version=if_version)
         if json_out:
             print_json(_contact_dict(store, contact_id))
         else:

@@ -12,7 +12,7 @@ import typer
 
 from ..files import AtomicFile, database_files
 from ..i18n import _, ngettext, pgettext
-from .common import DbOption, JsonOption, UserError, console, echo, load_settings, open_store, print_json
+from .common import DbOption, JsonOption, UserError, console, echo, echo_err, load_settings, open_store, print_json
 
 PROGRESS_MIN_BYTES = 256 * 1024  # a few thousand rows: below that a bar only flickers
 
@@ -135,7 +135,9 @@ def import_(
 
         with _store_for(db, dry_run=dry_run) as store, _optional(report_file) as report_fh:
             with _progress(file, quiet=json_out) as progress:
-                result = run_import(store, file, options, progress=progress, report=report_fh, parser=parser)
+                result = run_import(
+                    store, file, options, progress=progress, report=report_fh, parser=parser, waiting=echo_err
+                )
             if report_file is not None and result.counts.rejected == 0 and not result.findings.get("shared_numbers"):
                 report_file.discard()  # nothing rejected or flagged: no report (a file there stays as it was)
     except FileError as exc:

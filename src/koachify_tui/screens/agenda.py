@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -20,11 +20,12 @@ from ..store.activities import AgendaItem
 from ..store.models import utcnow
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
+from .writes import ScreenWrites
 
 RANGES = (7, 30, 90)  # days ahead, cycled with `w`
 
 
-class AgendaScreen(AppAccess, Screen[None]):
+class AgendaScreen(ScreenWrites, AppAccess, Screen[None]):
     """What needs doing: overdue tasks first (in red), then today's and the coming days' tasks and appointments.
 
     | Key | Action |
@@ -127,9 +128,9 @@ class AgendaScreen(AppAccess, Screen[None]):
         if item is None or item.kind != "task":
             self.notify(_("Only tasks can be completed"), severity="warning")
             return
-        with contextlib.suppress(NotFound):
-            self.store.complete_task(item.id, origin="tui")
-        self.load()
+        self.run_store_write(
+            partial(self.store.complete_task, item.id, origin="tui"), done=lambda _r: self.load(), skip=(NotFound,)
+        )
 
     @on(DataTable.RowSelected, "#agenda-table")
     def action_contact(self) -> None:

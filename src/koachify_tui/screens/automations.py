@@ -10,9 +10,9 @@ Every name, tag and error is user data and is rendered as plain text, never as m
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shlex
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -34,6 +34,7 @@ from ..store.rules import ACTIONS, FILTERS, NUMERIC_FILTERS, TRIGGERS, describe_
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .contact_forms import ConfirmDialog, FormScreen
+from .writes import Deferred, ScreenWrites
 
 TRIGGER_LABELS = {
     "opportunity.status_changed": _("Opportunity status changed"),
@@ -188,7 +189,7 @@ class RuleForm(FormScreen):
     def _trigger_changed(self, event: Select.Changed) -> None:
         self.query_one("#form-hint", Static).update(Content(trigger_hint(str(event.value))))
 
-    def save(self) -> int | None:
+    def save(self) -> Deferred | None:
         name = self.query_one("#rule-name", Input).value
         trigger = str(self.query_one("#rule-trigger", Select).value)
         try:
@@ -203,27 +204,32 @@ class RuleForm(FormScreen):
             return None
         enabled = self.query_one("#rule-enabled", Checkbox).value
         on_import = self.query_one("#rule-import", Checkbox).value
-        if self.rule is None:
-            rule = self.store.create_rule(
-                name, trigger, filters=filters, actions=actions, enabled=enabled, fire_on_import=on_import
-            )
-        else:
-            rule = self.store.update_rule(
-                self.rule.id or 0,
-                name=name,
-                trigger=trigger,
-                filters=filters,
-                actions=actions,
-                enabled=enabled,
-                fire_on_import=on_import,
-            )
-        return rule.id
+        rule_id = self.rule.id or 0 if self.rule is not None else None
+
+        def write() -> int | None:
+            if rule_id is None:
+                rule = self.store.create_rule(
+                    name, trigger, filters=filters, actions=actions, enabled=enabled, fire_on_import=on_import
+                )
+            else:
+                rule = self.store.update_rule(
+                    rule_id,
+                    name=name,
+                    trigger=trigger,
+                    filters=filters,
+                    actions=actions,
+                    enabled=enabled,
+                    fire_on_import=on_import,
+                )
+            return rule.id
+
+        return Deferred(write)
 
 
 # --- the screen -------------------------------------------------------------------------------------------
 
 
-class AutomationsScreen(AppAccess, Screen[None]):
+class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
     """Automation rules and their run log.
 
     | Key | Action |
@@ -416,14 +422,18 @@ class AutomationsScreen(AppAccess, Screen[None]):
         rule = self.current
         if rule is None:
             return
-        try:
-            updated = self.store.set_rule_enabled(rule.id or 0, not rule.enabled)
-        except NotFound:
-            self.reload()
-            return
-        state = _("enabled") if updated.enabled else _("disabled")
-        self.notify(_("“{name}” {state}").format(name=updated.name, state=state), timeout=2, markup=False)
-        self.reload(updated.id)
+
+        def toggled(updated: AutomationRule | None) -> None:
+            if updated is None:  # deleted meanwhile (CLI)
+                self.reload()
+                return
+            state = _("enabled") if updated.enabled else _("disabled")
+            self.notify(_("“{name}” {state}").format(name=updated.name, state=state), timeout=2, markup=False)
+            self.reload(updated.id)
+
+        self.run_store_write(
+            partial(self.store.set_rule_enabled, rule.id or 0, not rule.enabled), done=toggled, skip=(NotFound,)
+        )
 
     def action_new(self) -> None:
         self.app.push_screen(RuleForm(None), self._saved)
@@ -444,10 +454,10 @@ class AutomationsScreen(AppAccess, Screen[None]):
             return
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
-                with contextlib.suppress(NotFound):  # deleted meanwhile (CLI): nothing left to do
-                    self.store.delete_rule(rule.id or 0)
-                self.reload()
+            if yes:  # deleted meanwhile (CLI): nothing left to do
+                self.run_store_write(
+                    partial(self.store.delete_rule, rule.id or 0), done=lambda _r: self.reload(), skip=(NotFound,)
+                )
 
         question = Content(_("Delete the rule “{name}”? Its runs stay in the log.").format(name=rule.name))
         self.app.push_screen(ConfirmDialog(question, _("Delete rule")), confirmed)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -29,6 +30,7 @@ from ..widgets.board_column import BoardColumn
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .pickers import ChoicePicker
+from .writes import ScreenWrites, error_text
 
 STATUS_LABELS = {
     "open": _("open"),
@@ -66,7 +68,7 @@ def _b(key: str, action: str, description: str, tooltip: str, name: str, *, show
     return Binding(key, action, description, id=f"board.{name}", tooltip=tooltip, show=show)
 
 
-class BoardScreen(AppAccess, Screen[None]):
+class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
     """A pipeline as columns of cards.
 
     | Key | Action |
@@ -317,30 +319,31 @@ class BoardScreen(AppAccess, Screen[None]):
         if len(self.undo_stack) <= 1:
             self.refresh_bindings()  # "Undo" may have just become available (or not)
 
-    def move_card(self, row: OpportunityRow, stage_id: int, pipeline_id: int | None = None) -> bool:
-        """Move through the store (history + events) and remember how to undo it."""
-        try:
-            self.store.move_opportunity(row.id, stage_id, pipeline=pipeline_id, origin="tui")
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return False
-        txn = self.store.last_txn()
-        self.undo_stack.append(UndoEntry("move", row.id, txn, stage_id=row.stage_id, pipeline_id=row.pipeline_id))
-        self._after_change(row.id, {row.stage_id, stage_id})
-        return True
+    def move_card(
+        self, row: OpportunityRow, stage_id: int, pipeline_id: int | None = None, then: Callable[[], None] | None = None
+    ) -> None:
+        """Move through the store (history + events) and remember how to undo it; `then` after it is saved."""
 
-    def set_status(self, row: OpportunityRow, status: str, reason: str = "") -> bool:
-        try:
-            self.store.set_status(row.id, status, reason=reason, origin="tui")
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return False
-        txn = self.store.last_txn()
-        self.undo_stack.append(UndoEntry("status", row.id, txn, status=row.status, reason=row.lost_reason))
-        self._after_change(row.id, {row.stage_id})
-        label = _(STATUS_LABELS.get(status, status))
-        self.notify(Text(_("“{title}” is now {status}").format(title=row.title, status=label)).plain, markup=False)
-        return True
+        def moved(_result: object) -> None:
+            txn = self.written_txn
+            self.undo_stack.append(UndoEntry("move", row.id, txn, stage_id=row.stage_id, pipeline_id=row.pipeline_id))
+            self._after_change(row.id, {row.stage_id, stage_id})
+            if then is not None:
+                then()
+
+        self.run_store_write(
+            partial(self.store.move_opportunity, row.id, stage_id, pipeline=pipeline_id, origin="tui"), done=moved
+        )
+
+    def set_status(self, row: OpportunityRow, status: str, reason: str = "") -> None:
+        def saved(_result: object) -> None:
+            txn = self.written_txn
+            self.undo_stack.append(UndoEntry("status", row.id, txn, status=row.status, reason=row.lost_reason))
+            self._after_change(row.id, {row.stage_id})
+            label = _(STATUS_LABELS.get(status, status))
+            self.notify(Text(_("“{title}” is now {status}").format(title=row.title, status=label)).plain, markup=False)
+
+        self.run_store_write(partial(self.store.set_status, row.id, status, reason=reason, origin="tui"), done=saved)
 
     def action_move_stage(self, delta: int) -> None:
         row, column = self.card, self.column
@@ -365,8 +368,8 @@ class BoardScreen(AppAccess, Screen[None]):
             if choice is None:
                 return
             pipeline_id, stage_id = choice
-            if self.move_card(row, stage_id, pipeline_id) and pipeline_id != row.pipeline_id:
-                self.notify(_("Moved to another pipeline (u undoes)"))
+            note = _("Moved to another pipeline (u undoes)") if pipeline_id != row.pipeline_id else ""
+            self.move_card(row, stage_id, pipeline_id, then=(lambda: self.notify(note)) if note else None)
 
         self.app.push_screen(ChoicePicker(_("Move “{t}” to").format(t=row.title), options), done)
 
@@ -399,22 +402,32 @@ class BoardScreen(AppAccess, Screen[None]):
             return
         entry = self.undo_stack.pop()
         try:
-            # The same log-based undo as `koachify import --undo`: what was changed again since stays.
-            outcome = self.store.undo_changes(entry.txn, origin="tui") if entry.txn else None
             row = self.store.opportunity_row(entry.opportunity_id)
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return
-        if outcome is not None and outcome.kept and not outcome.reverted:
-            self.notify(Text(_("Not undone: {why}").format(why=outcome.kept[0].reason)).plain, markup=False)
+
+        def undo() -> Any:
+            # The same log-based undo as `koachify import --undo`: what was changed again since stays.
+            return self.store.undo_changes(entry.txn, origin="tui") if entry.txn else None
+
+        def undone(outcome: Any) -> None:
+            if outcome is not None and outcome.kept and not outcome.reverted:
+                self.notify(Text(_("Not undone: {why}").format(why=outcome.kept[0].reason)).plain, markup=False)
+                self.refresh_bindings()
+                return
+            if self.pipeline is not None and entry.kind == "move" and entry.pipeline_id != self.pipeline.id:
+                self.refresh_columns({row.stage_id})
+            else:
+                self._after_change(row.id, {row.stage_id, entry.stage_id})
             self.refresh_bindings()
-            return
-        if self.pipeline is not None and entry.kind == "move" and entry.pipeline_id != self.pipeline.id:
-            self.refresh_columns({row.stage_id})
-        else:
-            self._after_change(row.id, {row.stage_id, entry.stage_id})
-        self.refresh_bindings()
-        self.notify(_("Undone"))
+            self.notify(_("Undone"))
+
+        def failed(exc: Exception) -> None:
+            self.undo_stack.append(entry)  # not undone: it can be tried again
+            self.notify(error_text(exc), severity="error", markup=False)
+
+        self.run_store_write(undo, done=undone, failed=failed)
 
     # --- other screens -----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from ..widgets.chrome import Footer, Header
 from ..widgets.timeline import PAGE, TimelineView
 from .base import AppAccess
 from .contact_forms import ActivityForm, ContactForm, TagPicker, Target
+from .writes import ScreenWrites
 
 KIND_FILTERS: tuple[str | None, ...] = (None, "notes", "tasks", "appointments", "messages", "changes")
 KIND_NAMES = {
@@ -300,8 +302,13 @@ class ContactDetailPane(Vertical):
         if item is None or item.kind != "task":
             self.notify(_("Highlight a task in the timeline first"), severity="warning", timeout=3)
             return
-        self.store.complete_task(item.ref_id, done=not item.done, origin="tui")
-        self.reload()
+        screen = self.screen
+        write = partial(self.store.complete_task, item.ref_id, done=not item.done, origin="tui")
+        if isinstance(screen, ScreenWrites):  # the screen shows the wait, if any, and takes escape
+            screen.run_store_write(write, done=lambda _r: self.reload(), skip=(NotFound,))
+        else:
+            write()
+            self.reload()
 
     def action_cycle_kind(self) -> None:
         self.kinds = KIND_FILTERS[(KIND_FILTERS.index(self.kinds) + 1) % len(KIND_FILTERS)]
@@ -375,7 +382,7 @@ def new_opportunity(screen: Screen[Any], contact_id: int, done: Any = None) -> N
     screen.app.push_screen(OpportunityForm(screen.app.store, contact_id=contact_id), done)  # type: ignore[attr-defined]
 
 
-class ContactDetailScreen(AppAccess, Screen[None]):
+class ContactDetailScreen(ScreenWrites, AppAccess, Screen[None]):
     """A contact on its own screen (narrow terminals, or `enter` from the list).
 
     | Key | Action |

@@ -8,8 +8,10 @@ and nothing reaches the store until the whole form is valid.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from textual import on
@@ -26,11 +28,13 @@ from ..history_text import channel_word
 from ..i18n import _
 from ..store import ContactQuery
 from ..store.dates import parse_date, parse_datetime
-from ..store.errors import StoreError
+from ..store.errors import EditConflict, StoreError
 from ..store.fields import coerce
 from ..store.models import Channel, CustomFieldDef, Direction, FieldType
 from ..store.normalize import InvalidValue, normalize_email, normalize_phone
 from .base import AppAccess
+from .pickers import ChoicePicker
+from .writes import Deferred, ScreenWrites, error_text
 
 FORM_CSS = """
 FormScreen { align: center middle; }
@@ -58,8 +62,11 @@ def _text(widget: Widget) -> str:
     raise TypeError(widget)
 
 
-class FormScreen(AppAccess, ModalScreen[Any]):
+class FormScreen(ScreenWrites, AppAccess, ModalScreen[Any]):
     """Base of the forms: a titled box, fields with inline errors, `ctrl+s` saves, `escape` cancels.
+
+    `save()` validates and returns the result, or a `Deferred` whose store calls `run_store_write` makes: while
+    they wait for the database the form says so (escape gives up), and a failure keeps the form as typed.
 
     | Key | Action |
     | --- | --- |
@@ -68,6 +75,8 @@ class FormScreen(AppAccess, ModalScreen[Any]):
     """
 
     DEFAULT_CSS = FORM_CSS
+    #: The change-log id of what the last save wrote (None if nothing changed): the caller's `u` undoes it.
+    txn: str | None = None
     BINDINGS = [
         Binding("ctrl+s", "save", _("Save"), id="form.save", tooltip=_("Validate and save"), priority=True),
         Binding("escape", "cancel", _("Cancel"), id="form.cancel", tooltip=_("Close without saving")),
@@ -115,6 +124,9 @@ class FormScreen(AppAccess, ModalScreen[Any]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def write_status_parent(self) -> Widget:
+        return self.query_one("#form")
+
     def action_save(self) -> None:
         self.clear_errors()
         try:
@@ -122,8 +134,22 @@ class FormScreen(AppAccess, ModalScreen[Any]):
         except (InvalidValue, StoreError, ValueError) as exc:
             self.form_error(str(exc))
             return
-        if result is not None:
+        if isinstance(result, Deferred):
+            self.run_store_write(result.write, done=self._saved, failed=self.save_failed, gave_up=self._gave_up)
+        elif result is not None:
             self.dismiss(result)
+
+    def _saved(self, result: Any) -> None:
+        self.txn = self.written_txn  # None when the save changed nothing
+        if result is not None and self.is_attached:
+            self.dismiss(result)
+
+    def save_failed(self, exc: Exception) -> None:
+        """The store refused or could not save: say why; everything typed stays for another `ctrl+s`."""
+        self.form_error(error_text(exc) + " " + _("(ctrl+s saves again, escape closes)"))
+
+    def _gave_up(self) -> None:
+        self.form_error(_("Gave up waiting for the database; nothing was saved (ctrl+s tries again)"))
 
     def save(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -190,13 +216,18 @@ CONTACT_INPUTS = (
 
 
 class ContactForm(FormScreen):
-    """New or edit contact, with its custom fields. Dismisses with the contact id once saved."""
+    """New or edit contact, with its custom fields. Dismisses with the contact id once saved.
+
+    An edit sends only the fields the user changed, based on the version it loaded: what someone else changed
+    meanwhile in other fields stays; a field both changed asks which value to keep (store/versions.py)."""
 
     def __init__(self, contact_id: int | None = None) -> None:
         super().__init__()
         self.contact_id = contact_id
         self.form_title = _("Edit contact") if contact_id else _("New contact")
-        self.txn: str | None = None  # the change-log id of the saved edit, for the caller's undo
+        self._loaded: dict[str, Any] = {}  # what the form showed, to send only what the user changed
+        self._version: int | None = None
+        self._overwrite: set[str] = set()  # fields the user chose to keep over someone else's value
 
     def fields(self) -> ComposeResult:
         store = self.store
@@ -206,9 +237,11 @@ class ContactForm(FormScreen):
             contact = store.get_contact(self.contact_id)
             values = {key: getattr(contact, key) for key, _label in CONTACT_INPUTS}
             custom = store.field_values("contact", self.contact_id)
+            self._version = contact.version
         # What the form showed: saving sends only what the user changed against these, so it never reverts a
-        # change another window or process made to a field the user did not touch.
-        self._loaded, self._loaded_custom = values, custom
+        # change another window or process made to a field the user did not touch. Custom values are keyed
+        # "custom.<key>", as the conflicts name them.
+        self._loaded = {**values, **{f"custom.{k}": v for k, v in custom.items()}}
         for key, label in CONTACT_INPUTS:
             yield from self.field(_(label), Input(values.get(key, ""), id=f"in-{key}"), key)
         if self.contact_id is None:
@@ -218,7 +251,7 @@ class ContactForm(FormScreen):
             widget = custom_field_widget(definition, custom.get(definition.key))
             yield from self.field(definition.label, widget, f"cf-{definition.key}")
 
-    def save(self) -> int | None:
+    def save(self) -> Deferred | None:
         values: dict[str, Any] = {key: self.query_one(f"#in-{key}", Input).value.strip() for key, _l in CONTACT_INPUTS}
         region = getattr(self.app.settings, "region", "IT")  # type: ignore[attr-defined]
         ok = True
@@ -246,16 +279,60 @@ class ContactForm(FormScreen):
         if not ok:
             return None
         store = self.store
-        if self.contact_id is None:
-            tags = [t.strip() for t in self.query_one("#in-tags", Input).value.split(",") if t.strip()]
-            contact = store.create_contact(**values, tags=tags, custom=custom, region=region, origin="tui")
-            assert contact.id is not None
-            return contact.id
-        changes = {k: v for k, v in values.items() if v != (self._loaded.get(k) or "")}
-        custom_changes = {k: v for k, v in custom.items() if not _same_value(v, self._loaded_custom.get(k))}
-        store.update_contact(self.contact_id, changes, custom=custom_changes, region=region, origin="tui")
-        self.txn = store.last_txn() if changes or custom_changes else None
-        return self.contact_id
+        tags = (
+            [t.strip() for t in self.query_one("#in-tags", Input).value.split(",") if t.strip()]
+            if (self.contact_id is None)
+            else []
+        )
+
+        def write() -> int:
+            if self.contact_id is None:
+                contact = store.create_contact(**values, tags=tags, custom=custom, region=region, origin="tui")
+                assert contact.id is not None
+                return contact.id
+            store.update_contact(
+                self.contact_id,
+                {k: v for k, v in values.items() if v != (self._loaded.get(k) or "")},
+                custom={k: v for k, v in custom.items() if not _same_value(v, self._loaded.get(f"custom.{k}"))},
+                region=region,
+                origin="tui",
+                expected_version=self._version,
+                overwrite=self._overwrite,
+            )
+            return self.contact_id
+
+        return Deferred(write)
+
+    def save_failed(self, exc: Exception) -> None:
+        if not isinstance(exc, EditConflict):
+            super().save_failed(exc)
+            return
+        field = exc.field
+        label = _(dict(CONTACT_INPUTS).get(field, "")) or next(
+            (d.label for d in self._defs if f"custom.{d.key}" == field), field
+        )
+        options = [
+            (_("Keep mine: {value}").format(value=_shown(exc.mine)), "mine"),
+            (_("Take theirs: {value}").format(value=_shown(exc.theirs)), "theirs"),
+        ]
+        title = _("{field} was changed by someone else while you edited").format(field=label)
+        self.app.push_screen(ChoicePicker(title, options), lambda choice: self._resolve(exc, choice))
+
+    def _resolve(self, exc: EditConflict, choice: str | None) -> None:
+        if choice is None:
+            self.form_error(_("Not saved: {field} was changed by someone else").format(field=exc.field))
+            return
+        if choice == "mine":
+            self._overwrite.add(exc.field)
+        else:  # take theirs: show it, and it is no longer a change of this form
+            self._loaded[exc.field] = exc.theirs
+            if not exc.field.startswith("custom."):
+                self.query_one(f"#in-{exc.field}", Input).value = str(exc.theirs or "")
+        self.action_save()
+
+
+def _shown(value: Any) -> str:
+    return _("(empty)") if value in (None, "", []) else str(value)
 
 
 # --- activities -----------------------------------------------------------------------------------------
@@ -333,13 +410,14 @@ class ActivityForm(FormScreen):
         self.set_error(name, message)
         return False
 
-    def save(self) -> str | None:
+    def save(self) -> Deferred | None:
         store, (cid, oid) = self.store, self._owner()
+        call: Callable[[], object]
         if self.kind == "note":
             body = _text(self.query_one("#in-body"))
             if not self._required("body", body, _("Write something")):
                 return None
-            store.add_note(body, origin="tui", contact_id=cid, opportunity_id=oid)
+            call = partial(store.add_note, body, origin="tui", contact_id=cid, opportunity_id=oid)
         elif self.kind == "task":
             title = self.query_one("#in-title", Input).value
             due_text = self.query_one("#in-due", Input).value
@@ -354,7 +432,8 @@ class ActivityForm(FormScreen):
                     ok = False
             if not ok:
                 return None
-            store.add_task(
+            call = partial(
+                store.add_task,
                 title,
                 due_at=due,
                 notes=_text(self.query_one("#in-notes")),
@@ -381,8 +460,15 @@ class ActivityForm(FormScreen):
             if not ok or starts is None:
                 return None
             location = self.query_one("#in-location", Input).value
-            store.add_appointment(
-                title, starts, ends_at=ends, location=location, origin="tui", contact_id=cid, opportunity_id=oid
+            call = partial(
+                store.add_appointment,
+                title,
+                starts,
+                ends_at=ends,
+                location=location,
+                origin="tui",
+                contact_id=cid,
+                opportunity_id=oid,
             )
         else:
             subject = self.query_one("#in-subject", Input).value
@@ -390,7 +476,8 @@ class ActivityForm(FormScreen):
             if not (subject.strip() or body.strip()):
                 self.set_error("body", _("A message needs a subject or a body"))
                 return None
-            store.log_message(
+            call = partial(
+                store.log_message,
                 body,
                 subject=subject,
                 channel=str(self.query_one("#in-channel", Select).value),
@@ -399,7 +486,7 @@ class ActivityForm(FormScreen):
                 contact_id=cid,
                 opportunity_id=oid,
             )
-        return self.kind
+        return Deferred(lambda: (call(), self.kind)[1])
 
 
 # --- tags -----------------------------------------------------------------------------------------------
@@ -414,7 +501,6 @@ class TagPicker(FormScreen):
         super().__init__()
         self.contact_id = contact_id
         self.form_title = _("Edit contact") if contact_id else _("New contact")
-        self.txn: str | None = None  # the change-log id of the saved edit, for the caller's undo
 
     def fields(self) -> ComposeResult:
         store = self.store
@@ -428,14 +514,21 @@ class TagPicker(FormScreen):
                 "tags",
             )
 
-    def save(self) -> bool:
+    def save(self) -> Deferred:
         wanted = set(self.query_one("#in-tags", SelectionList).selected) if self.query("#in-tags") else set()
         new = [t.strip() for t in self.query_one("#in-new", Input).value.split(",") if t.strip()]
-        changed = self.store.set_contact_tags(
-            self.contact_id, add=[*sorted(wanted - self._had), *new], remove=sorted(self._had - wanted), origin="tui"
-        )
-        self.txn = self.store.last_txn() if changed else None
-        return True
+        store = self.store
+
+        def write() -> bool:
+            store.set_contact_tags(
+                self.contact_id,
+                add=[*sorted(wanted - self._had), *new],
+                remove=sorted(self._had - wanted),
+                origin="tui",
+            )
+            return True
+
+        return Deferred(write)
 
 
 # --- filters --------------------------------------------------------------------------------------------

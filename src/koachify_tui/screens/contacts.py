@@ -7,10 +7,10 @@ waits for SQL and a stale search is dropped as soon as a newer one starts.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import time
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -27,13 +27,14 @@ from textual.worker import get_current_worker
 
 from ..i18n import _
 from ..messages import StoreChanged
-from ..store import Conflict, ContactQuery, ContactRow, InvalidValue, NotFound, Store
+from ..store import Conflict, ContactQuery, ContactRow, NotFound, Store
 from ..widgets.chrome import Footer, Header
 from ..widgets.contact_table import WINDOW, ContactTable
 from ..widgets.smart_lists import ALL, TRASH, SmartListsSidebar
 from .base import AppAccess
 from .contact_detail import ContactDetailPane, ContactDetailScreen, edit_contact, new_opportunity, tag_contact
 from .contact_forms import ActivityForm, ConfirmDialog, ContactForm, FilterForm, NameDialog, Target
+from .writes import ScreenWrites, error_text
 
 SPLIT_MIN_WIDTH = 150  # below this the detail opens as its own screen
 SEARCH_DEBOUNCE = 0.08  # seconds of typing pause before a search runs
@@ -52,7 +53,7 @@ def has_import_screen() -> bool:
     return importlib.util.find_spec("koachify_tui.screens.import_csv") is not None
 
 
-class ContactsScreen(AppAccess, Screen[None]):
+class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     """Contacts, searchable as you type, filtered, saved as smart lists; detail beside or on its own screen.
 
     | Key | Action |
@@ -398,10 +399,12 @@ class ContactsScreen(AppAccess, Screen[None]):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.store.delete_smart_list(ref)
-                if self.active_list == ref:
-                    self.active_list = ALL
-                self._refresh_sidebar()
+                self.run_store_write(partial(self.store.delete_smart_list, ref), done=forgotten)
+
+        def forgotten(_result: object) -> None:
+            if self.active_list == ref:
+                self.active_list = ALL
+            self._refresh_sidebar()
 
         self.app.push_screen(ConfirmDialog(_("Delete the smart list “{name}”?").format(name=name)), done)
 
@@ -525,17 +528,20 @@ class ContactsScreen(AppAccess, Screen[None]):
         question = Content(_("Move “{name}” to the Trash? (u undoes)").format(name=current.display_name))
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                self.store.delete_contact(current.id, origin="tui")
-            except NotFound:
-                return
-            txn = self.store.last_txn()
-            if txn:
+            if yes:
+                self.run_store_write(
+                    partial(self.store.delete_contact, current.id, origin="tui"), done=deleted, failed=failed
+                )
+
+        def deleted(_result: object) -> None:
+            if txn := self.written_txn:
                 self._undoable(txn, current.id, "delete")
             self.notify(_("Deleted {name} — u to undo").format(name=current.display_name), timeout=4, markup=False)
             self.reload()
+
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, NotFound):  # deleted meanwhile: nothing to say
+                self.notify(error_text(exc), severity="error", markup=False)
 
         self.app.push_screen(ConfirmDialog(question, _("Delete contact")), confirmed)
 
@@ -543,29 +549,50 @@ class ContactsScreen(AppAccess, Screen[None]):
         """Revert this screen's last delete, edit or tag change through the change log, while it is recent (its
         notice is still in mind; an older delete is restored from the Trash, where the user sees what comes
         back). A field changed again since (here, by the CLI or an automation) keeps its newer value."""
-        while self.undo_stack:
-            txn, contact_id, kind, when = self.undo_stack[-1]
-            if undo_clock() - when > UNDO_WINDOW:
-                self._nothing_recent(contact_id)
-                return
-            self.undo_stack.pop()
-            try:
-                outcome = self.store.undo_changes(txn, origin="tui")
-                contact = self.store.get_contact(contact_id)
-            except NotFound:
-                continue
-            if not outcome.reverted:
-                if outcome.kept:
-                    self.notify(Text(_("Not undone: {why}").format(why=outcome.kept[0].reason)).plain, markup=False)
-                    return
-                continue  # already undone meanwhile (from the Trash, say): try the one before
-            if kind == "delete":
-                self.notify(_("Undone: restored {name}").format(name=contact.display_name), timeout=4, markup=False)
+        stack = list(self.undo_stack)
+
+        def undo() -> tuple[str, Any, str]:
+            """("undone", contact, kind) | ("kept", reason, "") | ("old", contact id, "") | ("none", None, "")"""
+            while stack:
+                txn, contact_id, kind, when = stack[-1]
+                if undo_clock() - when > UNDO_WINDOW:
+                    return "old", contact_id, ""
+                stack.pop()
+                try:
+                    outcome = self.store.undo_changes(txn, origin="tui")
+                    contact = self.store.get_contact(contact_id)
+                except NotFound:
+                    continue
+                if not outcome.reverted:
+                    if outcome.kept:
+                        return "kept", outcome.kept[0].reason, ""
+                    continue  # already undone meanwhile (from the Trash, say): try the one before
+                return "undone", contact, kind
+            return "none", None, ""
+
+        def done(result: tuple[str, Any, str]) -> None:
+            self.undo_stack[:] = stack
+            what, value, kind = result
+            if what == "old":
+                self._nothing_recent(value)
+            elif what == "kept":
+                self.notify(Text(_("Not undone: {why}").format(why=value)).plain, markup=False)
+            elif what == "none":
+                self.notify(_("Nothing to undo"), timeout=2)
             else:
-                self.notify(_("Undone: {name}").format(name=contact.display_name), timeout=3, markup=False)
-            self.reload()
+                if kind == "delete":
+                    self.notify(_("Undone: restored {name}").format(name=value.display_name), timeout=4, markup=False)
+                else:
+                    self.notify(_("Undone: {name}").format(name=value.display_name), timeout=3, markup=False)
+                self.reload()
+
+        if not stack:
+            self.notify(_("Nothing to undo"), timeout=2)
             return
-        self.notify(_("Nothing to undo"), timeout=2)
+        if undo_clock() - stack[-1][3] > UNDO_WINDOW:  # no write needed to say so
+            self._nothing_recent(stack[-1][1])
+            return
+        self.run_store_write(undo, done=done)
 
     def _nothing_recent(self, contact_id: int) -> None:
         try:
@@ -582,10 +609,15 @@ class ContactsScreen(AppAccess, Screen[None]):
         current = self._current()
         if current is None or self.active_list != TRASH:
             return
-        with contextlib.suppress(NotFound):  # restored meanwhile: nothing left to do
-            self.store.restore_contact(current.id, origin="tui")
-        self.notify(_("Restored {name}").format(name=current.display_name), timeout=3, markup=False)
-        self.reload()
+
+        def restored(_result: object) -> None:
+            self.notify(_("Restored {name}").format(name=current.display_name), timeout=3, markup=False)
+            self.reload()
+
+        # restored meanwhile: nothing left to do
+        self.run_store_write(
+            partial(self.store.restore_contact, current.id, origin="tui"), done=restored, skip=(NotFound,)
+        )
 
     def action_trash(self) -> None:
         if self.active_list == TRASH:
@@ -609,22 +641,21 @@ class ContactsScreen(AppAccess, Screen[None]):
         def named(name: str | None) -> None:
             if not name:
                 return
-            try:
-                smart = self.store.save_smart_list(name, query)
-            except Conflict:
-                question = _("A smart list named “{name}” exists. Replace its filter?").format(name=name)
-                self.app.push_screen(
-                    ConfirmDialog(question, _("Replace smart list")), lambda yes: confirm_replace(name, yes)
-                )
-                return
-            except InvalidValue as exc:
-                self.notify(str(exc), severity="error", timeout=4, markup=False)
-                return
-            saved(smart)
+
+            def failed(exc: Exception) -> None:
+                if isinstance(exc, Conflict):
+                    question = _("A smart list named “{name}” exists. Replace its filter?").format(name=name)
+                    self.app.push_screen(
+                        ConfirmDialog(question, _("Replace smart list")), lambda yes: confirm_replace(name, yes)
+                    )
+                else:
+                    self.notify(error_text(exc), severity="error", timeout=4, markup=False)
+
+            self.run_store_write(partial(self.store.save_smart_list, name, query), done=saved, failed=failed)
 
         def confirm_replace(name: str, yes: bool | None) -> None:
             if yes:
-                saved(self.store.save_smart_list(name, query, replace=True))
+                self.run_store_write(partial(self.store.save_smart_list, name, query, replace=True), done=saved)
 
         def saved(smart: Any) -> None:
             self.active_list = smart.id or ALL

@@ -234,10 +234,13 @@ class ImportCsvScreen(ModalScreen[bool]):
                 raise _Cancelled
             app.call_from_thread(bar.update, total=total, progress=done)
 
+        def waiting(message: str) -> None:  # PostgreSQL: another import is running, this one takes its turn
+            app.call_from_thread(app.notify, message, timeout=10)
+
         try:
             if not Path(path).is_file() and Path(path).exists():
                 raise FileError(_("{path} is a directory, not a CSV file").format(path=path))
-            result = run_import(self.store, path, options, progress=progress)
+            result = run_import(self.store, path, options, progress=progress, waiting=waiting)
         except _Cancelled:
             app.call_from_thread(self._finished, None, _("Cancelled: nothing was written."))
         except (FileError, OSError, ValueError) as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -15,11 +15,12 @@ from textual.widgets import DataTable, Label, Select, Static, TextArea
 from ..formatting import datetime_short
 from ..i18n import _, ngettext
 from ..messages import StoreChanged
-from ..store import InvalidValue, NotFound
+from ..store import NotFound
 from ..store.activities import InboxRow
 from ..store.models import Channel
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
+from .writes import WRITE_ERRORS, ScreenWrites, error_text
 
 PAGE = 200
 CHANNEL_LABELS: dict[str, str] = {
@@ -74,7 +75,7 @@ class ReplyForm(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class InboxScreen(AppAccess, Screen[None]):
+class InboxScreen(ScreenWrites, AppAccess, Screen[None]):
     """All conversations in one list: email, SMS, WhatsApp, calls, chat.
 
     | Key | Action |
@@ -221,9 +222,11 @@ class InboxScreen(AppAccess, Screen[None]):
         row = self._current()
         if row is None:
             return
-        with contextlib.suppress(NotFound):
-            self.store.mark_message_read(row.message.id or 0, read)
-        self.load()
+        self.run_store_write(
+            partial(self.store.mark_message_read, row.message.id or 0, read),
+            done=lambda _r: self.load(),
+            skip=(NotFound,),
+        )
 
     def action_open(self) -> None:
         self._show_current()
@@ -263,16 +266,19 @@ class InboxScreen(AppAccess, Screen[None]):
         if body is None:
             return
         try:
-            self.store.log_message(
-                body,
-                contact_id=msg.contact_id,
-                opportunity_id=msg.opportunity_id,
-                channel=channel,
-                direction="out",
-                origin="tui",
+            await self.store_write(
+                partial(
+                    self.store.log_message,
+                    body,
+                    contact_id=msg.contact_id,
+                    opportunity_id=msg.opportunity_id,
+                    channel=channel,
+                    direction="out",
+                    origin="tui",
+                )
             )
-        except (InvalidValue, NotFound) as exc:
-            self.notify(str(exc), severity="error", markup=False)
+        except WRITE_ERRORS as exc:
+            self.notify(error_text(exc), severity="error", markup=False)
             return
         self._set_read(True)
         self.notify(_("Reply logged"))

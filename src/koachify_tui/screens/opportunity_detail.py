@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from rich.console import Group
@@ -27,12 +28,13 @@ from ..store.dates import parse_datetime
 from ..store.normalize import InvalidValue
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
+from .writes import ScreenWrites, error_text
 
 ACTIVITY_TITLES = {"note": _("New note"), "task": _("New task"), "appointment": _("New appointment")}
 KIND_ICONS = {"note": "✎", "task": "☐", "appointment": "◷", "message": "✉"}
 
 
-class ActivityForm(ModalScreen[bool]):
+class ActivityForm(ScreenWrites, ModalScreen[bool]):
     """Add a note, a task (with an optional due date) or an appointment to an opportunity.
 
     | Key | Action |
@@ -91,23 +93,31 @@ class ActivityForm(ModalScreen[bool]):
 
     def action_save(self) -> None:
         text = self.query_one("#activity-text", Input).value
+        store, oid = self.store, self.opportunity_id
+        write: Callable[[], object]
         try:
             if self.kind == "note":
-                self.store.add_note(text, opportunity_id=self.opportunity_id, origin="tui")
+                write = partial(store.add_note, text, opportunity_id=oid, origin="tui")
             elif self.kind == "task":
                 when = self.query_one("#activity-when", Input).value.strip()
                 due = parse_datetime(when, locale=self._locale()) if when else None
-                self.store.add_task(text, opportunity_id=self.opportunity_id, due_at=due, origin="tui")
+                write = partial(store.add_task, text, opportunity_id=oid, due_at=due, origin="tui")
             else:
                 starts = parse_datetime(self.query_one("#activity-when", Input).value, locale=self._locale())
                 where = self.query_one("#activity-where", Input).value
-                self.store.add_appointment(
-                    text, starts, location=where, opportunity_id=self.opportunity_id, origin="tui"
-                )
+                write = partial(store.add_appointment, text, starts, location=where, opportunity_id=oid, origin="tui")
         except (StoreError, InvalidValue) as exc:
-            self.query_one("#activity-error", Static).update(Text(str(exc)))
+            self._show_error(exc)
             return
-        self.dismiss(True)
+        self.run_store_write(
+            write,
+            done=lambda _r: self.dismiss(True),
+            failed=self._show_error,
+            gave_up=lambda: self._show_error(StoreError(_("gave up waiting for the database; nothing was saved"))),
+        )
+
+    def _show_error(self, exc: Exception) -> None:
+        self.query_one("#activity-error", Static).update(Text(error_text(exc)))
 
     def action_cancel(self) -> None:
         self.dismiss(False)

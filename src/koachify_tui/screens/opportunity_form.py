@@ -9,6 +9,7 @@ Used by the board (`n`, `e`) and by the contacts screen (`o`):
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -25,6 +26,7 @@ from ..i18n import _
 from ..store import ContactQuery, Store, StoreError
 from ..store.models import CustomFieldDef, FieldType
 from ..store.normalize import InvalidValue, parse_money
+from .writes import ScreenWrites, error_text
 
 NEW_CONTACT = "new"  # option id of the "create a contact" entry of the picker
 
@@ -44,7 +46,7 @@ def field_input_text(value: Any) -> str:
     return str(value)
 
 
-class OpportunityForm(ModalScreen[int | None]):
+class OpportunityForm(ScreenWrites, ModalScreen[int | None]):
     """Create (opportunity_id None) or edit an opportunity; picks or creates the contact when none is given.
 
     | Key | Action |
@@ -99,6 +101,8 @@ class OpportunityForm(ModalScreen[int | None]):
         self._pipelines = store.list_pipelines()
         self._fields: list[CustomFieldDef] = store.list_fields("opportunity")
         self._row = store.opportunity_row(opportunity_id) if opportunity_id is not None else None
+        # The version this edit is based on: fields others change meanwhile merge, a clash is refused.
+        self._version = store.get_opportunity(opportunity_id).version if opportunity_id is not None else None
         self._values: dict[str, Any] = store.field_values("opportunity", opportunity_id) if opportunity_id else {}
         if self._row is not None:
             self.contact_id = self._row.contact_id
@@ -354,12 +358,12 @@ class OpportunityForm(ModalScreen[int | None]):
             "owner": self.query_one("#opp-owner", Input).value.strip(),
         }
         tags = [t.strip() for t in self.query_one("#opp-tags", Input).value.split(",") if t.strip()]
-        try:
-            opportunity_id = self._write(fields, tags, custom, int(stage_value))  # type: ignore[arg-type]
-        except (StoreError, ValueError) as exc:
-            self._set_error("err-form", str(exc))
-            return
-        self.dismiss(opportunity_id)
+        self.run_store_write(
+            partial(self._write, fields, tags, custom, int(stage_value)),  # type: ignore[arg-type]
+            done=self.dismiss,
+            failed=lambda exc: self._set_error("err-form", error_text(exc)),
+            gave_up=lambda: self._set_error("err-form", _("Gave up waiting for the database; nothing was saved")),
+        )
 
     def _write(self, fields: dict[str, Any], tags: list[str], custom: dict[str, Any], stage_id: int) -> int:
         """One store call, so one transaction: a half-saved deal is worse than an error message. An edit sends
@@ -392,6 +396,6 @@ class OpportunityForm(ModalScreen[int | None]):
         store.update_opportunity(
             row.id, changes, stage=stage_id if moved else None, pipeline=self._pipeline_id if moved else None,
             custom=custom_changes, add_tags=[new[k] for k in new.keys() - old.keys()],
-            remove_tags=[old[k] for k in old.keys() - new.keys()], origin="tui",
+            remove_tags=[old[k] for k in old.keys() - new.keys()], origin="tui", expected_version=self._version,
         )  # fmt: skip
         return row.id

@@ -5,6 +5,8 @@ orphan anything); name clashes come back from the store as `Conflict` and are sh
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,9 +19,10 @@ from textual.widgets.option_list import Option
 from ..i18n import _
 from ..store import Conflict, PipelineInfo, Store, StoreError
 from .pickers import ChoicePicker, Confirm, TextPrompt
+from .writes import ScreenWrites
 
 
-class PipelinesScreen(ModalScreen[None]):
+class PipelinesScreen(ScreenWrites, ModalScreen[None]):
     """Pipelines on the left, the selected pipeline's stages on the right.
 
     | Key | Action |
@@ -148,7 +151,8 @@ class PipelinesScreen(ModalScreen[None]):
             TextPrompt(_("Its stages, comma separated"), ", ".join(_(stage) for stage in DEFAULT_NEW_STAGES))
         )
         try:
-            created = self.store.create_pipeline(name, [s.strip() for s in (stages or "").split(",") if s.strip()])
+            names = [s.strip() for s in (stages or "").split(",") if s.strip()]
+            created = await self.store_write(partial(self.store.create_pipeline, name, names))
         except StoreError as exc:
             self._error(exc)
             return
@@ -164,7 +168,7 @@ class PipelinesScreen(ModalScreen[None]):
         if not name:
             return
         try:
-            stage = self.store.add_stage(pipeline.id, name)
+            stage = await self.store_write(partial(self.store.add_stage, pipeline.id, name))
         except StoreError as exc:
             self._error(exc)
             return
@@ -184,11 +188,11 @@ class PipelinesScreen(ModalScreen[None]):
                 old = pipeline.stage(stage_id).name
                 name = await self.app.push_screen_wait(TextPrompt(_("Rename stage"), old))
                 if name:
-                    self.store.rename_stage(stage_id, name)
+                    await self.store_write(partial(self.store.rename_stage, stage_id, name))
             else:
                 name = await self.app.push_screen_wait(TextPrompt(_("Rename pipeline"), pipeline.name))
                 if name:
-                    self.store.rename_pipeline(pipeline.id, name)
+                    await self.store_write(partial(self.store.rename_pipeline, pipeline.id, name))
         except StoreError as exc:
             self._error(exc)
             return
@@ -210,7 +214,7 @@ class PipelinesScreen(ModalScreen[None]):
             if not await self.app.push_screen_wait(Confirm(_("Delete stage “{s}”?").format(s=stage.name))):
                 return
             try:
-                self.store.delete_stage(stage_id)
+                await self.store_write(partial(self.store.delete_stage, stage_id))
             except Conflict as exc:  # it holds opportunities: ask where they go
                 options = [
                     (f"{p.name} › {s.name}", s.id)
@@ -225,7 +229,7 @@ class PipelinesScreen(ModalScreen[None]):
                 )
                 if target is None:
                     return
-                self.store.delete_stage(stage_id, move_to=target)
+                await self.store_write(partial(self.store.delete_stage, stage_id, move_to=target))
         except StoreError as exc:
             self._error(exc)
             return
@@ -237,7 +241,7 @@ class PipelinesScreen(ModalScreen[None]):
             if not await self.app.push_screen_wait(Confirm(_("Delete pipeline “{p}”?").format(p=pipeline.name))):
                 return
             try:
-                self.store.delete_pipeline(pipeline.id)
+                await self.store_write(partial(self.store.delete_pipeline, pipeline.id))
             except Conflict as exc:
                 options = [
                     (f"{p.name} › {s.name}", s.id)
@@ -252,7 +256,7 @@ class PipelinesScreen(ModalScreen[None]):
                 )
                 if target is None:
                     return
-                self.store.delete_pipeline(pipeline.id, move_to_stage=target)
+                await self.store_write(partial(self.store.delete_pipeline, pipeline.id, move_to_stage=target))
         except StoreError as exc:
             self._error(exc)
             return
@@ -269,13 +273,12 @@ class PipelinesScreen(ModalScreen[None]):
         if not 0 <= j < len(ids):
             return
         ids[i], ids[j] = ids[j], ids[i]
-        try:
-            self.store.reorder_stages(pipeline.id, ids)
-        except StoreError as exc:
-            self._error(exc)
-            return
-        self.reload(pipeline.id, stage_id)
-        self.query_one("#pm-stages", OptionList).focus()
+
+        def moved(_result: object) -> None:
+            self.reload(pipeline.id, stage_id)
+            self.query_one("#pm-stages", OptionList).focus()
+
+        self.run_store_write(partial(self.store.reorder_stages, pipeline.id, ids), done=moved, failed=self._error)
 
 
 DEFAULT_NEW_STAGES = (_("Lead"), _("Proposal"), _("Won"))

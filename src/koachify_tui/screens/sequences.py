@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -16,10 +17,11 @@ from textual.widgets import DataTable, Input, Label, TextArea
 from ..automations import sequences as seq
 from ..formatting import date_short
 from ..i18n import _, ngettext
-from ..store import InvalidValue, NotFound, StoreError
+from ..store import InvalidValue, NotFound
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .pickers import Confirm
+from .writes import WRITE_ERRORS, ScreenWrites, error_text
 
 _STEP_LINE = re.compile(r"^\s*\+?(\d{1,4})\s*d?\s+(task|note)\s+(.+)$", re.IGNORECASE)
 
@@ -99,7 +101,7 @@ class SequenceForm(ModalScreen[dict[str, Any] | None]):
         self.dismiss(None)
 
 
-class SequencesScreen(AppAccess, Screen[None]):
+class SequencesScreen(ScreenWrites, AppAccess, Screen[None]):
     """Follow-up sequences and the contacts in them.
 
     | Key | Action |
@@ -202,9 +204,13 @@ class SequencesScreen(AppAccess, Screen[None]):
         if values is None:
             return
         try:
-            info = seq.create_sequence(self.store, values["name"], values["steps"], description=values["description"])
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            info = await self.store_write(
+                partial(
+                    seq.create_sequence, self.store, values["name"], values["steps"], description=values["description"]
+                )
+            )
+        except WRITE_ERRORS as exc:
+            self.notify(error_text(exc), severity="error", markup=False)
             return
         self.load(select_id=info.id)
 
@@ -217,17 +223,19 @@ class SequencesScreen(AppAccess, Screen[None]):
         if values is None:
             return
         try:
-            seq.update_sequence(self.store, current.id, **values)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            await self.store_write(partial(seq.update_sequence, self.store, current.id, **values))
+        except WRITE_ERRORS as exc:
+            self.notify(error_text(exc), severity="error", markup=False)
             return
         self.load(select_id=current.id)
 
     def action_toggle_enabled(self) -> None:
         current = self._current()
         if current is not None:
-            seq.update_sequence(self.store, current.id, enabled=not current.enabled)
-            self.load(select_id=current.id)
+            self.run_store_write(
+                partial(seq.update_sequence, self.store, current.id, enabled=not current.enabled),
+                done=lambda _r: self.load(select_id=current.id),
+            )
 
     @work
     async def action_delete(self) -> None:
@@ -240,5 +248,4 @@ class SequencesScreen(AppAccess, Screen[None]):
             current.active,
         ).format(name=current.name, n=current.active)
         if await self.app.push_screen_wait(Confirm(question)):
-            seq.delete_sequence(self.store, current.id)
-            self.load()
+            self.run_store_write(partial(seq.delete_sequence, self.store, current.id), done=lambda _r: self.load())

@@ -109,6 +109,9 @@ def flush(tx: Tx) -> int:
     """Write the transaction's change rows (called by `StoreBase.write` before commit); how many."""
     count = len(tx.changes)
     if count:
+        from . import versions
+
+        versions.stamp(tx)  # one version per changed contact/opportunity, stamped on its rows
         tx.session.execute(insert(T_CHANGE), tx.changes)
         tx.changes.clear()
     return count

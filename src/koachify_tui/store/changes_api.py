@@ -45,6 +45,9 @@ class ChangesAPI(StoreBase):
             raise NotFound(f"no change {txn!r} in the log")
         first = min(r.id for r in rows)
         with self.write(origin, cause=Cause("undo", first)) as tx:
+            if not tx.changes:  # joined a bare `run_write` (the TUI's worker writes): it is still an undo
+                tx.cause = Cause("undo", first)
+                tx.origin = origin or tx.origin
             later = _later_than(tx.session, rows, first)
             outcome = revert(tx, self, rows, later=later)
             for cid in sorted(outcome.contacts):

@@ -11,12 +11,12 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, exists, fu
 from sqlmodel import Session, col
 
 from ..i18n import _
-from . import lookups, search, search_plan
+from . import lookups, search, search_plan, versions
 from .base import StoreBase, Tx
 from .changes import record as log_change
 from .errors import InvalidValue, NotFound
 from .events import ContactCreated, ContactDeleted, ContactRestored, ContactUpdated, TagAdded, TagRemoved
-from .fields import write_value
+from .fields import values_of, write_value
 from .models import (
     ChangeLog,
     Contact,
@@ -560,14 +560,34 @@ class ContactsAPI(StoreBase):
         remove_tags: Iterable[str] = (),
         origin: str | None = None,
         region: str | None = None,
+        expected_version: int | None = None,
+        overwrite: Iterable[str] = (),
         **fields: Any,
     ) -> Contact:
         """Apply a change set to a contact in one transaction: `changes` ({field: new value}, or the same as
         keyword arguments), custom values by key, tags to add and remove. Only what differs from the stored
-        values is written, logged and announced; an empty change set emits nothing."""
+        values is written, logged and announced; an empty change set emits nothing.
+
+        `expected_version`: the `Contact.version` the edit started from. Changes others made since merge at
+        field level; a field they changed to another value raises `EditConflict` (store/versions.py) unless it is
+        in `overwrite` (the user chose their value over the other)."""
         values = self._validated({**(changes or {}), **fields}, region)
         with self.write(origin) as tx:
             contact = self._live_contact(tx.session, contact_id)
+            if expected_version is not None:
+                mine = {k: v for k, v in values.items() if k in CONTACT_FIELDS}
+                mine.update({f"custom.{k}": v for k, v in (custom or {}).items()})
+                for name in overwrite:  # the user saw the other value and keeps theirs
+                    mine.pop(name, None)
+                stored = values_of(tx.session, "contact", contact_id) if custom else {}
+                versions.check(
+                    tx,
+                    "contact",
+                    contact_id,
+                    expected_version,
+                    mine,
+                    lambda f: stored.get(f[7:]) if f.startswith("custom.") else getattr(contact, f),
+                )
             changed = set_contact_fields(tx, contact, values)
             for key, value in (custom or {}).items():
                 if write_value(tx, "contact", contact_id, key, value, contact_id=contact_id):

@@ -4,7 +4,12 @@ SQLite is opened with WAL, foreign keys, `synchronous=FULL` and a busy timeout. 
 with `BEGIN IMMEDIATE`: a deferred transaction that later upgrades to a write fails at once with
 "database is locked" whatever the busy timeout, so the TUI and a CLI import could not write to one file at
 the same time. Reads use a second engine with plain deferred transactions (WAL snapshots), so a long import
-never blocks the screens from reading.
+never blocks the screens from reading; opening the store reads the schema revision through the read engine too,
+and takes the write lock only when an upgrade is needed.
+
+How long a write waits for the lock is the busy timeout: `busy_timeout` in the config file or
+$KOACHIFY_BUSY_TIMEOUT (seconds, default 60). On PostgreSQL it is the `lock_timeout` of every session, so a
+write queued behind another transaction's row locks fails the same way instead of waiting for ever.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +27,15 @@ from sqlalchemy.engine import make_url
 from ..i18n import _
 
 ENV_VAR = "KOACHIFY_DB"
-BUSY_TIMEOUT_MS = 60_000
+BUSY_TIMEOUT_ENV = "KOACHIFY_BUSY_TIMEOUT"
+BUSY_TIMEOUT = 60.0  # seconds
 # The newest migration; kept here so opening an up-to-date database does not import Alembic
 # (tests/test_store_db.py checks it against the scripts).
-SCHEMA_HEAD = "0005_change_log"
+SCHEMA_HEAD = "0006_versions"
+
+
+#: Per thread: the next write transaction must not wait for the lock (Store.write(wait=False)).
+NOWAIT = threading.local()
 
 
 class DatabaseError(RuntimeError):
@@ -49,22 +60,32 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
     return f"sqlite:///{Path(value).expanduser().absolute()}"
 
 
+def busy_timeout(value: float | None = None) -> float:
+    """Seconds a write waits for the lock: `value` (the setting), else $KOACHIFY_BUSY_TIMEOUT, else 60."""
+    if value is None:
+        raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+        try:
+            value = float(raw) if raw else BUSY_TIMEOUT
+        except ValueError:
+            raise DatabaseError(f"${BUSY_TIMEOUT_ENV} must be a number of seconds, not {raw!r}") from None
+    if value < 0:
+        raise DatabaseError(f"the busy timeout must be zero or more seconds, not {value}")
+    return value
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_engine(url: str, *, write: bool) -> Engine:
-    engine = create_engine(
-        url,
-        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-    )
+def _sqlite_engine(url: str, *, write: bool, timeout: float) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN is deferred).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         if make_url(url).database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
@@ -73,13 +94,34 @@ def _sqlite_engine(url: str, *, write: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not write:
+            conn.exec_driver_sql("BEGIN")
+        elif getattr(NOWAIT, "on", False):
+            # Try the lock once: SQLITE_BUSY at once instead of waiting (the TUI then waits in a worker).
+            raw = conn.connection.dbapi_connection
+            raw.execute("PRAGMA busy_timeout=0")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
-def make_engines(url: str) -> tuple[Engine, Engine]:
-    """(write engine, read engine). On PostgreSQL both are the same engine."""
+def is_lock_timeout(exc: BaseException) -> bool:
+    """True for "another writer holds the lock": SQLite's SQLITE_BUSY, PostgreSQL's lock_timeout (55P03)."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlite_errorname", "") in {"SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"}:
+        return True
+    if getattr(orig, "sqlstate", None) == "55P03":
+        return True
+    return "database is locked" in str(orig)
+
+
+def make_engines(url: str, timeout: float = BUSY_TIMEOUT) -> tuple[Engine, Engine]:
+    """(write engine, read engine). On PostgreSQL both are the same engine. `timeout`: the busy timeout."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -87,7 +129,7 @@ def make_engines(url: str) -> tuple[Engine, Engine]:
             if path.parent.exists():
                 _check_sqlite_file(path)  # a foreign file is refused before anything touches it
             make_private(path)
-            return _sqlite_engine(url, write=True), _sqlite_engine(url, write=False)
+            return _sqlite_engine(url, write=True, timeout=timeout), _sqlite_engine(url, write=False, timeout=timeout)
         # An in-memory database exists per connection: share one connection between both roles.
         from sqlalchemy.pool import StaticPool
 
@@ -98,7 +140,8 @@ def make_engines(url: str) -> tuple[Engine, Engine]:
             dbapi_conn.execute("PRAGMA foreign_keys=ON")
 
         return engine, engine
-    engine = create_engine(url, pool_pre_ping=True)
+    connect_args = {"options": f"-c lock_timeout={int(timeout * 1000)}"} if "psycopg" in url else {}
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     return engine, engine
 
 
@@ -157,11 +200,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create or upgrade the schema; a database already at head costs one query and no Alembic import."""
+def ensure_schema(engine: Engine, read_engine: Engine | None = None) -> None:
+    """Create or upgrade the schema; a database already at head costs one query on the read engine (a
+    deferred transaction: it never waits for a writer) and no Alembic import."""
     from sqlalchemy.exc import DatabaseError as SADatabaseError
 
     try:
+        if read_engine is not None and current_revision(read_engine) == SCHEMA_HEAD:
+            return
         revision = current_revision(engine)
         if revision == SCHEMA_HEAD:
             return

@@ -178,6 +178,16 @@ class SequenceChanged(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExternalChange(DomainEvent):
+    """Another process or user committed changes (store/watch.py): these contacts and deals, or anything
+    (`full`). Never published on the store's bus, only handed to the app so open screens refresh."""
+
+    contact_ids: tuple[int, ...] = ()
+    opportunity_ids: tuple[int, ...] = ()
+    full: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class ImportCompleted(DomainEvent):
     batch_id: int
     created: int = 0

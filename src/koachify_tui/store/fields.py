@@ -81,6 +81,17 @@ def coerce(definition: CustomFieldDef, value: Any) -> Any:
     return values
 
 
+def values_of(s: Session, entity: str, entity_id: int) -> dict[str, Any]:
+    """{key: value} of the custom fields set on one contact or opportunity."""
+    rows = s.execute(
+        select(col(CustomFieldDef.key), col(CustomFieldValue.value_json))
+        .join(CustomFieldValue, col(CustomFieldValue.field_id) == col(CustomFieldDef.id))
+        .where(col(CustomFieldDef.entity) == FieldEntity(entity).value, col(CustomFieldValue.entity_id) == entity_id)
+        .order_by(col(CustomFieldDef.position))
+    )
+    return {key: json.loads(value) for key, value in rows}
+
+
 def purge_values(s: Session, entity: str, entity_ids: Sequence[int]) -> None:
     if not entity_ids:
         return
@@ -230,13 +241,4 @@ class FieldsAPI(StoreBase):
     def field_values(self, entity: str, entity_id: int) -> dict[str, Any]:
         """{key: value} of the custom fields set on one contact or opportunity."""
         with self.read() as s:
-            rows = s.execute(
-                select(col(CustomFieldDef.key), col(CustomFieldValue.value_json))
-                .join(CustomFieldValue, col(CustomFieldValue.field_id) == col(CustomFieldDef.id))
-                .where(
-                    col(CustomFieldDef.entity) == FieldEntity(entity).value,
-                    col(CustomFieldValue.entity_id) == entity_id,
-                )
-                .order_by(col(CustomFieldDef.position))
-            )
-            return {key: json.loads(value) for key, value in rows}
+            return values_of(s, entity, entity_id)

@@ -3,13 +3,33 @@ plain functions over a session, so no mixin reaches into another's private helpe
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
 from sqlmodel import Session, col
 
 from ..i18n import _
 from .errors import InvalidValue, NotFound
-from .models import Pipeline, Stage, Tag
+from .models import Pipeline, Stage, Tag, utcnow
 from .normalize import clean_text, fold
+
+
+def insert_or_get(conn: Connection | Session, table: Table, values: dict[str, Any], unique: tuple[str, ...]) -> int:
+    """The id of the row of `table` whose `unique` columns hold these values, inserted if there is none.
+
+    `INSERT … ON CONFLICT DO NOTHING` then a re-select: when another transaction (a second import, another
+    user) creates the same tag or field at the same moment, both end with the one row, never an
+    IntegrityError (on PostgreSQL the insert waits for the other transaction and then does nothing)."""
+    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    make: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = make(table).values(**values).on_conflict_do_nothing(index_elements=list(unique))
+    row = conn.execute(stmt.returning(table.c.id)).first()
+    if row is None:
+        row = conn.execute(select(table.c.id).where(*(table.c[k] == values[k] for k in unique))).first()
+        assert row is not None  # the conflicting row is committed (PostgreSQL waited for it) or ours
+    return int(row[0])
 
 
 def tag_row(s: Session, name: str, *, create: bool) -> Tag | None:
@@ -19,9 +39,9 @@ def tag_row(s: Session, name: str, *, create: bool) -> Tag | None:
         raise InvalidValue(_("a tag needs a name"))
     tag = s.execute(select(Tag).where(col(Tag.name_key) == fold(name))).scalars().first()
     if tag is None and create:
-        tag = Tag(name=name, name_key=fold(name))
-        s.add(tag)
-        s.flush()
+        table: Table = Tag.__table__  # type: ignore[attr-defined]
+        tag_id = insert_or_get(s, table, {"name": name, "name_key": fold(name), "created_at": utcnow()}, ("name_key",))
+        tag = s.get(Tag, tag_id)
     return tag
 
 

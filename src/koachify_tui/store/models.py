@@ -123,6 +123,8 @@ class Contact(SQLModel, table=True):
     updated_at: datetime = ts(nullable=False, default_now=True)
     last_activity_at: datetime | None = ts(index=True)
     deleted_at: datetime | None = ts(index=True)
+    #: Bumped by every committed change (store/versions.py): an edit based on an older version is merged.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     @property
     def display_name(self) -> str:
@@ -216,6 +218,7 @@ class Opportunity(SQLModel, table=True):
     last_status_change_at: datetime | None = ts()
     closed_at: datetime | None = ts()
     deleted_at: datetime | None = ts(index=True)
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # as Contact.version
 
 
 # --- activities -----------------------------------------------------------------------------------------
@@ -459,6 +462,7 @@ class ChangeLog(SQLModel, table=True):
     cause: str = ""  # user | import | rule | merge | undo | sequence
     cause_id: int | None = None  # the import batch, the rule, the undone change…
     batch_id: int | None = None  # the import batch whose undo reverts it (its rows and its fire_on_import runs)
+    version: int | None = None  # the contact's / opportunity's version this change made (store/versions.py)
 
 
 class ImportBatchItem(SQLModel, table=True):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from ..i18n import _
-from . import lookups
+from . import lookups, versions
 from .base import StoreBase, Tx
 from .changes import record as log_change
 from .errors import InvalidValue, NotFound
@@ -27,7 +27,7 @@ from .events import (
     TagAdded,
     TagRemoved,
 )
-from .fields import write_value
+from .fields import values_of, write_value
 from .models import (
     Contact,
     HistoryEntry,
@@ -218,17 +218,35 @@ class OpportunitiesAPI(StoreBase):
         add_tags: Iterable[str] = (),
         remove_tags: Iterable[str] = (),
         origin: str | None = None,
+        expected_version: int | None = None,
+        overwrite: Iterable[str] = (),
         **fields: Any,
     ) -> Opportunity:
         """Apply a change set to a deal in one transaction: title, value, currency, owner, source or lost
         reason (`changes` or keywords), a stage move, custom values, tags to add and remove. Only what
-        differs is written, logged and announced. Status has its own call (`set_status`)."""
+        differs is written, logged and announced. Status has its own call (`set_status`).
+        `expected_version`: as in `update_contact` (a field others changed meanwhile → `EditConflict`)."""
         wanted = {**(changes or {}), **fields}
         for key in wanted:
             if key not in OPPORTUNITY_FIELDS:
                 raise InvalidValue(_("unknown or read-only opportunity field {key!r}").format(key=key))
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
+            if expected_version is not None:
+                mine = {**wanted, **{f"custom.{k}": v for k, v in (custom or {}).items()}}
+                if stage is not None and isinstance(stage, int):
+                    mine["stage_id"] = stage
+                for name in overwrite:  # the user saw the other value and keeps theirs
+                    mine.pop(name, None)
+                stored = values_of(tx.session, "opportunity", opportunity_id) if custom else {}
+                versions.check(
+                    tx,
+                    "opportunity",
+                    opportunity_id,
+                    expected_version,
+                    mine,
+                    lambda f: stored.get(f[7:]) if f.startswith("custom.") else getattr(opp, f),
+                )
             changed = _set_opportunity_fields(tx, opp, wanted)
             for key, value in (custom or {}).items():
                 if write_value(tx, "opportunity", opportunity_id, key, value, contact_id=opp.contact_id):

@@ -13,7 +13,7 @@ from .activities import ActivitiesAPI
 from .board import BoardAPI
 from .changes_api import ChangesAPI
 from .contacts import ContactsAPI
-from .db import DatabaseError, ensure_schema, make_engines, resolve_url
+from .db import DatabaseError, busy_timeout, ensure_schema, make_engines, resolve_url
 from .fields import FieldsAPI
 from .models import Contact, Opportunity
 from .opportunities import OpportunitiesAPI
@@ -44,20 +44,30 @@ class Store(
     Every write runs in one transaction (`with store.write(): …` groups several calls atomically) and
     publishes domain events to `store.subscribe(...)` handlers after it commits."""
 
-    def __init__(self, url: str, *, origin: str = "api", region: str = "IT") -> None:
+    def __init__(self, url: str, *, origin: str = "api", region: str = "IT", timeout: float | None = None) -> None:
         self.url = url
-        write_engine, read_engine = make_engines(url)
+        #: Seconds a write waits for another writer before failing (see db.busy_timeout).
+        self.busy_timeout = busy_timeout(timeout)
+        write_engine, read_engine = make_engines(url, self.busy_timeout)
         self._init_base(write_engine, read_engine, origin, region)
 
     @classmethod
     def open(
-        cls, db: str | os.PathLike[str] | None = None, *, origin: str = "api", region: str = "IT", seed: bool = True
+        cls,
+        db: str | os.PathLike[str] | None = None,
+        *,
+        origin: str = "api",
+        region: str = "IT",
+        seed: bool = True,
+        busy_timeout: float | None = None,
     ) -> Store:
         """Open (creating or upgrading) the database at a path or URL; `None` means $KOACHIFY_DB or the
-        default file. A new database gets the default pipeline and the seed automation rule."""
+        default file. A new database gets the default pipeline and the seed automation rule. Opening an
+        up-to-date database only reads (it never waits for a writer). `busy_timeout`: seconds a write waits
+        for the lock (None: $KOACHIFY_BUSY_TIMEOUT or 60)."""
         url = resolve_url(db)
         try:
-            store = cls(url, origin=origin, region=region)
+            store = cls(url, origin=origin, region=region, timeout=busy_timeout)
         except ModuleNotFoundError as exc:
             raise DatabaseError(
                 _("no driver for {value}: {exc} (pip install 'koachify-tui[postgres]')").format(
@@ -69,7 +79,7 @@ class Store(
         except Exception as exc:
             raise DatabaseError(_("cannot open the database: {exc}").format(exc=exc)) from exc
         try:
-            ensure_schema(store._write_engine)
+            ensure_schema(store._write_engine, store._read_engine)
             if seed:
                 store.ensure_default_pipeline()
                 store.ensure_seed_rule()

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, text, update
 
 from ...i18n import _
+from .. import versions
 from ..events import ContactCreated, ContactUpdated, ImportCompleted
 from ..models import ImportBatch, utcnow
 from ..normalize import clean_text
@@ -159,19 +160,21 @@ def run_import(
     progress: Progress | None = None,
     report: IO[str] | None = None,
     parser: ParserChild | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Import a contacts CSV as one atomic batch. Raises FileError for file-level problems (nothing written).
 
     `progress(done_bytes, total_bytes)` is called after each chunk; `report` receives every rejected row as
     CSV (line, reason, original cells); `parser` is a parsing child the caller started early for this file
-    and these options (`producer.start_parser`): it is used and stopped, whatever happens.
+    and these options (`producer.start_parser`): it is used and stopped, whatever happens. `waiting(message)`
+    is called when the import has to wait for another one to finish (PostgreSQL, see `_one_import_at_a_time`).
 
     `result.timings` splits the time: open (detection, mapping, store set-up), parse (reading and validating
     rows; with a parsing child, waiting for its chunks), apply (dedupe lookups, merging), write (bulk inserts
     and updates), index (search index and indexes rebuilt after the batch), commit, events (publishing)."""
     try:
         with _gc_tuned():
-            return _run_import(store, path, options or ImportOptions(), progress, report, parser)
+            return _run_import(store, path, options or ImportOptions(), progress, report, parser, waiting)
     finally:
         if parser is not None:
             parser.close()
@@ -184,6 +187,7 @@ def _run_import(
     progress: Progress | None,
     report: IO[str] | None,
     parser_child: ParserChild | None,
+    waiting: Callable[[str], None] | None = None,
 ) -> ImportResult:
     if options.on_duplicate not in POLICIES:
         raise FileError(_("--on-duplicate must be one of: {values}").format(values=", ".join(POLICIES)))
@@ -228,8 +232,10 @@ def _run_import(
     timings: dict[str, float] = {}
     committing = started
     try:
-        with store.write(origin="import") as tx:
+        with store.write(origin="import") as tx, store.announce(_("import of {file}").format(file=csv_file.path.name)):
             conn = tx.session.connection()
+            _one_import_at_a_time(store, conn, waiting)
+            tx.notify_all = True  # other clients' screens reload once it commits (its events come later)
             now = utcnow()
             options_json = {
                 "path": str(csv_file.path.absolute()),
@@ -274,6 +280,7 @@ def _run_import(
                 with closing(chunks):  # an error or a cancel stops (and reaps) the parsing child now
                     _feed(chunks, writer, csv_file.size, progress)
                 writer.finish()
+                versions.stamp_txn(conn, f"import:{batch_id}")  # the txn of its change rows (changelog.BatchLog)
                 indexing = time.perf_counter()
                 timings.update(writer.timings)
                 timings["parse"] = indexing - fed - sum(writer.timings.values())
@@ -302,6 +309,32 @@ def _run_import(
     result.seconds = time.perf_counter() - started
     result.timings = timings
     return result
+
+
+#: PostgreSQL advisory lock key ("KOACIMPT") held by an import for its whole transaction.
+IMPORT_LOCK = 0x4B4F4143494D5054
+
+
+def _one_import_at_a_time(store: Any, conn: Connection, waiting: Callable[[str], None] | None) -> None:
+    """On PostgreSQL, imports take turns: deduplication reads the contacts other transactions committed, so two
+    imports of one file running side by side would each create every contact. A transaction-scoped advisory
+    lock makes the second wait for the first to commit, then match against what it wrote (the same contacts
+    as one import). SQLite needs nothing: a write transaction already holds the database's only write lock."""
+    if conn.dialect.name != "postgresql":
+        return
+    if conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK}).scalar():
+        return
+    if waiting is not None:
+        who = store.current_writer()
+        waiting(
+            _("Waiting for another import to finish ({who})…").format(who=who)
+            if who
+            else _("Waiting for another import to finish…")
+        )
+    # An import waits for as long as the other one takes: both are batch jobs, and Ctrl-C stops this one.
+    conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(float(getattr(store, 'busy_timeout', 60)) * 1000)}")
 
 
 def _feed(chunks: Iterator[Chunk], writer: BatchWriter, size: int, progress: Progress | None) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Table, bindparam, func, insert, select, updat
 
 from ...i18n import _
 from ..fields import coerce, field_key
+from ..lookups import insert_or_get
 from ..matching import Decision, Known, SharedValues, comparable_name, decide
 from ..models import (
     Contact,
@@ -247,8 +248,8 @@ class BatchWriter:
             "position": position,
             "created_at": self.now,
         }
-        result = self.conn.execute(insert(T_DEF).values(**values))
-        definition = CustomFieldDef.model_validate({"id": _inserted_id(result), **values})
+        field_id = insert_or_get(self.conn, T_DEF, values, ("entity", "key"))  # race-safe (another import)
+        definition = CustomFieldDef.model_validate({"id": field_id, **values})
         self._remember_def(definition)
         self.new_fields.append(shown)
         return definition
@@ -260,8 +261,8 @@ class BatchWriter:
         key = fold(name)
         found = self.tags.get(key)
         if found is None:
-            result = self.conn.execute(insert(T_TAG).values(name=name, name_key=key, created_at=self.now))
-            found = (_inserted_id(result), name)
+            values = {"name": name, "name_key": key, "created_at": self.now}
+            found = (insert_or_get(self.conn, T_TAG, values, ("name_key",)), name)  # race-safe (another import)
             self.tags[key] = found
             self.tag_names[found[0]] = name
         self._tag_ids[name] = found[0]
@@ -1119,10 +1120,3 @@ class BatchWriter:
 
 
 _JSON_IN = "(SELECT value FROM json_each(?1))"
-
-
-def _inserted_id(result: Any) -> int:
-    """The primary key of a single-row INSERT."""
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
