@@ -31,10 +31,13 @@ async def _loaded(pilot: Any) -> None:
     await pilot.pause()
 
 
-def test_reports_revenue_wide_dark(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reports_sources_wide_dark(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Sources, not revenue: plotext places a vertical chart's x ticks one cell apart depending on the
+    # interpreter's hash seed (the revenue snapshot failed for PYTHONHASHSEED=1, passed for 2 and 3), while a
+    # horizontal bar chart draws the same for every seed. Revenue's numbers are checked by the Pilot tests.
     app, store = _app(tmp_path, monkeypatch, "koachify")
     try:
-        assert snap_compare(app, terminal_size=(160, 48), run_before=_loaded)
+        assert snap_compare(app, terminal_size=(160, 48), press=["s"], run_before=_loaded)
     finally:
         store.close()
 
