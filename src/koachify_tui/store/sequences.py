@@ -100,30 +100,6 @@ class EnrollmentInfo:
 
 
 @dataclass(frozen=True)
-class StepRun:
-    """One executed (or failed) step of `run_due`."""
-
-    enrollment_id: int
-    contact_id: int
-    sequence: str
-    step: int  # 1-based
-    ok: bool
-    text: str
-    error: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "enrollment_id": self.enrollment_id,
-            "contact_id": self.contact_id,
-            "sequence": self.sequence,
-            "step": self.step,
-            "ok": self.ok,
-            "text": self.text,
-            "error": self.error,
-        }
-
-
-@dataclass(frozen=True)
 class DueStep:
     """An enrolment with a step due: what `automations.sequences` needs to run it."""
 
