@@ -14,7 +14,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, TypeDecorator, UniqueConstraint, false
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -125,6 +125,8 @@ class Contact(SQLModel, table=True):
     deleted_at: datetime | None = ts(index=True)
     #: Bumped by every committed change (store/versions.py): an edit based on an older version is merged.
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: Set when merged away into another contact (also soft-deleted; kept so the merge can be undone).
+    merged_into_id: int | None = Field(default=None, index=True)
 
     @property
     def display_name(self) -> str:
@@ -194,6 +196,7 @@ class Stage(SQLModel, table=True):
     name: str
     name_key: str
     position: int = 0
+    won_on_entry: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # entering wins
 
 
 class Opportunity(SQLModel, table=True):
@@ -278,6 +281,8 @@ class Message(SQLModel, table=True):
     read: bool = False
     created_at: datetime = ts(nullable=False, default_now=True)
     deleted_at: datetime | None = ts()
+    duration_s: int | None = None  # a call's length
+    outcome: str = Field(default="", sa_column_kwargs={"server_default": ""})  # a call's result, as typed
 
 
 # --- custom fields --------------------------------------------------------------------------------------
@@ -463,6 +468,30 @@ class ChangeLog(SQLModel, table=True):
     cause_id: int | None = None  # the import batch, the rule, the undone change…
     batch_id: int | None = None  # the import batch whose undo reverts it (its rows and its fire_on_import runs)
     version: int | None = None  # the contact's / opportunity's version this change made (store/versions.py)
+
+
+class ContactMerge(SQLModel, table=True):
+    """One merge of duplicates into a survivor; the change-log transaction `txn` holds what it did."""
+
+    __tablename__ = "contact_merge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    survivor_id: int = Field(index=True)
+    merged_ids_json: str  # JSON list of the contacts merged away
+    txn: str
+    created_at: datetime = ts(nullable=False, default_now=True)
+    undone_at: datetime | None = ts()
+    undo_txn: str = ""
+
+
+class DuplicateIgnore(SQLModel, table=True):
+    """A pair the user marked "not a duplicate" (lower id first): never suggested again."""
+
+    __tablename__ = "duplicate_ignore"
+
+    contact_a_id: int = Field(primary_key=True)
+    contact_b_id: int = Field(primary_key=True)
+    created_at: datetime = ts(nullable=False, default_now=True)
 
 
 class ImportBatchItem(SQLModel, table=True):
