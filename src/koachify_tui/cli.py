@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .commands import automations, contacts, demo, opportunities, pipelines
+from .commands import automations, contacts, demo, duplicates, opportunities, pipelines
 from .commands.common import DbOption, new_app
 from .i18n import _
 
@@ -23,6 +23,7 @@ app.add_typer(contacts.app, name="contacts")
 app.add_typer(opportunities.app, name="opportunities")
 app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(automations.app, name="automations")
+app.add_typer(duplicates.app, name="duplicates")
 app.command("demo")(demo.demo)
 from .commands import imports  # noqa: E402 - import/export commands (issue 3)
 
