@@ -19,11 +19,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Input, Label, ProgressBar, Select, Static
+from textual.widgets import DataTable, Input, Label, ProgressBar, Select, Static
 
 from ..i18n import _, ngettext
 from ..store import Store
-from ..store.importer import POLICIES, FileError, ImportOptions, ImportResult, run_import
+from ..store.importer import POLICIES, FileError, ImportOptions, ImportResult, UndoResult, run_import, undo_batch
+from .contact_forms import ConfirmDialog
 
 REJECTS_SHOWN = 8
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".vcf")
@@ -43,6 +44,10 @@ ImportCsvScreen #import-error { color: $error; height: auto; display: none; }
 ImportCsvScreen #import-preview, ImportCsvScreen #import-summary { height: auto; }
 ImportCsvScreen #import-progress { display: none; margin: 1 0 0 0; }
 ImportCsvScreen #import-hint { color: $foreground-muted; margin-top: 1; }
+ImportCsvScreen #import-warnings-title { margin-top: 1; text-style: italic; display: none; }
+ImportCsvScreen #import-warnings { height: auto; max-height: 10; display: none; }
+ImportCsvScreen #import-duplicates { color: $text-warning; text-style: bold; margin-top: 1; display: none; }
+ImportCsvScreen #import-undo { margin-top: 1; display: none; }
 """
 
 
@@ -82,9 +87,11 @@ class ImportCsvScreen(ModalScreen[bool]):
 
     | Key | Action |
     | --- | --- |
-    | enter (in the path), ctrl+r | Preview: the column mapping, the counts, the first rejected rows |
+    | enter (in the path), ctrl+r | Preview: the column mapping, the counts, the first rejected rows, warnings |
     | ctrl+s | Import (after a preview of the same file and options) |
     | → | Accept the path completion |
+    | u | Undo the import just done (after confirming; what was worked on since stays, and is listed) |
+    | D | Review the possible duplicates the import brought in |
     | escape | Cancel (a running import is rolled back: nothing is written); close when done |
     """
 
@@ -94,6 +101,8 @@ class ImportCsvScreen(ModalScreen[bool]):
         Binding(
             "ctrl+s", "import", _("Import"), id="import.run", tooltip=_("Import the previewed file"), priority=True
         ),
+        Binding("u", "undo", _("Undo import"), id="import.undo", tooltip=_("Undo the import just done")),
+        Binding("D", "duplicates", _("Duplicates"), id="import.duplicates", tooltip=_("Review possible duplicates")),
         Binding("escape", "cancel", _("Cancel"), id="import.cancel", tooltip=_("Cancel, or close when done")),
     ]
 
@@ -105,6 +114,9 @@ class ImportCsvScreen(ModalScreen[bool]):
         self.result: ImportResult | None = None  # the import, once done
         self.running = False
         self._cancel = False
+        self.undo: UndoResult | None = None  # the undo of `result`, once done
+        self.duplicate_groups = 0  # possible duplicates among the imported contacts (D reviews them)
+        self._batch_contacts: list[int] = []
 
     @property
     def store(self) -> Store:
@@ -144,6 +156,10 @@ class ImportCsvScreen(ModalScreen[bool]):
                 yield Static(id="import-preview")
                 yield ProgressBar(id="import-progress", show_eta=True)
                 yield Static(id="import-summary")
+                yield Static(id="import-duplicates", markup=False)
+                yield Static(id="import-undo")
+                yield Static(id="import-warnings-title", markup=False)
+                yield warnings_table()
                 yield Static(_("Nothing is written until ctrl+s; an import can be undone with its batch id."),
                              id="import-hint", markup=False)  # fmt: skip
 
@@ -187,6 +203,10 @@ class ImportCsvScreen(ModalScreen[bool]):
             return not self.running and self.result is None
         if action == "import":
             return None if self.preview is None or self.running or self.result is not None else True
+        if action == "undo":
+            return self.result is not None and self.result.batch_id is not None and self.undo is None
+        if action == "duplicates":
+            return self.duplicate_groups > 0 and self.undo is None
         return True
 
     # --- actions ------------------------------------------------------------------------------------
@@ -206,6 +226,8 @@ class ImportCsvScreen(ModalScreen[bool]):
     def action_import(self) -> None:
         if self.preview is None or self.running or self.result is not None:
             return
+        # The preview said "dry run: nothing written"; from now on it would be wrong.
+        self.query_one("#import-preview", Static).update(Text(_("Importing {path}…").format(path=self.path())))
         self._start(self.path(), self.options(dry_run=False))
 
     def action_cancel(self) -> None:
@@ -254,18 +276,124 @@ class ImportCsvScreen(ModalScreen[bool]):
         self.running = False
         self._bar.display = result is not None and not result.dry_run
         self._error(error)
+        preview = self.query_one("#import-preview", Static)
         if result is None:
-            self.query_one("#import-preview", Static).update("")
+            preview.update("")
         elif result.dry_run:
             self.preview = result
-            self.query_one("#import-preview", Static).update(render_preview(result))
+            preview.update(render_preview(result))
+            self._show_warnings(result)
         else:
             self.result = result
+            preview.update("")
+            preview.display = False  # the summary replaces it (the preview said "nothing written")
             summary = self.query_one("#import-summary", Static)
             summary.update(render_summary(result))
             self._bar.update(total=1, progress=1)
+            self._show_warnings(result)
+            self._lock_inputs()
+            self.query_one("#import-box").border_subtitle = _("u undo import · escape close")
             self.call_after_refresh(summary.scroll_visible)
+            if result.batch_id is not None:
+                self._find_duplicates(result.batch_id)
         self.refresh_bindings()
+
+    def _show_warnings(self, result: ImportResult) -> None:
+        """Every warning kept (up to the importer's cap) with its line: values dropped or kept unverified."""
+        title = self.query_one("#import-warnings-title", Static)
+        table = self.query_one("#import-warnings", DataTable)
+        fill_warnings(table, result)
+        n = result.counts.warnings
+        message = ngettext("{n} warning: a value dropped or kept unverified",
+                           "{n} warnings: values dropped or kept unverified", n)  # fmt: skip
+        title.update(Text(message.format(n=n)))
+        title.display = table.display = bool(n)
+
+    def _lock_inputs(self) -> None:
+        """After the import the file and options no longer apply; their fields must not take `u` or `D`."""
+        for widget in (*self.query(Input), *self.query(Select)):
+            widget.disabled = True
+        table = self.query_one("#import-warnings", DataTable)
+        if table.display:
+            table.focus()
+        else:
+            self.set_focus(None)
+
+    # --- after the import: undo, duplicates ----------------------------------------------------------
+
+    def action_undo(self) -> None:
+        result = self.result
+        if result is None or result.batch_id is None or self.undo is not None or self.running:
+            return
+        batch_id = result.batch_id
+        question = _(
+            "Undo the import of {file} (batch {id})? The contacts it created are removed and the fields it "
+            "changed go back, except what was worked on since: that stays, and is listed."
+        ).format(file=result.file, id=batch_id)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.running = True
+                self.refresh_bindings()
+                self._undo(batch_id)
+
+        self.app.push_screen(ConfirmDialog(question, _("Undo import")), confirmed)
+
+    @work(thread=True, exclusive=True, group="import-csv")
+    def _undo(self, batch_id: int) -> None:
+        try:
+            outcome = undo_batch(self.store, batch_id)
+        except Exception as exc:  # noqa: BLE001 - a store or database error is shown, never a crash
+            self.app.call_from_thread(self._undone, None, str(exc))
+        else:
+            self.app.call_from_thread(self._undone, outcome, "")
+
+    def _undone(self, outcome: UndoResult | None, error: str) -> None:
+        self.running = False
+        self._error(error)
+        if outcome is not None:
+            self.undo = outcome
+            box = self.query_one("#import-undo", Static)
+            box.update(render_undo(outcome))
+            box.display = True
+            self.query_one("#import-duplicates", Static).display = False
+            self.query_one("#import-box").border_subtitle = _("escape close")
+            self.call_after_refresh(box.scroll_visible)
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, group="import-duplicates")
+    def _find_duplicates(self, batch_id: int) -> None:
+        """Possible duplicates among the contacts the import created or updated, counted after the summary is
+        on screen (the finder may take a moment on a large batch)."""
+        store: Any = self.store
+        if not hasattr(store, "find_duplicates"):
+            return
+        try:
+            ids = store.import_batch_contacts(batch_id)
+            groups = store.find_duplicates(contact_ids=ids) if ids else []
+        except Exception:  # noqa: BLE001 - only a hint: the import itself is done and shown
+            return
+        self.app.call_from_thread(self._duplicates_found, ids, len(groups))
+
+    def _duplicates_found(self, ids: list[int], groups: int) -> None:
+        if self.undo is not None or not groups:
+            return
+        self._batch_contacts, self.duplicate_groups = ids, groups
+        hint = self.query_one("#import-duplicates", Static)
+        hint.update(
+            Text(ngettext("{n} possible duplicate — press D to review", "{n} possible duplicates — press D to review",
+                          groups).format(n=groups))
+        )  # fmt: skip
+        hint.display = True
+        self.query_one("#import-box").border_subtitle = _("D duplicates · u undo import · escape close")
+        self.refresh_bindings()
+
+    def action_duplicates(self) -> None:
+        if not self.duplicate_groups or self.undo is not None:
+            return
+        from .duplicates import DuplicatesScreen
+
+        self.app.push_screen(DuplicatesScreen(contact_ids=self._batch_contacts))
 
     def _error(self, message: str) -> None:
         error = self.query_one("#import-error", Static)
@@ -373,8 +501,50 @@ def render_summary(result: ImportResult) -> Any:
             outer.add_row(Text(_("{title}: {n} value(s)").format(title=title, n=len(found))))
     outer.add_row(
         Text(
-            _("Batch {id}: undo with `koachify import --undo {id}`. escape closes.").format(id=result.batch_id),
+            _("Batch {id}: u undoes it here (or `koachify import --undo {id}`). escape closes.").format(
+                id=result.batch_id
+            ),
             style="bold",
         )
     )
     return outer
+
+
+def warnings_table() -> DataTable[Text]:
+    table: DataTable[Text] = DataTable(id="import-warnings", cursor_type="row", zebra_stripes=True)
+    table.add_column(Text(_("line")), key="line")
+    table.add_column(Text(_("warning")), key="message")
+    return table
+
+
+def fill_warnings(table: DataTable[Text], result: ImportResult) -> None:
+    table.clear()
+    for line, message in result.warnings:
+        table.add_row(Text(str(line), justify="right"), Text(message))
+    more = result.counts.warnings - len(result.warnings)
+    if more > 0:
+        table.add_row(Text("…"), Text(ngettext("{n} more", "{n} more", more).format(n=more)))
+
+
+def render_undo(outcome: UndoResult) -> Text:
+    """What the undo did and what it kept, with the reasons (the lines of `koachify import --undo`)."""
+    lines = [
+        ngettext(
+            "Undid batch {id}: {n} contact removed, {restored} restored",
+            "Undid batch {id}: {n} contacts removed, {restored} restored",
+            outcome.removed,
+        ).format(id=outcome.batch_id, n=outcome.removed, restored=outcome.restored)
+    ]
+    for cid, why in outcome.contacts_kept:
+        lines.append(_("  kept contact #{id}: {why}").format(id=cid, why=why))
+    for kept in outcome.changes_kept:
+        where = f"#{kept.contact_id}" if kept.entity == "contact" else f"{kept.entity} #{kept.entity_id}"
+        lines.append(_("  kept {where} {field}, {why}").format(where=where, field=kept.field, why=kept.reason))
+    if not outcome.complete:
+        lines.append(
+            _("Batch {id} is partly undone: what was changed after it stays. Run the undo again to revert the rest "
+              "once those changes are gone.").format(id=outcome.batch_id)
+        )  # fmt: skip
+    text = Text("\n".join(lines))
+    text.stylize("bold", 0, len(lines[0]))
+    return text

@@ -91,3 +91,16 @@ class ChangesAPI(StoreBase):
             links = [(int(cid), str(name)) for cid, name in s.execute(created.order_by(col(ImportBatchItem.id)))]
             links += [(int(cid), str(decode(value))) for cid, value in s.execute(added.order_by(col(ChangeLog.id)))]
             return links
+
+    def import_batch_contacts(self, batch_id: int) -> list[int]:
+        """The live contacts an import batch created or updated, by id: what "possible duplicates in this
+        import" looks among (`find_duplicates(contact_ids=...)`)."""
+        with self.read() as s:
+            rows = s.execute(
+                select(col(ImportBatchItem.contact_id))
+                .join(Contact, col(Contact.id) == col(ImportBatchItem.contact_id))
+                .where(col(ImportBatchItem.batch_id) == batch_id, col(Contact.deleted_at).is_(None))
+                .distinct()
+                .order_by(col(ImportBatchItem.contact_id))
+            )
+            return [int(cid) for cid in rows.scalars()]

@@ -8,6 +8,7 @@ picks the user makes on top of it are what `store.merge_contacts(..., prefer=...
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from sqlmodel import Session, col
 
 from ..i18n import _
 from .base import StoreBase
-from .contacts import contact_tags
+from .contacts import CONTACT_FIELDS, contact_tags
 from .errors import InvalidValue, NotFound
 from .fields import values_of
 from .models import (
@@ -27,14 +28,13 @@ from .models import (
     ContactChannel,
     CustomFieldDef,
     FieldEntity,
+    HistoryEntry,
     Message,
     Note,
     Opportunity,
     Task,
 )
 
-#: The contact's own fields a merge decides, in the order they are shown.
-CONTACT_FIELDS = ("first_name", "last_name", "company", "email", "phone", "source", "owner")
 CUSTOM_PREFIX = "custom."
 
 
@@ -226,3 +226,27 @@ class MergePreviewAPI(StoreBase):
         contact, InvalidValue for fewer than two."""
         with self.read() as s:
             return read_preview(s, contact_ids)
+
+    def contact_names(self, contact_ids: Sequence[int]) -> dict[int, str]:
+        """{id: display name} of the given contacts (deleted and merged-away ones included), in one query: the
+        Duplicates screen's group list names every contact of every group."""
+        ids = sorted({int(i) for i in contact_ids})
+        names: dict[int, str] = {}
+        with self.read() as s:
+            for start in range(0, len(ids), 900):
+                chunk = ids[start : start + 900]
+                for contact in s.execute(select(Contact).where(col(Contact.id).in_(chunk))).scalars():
+                    names[contact.id or 0] = contact.display_name
+        return names
+
+    def merge_of_history_line(self, entry_id: int) -> int | None:
+        """The merge a "Merged with …" timeline line (a history entry of kind "merged") stands for, or None."""
+        with self.read() as s:
+            entry = s.get(HistoryEntry, entry_id)
+            if entry is None or entry.kind != "merged":
+                return None
+            try:
+                merge_id = json.loads(entry.data_json or "{}").get("merge_id")
+            except ValueError:
+                return None
+            return int(merge_id) if isinstance(merge_id, int) else None

@@ -1,0 +1,380 @@
+"""The Duplicates screen: likely duplicates ranked by score, side by side, merged with one key and undone with one.
+
+State lives here (the groups, the group shown, its survivor and the user's picks); `GroupList` and
+`CompareTable` only show it. The finder runs in an exclusive thread worker: a first page of groups is read and
+painted with its side-by-side before the whole list is counted, so a large database shows its best group at
+once. Merges, undos and "not a duplicate" go through `run_store_write` like every other screen write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from itertools import combinations
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, OptionList, Static
+from textual.worker import get_current_worker
+
+from ..i18n import _, ngettext
+from ..messages import StoreChanged
+from ..store import NotFound, Store
+from ..store.duplicate_types import DuplicateGroup, MergeResult, MergeUndoResult
+from ..store.merge_preview import MergePreview
+from ..widgets.chrome import Footer, Header
+from .base import AppAccess
+from .contact_forms import ConfirmDialog
+from .duplicates_view import CompareTable, GroupList, moved_words
+from .writes import ScreenWrites
+
+FIRST_PAGE = 20  # groups read before the first paint; the rest follow in the same worker
+
+
+@dataclass
+class LastMerge:
+    """The merge `u` undoes: the result and the group it came from (put back in the list by the undo)."""
+
+    result: MergeResult
+    group: DuplicateGroup
+    position: int
+    names: dict[int, str]
+
+
+class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
+    """Likely duplicate contacts: pick the survivor and the values that survive, merge, or say they differ.
+
+    | Key | Action |
+    | --- | --- |
+    | tab | Switch between the groups and the side-by-side |
+    | j, k, ↑, ↓ | Move (groups, or the fields of the side-by-side) |
+    | 1, 2, 3… / ←, → | Choose the surviving contact |
+    | enter, space (on a highlighted conflicting field) | Next contact's value survives |
+    | m | Merge (after confirming; says what moved) |
+    | u | Undo the merge just made |
+    | s | Skip this group for now |
+    | i | Not a duplicate: never suggest these again |
+    | escape | Back |
+    """
+
+    TITLE = _("Duplicates")
+    CSS_PATH = "duplicates.tcss"
+    BINDINGS = [
+        Binding("m", "merge", _("Merge"), id="duplicates.merge", tooltip=_("Merge the group into the survivor")),
+        Binding("u", "undo", _("Undo"), id="duplicates.undo", tooltip=_("Undo the merge just made")),
+        Binding("s", "skip", _("Skip"), id="duplicates.skip", tooltip=_("Leave this group for now")),
+        Binding("i", "ignore", _("Not a duplicate"), id="duplicates.ignore", tooltip=_("Never suggest them again")),
+        Binding("escape", "back", _("Back"), id="duplicates.back", tooltip=_("Back to the previous screen")),
+        *(
+            Binding(str(n), f"survivor({n - 1})", _("Survivor"), show=False, id=f"duplicates.survivor{n}")
+            for n in range(1, 10)
+        ),
+    ]
+
+    def __init__(self, contact_ids: Sequence[int] | None = None) -> None:
+        super().__init__()
+        self.contact_ids = list(contact_ids) if contact_ids is not None else None  # None: the whole database
+        self.groups: list[DuplicateGroup] = []
+        self.names: dict[int, str] = {}
+        self.skipped: set[tuple[int, ...]] = set()
+        self.preview: MergePreview | None = None
+        self.survivor: int | None = None
+        self.chosen: dict[str, int] = {}  # field -> contact, the user's picks (the rest: defaults)
+        self.last_merge: LastMerge | None = None
+        self.loading = True
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="dupes-body"):
+            yield GroupList(id="dupes-groups")
+            with Vertical(id="dupes-side"):
+                yield Static(Text(_("Looking for duplicates…")), id="dupes-title")
+                yield CompareTable(id="dupes-compare")
+                yield Static("", id="dupes-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(GroupList).border_title = _("Groups")
+        self.query_one(CompareTable).focus()
+        self._load_groups(self.contact_ids)
+
+    # --- loading ------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="duplicates-load")
+    def _load_groups(self, contact_ids: list[int] | None) -> None:
+        """The first page with the first group's side-by-side, painted at once; then the whole list."""
+        store: Any = self.store
+        worker = get_current_worker()
+        first = store.find_duplicates(contact_ids=contact_ids, limit=FIRST_PAGE)
+        preview = self._read_preview(store, first[0]) if first else None
+        names = store.contact_names([cid for g in first for cid in g.contact_ids])
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._show_groups, first, names, preview, len(first) < FIRST_PAGE)
+        if len(first) < FIRST_PAGE:
+            return
+        groups = store.find_duplicates(contact_ids=contact_ids)
+        names = store.contact_names([cid for g in groups for cid in g.contact_ids])
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_groups, groups, names, None, True)
+
+    @staticmethod
+    def _read_preview(store: Store, group: DuplicateGroup) -> MergePreview | None:
+        try:
+            return store.merge_preview(group.contact_ids)
+        except NotFound:  # merged or deleted meanwhile
+            return None
+
+    def _show_groups(
+        self, groups: list[DuplicateGroup], names: dict[int, str], preview: MergePreview | None, complete: bool
+    ) -> None:
+        if not self.is_mounted:
+            return
+        current = self.current_group
+        self.groups, self.names, self.loading = list(groups), names, not complete
+        self._refresh_list()
+        if preview is not None:
+            self._show_preview(preview)
+        elif current is not None and current in self.groups:
+            self.query_one(GroupList).highlighted = self.groups.index(current)
+        elif self.groups and self.preview is None:
+            self._open_group(0)
+        if not self.groups:
+            self._show_empty()
+        self._update_title()
+
+    def _refresh_list(self) -> None:
+        self.query_one(GroupList).show_groups(self.groups, self.names, self.skipped)
+
+    @property
+    def current_group(self) -> DuplicateGroup | None:
+        index = self.query_one(GroupList).highlighted
+        return self.groups[index] if index is not None and 0 <= index < len(self.groups) else None
+
+    @on(OptionList.OptionHighlighted, "#dupes-groups")
+    def _group_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        group = self.current_group
+        if group is not None and (self.preview is None or self.preview.contact_ids != group.contact_ids):
+            self._open_group(event.option_index)
+
+    @on(OptionList.OptionSelected, "#dupes-groups")
+    def _group_selected(self) -> None:
+        self.query_one(CompareTable).focus()
+
+    def _open_group(self, index: int) -> None:
+        if not 0 <= index < len(self.groups):
+            return
+        groups = self.query_one(GroupList)
+        if groups.highlighted != index:
+            with groups.prevent(OptionList.OptionHighlighted):
+                groups.highlighted = index
+        preview = self._read_preview(self.store, self.groups[index])
+        if preview is None:
+            del self.groups[index]
+            self._refresh_list()
+            self._open_group(min(index, len(self.groups) - 1)) if self.groups else self._show_empty()
+            return
+        self._show_preview(preview)
+
+    def _show_preview(self, preview: MergePreview) -> None:
+        self.preview, self.chosen = preview, {}
+        self.survivor = preview.contact_ids[0]  # the oldest: the record most links point to
+        if self.groups and preview.contact_ids in [g.contact_ids for g in self.groups]:
+            self.query_one(GroupList).highlighted = [g.contact_ids for g in self.groups].index(preview.contact_ids)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        preview, survivor = self.preview, self.survivor
+        table = self.query_one(CompareTable)
+        table.display = preview is not None
+        if preview is None or survivor is None:
+            return
+        table.show(preview, survivor, preview.picks(survivor, self.chosen), self.locale)
+        self._update_title()
+        self.refresh_bindings()
+
+    def _update_title(self) -> None:
+        title = self.query_one("#dupes-title", Static)
+        n = len(self.groups)
+        if not n and not self.loading:
+            title.update(Text(_("No likely duplicates left.")))
+            return
+        line = ngettext("{n} group of likely duplicates", "{n} groups of likely duplicates", n).format(n=n)
+        if self.loading:
+            line += " " + _("(still looking…)")
+        if self.contact_ids is not None:
+            line += " · " + _("among the imported contacts")
+        if self.preview is not None and self.survivor is not None:
+            name = self.names.get(self.survivor) or self.preview.summary(self.survivor).display_name
+            line += "\n" + _("Survivor: {name} (#{id}) — 1, 2… or ←/→ to change; enter on a highlighted field picks "
+                             "its value").format(name=name, id=self.survivor)  # fmt: skip
+        title.update(Text(line))
+
+    def _show_empty(self) -> None:
+        self.preview = self.survivor = None
+        self.query_one(CompareTable).display = False
+        self._update_title()
+        self.refresh_bindings()
+
+    def on_store_changed(self, _message: StoreChanged) -> None:
+        """Something changed elsewhere: the side-by-side is re-read (a contact may be gone or edited)."""
+        group = self.current_group
+        if group is not None and self.preview is not None and not self.write_pending:
+            preview = self._read_preview(self.store, group)
+            if preview is None:
+                self._open_group(self.groups.index(group))
+            elif preview != self.preview:
+                survivor, chosen = self.survivor, self.chosen
+                self.preview = preview
+                self.survivor = survivor if survivor in preview.contact_ids else preview.contact_ids[0]
+                self.chosen = chosen
+                self._redraw()
+
+    # --- choosing -----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"merge", "skip", "ignore"}:
+            return self.preview is not None
+        if action == "survivor":
+            index = parameters[0] if parameters else 0
+            return self.preview is not None and isinstance(index, int) and index < len(self.preview.contact_ids)
+        if action == "undo":
+            return self.last_merge is not None or None
+        return True
+
+    def action_survivor(self, index: int) -> None:
+        if self.preview is not None and 0 <= index < len(self.preview.contact_ids):
+            self.survivor = self.preview.contact_ids[index]
+            self.chosen = {}  # the defaults follow the survivor (its values, unless empty)
+            self._redraw()
+
+    @on(CompareTable.ShiftSurvivor)
+    def _shift_survivor(self, event: CompareTable.ShiftSurvivor) -> None:
+        if self.preview is not None and self.survivor is not None:
+            ids = self.preview.contact_ids
+            self.action_survivor((ids.index(self.survivor) + event.step) % len(ids))
+
+    @on(DataTable.RowSelected, "#dupes-compare")
+    def _cycle_pick(self, event: DataTable.RowSelected) -> None:
+        """enter/space on a conflicting field: the next contact with a value there wins it."""
+        preview, survivor = self.preview, self.survivor
+        key = str(event.row_key.value)
+        field = next((f for f in preview.fields if f.key == key), None) if preview else None
+        if preview is None or survivor is None or field is None:
+            return
+        if not field.conflict:
+            self.notify(_("Nothing to choose: the values agree"), timeout=2)
+            return
+        current = preview.picks(survivor, self.chosen)[key]
+        with_value = [cid for cid, value in zip(preview.contact_ids, field.values, strict=True) if value]
+        self.chosen[key] = with_value[(with_value.index(current) + 1) % len(with_value)]
+        self._redraw()
+
+    # --- merge, undo, skip, ignore ------------------------------------------------------------------
+
+    def action_merge(self) -> None:
+        preview, survivor, group = self.preview, self.survivor, self.current_group
+        if preview is None or survivor is None or group is None:
+            return
+        others = [cid for cid in preview.contact_ids if cid != survivor]
+        picks = preview.picks(survivor, self.chosen)
+        names = {c.contact_id: c.display_name for c in preview.contacts}
+        question = _("Merge {others} into {name} (#{id})? Their deals and activities move to it; u undoes.").format(
+            others=", ".join(f"{names[cid]} (#{cid})" for cid in others), name=names[survivor], id=survivor
+        )
+        position = self.groups.index(group)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                merge = partial(self.store.merge_contacts, survivor, others, prefer=picks, origin="tui")  # type: ignore[attr-defined]
+                self.run_store_write(merge, done=lambda result: self._merged(result, group, position, names))
+
+        self.app.push_screen(ConfirmDialog(question, _("Merge duplicates")), confirmed)
+
+    def _merged(self, result: MergeResult, group: DuplicateGroup, position: int, names: dict[int, str]) -> None:
+        self.last_merge = LastMerge(result, group, position, names)
+        gone = set(result.merged_ids)
+        self.groups = [g for g in self.groups if g != group and not gone & set(g.contact_ids)]
+        others = ", ".join(f"{names.get(cid, '')} (#{cid})" for cid in result.merged_ids)
+        self._status(
+            _("Merged {others} into #{id}: {moved} moved — u undoes").format(
+                others=others, id=result.survivor_id, moved=moved_words(result.moved)
+            )
+        )
+        self._after_list_change(position)
+
+    def action_undo(self) -> None:
+        last = self.last_merge
+        if last is None:
+            self.notify(_("Nothing to undo"), timeout=2)
+            return
+        undo = partial(self.store.undo_merge, last.result.merge_id, origin="tui")  # type: ignore[attr-defined]
+        self.run_store_write(undo, done=lambda outcome: self._unmerged(outcome, last))
+
+    def _unmerged(self, outcome: MergeUndoResult, last: LastMerge) -> None:
+        self.last_merge = None
+        position = min(last.position, len(self.groups))
+        self.groups.insert(position, last.group)
+        self.names.update(last.names)
+        self._status(undo_words(outcome, last.names))
+        self._refresh_list()
+        self.preview = None
+        self._open_group(position)
+
+    def action_skip(self) -> None:
+        group = self.current_group
+        if group is None:
+            return
+        self.skipped.add(group.contact_ids)
+        position = self.groups.index(group)
+        self.groups.append(self.groups.pop(position))  # seen last, after the ones not looked at yet
+        self._status(_("Skipped: it stays in the list, at the end"))
+        self._after_list_change(position)
+
+    def action_ignore(self) -> None:
+        group = self.current_group
+        if group is None:
+            return
+
+        def ignore() -> None:
+            for a, b in combinations(group.contact_ids, 2):
+                self.store.ignore_duplicate(a, b)  # type: ignore[attr-defined]
+
+        def done(_result: object) -> None:
+            position = self.groups.index(group) if group in self.groups else 0
+            self.groups = [g for g in self.groups if g != group]
+            names = " · ".join(self.names.get(cid, f"#{cid}") for cid in group.contact_ids)
+            self._status(_("Not duplicates: {names} will not be suggested again").format(names=names))
+            self._after_list_change(position)
+
+        self.run_store_write(ignore, done=done)
+
+    def _after_list_change(self, position: int) -> None:
+        self._refresh_list()
+        self.preview = None
+        if self.groups:
+            self._open_group(min(position, len(self.groups) - 1))
+        else:
+            self._show_empty()
+        self.refresh_bindings()
+
+    def _status(self, message: str) -> None:
+        self.query_one("#dupes-status", Static).update(Text(message))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def undo_words(outcome: MergeUndoResult, names: dict[int, str]) -> str:
+    """ "Merge undone: Mario Rossi (#42) is back with its own items", and each later edit kept, with why."""
+    back = ", ".join(f"{names.get(cid, '')} (#{cid})" for cid in outcome.restored_ids)
+    lines = [_("Merge undone: {contacts} back with their own deals and activities").format(contacts=back)]
+    for kept in outcome.kept:
+        lines.append(_("kept on #{id}: {field}, {why}").format(id=kept.contact_id, field=kept.field, why=kept.reason))
+    return "\n".join(lines)
