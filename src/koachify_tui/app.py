@@ -336,7 +336,12 @@ class KoachifyApp(App[None]):
             _("Import contacts from a CSV file: preview the mapping and counts, then import (key i on Contacts)"),
             self.open_import_csv,
         )
-        seen: set[str] = {"import_csv"}  # the contacts screen's own key for it: listed once, above
+        yield SystemCommand(
+            _("Duplicates…"),
+            _("Review likely duplicate contacts side by side and merge them (key M on Contacts)"),
+            self.open_duplicates,
+        )
+        seen: set[str] = {"import_csv", "duplicates"}  # the contacts screen's own keys for them: listed once, above
         for active in screen.active_bindings.values():
             binding = active.binding
             if not binding.description or binding.action in seen or active.node is self or not active.enabled:
@@ -380,6 +385,12 @@ class KoachifyApp(App[None]):
         from .screens.import_csv import ImportCsvScreen
 
         self.push_screen(ImportCsvScreen(self.store))
+
+    def open_duplicates(self) -> None:
+        """The Duplicates screen (imported on first use)."""
+        from .screens.duplicates import DuplicatesScreen
+
+        self.push_screen(DuplicatesScreen())
 
 
 def resume_gc() -> None:

@@ -73,6 +73,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     | r | Sort: name, created, last activity |
     | D | Trash view; R restores there |
     | i | Import a CSV (when available) |
+    | M | Duplicates: review and merge likely duplicates |
     """
 
     TITLE = _("Contacts")
@@ -114,6 +115,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         Binding("D", "trash", _("Trash"), id="contacts.trash", tooltip=_("Show deleted contacts"), show=False),
         Binding("R", "restore", _("Restore"), id="contacts.restore", tooltip=_("Restore the deleted contact")),
         Binding("i", "import_csv", _("Import CSV…"), id="contacts.import", tooltip=_("Import contacts from CSV")),
+        Binding("M", "duplicates", _("Duplicates"), id="contacts.duplicates", tooltip=_("Review likely duplicates")),
     ]
 
     def __init__(self) -> None:
@@ -689,3 +691,8 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         from .import_csv import ImportCsvScreen
 
         self.app.push_screen(ImportCsvScreen(self.store), self._after_form)
+
+    def action_duplicates(self) -> None:
+        from .duplicates import DuplicatesScreen
+
+        self.app.push_screen(DuplicatesScreen(), self._after_form)

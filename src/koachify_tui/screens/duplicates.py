@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import combinations
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -87,7 +86,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         self.survivor: int | None = None
         self.chosen: dict[str, int] = {}  # field -> contact, the user's picks (the rest: defaults)
         self.last_merge: LastMerge | None = None
-        self.loading = True
+        self.searching = True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -109,18 +108,18 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
     @work(thread=True, exclusive=True, group="duplicates-load")
     def _load_groups(self, contact_ids: list[int] | None) -> None:
         """The first page with the first group's side-by-side, painted at once; then the whole list."""
-        store: Any = self.store
+        store = self.store
         worker = get_current_worker()
         first = store.find_duplicates(contact_ids=contact_ids, limit=FIRST_PAGE)
         preview = self._read_preview(store, first[0]) if first else None
-        names = store.contact_names([cid for g in first for cid in g.contact_ids])
+        names = store.duplicate_names([cid for g in first for cid in g.contact_ids])
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._show_groups, first, names, preview, len(first) < FIRST_PAGE)
         if len(first) < FIRST_PAGE:
             return
         groups = store.find_duplicates(contact_ids=contact_ids)
-        names = store.contact_names([cid for g in groups for cid in g.contact_ids])
+        names = store.duplicate_names([cid for g in groups for cid in g.contact_ids])
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_groups, groups, names, None, True)
 
@@ -137,7 +136,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         if not self.is_mounted:
             return
         current = self.current_group
-        self.groups, self.names, self.loading = list(groups), names, not complete
+        self.groups, self.names, self.searching = list(groups), names, not complete
         self._refresh_list()
         if preview is not None:
             self._show_preview(preview)
@@ -202,18 +201,19 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
     def _update_title(self) -> None:
         title = self.query_one("#dupes-title", Static)
         n = len(self.groups)
-        if not n and not self.loading:
+        if not n and not self.searching:
             title.update(Text(_("No likely duplicates left.")))
             return
         line = ngettext("{n} group of likely duplicates", "{n} groups of likely duplicates", n).format(n=n)
-        if self.loading:
+        if self.searching:
             line += " " + _("(still looking…)")
         if self.contact_ids is not None:
             line += " · " + _("among the imported contacts")
         if self.preview is not None and self.survivor is not None:
             name = self.names.get(self.survivor) or self.preview.summary(self.survivor).display_name
-            line += "\n" + _("Survivor: {name} (#{id}) — 1, 2… or ←/→ to change; enter on a highlighted field picks "
-                             "its value").format(name=name, id=self.survivor)  # fmt: skip
+            line += "\n" + _("Survivor ★ {name} (#{id}) · 1, 2… ←/→ change it · enter picks a value").format(
+                name=name, id=self.survivor
+            )
         title.update(Text(line))
 
     def _show_empty(self) -> None:
@@ -344,7 +344,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
 
         def ignore() -> None:
             for a, b in combinations(group.contact_ids, 2):
-                self.store.ignore_duplicate(a, b)  # type: ignore[attr-defined]
+                self.store.ignore_duplicate(a, b, origin="tui")
 
         def done(_result: object) -> None:
             position = self.groups.index(group) if group in self.groups else 0

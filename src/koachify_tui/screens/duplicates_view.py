@@ -144,20 +144,31 @@ class CompareTable(DataTable[Text]):
         """Redraw for this survivor and these picks, keeping the cursor on the same row."""
         row = self.cursor_row
         self.clear(columns=True)
-        self.add_column(Text(_("Field")), key="field")
+        counts = _count_rows(preview, locale)
+        labels = [_("Field"), *(f.label for f in preview.fields if any(f.values)), *(label for _k, label, _c in counts)]
+        label_width = min(max(map(len, labels)), 18)
+        self.add_column(Text(_("Field")), key="field", width=label_width)
+        width = self._value_width(label_width, len(preview.contacts))
         for summary in preview.contacts:
             head = Text(f"#{summary.contact_id} ")
             head.append(summary.display_name)
             if summary.contact_id == survivor:
-                head.append(" ★ " + _("survivor"), style="bold")
-            self.add_column(head, key=str(summary.contact_id))
+                head.append(" ★", style="bold")
+            self.add_column(head, key=str(summary.contact_id), width=width)
         for field in preview.fields:
             if any(field.values):
                 self.add_row(*self._field_cells(preview, field.key, picks), key=field.key)
-        for key, label, cells in _count_rows(preview, locale):
+        for key, label, cells in counts:
             self.add_row(Text(label, style=self._style("count")), *(Text(c) for c in cells), key=key)
         if self.row_count:
             self.move_cursor(row=min(max(row, 0), self.row_count - 1))
+
+    def _value_width(self, label_width: int, contacts: int) -> int | None:
+        """Each contact's column shares what the labels leave, so every contact fits (a long value is cut)."""
+        available = self.scrollable_content_region.width
+        if available <= 0:
+            return None  # not laid out yet: the columns size to their content
+        return max((available - label_width - 2 * (contacts + 1) - 1) // contacts, 8)
 
     def _field_cells(self, preview: MergePreview, key: str, picks: Mapping[str, int]) -> list[Text]:
         field = next(f for f in preview.fields if f.key == key)

@@ -365,9 +365,7 @@ class ImportCsvScreen(ModalScreen[bool]):
     def _find_duplicates(self, batch_id: int) -> None:
         """Possible duplicates among the contacts the import created or updated, counted after the summary is
         on screen (the finder may take a moment on a large batch)."""
-        store: Any = self.store
-        if not hasattr(store, "find_duplicates"):
-            return
+        store = self.store
         try:
             ids = store.import_batch_contacts(batch_id)
             groups = store.find_duplicates(contact_ids=ids) if ids else []

@@ -227,18 +227,6 @@ class MergePreviewAPI(StoreBase):
         with self.read() as s:
             return read_preview(s, contact_ids)
 
-    def contact_names(self, contact_ids: Sequence[int]) -> dict[int, str]:
-        """{id: display name} of the given contacts (deleted and merged-away ones included), in one query: the
-        Duplicates screen's group list names every contact of every group."""
-        ids = sorted({int(i) for i in contact_ids})
-        names: dict[int, str] = {}
-        with self.read() as s:
-            for start in range(0, len(ids), 900):
-                chunk = ids[start : start + 900]
-                for contact in s.execute(select(Contact).where(col(Contact.id).in_(chunk))).scalars():
-                    names[contact.id or 0] = contact.display_name
-        return names
-
     def merge_of_history_line(self, entry_id: int) -> int | None:
         """The merge a "Merged with …" timeline line (a history entry of kind "merged") stands for, or None."""
         with self.read() as s:

@@ -1,0 +1,170 @@
+"""Pilot tests of the Duplicates screen: groups ranked with their reasons, the side-by-side, choosing the survivor
+and the values that survive, skip, "not a duplicate" remembered, and the ways in (the palette, the contacts key)."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from koachify_tui.app import KoachifyApp, make_app
+from koachify_tui.config import Settings
+from koachify_tui.screens.contacts import ContactsScreen
+from koachify_tui.screens.duplicates import DuplicatesScreen
+from koachify_tui.screens.duplicates_view import CompareTable, GroupList
+from koachify_tui.store import Store
+
+SIZE = (120, 40)
+
+
+def plant(store: Store) -> dict[str, int]:
+    """Two true pairs (an email in another case; a phone typed two ways) and one weak name-only pair."""
+    ids = {
+        "mario": store.create_contact(first_name="Mario", last_name="Rossi", email="mario@x.it", company="Acme"),
+        "mario2": store.create_contact(
+            first_name="Mario", last_name="Rossi", email="MARIO@x.it", company="Acme srl", phone="+39 333 1234567"
+        ),
+        "anna": store.create_contact(first_name="Anna", last_name="Neri", phone="333 7654321", source="Fiera"),
+        "anna2": store.create_contact(first_name="Anna", last_name="Neri", phone="+393337654321", source="Sito"),
+        "luca": store.create_contact(first_name="Luca", last_name="Bianchi [VIP]", company="Studio Verdi"),
+        "luca2": store.create_contact(first_name="Luca", last_name="Bianchi [VIP]", company="Studio Verdi"),
+    }
+    return {k: c.id or 0 for k, c in ids.items()}
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_screen(pilot: Pilot[None], contact_ids: list[int] | None = None) -> DuplicatesScreen:
+    await settle(pilot)
+    screen = DuplicatesScreen(contact_ids=contact_ids)
+    pilot.app.push_screen(screen)
+    await settle(pilot)
+    assert pilot.app.screen is screen
+    return screen
+
+
+def compare_rows(app: KoachifyApp) -> dict[str, list[str]]:
+    table = app.screen.query_one(CompareTable)
+    return {
+        str(row.key.value): [str(cell) for cell in table.get_row(row.key)]
+        for row in (table.ordered_rows[i] for i in range(table.row_count))
+    }
+
+
+def group_lines(app: KoachifyApp) -> list[str]:
+    groups = app.screen.query_one(GroupList)
+    return [str(groups.get_option_at_index(i).prompt) for i in range(groups.option_count)]
+
+
+def move_to_row(app: KoachifyApp, key: str) -> None:
+    table = app.screen.query_one(CompareTable)
+    table.move_cursor(row=table.get_row_index(key))
+
+
+async def test_groups_ranked_with_reasons_and_the_first_one_side_by_side(store: Store, settings: Settings) -> None:
+    ids = plant(store)
+    store.add_note("Called", contact_id=ids["mario2"])
+    async with make_app(settings, store).run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        lines = group_lines(pilot.app)
+        assert len(lines) == 3
+        assert "same email mario@x.it" in lines[0] or "same email mario@x.it" in lines[1]
+        assert any("same phone +393337654321" in line for line in lines)
+        [weak] = [line for line in lines if "Luca" in line]
+        assert "similar name + same company Studio Verdi" in weak and "weak" in weak
+        assert "Bianchi [VIP]" in weak  # user text shown literally
+        assert lines.index(weak) == 2  # a name alone ranks last
+        assert screen.preview is not None and screen.survivor == screen.preview.contact_ids[0]
+        rows = compare_rows(pilot.app)
+        assert rows["company"][0] == "Company" and rows["count:notes"][1:] in (["0", "1"], ["1", "0"])
+
+
+async def test_navigate_choose_survivor_and_pick_a_value(store: Store, settings: Settings) -> None:
+    ids = plant(store)
+    async with make_app(settings, store).run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        assert screen.preview is not None
+        first = screen.preview.contact_ids
+        await pilot.press("tab", "down")  # to the groups, next group
+        await settle(pilot)
+        assert screen.preview.contact_ids != first
+        await pilot.press("up")
+        await settle(pilot)
+        assert screen.preview.contact_ids == first
+        if ids["mario"] not in first:  # make sure the Mario pair is shown
+            await pilot.press("down")
+            await settle(pilot)
+        await pilot.press("tab")  # back to the side-by-side
+        assert screen.survivor == ids["mario"]
+        assert screen.preview.picks(ids["mario"])["company"] == ids["mario"]
+        await pilot.press("2")
+        assert screen.survivor == ids["mario2"]
+        assert screen.preview.picks(screen.survivor, screen.chosen)["company"] == ids["mario2"]
+        await pilot.press("left")
+        assert screen.survivor == ids["mario"]
+        move_to_row(pilot.app, "company")
+        await pilot.press("enter")  # the other contact's company survives
+        assert screen.chosen == {"company": ids["mario2"]}
+        assert compare_rows(pilot.app)["company"][2] == "▸ Acme srl"
+        await pilot.press("space")  # and back
+        assert screen.preview.picks(screen.survivor, screen.chosen)["company"] == ids["mario"]
+        move_to_row(pilot.app, "first_name")
+        await pilot.press("enter")  # the values agree: nothing to choose
+        assert "first_name" not in screen.chosen
+
+
+async def test_skip_moves_on_and_ignore_is_remembered(store: Store, settings: Settings) -> None:
+    plant(store)
+    async with make_app(settings, store).run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        assert screen.preview is not None
+        first = screen.preview.contact_ids
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen.preview.contact_ids != first and screen.groups[-1].contact_ids == first
+        assert "skipped" in group_lines(pilot.app)[-1]
+        ignored = screen.preview.contact_ids
+        await pilot.press("i")
+        await settle(pilot)
+        assert len(screen.groups) == 2 and ignored not in [g.contact_ids for g in screen.groups]
+        assert "will not be suggested again" in str(screen.query_one("#dupes-status").content)
+    assert ignored not in [g.contact_ids for g in store.find_duplicates()]
+    assert len(store.find_duplicates()) == 2
+
+
+async def test_restricted_to_some_contacts(store: Store, settings: Settings) -> None:
+    ids = plant(store)
+    async with make_app(settings, store).run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, [ids["anna2"]])
+        assert [g.contact_ids for g in screen.groups] == [(ids["anna"], ids["anna2"])]
+        assert "among the imported contacts" in str(screen.query_one("#dupes-title").content)
+
+
+async def test_nothing_to_review(store: Store, settings: Settings) -> None:
+    store.create_contact(first_name="Sola", last_name="Persona")
+    async with make_app(settings, store).run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        assert "No likely duplicates left" in str(screen.query_one("#dupes-title").content)
+        await pilot.press("m", "s", "i")  # nothing to act on: no error
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ContactsScreen)
+
+
+async def test_ways_in_palette_and_contacts_key(store: Store, settings: Settings) -> None:
+    plant(store)
+    app = make_app(settings, store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("M")
+        await settle(pilot)
+        assert isinstance(app.screen, DuplicatesScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        commands["Duplicates…"].callback()
+        await settle(pilot)
+        assert isinstance(app.screen, DuplicatesScreen)
