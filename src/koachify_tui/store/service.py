@@ -15,6 +15,7 @@ from .changes_api import ChangesAPI
 from .contacts import ContactsAPI
 from .db import DatabaseError, busy_timeout, ensure_schema, make_engines, resolve_url
 from .fields import FieldsAPI
+from .merge import MergeAPI
 from .models import Contact, Opportunity
 from .opportunities import OpportunitiesAPI
 from .pipelines import PipelinesAPI
@@ -38,6 +39,7 @@ class Store(
     ChangesAPI,
     SequencesAPI,
     ReportsAPI,
+    MergeAPI,
 ):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 
