@@ -43,6 +43,7 @@ TRIGGER_LABELS = {
     "contact.created": _("Contact created"),
     "tag.added": _("Tag added"),
     "tag.removed": _("Tag removed"),
+    "contact.merged": _("Contacts merged"),
 }
 RUN_LOG_LIMIT = 200
 

@@ -177,7 +177,7 @@ def read_preview(s: Session, contact_ids: Sequence[int]) -> MergePreview:
     """The preview, read in one session (see MergePreviewAPI.merge_preview)."""
     ids = tuple(dict.fromkeys(int(i) for i in contact_ids))
     if len(ids) < 2:
-        raise InvalidValue(_("a merge needs at least two different contacts"))
+        raise InvalidValue(_("a merge needs at least two contacts"))
     contacts: list[Contact] = []
     for cid in ids:
         contact = s.get(Contact, cid)
