@@ -4,13 +4,15 @@ and the values that survive, skip, "not a duplicate" remembered, and the ways in
 from __future__ import annotations
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from koachify_tui.app import KoachifyApp, make_app
 from koachify_tui.config import Settings
+from koachify_tui.screens.contact_forms import ConfirmDialog
 from koachify_tui.screens.contacts import ContactsScreen
 from koachify_tui.screens.duplicates import DuplicatesScreen
 from koachify_tui.screens.duplicates_view import CompareTable, GroupList
-from koachify_tui.store import Store
+from koachify_tui.store import DEFAULT_PIPELINE, Store
 
 SIZE = (120, 40)
 
@@ -168,3 +170,55 @@ async def test_ways_in_palette_and_contacts_key(store: Store, settings: Settings
         commands["Duplicates…"].callback()
         await settle(pilot)
         assert isinstance(app.screen, DuplicatesScreen)
+
+
+async def show_mario(pilot: Pilot[None], screen: DuplicatesScreen, mario: int) -> None:
+    """Highlight the Mario pair in the group list."""
+    index = next(i for i, g in enumerate(screen.groups) if mario in g.contact_ids)
+    screen.query_one(GroupList).highlighted = index
+    await settle(pilot)
+    assert screen.preview is not None and mario in screen.preview.contact_ids
+
+
+async def test_merge_then_u_undoes_it(store: Store, settings: Settings) -> None:
+    ids = plant(store)
+    mario, mario2 = ids["mario"], ids["mario2"]
+    store.create_opportunity(mario2, "Percorso", DEFAULT_PIPELINE)
+    store.add_note("Prima call", contact_id=mario2)
+    store.add_note("Seconda call", contact_id=mario2)
+    async with make_app(settings, store).run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        await show_mario(pilot, screen, mario)
+        move_to_row(pilot.app, "company")
+        await pilot.press("enter")  # "Acme srl" (the other's) survives
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        survivor = store.get_contact(mario)
+        assert survivor.company == "Acme srl" and survivor.phone == "+39 333 1234567"  # picked; non-empty won
+        assert store.get_contact(mario2, include_deleted=True).merged_into_id == mario
+        assert len(store.list_opportunities(contact_id=mario)) == 1
+        status = str(screen.query_one("#dupes-status", Static).content)
+        assert f"Merged Mario Rossi (#{mario2}) into #{mario}: 1 deal, 2 notes moved — u undoes" in status
+        assert all(mario2 not in g.contact_ids for g in screen.groups) and len(screen.groups) == 2
+        await pilot.press("u")
+        await settle(pilot)
+        assert store.get_contact(mario).company == "Acme"
+        assert store.get_contact(mario2).company == "Acme srl"  # live again, as it was
+        assert store.list_opportunities(contact_id=mario) == []
+        assert len(store.list_opportunities(contact_id=mario2)) == 1
+        assert "Merge undone" in str(screen.query_one("#dupes-status", Static).content)
+        assert len(screen.groups) == 3 and screen.preview is not None and mario in screen.preview.contact_ids
+
+
+async def test_merge_keeps_the_chosen_survivor(store: Store, settings: Settings) -> None:
+    ids = plant(store)
+    async with make_app(settings, store).run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot)
+        await show_mario(pilot, screen, ids["mario"])
+        await pilot.press("2", "m", "y")
+        await settle(pilot)
+        assert store.get_contact(ids["mario2"]).company == "Acme srl"  # the new survivor keeps its own values
+        assert store.get_contact(ids["mario"], include_deleted=True).merged_into_id == ids["mario2"]

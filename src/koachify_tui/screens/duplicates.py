@@ -292,7 +292,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                merge = partial(self.store.merge_contacts, survivor, others, prefer=picks, origin="tui")  # type: ignore[attr-defined]
+                merge = partial(self.store.merge_contacts, survivor, others, prefer=picks, origin="tui")
                 self.run_store_write(merge, done=lambda result: self._merged(result, group, position, names))
 
         self.app.push_screen(ConfirmDialog(question, _("Merge duplicates")), confirmed)
@@ -314,7 +314,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         if last is None:
             self.notify(_("Nothing to undo"), timeout=2)
             return
-        undo = partial(self.store.undo_merge, last.result.merge_id, origin="tui")  # type: ignore[attr-defined]
+        undo = partial(self.store.undo_merge, last.result.merge_id, origin="tui")
         self.run_store_write(undo, done=lambda outcome: self._unmerged(outcome, last))
 
     def _unmerged(self, outcome: MergeUndoResult, last: LastMerge) -> None:
