@@ -30,7 +30,7 @@ from ..store.merge_preview import MergePreview
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .contact_forms import ConfirmDialog
-from .duplicates_view import CompareTable, GroupList, moved_words
+from .duplicates_view import CompareTable, GroupList, moved_words, undo_words
 from .writes import ScreenWrites
 
 FIRST_PAGE = 20  # groups read before the first paint; the rest follow in the same worker
@@ -369,12 +369,3 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
-
-
-def undo_words(outcome: MergeUndoResult, names: dict[int, str]) -> str:
-    """ "Merge undone: Mario Rossi (#42) is back with its own items", and each later edit kept, with why."""
-    back = ", ".join(f"{names.get(cid, '')} (#{cid})" for cid in outcome.restored_ids)
-    lines = [_("Merge undone: {contacts} back with their own deals and activities").format(contacts=back)]
-    for kept in outcome.kept:
-        lines.append(_("kept on #{id}: {field}, {why}").format(id=kept.contact_id, field=kept.field, why=kept.reason))
-    return "\n".join(lines)

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from ..formatting import date_short
 from ..i18n import _, ngettext
-from ..store.duplicate_types import DuplicateGroup, DuplicateReason
+from ..store.duplicate_types import DuplicateGroup, DuplicateReason, MergeUndoResult
 from ..store.merge_preview import MergePreview
 
 
@@ -44,6 +44,15 @@ def moved_words(moved: Mapping[str, int]) -> str:
     phrases = _moved_phrases(counts)
     parts = [phrases[kind].format(n=counts[kind]) for kind in MOVED_KINDS if counts[kind]]
     return ", ".join(parts) if parts else _("no deals or activities")
+
+
+def undo_words(outcome: MergeUndoResult, names: Mapping[int, str]) -> str:
+    """ "Merge undone: Mario Rossi (#42) back with…", then each later edit the undo kept, with the reason."""
+    back = ", ".join(f"{names.get(cid, '')} (#{cid})" for cid in outcome.restored_ids)
+    lines = [_("Merge undone: {contacts} back with their own deals and activities").format(contacts=back)]
+    for kept in outcome.kept:
+        lines.append(_("kept on #{id}: {field}, {why}").format(id=kept.contact_id, field=kept.field, why=kept.reason))
+    return "\n".join(lines)
 
 
 def reason_words(reason: DuplicateReason) -> str:

@@ -6,19 +6,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..formatting import datetime_short
 from ..i18n import _
 from ..store import TimelineItem
 from ..widgets.timeline import KIND_LABELS, item_text
+from .merge_undo import MergeLineActions
 
 #: What `enter` on the timeline opens: the deal itself for the deal's own history, this view for the rest.
 DEAL_KINDS = frozenset({"created", "stage_change", "status_change"})
 
 
-class TimelineItemScreen(ModalScreen[int | None]):
+class TimelineItemScreen(MergeLineActions):
     """A note, task, appointment, message or change, wrapped in full. Dismisses with the deal's id when `o`
     asks to open it, else None.
 
@@ -26,6 +26,7 @@ class TimelineItemScreen(ModalScreen[int | None]):
     | --- | --- |
     | escape, enter, q | Close |
     | o | Open the deal it belongs to |
+    | u | Undo this merge (on a "Merged with …" line) |
     """
 
     DEFAULT_CSS = """
@@ -67,7 +68,7 @@ class TimelineItemScreen(ModalScreen[int | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_deal" and self.item.opportunity_id is None:
             return None
-        return True
+        return self.merge_check(action)
 
     def action_close(self) -> None:
         self.dismiss(None)
