@@ -36,7 +36,16 @@ from .errors import InvalidValue, NotFound
 from .events import DuplicateIgnored
 from .importer.fastpath import valid as valid_phone
 from .matching import SHARED_NAMES, Known, comparable_name, placeholder_email, placeholder_phone, same_person_by_phone
-from .models import Contact, ContactChannel, ContactTag, CustomFieldDef, CustomFieldValue, DuplicateIgnore, Tag
+from .models import (
+    Contact,
+    ContactChannel,
+    ContactTag,
+    CustomFieldDef,
+    CustomFieldValue,
+    DuplicateIgnore,
+    ImportBatchItem,
+    Tag,
+)
 from .normalize import clean_text, email_key, fold, normalize_email, normalize_phone
 
 T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
@@ -46,6 +55,7 @@ T_TAG: Table = Tag.__table__  # type: ignore[attr-defined]
 T_DEF: Table = CustomFieldDef.__table__  # type: ignore[attr-defined]
 T_VALUE: Table = CustomFieldValue.__table__  # type: ignore[attr-defined]
 T_IGNORE: Table = DuplicateIgnore.__table__  # type: ignore[attr-defined]
+T_ITEM: Table = ImportBatchItem.__table__  # type: ignore[attr-defined]
 
 #: Mail providers anyone can sign up to: a shared domain there says nothing about who someone is.
 PUBLIC_DOMAINS = frozenset(
@@ -383,6 +393,18 @@ class DuplicatesAPI(StoreBase):
             name_pairs(people, tag_names, pairs)
             groups = group(pairs)
         return groups[:limit] if limit is not None else groups
+
+    def batch_duplicates(self, batch_id: int, *, limit: int | None = None) -> list[DuplicateGroup]:
+        """The groups holding at least one contact an import batch created or changed (the import summary's
+        "possible duplicates")."""
+        with self.read() as s:
+            ids = (
+                s.connection()
+                .execute(select(T_ITEM.c.contact_id).where(T_ITEM.c.batch_id == batch_id).distinct())
+                .scalars()
+                .all()
+            )
+        return self.find_duplicates(contact_ids=ids, limit=limit) if ids else []
 
     def duplicate_names(self, ids: Iterable[int]) -> dict[int, str]:
         """Display names of contacts (deleted ones too), for listing groups."""
