@@ -47,6 +47,7 @@ def name_tokens(first: str, last: str) -> tuple[str, ...]:
     return tuple(sorted(NICKNAMES.get(w, w) for w in words))
 
 
+@lru_cache(maxsize=65536)
 def block_words(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """The words a name is blocked under: every word but an initial (so "G. Verdi" meets "Giulia Verdi" under
     "verdi", and a typo in one word still meets under the other)."""

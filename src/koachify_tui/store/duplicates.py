@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 from sqlalchemy import Table, and_, delete, or_, select
@@ -36,7 +36,16 @@ from .errors import InvalidValue, NotFound
 from .events import DuplicateIgnored
 from .importer.fastpath import valid as valid_phone
 from .matching import SHARED_NAMES, Known, comparable_name, placeholder_email, placeholder_phone, same_person_by_phone
-from .models import Contact, ContactChannel, ContactTag, CustomFieldDef, CustomFieldValue, DuplicateIgnore, Tag
+from .models import (
+    Contact,
+    ContactChannel,
+    ContactTag,
+    CustomFieldDef,
+    CustomFieldValue,
+    DuplicateIgnore,
+    ImportBatchItem,
+    Tag,
+)
 from .normalize import clean_text, email_key, fold, normalize_email, normalize_phone
 
 T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
@@ -46,6 +55,7 @@ T_TAG: Table = Tag.__table__  # type: ignore[attr-defined]
 T_DEF: Table = CustomFieldDef.__table__  # type: ignore[attr-defined]
 T_VALUE: Table = CustomFieldValue.__table__  # type: ignore[attr-defined]
 T_IGNORE: Table = DuplicateIgnore.__table__  # type: ignore[attr-defined]
+T_ITEM: Table = ImportBatchItem.__table__  # type: ignore[attr-defined]
 
 #: Mail providers anyone can sign up to: a shared domain there says nothing about who someone is.
 PUBLIC_DOMAINS = frozenset(
@@ -62,6 +72,9 @@ PUBLIC_DOMAINS = frozenset(
 CITY_KEYS = frozenset({"city", "citta", "comune", "localita", "town", "paese"})
 #: A name bucket (one support value and one name word) larger than this compares exact names only.
 BUCKET_MAX = 60
+#: A tag or city on more than this share of the contacts (and more than COMMON_MIN of them) backs no name:
+#: "Cliente" on half the database says nothing about who is who.
+COMMON_SHARE, COMMON_MIN = 0.02, 100
 
 #: Score (0..100) of each signal; a pair's reasons combine as independent evidence: 1 - Π(1 - s).
 EMAIL_SCORE, EMAIL_OTHER_NAME = 95.0, 75.0
@@ -71,37 +84,42 @@ SUPPORT_ORDER = ("company", "domain", "city", "tag")
 CONTRADICTED = 10.0  # taken off a name reason when both have emails and none is shared
 
 
-@dataclass(slots=True)
 class Person:
-    """What the finder knows about one live contact."""
+    """What the finder knows about one live contact (a plain slotted class: 100k of them are made per call)."""
 
-    id: int
-    first: str
-    last: str
-    company: str
-    name: str  # matching.comparable_name of name_key: what the shared-value rule counts
-    tokens: tuple[str, ...]  # dup_names.name_tokens
-    emails: set[str] = field(default_factory=set)
-    phones: set[str] = field(default_factory=set)
-    tags: set[int] = field(default_factory=set)
-    city: str = ""
+    __slots__ = ("id", "first", "last", "company", "name_key", "tokens", "emails", "phones", "tags", "city")
+
+    def __init__(self, cid: int, first: str, last: str, company: str, name_key: str) -> None:
+        self.id, self.first, self.last, self.company, self.name_key = cid, first, last, company, name_key
+        self.tokens = dup_names.name_tokens(first, last)
+        self.emails: set[str] = set()
+        self.phones: set[str] = set()
+        self.tags: set[int] = set()
+        self.city = ""
+
+    @property
+    def name(self) -> str:
+        """What the shared-value rule counts (matching.comparable_name)."""
+        return comparable_name(self.name_key)
 
     @property
     def label(self) -> str:
         return f"{self.first} {self.last}".strip() or self.company or next(iter(sorted(self.emails)), "")
 
-    def supports(self, tag_names: dict[int, str]) -> Iterator[tuple[str, str, str]]:
-        """(kind, key, shown) of every value that can back a similar name."""
+    def supports(self, tag_names: dict[int, str], common: set[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
+        """(kind, key, shown) of every value that can back a similar name (`common`: tags and cities too
+        widespread to say anything)."""
         if self.company:
-            yield "company", fold(self.company), self.company
-        for key in sorted(self.emails):
+            yield "company", _folded(self.company), self.company
+        for key in self.emails:
             domain = key.rpartition("@")[2]
             if domain and domain not in PUBLIC_DOMAINS:
                 yield "domain", domain, domain
-        if self.city:
+        if self.city and ("city", fold(self.city)) not in common:
             yield "city", fold(self.city), self.city
-        for tag in sorted(self.tags):
-            yield "tag", str(tag), tag_names.get(tag, "")
+        for tag in self.tags:
+            if ("tag", str(tag)) not in common:
+                yield "tag", str(tag), tag_names.get(tag, "")
 
 
 class Pairs:
@@ -132,6 +150,11 @@ class Pairs:
         return min(99.9, 100.0 * (1.0 - rest))
 
 
+@lru_cache(maxsize=65536)
+def _folded(value: str) -> str:
+    return fold(value)
+
+
 def load_people(s: Session) -> tuple[dict[int, Person], dict[int, str]]:
     """Every live contact with its email and phone keys, tags and city; and the tag names by id."""
     conn = s.connection()
@@ -140,15 +163,15 @@ def load_people(s: Session) -> tuple[dict[int, Person], dict[int, str]]:
     people: dict[int, Person] = {}
     for cid, first, last, company, name_key, ekey, phone in conn.execute(
         select(*cols).where(live).order_by(T_CONTACT.c.id)
-    ):
-        person = Person(cid, first, last, company, comparable_name(name_key or ""), dup_names.name_tokens(first, last))
+    ).all():
+        person = Person(cid, first, last, company, name_key or "")
         if ekey and not placeholder_email(ekey):
             person.emails.add(ekey)
         if phone:
             person.phones.add(phone)
         people[cid] = person
     channels = select(T_CHANNEL.c.contact_id, T_CHANNEL.c.kind, T_CHANNEL.c.key).where(T_CHANNEL.c.key.is_not(None))
-    for cid, kind, key in conn.execute(channels):
+    for cid, kind, key in conn.execute(channels).all():
         holder = people.get(cid)
         if holder is None:
             continue
@@ -156,7 +179,7 @@ def load_people(s: Session) -> tuple[dict[int, Person], dict[int, str]]:
             holder.emails.add(key)
         elif kind == "phone":
             holder.phones.add(key)
-    for cid, tag in conn.execute(select(T_CT.c.contact_id, T_CT.c.tag_id)):
+    for cid, tag in conn.execute(select(T_CT.c.contact_id, T_CT.c.tag_id)).all():
         if cid in people:
             people[cid].tags.add(tag)
     for cid, city in _cities(s):
@@ -227,30 +250,47 @@ def phone_pairs(people: dict[int, Person], pairs: Pairs) -> None:
 
 
 def name_pairs(people: dict[int, Person], tag_names: dict[int, str], pairs: Pairs) -> None:
-    """Similar names under a shared support value, blocked by (support, name word)."""
+    """Similar names under a shared support value, blocked by (support, name word); one name reason per pair,
+    with its strongest support."""
+    common = _common(people)
     buckets: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     shown: dict[tuple[str, str], str] = {}
     for p in people.values():
         if not p.tokens:
             continue
         words = dup_names.block_words(p.tokens)
-        for kind, key, label in p.supports(tag_names):
+        for kind, key, label in p.supports(tag_names, common):
             shown.setdefault((kind, key), label)
             for word in words:
                 buckets[(kind, key, word)].append(p.id)
-    seen: dict[tuple[int, int], float] = {}
+    best: dict[tuple[int, int], tuple[int, str, float]] = {}  # pair -> (support rank, shown, similarity)
+    sims: dict[tuple[int, int], float] = {}
     for (kind, key, _word), ids in buckets.items():
         if len(ids) < 2:
             continue
+        rank = SUPPORT_ORDER.index(kind)
         for a, b in _bucket_pairs(people, ids):
             pair = pairs.wanted(a, b)
-            if pair is None:
+            if pair is None or (pair in best and best[pair][0] <= rank):
                 continue
-            sim = seen.get(pair)
+            sim = sims.get(pair)
             if sim is None:
-                sim = seen[pair] = dup_names.similarity(people[a].tokens, people[b].tokens)
-            if sim >= dup_names.SIMILAR:
-                _name_reason(people[a], people[b], kind, shown[(kind, key)], sim, pairs)
+                sim = sims[pair] = dup_names.similarity(people[a].tokens, people[b].tokens)
+            if sim >= dup_names.SIMILAR and _backs(people[a], people[b], kind):
+                best[pair] = (rank, f"{kind}: {shown[(kind, key)]}", sim)
+    for (a, b), (rank, support, sim) in best.items():
+        _name_reason(people[a], people[b], SUPPORT_ORDER[rank], support, sim, pairs)
+
+
+def _common(people: dict[int, Person]) -> set[tuple[str, str]]:
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for p in people.values():
+        if p.city:
+            counts[("city", fold(p.city))] += 1
+        for tag in p.tags:
+            counts[("tag", str(tag))] += 1
+    cap = max(COMMON_MIN, int(COMMON_SHARE * len(people)))
+    return {key for key, n in counts.items() if n > cap}
 
 
 def _bucket_pairs(people: dict[int, Person], ids: list[int]) -> Iterator[tuple[int, int]]:
@@ -265,14 +305,21 @@ def _bucket_pairs(people: dict[int, Person], ids: list[int]) -> Iterator[tuple[i
             yield from combinations(same, 2)
 
 
+def _contradicted(a: Person, b: Person) -> bool:
+    """Both have emails and none is shared (matching.py's rule 2)."""
+    return bool(a.emails and b.emails and not a.emails & b.emails)
+
+
+def _backs(a: Person, b: Person, kind: str) -> bool:
+    """Whether a support of this kind backs a similar name: with contradicting emails only a company or a
+    domain does (namesakes with their own addresses in one city or under one tag are two people)."""
+    return kind in ("company", "domain") or not _contradicted(a, b)
+
+
 def _name_reason(a: Person, b: Person, kind: str, support: str, sim: float, pairs: Pairs) -> None:
-    score = SUPPORT_SCORE[kind] * sim / 100.0
-    if a.emails and b.emails and not a.emails & b.emails:
-        if kind not in ("company", "domain"):
-            return  # namesakes with their own addresses in one city or under one tag: two people
-        score -= CONTRADICTED
+    score = SUPPORT_SCORE[kind] * sim / 100.0 - (CONTRADICTED if _contradicted(a, b) else 0.0)
     name = a.label if sim >= 100.0 else f"{a.label} ~ {b.label}"
-    pairs.add(a.id, b.id, DuplicateReason("name", name, f"{kind}: {support}"), score)
+    pairs.add(a.id, b.id, DuplicateReason("name", name, support), score)
 
 
 def group(pairs: Pairs) -> list[DuplicateGroup]:
@@ -334,15 +381,30 @@ class DuplicatesAPI(StoreBase):
     ) -> list[DuplicateGroup]:
         """Groups of likely duplicates, highest score first. `contact_ids`: only the groups holding at least
         one of them (an import batch's contacts)."""
+        from .importer.runner import _gc_tuned  # the importer's: 100k small objects, no cycles among them
+
         only = set(contact_ids) if contact_ids is not None else None
-        with self.read() as s:
-            people, tag_names = load_people(s)
-            pairs = Pairs(_ignored(s), only)
-        email_pairs(people, pairs)
-        phone_pairs(people, pairs)
-        name_pairs(people, tag_names, pairs)
-        groups = group(pairs)
+        with _gc_tuned():
+            with self.read() as s:
+                people, tag_names = load_people(s)
+                pairs = Pairs(_ignored(s), only)
+            email_pairs(people, pairs)
+            phone_pairs(people, pairs)
+            name_pairs(people, tag_names, pairs)
+            groups = group(pairs)
         return groups[:limit] if limit is not None else groups
+
+    def batch_duplicates(self, batch_id: int, *, limit: int | None = None) -> list[DuplicateGroup]:
+        """The groups holding at least one contact an import batch created or changed (the import summary's
+        "possible duplicates")."""
+        with self.read() as s:
+            ids = (
+                s.connection()
+                .execute(select(T_ITEM.c.contact_id).where(T_ITEM.c.batch_id == batch_id).distinct())
+                .scalars()
+                .all()
+            )
+        return self.find_duplicates(contact_ids=ids, limit=limit) if ids else []
 
     def duplicate_names(self, ids: Iterable[int]) -> dict[int, str]:
         """Display names of contacts (deleted ones too), for listing groups."""
