@@ -1,9 +1,9 @@
 """The Duplicates screen: likely duplicates ranked by score, side by side, merged with one key and undone with one.
 
 State lives here (the groups, the group shown, its survivor and the user's picks); `GroupList` and
-`CompareTable` only show it. The finder runs in an exclusive thread worker: a first page of groups is read and
-painted with its side-by-side before the whole list is counted, so a large database shows its best group at
-once. Merges, undos and "not a duplicate" go through `run_store_write` like every other screen write.
+`CompareTable` only show it. The finder runs in an exclusive thread worker, and the best group's side-by-side is
+read in the same worker, so the list and the first comparison paint in one frame. Merges, undos and "not a
+duplicate" go through `run_store_write` like every other screen write.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ from .base import AppAccess
 from .contact_forms import ConfirmDialog
 from .duplicates_view import CompareTable, GroupList, moved_words, undo_words
 from .writes import ScreenWrites
-
-FIRST_PAGE = 20  # groups read before the first paint; the rest follow in the same worker
 
 
 @dataclass
@@ -107,21 +105,15 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="duplicates-load")
     def _load_groups(self, contact_ids: list[int] | None) -> None:
-        """The first page with the first group's side-by-side, painted at once; then the whole list."""
+        """The groups with the first one's side-by-side, read off the UI thread and painted together (the finder
+        computes every group in one pass: there is no cheaper first page to show before it)."""
         store = self.store
         worker = get_current_worker()
-        first = store.find_duplicates(contact_ids=contact_ids, limit=FIRST_PAGE)
-        preview = self._read_preview(store, first[0]) if first else None
-        names = store.duplicate_names([cid for g in first for cid in g.contact_ids])
-        if worker.is_cancelled:
-            return
-        self.app.call_from_thread(self._show_groups, first, names, preview, len(first) < FIRST_PAGE)
-        if len(first) < FIRST_PAGE:
-            return
         groups = store.find_duplicates(contact_ids=contact_ids)
+        preview = self._read_preview(store, groups[0]) if groups else None
         names = store.duplicate_names([cid for g in groups for cid in g.contact_ids])
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_groups, groups, names, None, True)
+            self.app.call_from_thread(self._show_groups, groups, names, preview)
 
     @staticmethod
     def _read_preview(store: Store, group: DuplicateGroup) -> MergePreview | None:
@@ -130,13 +122,11 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         except NotFound:  # merged or deleted meanwhile
             return None
 
-    def _show_groups(
-        self, groups: list[DuplicateGroup], names: dict[int, str], preview: MergePreview | None, complete: bool
-    ) -> None:
+    def _show_groups(self, groups: list[DuplicateGroup], names: dict[int, str], preview: MergePreview | None) -> None:
         if not self.is_mounted:
             return
         current = self.current_group
-        self.groups, self.names, self.searching = list(groups), names, not complete
+        self.groups, self.names, self.searching = list(groups), names, False
         self._refresh_list()
         if preview is not None:
             self._show_preview(preview)

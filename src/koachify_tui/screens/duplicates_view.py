@@ -17,9 +17,10 @@ from textual.message import Message
 from textual.widgets import DataTable, OptionList
 from textual.widgets.option_list import Option
 
+from ..duplicate_text import reason_text
 from ..formatting import date_short
 from ..i18n import _, ngettext
-from ..store.duplicate_types import DuplicateGroup, DuplicateReason, MergeUndoResult
+from ..store.duplicate_types import DuplicateGroup, MergeUndoResult
 from ..store.merge_preview import MergePreview
 
 
@@ -55,34 +56,13 @@ def undo_words(outcome: MergeUndoResult, names: Mapping[int, str]) -> str:
     return "\n".join(lines)
 
 
-def reason_words(reason: DuplicateReason) -> str:
-    """One reason in words: "same email mario@x.it", "similar name + same company Acme"."""
-    if reason.kind == "email":
-        return _("same email {value}").format(value=reason.value)
-    if reason.kind == "phone":
-        return _("same phone {value}").format(value=reason.value)
-    kind, _sep, value = reason.support.partition(":")
-    value = value.strip()
-    support = {
-        "company": _("similar name + same company {value}"),
-        "domain": _("similar name + same email domain {value}"),
-        "city": _("similar name + same city {value}"),
-        "tag": _("similar name + shared tag {value}"),
-    }
-    if kind.strip() in support and value:
-        return support[kind.strip()].format(value=value)
-    if reason.support:
-        return _("similar name + {support}").format(support=reason.support)
-    return _("similar name")
-
-
 def group_prompt(group: DuplicateGroup, names: Mapping[int, str], *, skipped: bool = False) -> Text:
     """Two lines: the score and the names, then the reasons (and "weak" when only the names are alike)."""
     who = " · ".join(names.get(cid, f"#{cid}") for cid in group.contact_ids)
     text = Text(f"{group.score:>3.0f} ", style="bold")
     text.append(who)
     text.append("\n    ")
-    text.append("; ".join(reason_words(r) for r in group.reasons), style="dim")
+    text.append("; ".join(reason_text(r) for r in group.reasons), style="dim")
     if not group.strong:
         text.append(" · ", style="dim")
         text.append(_("weak"), style="bold")
