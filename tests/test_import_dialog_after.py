@@ -102,3 +102,28 @@ async def test_undo_keeps_what_was_worked_on_and_says_why(store: Store, settings
         shown = text_of(app, "#import-undo")
         assert f"kept contact #{anna}" in shown and "partly undone" in shown
         assert screen.undo is not None and not screen.undo.complete
+
+
+async def test_possible_duplicates_hint_opens_the_screen_on_the_batch(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    from koachify_tui.screens.duplicates import DuplicatesScreen
+
+    anna = store.create_contact(first_name="Anna", last_name="Bianchi", company="Studio Acme", email="anna@acme.it")
+    store.create_contact(first_name="Luca", last_name="Verdi", company="Ortofrutta", email="luca@ortofrutta.it")
+    store.create_contact(first_name="Luca", last_name="Verdi", company="Ortofrutta", email="lv@ortofrutta.it")
+    path = tmp_path / "nuovi.csv"
+    path.write_text("First Name,Last Name,Company,Email\nAnna,Bianchi,Studio Acme,anna.b@gmail.com\n", encoding="utf-8")
+    app = make_app(settings, store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await imported(pilot, path)
+        hint = screen.query_one("#import-duplicates", Static)
+        assert hint.display and "1 possible duplicate — press D to review" in text_of(app, "#import-duplicates")
+        await pilot.press("D")
+        await settle(pilot)
+        dupes = app.screen
+        assert isinstance(dupes, DuplicatesScreen)
+        assert [g.contact_ids[0] for g in dupes.groups] == [anna.id]  # the batch's group only, not the Lucas
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen  # back in the dialog: the import can still be undone
