@@ -194,3 +194,28 @@ def test_check_new_contact(store: Store) -> None:
     assert store.check_new_contact(first_name="verdi", last_name="Giulià").similar_names == (b.id,)
     quiet = store.check_new_contact(email="not an email", phone="12", first_name="Giulia")
     assert not quiet.blocking and quiet.similar_names == ()
+
+
+def test_a_few_contacts_next_to_many_find_what_the_whole_scan_finds(store: Store) -> None:
+    """`contact_ids` with a big database loads only the contacts sharing a key or support with them."""
+    store.define_field("contact", "City")
+    for i in range(40):  # unrelated people
+        store.create_contact(first_name=f"Nome{i}", last_name=f"Cognome{i}", email=f"p{i}@gmail.com")
+    made = [
+        store.create_contact(first_name="Mario", last_name="Rossi", email="MR@example.it"),
+        store.create_contact(first_name="Mario", last_name="Rossi", email="mr@example.it"),
+        store.create_contact(first_name="Anna", last_name="Neri", phones=["347 1234567"]),
+        store.create_contact(first_name="Anna", last_name="Neri", phone="+393471234567"),
+        store.create_contact(first_name="Lia", last_name="Riva", company="Acme"),
+        store.create_contact(first_name="Riva", last_name="Lia", company="ACME"),
+        store.create_contact(first_name="Ugo", last_name="Sala", email="ugo@studio.it"),
+        store.create_contact(first_name="U.", last_name="Sala", email="u.sala@studio.it"),
+        store.create_contact(first_name="Eva", last_name="Pini", tags=["Yoga"]),
+        store.create_contact(first_name="Eva", last_name="Pinì", tags=["yoga"]),
+        store.create_contact(first_name="Ida", last_name="Lodi", custom={"city": "Como"}),
+        store.create_contact(first_name="Ida", last_name="Lodi", custom={"city": "COMO"}),
+    ]
+    whole = store.find_duplicates()
+    assert len(whole) == 6
+    for contact in made:
+        assert store.find_duplicates(contact_ids=[contact.id or 0]) == [g for g in whole if contact.id in g.contact_ids]

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import combinations
+from typing import Any
 
 from sqlalchemy import Table, and_, delete, or_, select
 from sqlmodel import Session
@@ -72,8 +73,8 @@ PUBLIC_DOMAINS = frozenset(
 CITY_KEYS = frozenset({"city", "citta", "comune", "localita", "town", "paese"})
 #: A name bucket (one support value and one name word) larger than this compares exact names only.
 BUCKET_MAX = 60
-#: A tag or city on more than this share of the contacts (and more than COMMON_MIN of them) backs no name:
-#: "Cliente" on half the database says nothing about who is who.
+#: An email domain, a tag or a city on more than this share of the contacts (and more than COMMON_MIN of
+#: them) backs no name: "Cliente" on half the database says nothing about who is who.
 COMMON_SHARE, COMMON_MIN = 0.02, 100
 
 #: Score (0..100) of each signal; a pair's reasons combine as independent evidence: 1 - Π(1 - s).
@@ -113,7 +114,7 @@ class Person:
             yield "company", _folded(self.company), self.company
         for key in self.emails:
             domain = key.rpartition("@")[2]
-            if domain and domain not in PUBLIC_DOMAINS:
+            if domain and domain not in PUBLIC_DOMAINS and ("domain", domain) not in common:
                 yield "domain", domain, domain
         if self.city and ("city", fold(self.city)) not in common:
             yield "city", fold(self.city), self.city
@@ -155,38 +156,83 @@ def _folded(value: str) -> str:
     return fold(value)
 
 
-def load_people(s: Session) -> tuple[dict[int, Person], dict[int, str]]:
-    """Every live contact with its email and phone keys, tags and city; and the tag names by id."""
+Loaded = tuple[dict[int, Person], dict[int, str], set[tuple[str, str]]]
+
+
+def load_people(s: Session, only: set[int] | None = None) -> Loaded:
+    """The live contacts with their email and phone keys, tags and city; the tag names by id; the tags and
+    cities too common to back a name. With `only` (a few contacts, next to a big database) just those and
+    the contacts sharing a key or a support value with them."""
     conn = s.connection()
     live = and_(T_CONTACT.c.deleted_at.is_(None), T_CONTACT.c.merged_into_id.is_(None))
     cols = [T_CONTACT.c[n] for n in ("id", "first_name", "last_name", "company", "name_key", "email_key", "phone_e164")]
+    rows = conn.execute(select(*cols).where(live).order_by(T_CONTACT.c.id)).all()
+    channels = conn.execute(
+        select(T_CHANNEL.c.contact_id, T_CHANNEL.c.kind, T_CHANNEL.c.key).where(T_CHANNEL.c.key.is_not(None))
+    ).all()
+    links = conn.execute(select(T_CT.c.contact_id, T_CT.c.tag_id)).all()
+    cities = list(_cities(s))
+    common = _common(rows, channels, links, cities)
+    if only is not None and len(only) * 4 < len(rows):
+        near = _near(rows, channels, links, cities, only, common)
+        rows = [r for r in rows if r[0] in near]
     people: dict[int, Person] = {}
-    for cid, first, last, company, name_key, ekey, phone in conn.execute(
-        select(*cols).where(live).order_by(T_CONTACT.c.id)
-    ).all():
-        person = Person(cid, first, last, company, name_key or "")
+    for cid, first, last, company, name_key, ekey, phone in rows:
+        person = people[cid] = Person(cid, first, last, company, name_key or "")
         if ekey and not placeholder_email(ekey):
             person.emails.add(ekey)
         if phone:
             person.phones.add(phone)
-        people[cid] = person
-    channels = select(T_CHANNEL.c.contact_id, T_CHANNEL.c.kind, T_CHANNEL.c.key).where(T_CHANNEL.c.key.is_not(None))
-    for cid, kind, key in conn.execute(channels).all():
+    for cid, kind, key in channels:
         holder = people.get(cid)
-        if holder is None:
-            continue
-        if kind == "email" and not placeholder_email(key):
+        if holder is not None and kind == "email" and not placeholder_email(key):
             holder.emails.add(key)
-        elif kind == "phone":
+        elif holder is not None and kind == "phone":
             holder.phones.add(key)
-    for cid, tag in conn.execute(select(T_CT.c.contact_id, T_CT.c.tag_id)).all():
+    for cid, tag in links:
         if cid in people:
             people[cid].tags.add(tag)
-    for cid, city in _cities(s):
+    for cid, city in cities:
         if cid in people:
             people[cid].city = city
     tags = {tid: name for tid, name in conn.execute(select(T_TAG.c.id, T_TAG.c.name))}
-    return people, tags
+    return people, tags, common
+
+
+def _near(
+    rows: Sequence[Any],
+    channels: Sequence[Any],
+    links: Sequence[Any],
+    cities: list[tuple[int, str]],
+    only: set[int],
+    common: set[tuple[str, str]],
+) -> set[int]:
+    """`only` and the contacts sharing an email, a phone, a company, a private email domain, an uncommon tag
+    or city with one of them: every contact a pair with `only` can come from (one pass over each list)."""
+    keys: set[str] = set()  # the targets' emails, phones, "@domain"s, companies ("c:" folded)
+    for cid, _first, _last, company, _name, ekey, phone in rows:
+        if cid in only:
+            keys.update(k for k in (ekey, phone, _domain_key(ekey), company and "c:" + _folded(company)) if k)
+    keys.update(k for cid, _kind, key in channels if cid in only for k in (key, _domain_key(key)) if k)
+    keys -= {"@" + domain for kind, domain in common if kind == "domain"}
+    tags = {("tag", str(tag)) for cid, tag in links if cid in only} - common
+    towns = {("city", _folded(city)) for cid, city in cities if cid in only} - common
+    near = set(only)
+    for cid, _first, _last, company, _name, ekey, phone in rows:
+        if ekey in keys or phone in keys or _domain_key(ekey) in keys or (company and "c:" + _folded(company) in keys):
+            near.add(cid)
+    near.update(cid for cid, _kind, key in channels if key in keys or _domain_key(key) in keys)
+    near.update(cid for cid, tag in links if ("tag", str(tag)) in tags)
+    near.update(cid for cid, city in cities if ("city", _folded(city)) in towns)
+    return near
+
+
+def _domain_key(email: str | None) -> str | None:
+    """ "@acme.it" for an address at a private domain (None for none or a public provider)."""
+    if not email or "@" not in email:
+        return None
+    domain = email.rpartition("@")[2]
+    return None if domain in PUBLIC_DOMAINS else "@" + domain
 
 
 def _cities(s: Session) -> Iterator[tuple[int, str]]:
@@ -199,11 +245,14 @@ def _cities(s: Session) -> Iterator[tuple[int, str]]:
     if not defs:
         return
     values = select(T_VALUE.c.entity_id, T_VALUE.c.value_json).where(T_VALUE.c.field_id.in_(defs))
-    for cid, value in conn.execute(values):
-        try:
-            city = json.loads(value)
-        except ValueError:
-            continue
+    for cid, value in conn.execute(values).all():
+        if value[:1] == '"' and value[-1:] == '"' and "\\" not in value:
+            city = value[1:-1]  # a plain JSON string (nearly all of them): no decoder needed
+        else:
+            try:
+                city = json.loads(value)
+            except ValueError:
+                continue
         if isinstance(city, str) and city.strip():
             yield cid, city.strip()
 
@@ -249,10 +298,11 @@ def phone_pairs(people: dict[int, Person], pairs: Pairs) -> None:
             pairs.add(a, b, DuplicateReason("phone", key), score)
 
 
-def name_pairs(people: dict[int, Person], tag_names: dict[int, str], pairs: Pairs) -> None:
+def name_pairs(
+    people: dict[int, Person], tag_names: dict[int, str], common: set[tuple[str, str]], pairs: Pairs
+) -> None:
     """Similar names under a shared support value, blocked by (support, name word); one name reason per pair,
     with its strongest support."""
-    common = _common(people)
     buckets: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     shown: dict[tuple[str, str], str] = {}
     for p in people.values():
@@ -282,14 +332,23 @@ def name_pairs(people: dict[int, Person], tag_names: dict[int, str], pairs: Pair
         _name_reason(people[a], people[b], SUPPORT_ORDER[rank], support, sim, pairs)
 
 
-def _common(people: dict[int, Person]) -> set[tuple[str, str]]:
+def _common(
+    rows: Sequence[Any], channels: Sequence[Any], links: Sequence[Any], cities: list[tuple[int, str]]
+) -> set[tuple[str, str]]:
+    """The email domains, tags and cities held by more than COMMON_SHARE of the live contacts (and more than
+    COMMON_MIN): a provider missing from PUBLIC_DOMAINS, "Cliente", "Milano" say nothing about who is who."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for p in people.values():
-        if p.city:
-            counts[("city", fold(p.city))] += 1
-        for tag in p.tags:
-            counts[("tag", str(tag))] += 1
-    cap = max(COMMON_MIN, int(COMMON_SHARE * len(people)))
+    for row in rows:
+        if row[5] and "@" in row[5]:
+            counts[("domain", row[5].rpartition("@")[2])] += 1
+    for _cid, kind, key in channels:
+        if kind == "email" and "@" in key:
+            counts[("domain", key.rpartition("@")[2])] += 1
+    for _cid, tag in links:
+        counts[("tag", str(tag))] += 1
+    for _cid, city in cities:
+        counts[("city", _folded(city))] += 1
+    cap = max(COMMON_MIN, int(COMMON_SHARE * len(rows)))
     return {key for key, n in counts.items() if n > cap}
 
 
@@ -386,11 +445,11 @@ class DuplicatesAPI(StoreBase):
         only = set(contact_ids) if contact_ids is not None else None
         with _gc_tuned():
             with self.read() as s:
-                people, tag_names = load_people(s)
+                people, tag_names, common = load_people(s, only)
                 pairs = Pairs(_ignored(s), only)
             email_pairs(people, pairs)
             phone_pairs(people, pairs)
-            name_pairs(people, tag_names, pairs)
+            name_pairs(people, tag_names, common, pairs)
             groups = group(pairs)
         return groups[:limit] if limit is not None else groups
 
