@@ -163,13 +163,43 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         if groups.highlighted != index:
             with groups.prevent(OptionList.OptionHighlighted):
                 groups.highlighted = index
-        preview = self._read_preview(self.store, self.groups[index])
-        if preview is None:
+        self._load_preview(self.groups[index])
+
+    @work(thread=True, exclusive=True, group="duplicates-preview")
+    def _load_preview(self, group: DuplicateGroup, keep: bool = False) -> None:
+        """The side-by-side of a group, read off the UI thread (a stale one is dropped as the cursor moves on).
+        `keep`: a re-read after a change elsewhere keeps the survivor and the picks."""
+        preview = self._read_preview(self.store, group)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._preview_loaded, group, preview, keep)
+
+    def _preview_loaded(self, group: DuplicateGroup, preview: MergePreview | None, keep: bool) -> None:
+        if not self.is_mounted or group not in self.groups:
+            return
+        if preview is None:  # merged or deleted meanwhile
+            index = self.groups.index(group)
             del self.groups[index]
             self._refresh_list()
             self._open_group(min(index, len(self.groups) - 1)) if self.groups else self._show_empty()
             return
-        self._show_preview(preview)
+        if self.current_group != group:
+            return  # the cursor has moved on: its own read follows
+        if keep and self.preview is not None and self.preview.contact_ids == preview.contact_ids:
+            survivor, chosen = self.survivor, self.chosen
+            self.preview = preview
+            self.survivor = survivor if survivor in preview.contact_ids else preview.contact_ids[0]
+            self.chosen = {k: v for k, v in chosen.items() if v in preview.contact_ids}
+            self._redraw()
+        else:
+            self._show_preview(preview)
+
+    @property
+    def shown_group(self) -> DuplicateGroup | None:
+        """The group on the side-by-side: what `m`, `s` and `i` act on (the highlight may be a step ahead)."""
+        preview = self.preview
+        if preview is None:
+            return None
+        return next((g for g in self.groups if g.contact_ids == preview.contact_ids), None)
 
     def _show_preview(self, preview: MergePreview) -> None:
         self.preview, self.chosen = preview, {}
@@ -214,17 +244,9 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def on_store_changed(self, _message: StoreChanged) -> None:
         """Something changed elsewhere: the side-by-side is re-read (a contact may be gone or edited)."""
-        group = self.current_group
-        if group is not None and self.preview is not None and not self.write_pending:
-            preview = self._read_preview(self.store, group)
-            if preview is None:
-                self._open_group(self.groups.index(group))
-            elif preview != self.preview:
-                survivor, chosen = self.survivor, self.chosen
-                self.preview = preview
-                self.survivor = survivor if survivor in preview.contact_ids else preview.contact_ids[0]
-                self.chosen = chosen
-                self._redraw()
+        group = self.current_group  # the highlighted one: a read for it may be under way (this one replaces it)
+        if group is not None and not self.write_pending:
+            self._load_preview(group, keep=True)
 
     # --- choosing -----------------------------------------------------------------------------------
 
@@ -269,7 +291,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
     # --- merge, undo, skip, ignore ------------------------------------------------------------------
 
     def action_merge(self) -> None:
-        preview, survivor, group = self.preview, self.survivor, self.current_group
+        preview, survivor, group = self.preview, self.survivor, self.shown_group
         if preview is None or survivor is None or group is None:
             return
         others = [cid for cid in preview.contact_ids if cid != survivor]
@@ -318,7 +340,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         self._open_group(position)
 
     def action_skip(self) -> None:
-        group = self.current_group
+        group = self.shown_group
         if group is None:
             return
         self.skipped.add(group.contact_ids)
@@ -328,7 +350,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         self._after_list_change(position)
 
     def action_ignore(self) -> None:
-        group = self.current_group
+        group = self.shown_group
         if group is None:
             return
 

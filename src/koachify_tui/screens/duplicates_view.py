@@ -123,6 +123,13 @@ class CompareTable(DataTable[Text]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
 
+    _shown: tuple[MergePreview, int, Mapping[str, int], str] | None = None
+
+    def on_resize(self) -> None:
+        """The contacts' columns share the width: a new width lays them out again."""
+        if self._shown is not None:
+            self.show(*self._shown)
+
     def action_shift(self, step: int) -> None:
         self.post_message(self.ShiftSurvivor(step))
 
@@ -131,6 +138,7 @@ class CompareTable(DataTable[Text]):
 
     def show(self, preview: MergePreview, survivor: int, picks: Mapping[str, int], locale: str) -> None:
         """Redraw for this survivor and these picks, keeping the cursor on the same row."""
+        self._shown = (preview, survivor, picks, locale)
         row = self.cursor_row
         self.clear(columns=True)
         counts = _count_rows(preview, locale)
