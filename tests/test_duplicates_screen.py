@@ -103,6 +103,8 @@ async def test_navigate_choose_survivor_and_pick_a_value(store: Store, settings:
         assert screen.preview.picks(ids["mario"])["company"] == ids["mario"]
         await pilot.press("2")
         assert screen.survivor == ids["mario2"]
+        await pilot.press("3")  # no third contact: it stays here (not the app's "go to Automations")
+        assert pilot.app.screen is screen and screen.survivor == ids["mario2"]
         assert screen.preview.picks(screen.survivor, screen.chosen)["company"] == ids["mario2"]
         await pilot.press("left")
         assert screen.survivor == ids["mario"]

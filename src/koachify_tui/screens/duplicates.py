@@ -24,14 +24,14 @@ from textual.worker import get_current_worker
 
 from ..i18n import _, ngettext
 from ..messages import StoreChanged
-from ..store import NotFound, Store
+from ..store import Store
 from ..store.duplicate_types import DuplicateGroup, MergeResult, MergeUndoResult
 from ..store.merge_preview import MergePreview
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .contact_forms import ConfirmDialog
 from .duplicates_view import CompareTable, GroupList, moved_words, undo_words
-from .writes import ScreenWrites
+from .writes import WRITE_ERRORS, ScreenWrites, error_text
 
 
 @dataclass
@@ -109,17 +109,26 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         computes every group in one pass: there is no cheaper first page to show before it)."""
         store = self.store
         worker = get_current_worker()
-        groups = store.find_duplicates(contact_ids=contact_ids)
-        preview = self._read_preview(store, groups[0]) if groups else None
-        names = store.duplicate_names([cid for g in groups for cid in g.contact_ids])
+        try:
+            groups = store.find_duplicates(contact_ids=contact_ids)
+            preview = self._read_preview(store, groups[0]) if groups else None
+            names = store.duplicate_names([cid for g in groups for cid in g.contact_ids])
+        except WRITE_ERRORS as exc:  # a database error: a message on the screen, never a crash
+            self.app.call_from_thread(self._load_failed, exc)
+            return
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_groups, groups, names, preview)
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.searching = False
+        if self.is_mounted:
+            self.query_one("#dupes-title", Static).update(Text(error_text(exc)))
 
     @staticmethod
     def _read_preview(store: Store, group: DuplicateGroup) -> MergePreview | None:
         try:
             return store.merge_preview(group.contact_ids)
-        except NotFound:  # merged or deleted meanwhile
+        except WRITE_ERRORS:  # merged or deleted meanwhile (NotFound), or unreadable: dropped from the list
             return None
 
     def _show_groups(self, groups: list[DuplicateGroup], names: dict[int, str], preview: MergePreview | None) -> None:
@@ -253,15 +262,16 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"merge", "skip", "ignore"}:
             return self.preview is not None
-        if action == "survivor":
-            index = parameters[0] if parameters else 0
-            return self.preview is not None and isinstance(index, int) and index < len(self.preview.contact_ids)
+        # "survivor" stays enabled: a digit with no such contact must not fall through to the app's screen keys
         if action == "undo":
             return self.last_merge is not None or None
         return True
 
     def action_survivor(self, index: int) -> None:
-        if self.preview is not None and 0 <= index < len(self.preview.contact_ids):
+        if self.preview is not None and not 0 <= index < len(self.preview.contact_ids):
+            n = len(self.preview.contact_ids)
+            self.notify(ngettext("This group has {n} contact", "This group has {n} contacts", n).format(n=n), timeout=2)
+        elif self.preview is not None:
             self.survivor = self.preview.contact_ids[index]
             self.chosen = {}  # the defaults follow the survivor (its values, unless empty)
             self._redraw()
