@@ -115,7 +115,14 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         Binding("D", "trash", _("Trash"), id="contacts.trash", tooltip=_("Show deleted contacts"), show=False),
         Binding("R", "restore", _("Restore"), id="contacts.restore", tooltip=_("Restore the deleted contact")),
         Binding("i", "import_csv", _("Import CSV…"), id="contacts.import", tooltip=_("Import contacts from CSV")),
-        Binding("M", "duplicates", _("Duplicates"), id="contacts.duplicates", tooltip=_("Review likely duplicates")),
+        Binding(
+            "M",
+            "duplicates",
+            _("Duplicates"),
+            id="contacts.duplicates",
+            tooltip=_("Review likely duplicates"),
+            show=False,
+        ),
     ]
 
     def __init__(self) -> None:
