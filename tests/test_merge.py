@@ -376,3 +376,17 @@ def test_undo_of_an_added_extra_email_removes_it(store: Store) -> None:
     outcome = store.undo_changes(store.last_txn() or "")
     assert outcome.kept == [] and store.contact_channels(cid) == []
     assert store.get_contact(cid).email == "eva@x.example"
+
+
+def test_undo_with_the_survivor_in_the_trash_asks_to_restore_it_first(store: Store) -> None:
+    a, b = plant_pair(store)
+    before = shown(store, a), shown(store, b)
+    result = store.merge_contacts(a, [b])
+    store.delete_contact(a)
+    with pytest.raises(Conflict, match="is in the Trash: restore it first"):
+        store.undo_merge(result.merge_id)
+    store.restore_contact(a)
+    assert store.undo_merge(result.merge_id).complete
+    after_a = shown(store, a)
+    after_a["timeline"] = [i for i in after_a["timeline"] if i["kind"] not in ("deleted", "restored")]
+    assert (after_a, shown(store, b)) == before
