@@ -312,6 +312,9 @@ def test_one_action_undo_refuses_a_merge(store: Store) -> None:
     with pytest.raises(Conflict, match="is a merge"):
         store.undo_changes(result.txn)
     assert store.last_txn() == result.txn
+    store.undo_merge(result.merge_id)
+    with pytest.raises(Conflict, match="undid a merge"):
+        store.undo_changes(store.last_txn() or "")
 
 
 def test_undo_of_a_chain_of_merges_goes_newest_first(store: Store) -> None:
