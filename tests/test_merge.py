@@ -18,6 +18,7 @@ from koachify_tui.store.errors import Conflict, InvalidValue, NotFound
 from koachify_tui.store.events import ContactsMerged, ContactsUnmerged, DomainEvent
 from koachify_tui.store.exporter import export_contacts
 from koachify_tui.store.importer import run_import
+from koachify_tui.store.report_period import Period
 from koachify_tui.store.vcard_export import export_vcard
 
 HEADER = "First Name,Last Name,Email,Phone,Tags,Company,Notes\n"
@@ -154,6 +155,9 @@ def test_merged_contact_is_hidden_everywhere(store: Store) -> None:
     with pytest.raises(NotFound):
         store.update_contact(b, company="X")
     assert all(o.contact_id == a for o in store.list_opportunities())
+    today = datetime.now(UTC).date()
+    sources = store.report("sources", Period(today - timedelta(days=1), today + timedelta(days=1)))
+    assert sources.summary["new_contacts"] == 1  # the survivor; the merged one and the trashed one not
 
 
 def test_prefer_picks_the_surviving_values(store: Store) -> None:
@@ -308,6 +312,9 @@ def test_one_action_undo_refuses_a_merge(store: Store) -> None:
     with pytest.raises(Conflict, match="is a merge"):
         store.undo_changes(result.txn)
     assert store.last_txn() == result.txn
+    store.undo_merge(result.merge_id)
+    with pytest.raises(Conflict, match="undid a merge"):
+        store.undo_changes(store.last_txn() or "")
 
 
 def test_undo_of_a_chain_of_merges_goes_newest_first(store: Store) -> None:
@@ -362,3 +369,27 @@ def test_timeline_line_is_translated(store: Store) -> None:
     finally:
         i18n.set_language("en")
     assert json.dumps(line.as_dict())
+
+
+def test_undo_of_an_added_extra_email_removes_it(store: Store) -> None:
+    """An extra email is logged as field "email" with no old value: the undo removes the channel, it does not
+    take it for the primary email (which it kept, "changed since")."""
+    cid = store.create_contact(first_name="Eva", email="eva@x.example").id or 0
+    store.add_contact_channel(cid, "email", "eva@work.example")
+    outcome = store.undo_changes(store.last_txn() or "")
+    assert outcome.kept == [] and store.contact_channels(cid) == []
+    assert store.get_contact(cid).email == "eva@x.example"
+
+
+def test_undo_with_the_survivor_in_the_trash_asks_to_restore_it_first(store: Store) -> None:
+    a, b = plant_pair(store)
+    before = shown(store, a), shown(store, b)
+    result = store.merge_contacts(a, [b])
+    store.delete_contact(a)
+    with pytest.raises(Conflict, match="is in the Trash: restore it first"):
+        store.undo_merge(result.merge_id)
+    store.restore_contact(a)
+    assert store.undo_merge(result.merge_id).complete
+    after_a = shown(store, a)
+    after_a["timeline"] = [i for i in after_a["timeline"] if i["kind"] not in ("deleted", "restored")]
+    assert (after_a, shown(store, b)) == before

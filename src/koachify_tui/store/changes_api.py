@@ -49,6 +49,8 @@ class ChangesAPI(StoreBase):
             raise Conflict(
                 _("that action is a merge: undo it as a merge (`koachify duplicates undo {id}`)").format(id=merge_id)
             )
+        if any(r.field == "merged_into_id" for r in rows):  # the undo of a merge: merging again is the way back
+            raise Conflict(_("that action undid a merge: merge the contacts again instead"))
         first = min(r.id for r in rows)
         with self.write(origin, cause=Cause("undo", first)) as tx:
             if not tx.changes:  # joined a bare `run_write` (the TUI's worker writes): it is still an undo

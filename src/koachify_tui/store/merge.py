@@ -216,7 +216,8 @@ def _checked_ids(survivor_id: int, other_ids: Sequence[int]) -> list[int]:
 
 
 def _mergeable(s: Session, contact_id: int) -> Contact:
-    contact = s.get(Contact, contact_id)
+    # Locked on PostgreSQL until the commit: a second merge of the same contact waits, then sees it merged.
+    contact = s.get(Contact, contact_id, with_for_update=True)
     if contact is not None and contact.merged_into_id is not None:
         raise Conflict(
             _("contact {id} was already merged into contact {survivor}").format(
@@ -246,7 +247,7 @@ def _checked_prefer(s: Session, prefer: Mapping[str, int], ids: list[int]) -> di
 
 
 def _merge_row(s: Session, merge_id: int, *, live: bool = True) -> ContactMerge:
-    merge = s.get(ContactMerge, merge_id)
+    merge = s.get(ContactMerge, merge_id, with_for_update=live)
     if merge is None:
         raise NotFound(_("no merge {id}").format(id=merge_id))
     if live and merge.undone_at is not None:
@@ -259,6 +260,13 @@ def _undoable(s: Session, merge: ContactMerge) -> tuple[Contact, list[Contact]]:
     if survivor is None:
         raise Conflict(
             _("contact {id}, the survivor of merge {merge}, was deleted for good").format(
+                id=merge.survivor_id, merge=merge.id
+            )
+        )
+    if survivor.deleted_at is not None and survivor.merged_into_id is None:
+        # Its deals went to the Trash with it: given back now they would stay there with the other contact.
+        raise Conflict(
+            _("contact {id}, the survivor of merge {merge}, is in the Trash: restore it first").format(
                 id=merge.survivor_id, merge=merge.id
             )
         )
