@@ -185,7 +185,10 @@ class OpportunityDetail(ScreenWrites, AppAccess, Screen[int | None]):
             return
         self.title = row.title
         self.deleted = row.deleted_at is not None
-        self.sub_title = _("Opportunity (deleted: u undoes)") if self.deleted else _("Opportunity")
+        if self.deleted:  # `u` undoes only this screen's delete; an older one is restored from the board (D)
+            self.sub_title = _("Opportunity (deleted: u undoes)") if self.deleted_txn else _("Opportunity (deleted)")
+        else:
+            self.sub_title = _("Opportunity")
         locale = self.locale
         info = Table.grid(padding=(0, 1))
         info.add_column(style="dim", no_wrap=True)
