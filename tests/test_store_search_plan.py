@@ -151,6 +151,9 @@ def test_other_filters_and_trash_apply(seeded: Store) -> None:
         ContactQuery(search="rossi", tags_none=["lead"], sort="created", descending=True),
         ContactQuery(search="m", deleted=True),
         ContactQuery(search="qq", deleted=True, sort="last_activity"),
+        ContactQuery(search="rossi", tags_any=["vip"]),  # the rest part with a filter, and in the trash
+        ContactQuery(search="ma", tags_none=["lead"], descending=True),
+        ContactQuery(search="rossi", deleted=True),
     ):
         assert paged(seeded, q, 5) == expected(seeded, q, postgres=False)
 
