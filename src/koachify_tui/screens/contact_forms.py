@@ -33,6 +33,7 @@ from ..store.fields import coerce
 from ..store.models import Channel, CustomFieldDef, Direction, FieldType
 from ..store.normalize import InvalidValue, normalize_email, normalize_phone
 from .base import AppAccess
+from .contact_checks import CHECKS_CSS, NewContactChecks
 from .pickers import ChoicePicker
 from .writes import Deferred, ScreenWrites, error_text
 
@@ -215,11 +216,29 @@ CONTACT_INPUTS = (
 )
 
 
-class ContactForm(FormScreen):
+class ContactForm(NewContactChecks, FormScreen):
     """New or edit contact, with its custom fields. Dismisses with the contact id once saved.
 
     An edit sends only the fields the user changed, based on the version it loaded: what someone else changed
-    meanwhile in other fields stays; a field both changed asks which value to keep (store/versions.py)."""
+    meanwhile in other fields stays; a field both changed asks which value to keep (store/versions.py).
+    A new contact shows similar names as they are typed and warns on save when its email or phone already
+    belongs to a contact (screens/contact_checks.py).
+
+    | Key | Action |
+    | --- | --- |
+    | ctrl+o | Open the contact that already has this email or phone (after the warning) |
+    """
+
+    DEFAULT_CSS = FORM_CSS + CHECKS_CSS
+    BINDINGS = [
+        Binding(
+            "ctrl+o",
+            "open_existing",
+            _("Open existing"),
+            id="form.open_existing",
+            tooltip=_("Open the contact that already has this email or phone"),
+        ),
+    ]
 
     def __init__(self, contact_id: int | None = None) -> None:
         super().__init__()
@@ -244,6 +263,8 @@ class ContactForm(FormScreen):
         self._loaded = {**values, **{f"custom.{k}": v for k, v in custom.items()}}
         for key, label in CONTACT_INPUTS:
             yield from self.field(_(label), Input(values.get(key, ""), id=f"in-{key}"), key)
+            if self.contact_id is None and key in ("last_name", "phone"):  # the duplicate checks' lines
+                yield Static("", id="similar-hint" if key == "last_name" else "dup-warning", markup=False)
         if self.contact_id is None:
             yield from self.field(_("Tags (comma separated)"), Input(id="in-tags"), "tags")
         self._defs = store.list_fields("contact")
@@ -278,6 +299,8 @@ class ContactForm(FormScreen):
             ok = False
         if not ok:
             return None
+        if self.contact_id is None and self.duplicate_warning(values["email"], values["phone"]):
+            return None  # warned: ctrl+o opens the other contact, ctrl+s again saves anyway
         store = self.store
         tags = (
             [t.strip() for t in self.query_one("#in-tags", Input).value.split(",") if t.strip()]
@@ -302,6 +325,24 @@ class ContactForm(FormScreen):
             return self.contact_id
 
         return Deferred(write)
+
+    @on(Input.Changed, "#in-first_name, #in-last_name")
+    def _name_changed(self) -> None:
+        if self.contact_id is None:
+            self.name_typed()
+
+    @on(Input.Changed, "#in-email, #in-phone")
+    def _key_changed(self) -> None:
+        if self.contact_id is None:
+            self.key_typed()
+
+    def action_open_existing(self) -> None:
+        self.open_existing()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_existing":
+            return bool(self.existing)
+        return True
 
     def save_failed(self, exc: Exception) -> None:
         if not isinstance(exc, EditConflict):
