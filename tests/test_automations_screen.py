@@ -63,11 +63,13 @@ async def test_lists_rules_and_toggles_with_space(store: Store, settings: Settin
 
 
 async def test_run_count_last_error_and_run_log(store: Store, settings: Settings) -> None:
+    gone = store.add_stage("Vendite Coaching", "[red]Nowhere")
     store.create_rule(
         "Broken [bold]x[/]",
         "opportunity.status_changed",
         actions=[{"type": "move_opportunity", "stage": "[red]Nowhere"}],
     )
+    store.delete_stage(gone.id)  # the rule now names a stage that is gone: it fails when it runs
     cid = store.create_contact(first_name="Anna").id or 0
     oid = store.create_opportunity(cid, "Deal", "Vendite Coaching").id or 0
     app = make_app(settings, store)
