@@ -23,10 +23,7 @@ def report(
     pipeline: Annotated[
         str | None, typer.Option("--pipeline", "-p", help=_("Only this pipeline (funnel, stages: default the first)."))
     ] = None,
-    start: Annotated[
-        str | None,
-        typer.Option("--from", help=_("First day, in your locale's order (dd/mm/yyyy in Italy) or yyyy-mm-dd.")),
-    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help=_("First day, dd/mm/yyyy or yyyy-mm-dd."))] = None,
     end: Annotated[str | None, typer.Option("--to", help=_("Last day (included)."))] = None,
     period: Annotated[
         str, typer.Option(help=_("month, last_month, quarter, year or all (ignored with --from/--to)."))
@@ -51,9 +48,8 @@ def report(
     with open_store(db) as store:
         if start is not None or end is not None:
             # --from alone runs to today, --to alone from the oldest record
-            first = parse_date(start, locale=settings.locale) if start else store.report_period("all").start
-            last = parse_date(end, locale=settings.locale) if end else date.today()
-            chosen = store.report_period("custom", start=first, end=last)
+            first = parse_date(start) if start else store.report_period("all").start
+            chosen = store.report_period("custom", start=first, end=parse_date(end) if end else date.today())
         else:
             chosen = store.report_period(period, date.today())
         result = store.report(name, chosen, pipeline=pipeline, currency=settings.currency, by=by)

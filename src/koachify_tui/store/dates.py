@@ -29,13 +29,13 @@ DateOrder = Literal["dmy", "mdy", "ymd"]
 @lru_cache(maxsize=32)
 def date_order(locale: str | None) -> DateOrder:
     """The order of day, month and year in the locale's short date pattern (CLDR via Babel); d/m/y by default."""
-    if not locale:
+    if not locale or not isinstance(locale, str):  # a bad config value (locale = 7) means the default
         return "dmy"
     from babel import Locale, UnknownLocaleError
 
     try:
         pattern = str(Locale.parse(locale).date_formats["short"].pattern).lower()
-    except (UnknownLocaleError, ValueError, TypeError):
+    except (UnknownLocaleError, ValueError, TypeError, AttributeError):
         return "dmy"
     spots = {letter: pattern.find(letter) for letter in "dmy"}
     if -1 in spots.values():
