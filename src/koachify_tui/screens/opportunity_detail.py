@@ -24,7 +24,7 @@ from ..history_text import history_text, status_word
 from ..i18n import _, ngettext
 from ..messages import StoreChanged
 from ..store import Store, StoreError
-from ..store.dates import parse_datetime
+from ..store.dates import date_hint, parse_datetime
 from ..store.normalize import InvalidValue
 from ..store.timeline import KIND_GROUPS
 from ..widgets.chrome import Footer, Header
@@ -72,10 +72,10 @@ class ActivityForm(ScreenWrites, ModalScreen[bool]):
             yield Label(_("Text") if self.kind == "note" else _("Title"))
             yield Input(id="activity-text")
             if self.kind == "task":
-                yield Label(_("Due (dd/mm/yyyy [hh:mm], +3, tomorrow) — optional"))
+                yield Label(_("Due ({order} [hh:mm], +3, tomorrow) — optional").format(order=date_hint(self._locale())))
                 yield Input(id="activity-when")
             elif self.kind == "appointment":
-                yield Label(_("When (dd/mm/yyyy hh:mm)"))
+                yield Label(_("When ({order} hh:mm)").format(order=date_hint(self._locale())))
                 yield Input(id="activity-when")
                 yield Label(_("Where — optional"))
                 yield Input(id="activity-where")
