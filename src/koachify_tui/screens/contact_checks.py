@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ..i18n import _
+from .writes import DATABASE_ERRORS
 
 #: Seconds of no typing in the name fields before the hint looks for similar names.
 HINT_DEBOUNCE = 0.3
@@ -49,7 +50,10 @@ class NewContactChecks:
         if self._warned_for == (email, phone):
             return False  # warned already: this ctrl+s means "save anyway"
         store = self._screen.store
-        check = store.check_new_contact(email=email, phone=phone)
+        try:
+            check = store.check_new_contact(email=email, phone=phone)
+        except DATABASE_ERRORS:
+            return False  # the database cannot answer: the save itself will say why
         if not check.blocking:
             self.clear_duplicate_warning()
             return False
@@ -106,25 +110,33 @@ class NewContactChecks:
         first = self._screen.query_one("#in-first_name", Input).value
         last = self._screen.query_one("#in-last_name", Input).value
         self._screen.run_worker(
-            lambda: self._similar_in_thread(first, last), thread=True, exclusive=True, group="similar-names"
+            lambda: self._similar_in_thread(first, last),
+            thread=True,
+            exclusive=True,
+            group="similar-names",
+            exit_on_error=False,  # a hint: never worth ending the app
         )
 
     def _similar_in_thread(self, first: str, last: str) -> None:
         store = self._screen.store
-        ids = store.similar_names(first, last)
-        names = store.duplicate_names(ids) if ids else {}
+        try:
+            ids = store.similar_names(first, last)
+            names = store.duplicate_names(ids) if ids else {}
+        except DATABASE_ERRORS:
+            return  # only a hint: no hint when the database cannot answer
         with suppress(RuntimeError):  # the app closed meanwhile
             self._screen.app.call_from_thread(self._show_similar, first, last, ids, names)
 
     def _show_similar(self, first: str, last: str, ids: list[int], names: dict[int, str]) -> None:
         screen = self._screen
-        if not screen.is_attached:
-            return
+        found = screen.query("#similar-hint") if screen.is_attached else None
+        if not found:
+            return  # the form was saved or closed meanwhile
         if (screen.query_one("#in-first_name", Input).value, screen.query_one("#in-last_name", Input).value) != (
             first,
             last,
         ):
             return  # typed on meanwhile: a newer look-up follows
-        hint = screen.query_one("#similar-hint", Static)
+        hint = found.first(Static)
         hint.update(Content(_("Similar names: {contacts}").format(contacts=contacts_text(ids, names)) if ids else ""))
         hint.display = bool(ids)

@@ -27,7 +27,7 @@ from textual.widgets.selection_list import Selection
 from ..history_text import channel_word
 from ..i18n import _
 from ..store import ContactQuery
-from ..store.dates import parse_date, parse_datetime
+from ..store.dates import date_hint, format_user_date, parse_date, parse_datetime
 from ..store.errors import EditConflict, StoreError
 from ..store.fields import coerce
 from ..store.models import Channel, CustomFieldDef, Direction, FieldType
@@ -159,7 +159,7 @@ class FormScreen(ScreenWrites, AppAccess, ModalScreen[Any]):
 # --- contact ------------------------------------------------------------------------------------------
 
 
-def custom_field_widget(definition: CustomFieldDef, value: Any) -> Widget:
+def custom_field_widget(definition: CustomFieldDef, value: Any, locale: str | None = None) -> Widget:
     """An input fitting the field's type, with id `cf-<key>`."""
     wid = f"cf-{definition.key}"
     kind = FieldType(definition.type)
@@ -179,8 +179,8 @@ def custom_field_widget(definition: CustomFieldDef, value: Any) -> Widget:
     if kind is FieldType.DATE:
         shown = ""
         if value:
-            shown = datetime.fromisoformat(str(value)).strftime("%d/%m/%Y")
-        return Input(shown, placeholder=_("dd/mm/yyyy"), id=wid)
+            shown = format_user_date(datetime.fromisoformat(str(value)).date(), locale)
+        return Input(shown, placeholder=date_hint(locale), id=wid)
     if kind is FieldType.NUMBER:
         return Input("" if value is None else str(value), type="number", id=wid)
     if isinstance(value, list):
@@ -269,7 +269,7 @@ class ContactForm(NewContactChecks, FormScreen):
             yield from self.field(_("Tags (comma separated)"), Input(id="in-tags"), "tags")
         self._defs = store.list_fields("contact")
         for definition in self._defs:
-            widget = custom_field_widget(definition, custom.get(definition.key))
+            widget = custom_field_widget(definition, custom.get(definition.key), self.locale)
             yield from self.field(definition.label, widget, f"cf-{definition.key}")
 
     def save(self) -> Deferred | None:
@@ -290,7 +290,7 @@ class ContactForm(NewContactChecks, FormScreen):
         for definition in self._defs:
             raw = custom_field_value(self.query_one(f"#cf-{definition.key}"))
             try:
-                custom[definition.key] = coerce(definition, raw)
+                custom[definition.key] = coerce(definition, raw, locale=self.locale)
             except InvalidValue as exc:
                 self.set_error(f"cf-{definition.key}", str(exc))
                 ok = False
@@ -416,11 +416,13 @@ class ActivityForm(FormScreen):
             yield from self.field(_("Note"), TextArea(id="in-body"), "body")
         elif self.kind == "task":
             yield from self.field(_("Task"), Input(id="in-title"), "title")
-            yield from self.field(_("Due (dd/mm/yyyy, ISO, today, +3)"), Input(id="in-due"), "due")
+            due_label = _("Due ({order}, ISO, today, +3)").format(order=date_hint(self.locale))
+            yield from self.field(due_label, Input(id="in-due"), "due")
             yield from self.field(_("Notes"), TextArea(id="in-notes"), "notes")
         elif self.kind == "appointment":
             yield from self.field(_("Title"), Input(id="in-title"), "title")
-            yield from self.field(_("Starts (dd/mm/yyyy hh:mm)"), Input(id="in-starts"), "starts")
+            starts_label = _("Starts ({order} hh:mm)").format(order=date_hint(self.locale))
+            yield from self.field(starts_label, Input(id="in-starts"), "starts")
             yield from self.field(_("Ends (optional)"), Input(id="in-ends"), "ends")
             yield from self.field(_("Location"), Input(id="in-location"), "location")
         else:
@@ -612,13 +614,13 @@ class FilterForm(FormScreen):
         yield from self.field(
             _("Has an open deal in"), Select(stages, value=current, prompt=_("(any)"), id="in-stage"), "stage"
         )
-        fmt = "%d/%m/%Y"
         with Horizontal(classes="pair"):
             with Vertical():
-                after = q.created_after.strftime(fmt) if q.created_after else ""
-                yield from self.field(_("Created from (dd/mm/yyyy)"), Input(after, id="in-after"), "after")
+                after = format_user_date(q.created_after.date(), self.locale) if q.created_after else ""
+                label = _("Created from ({order})").format(order=date_hint(self.locale))
+                yield from self.field(label, Input(after, id="in-after"), "after")
             with Vertical():
-                before = q.created_before.strftime(fmt) if q.created_before else ""
+                before = format_user_date(q.created_before.date(), self.locale) if q.created_before else ""
                 yield from self.field(_("Created before"), Input(before, id="in-before"), "before")
 
     def save(self) -> ContactQuery | None:
