@@ -52,7 +52,7 @@ def test_seed_rule_on_a_new_database_only(tmp_path: Path) -> None:
     s = Store.open(tmp_path / "a.db")
     rules = s.list_rules()
     assert [(r.trigger, json.loads(r.filters_json)) for r in rules] == [
-        ("opportunity.status_changed", {"to_status": "won"})
+        ("opportunity.status_changed", {"to_status": "won", "pipeline": "Vendite Coaching"})
     ]
     s.create_contact(first_name="Anna")
     s.delete_rule(rules[0].id or 0)

@@ -9,7 +9,7 @@ import typer
 from ..formatting import phone
 from ..history_text import history_text, kind_word, status_word
 from ..i18n import _, ngettext
-from .common import DbOption, JsonOption, console, echo, new_app, open_store, print_json
+from .common import DbOption, JsonOption, console, echo, load_settings, new_app, open_store, print_json
 
 app = new_app(_("Add, list, show and edit contacts."))
 
@@ -120,7 +120,8 @@ def show(
     with open_store(db) as store:
         data = _contact_dict(store, contact_id)
         data["opportunities"] = [o.as_dict() for o in store.list_opportunities(contact_id=contact_id)]
-        data["timeline"] = [i.as_dict() for i in store.timeline(contact_id, limit=None)]
+        locale = load_settings(db).locale  # the amounts of "Value: … → …" lines
+        data["timeline"] = [i.as_dict() for i in store.timeline(contact_id, limit=None, locale=locale)]
         if json_out:
             print_json(data)
             return
@@ -141,7 +142,7 @@ def show(
                 out.print(Text.assemble((f"{label}: ", "dim"), value))
         for opp in data["opportunities"]:  # type: ignore[attr-defined]
             out.print(Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{status_word(opp['status'])}]"))
-        for item in store.timeline(contact_id, limit=None):
+        for item in store.timeline(contact_id, limit=None, locale=locale):
             suffix = f" ({item.opportunity_title})" if item.opportunity_title else ""
             text = history_text(item.kind, item.text)
             out.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {kind_word(item.kind):<13} {text}{suffix}"))

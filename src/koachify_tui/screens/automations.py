@@ -81,6 +81,8 @@ def action_in_words(action: dict[str, Any]) -> str:
     return text
 
 
+FILTERS_WIDTH = 22  # the rules table's "Only if" column; its rows grow to show every filter in full
+
 # --- text forms of filters and actions ------------------------------------------------------------------
 
 
@@ -285,9 +287,9 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def on_mount(self) -> None:
         rules = self.query_one("#rules-table", DataTable)
-        rules.add_columns(
-            _("On"), _("Name"), _("When"), _("Only if"), _("Then"), _("Runs"), _("Last run"), _("Last error")
-        )
+        rules.add_columns(_("On"), _("Name"), _("When"))
+        rules.add_column(_("Only if"), width=FILTERS_WIDTH)  # one filter a line, wrapped: the table fits at 160
+        rules.add_columns(_("Then"), _("Runs"), _("Last run"), _("Last error"))
         self.query_one("#runs-table", DataTable).add_columns(_("When"), _("Rule / hook"), _("Contact"), _("Result"))
         rules.focus()
         self.reload()
@@ -317,12 +319,13 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
                 Text("●" if rule.enabled else "○", style="green" if rule.enabled else "dim"),
                 Text(rule.name),
                 Text(_(TRIGGER_LABELS.get(rule.trigger, rule.trigger))),
-                Text(describe_filters(json.loads(rule.filters_json or "{}"))),
+                Text("\n".join(describe_filters({k: v}) for k, v in json.loads(rule.filters_json or "{}").items())),
                 Text("; ".join(action_in_words(a) for a in actions)),
                 Text(str(rule.run_count)),
                 Text(datetime_short(rule.last_run_at, self.locale)),
                 Text(rule.last_error, style="red"),
                 key=str(rule.id),
+                height=None,  # one filter per line: a scoped rule ("pipeline=Vendite Coaching") still fits
             )
         table.border_title = _("Rules ({n})").format(n=len(rules))
         index = next((i for i, r in enumerate(rules) if r.id == current), 0)

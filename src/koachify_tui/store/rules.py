@@ -91,11 +91,13 @@ ACTIONS: dict[str, ActionSpec] = {
     )
 }
 
-#: The seed rule created with the default pipeline (editable and disableable).
+#: The seed rule created with the default pipeline (editable and disableable), for new databases only: it
+#: tags the clients won in "Vendite Coaching" (the default pipeline), not the deals of every pipeline. Databases
+#: seeded before it was scoped keep their rule as it is (the user may have edited it since).
 SEED_RULE: dict[str, Any] = {
     "name": "Won ⇒ tag Cliente attivo",
     "trigger": "opportunity.status_changed",
-    "filters": {"to_status": "won"},
+    "filters": {"to_status": "won", "pipeline": "Vendite Coaching"},
     "actions": [{"type": "add_tag", "target": "contact", "tag": "Cliente attivo"}],
 }
 
