@@ -98,6 +98,7 @@ class ContactDetailPane(Vertical):
     | T | Add a task (with due date) |
     | a | Add an appointment |
     | m | Log a message or call |
+    | O | Add a note to one of its deals (the highlighted or only one; else pick it) |
     | x | Complete / reopen the highlighted task |
     | f | Timeline: cycle kind (notes, tasks, appointments, messages, changes) |
     | p | Timeline: cycle deal |
@@ -117,6 +118,7 @@ class ContactDetailPane(Vertical):
         Binding("T", "add('task')", _("Task"), id="detail.task", tooltip=_("Add a task with a due date")),
         Binding("a", "add('appointment')", _("Appointment"), id="detail.appointment", tooltip=_("Add an appointment")),
         Binding("m", "add('message')", _("Log message"), id="detail.message", tooltip=_("Log a message or a call")),
+        Binding("O", "deal_note", _("Deal note"), id="detail.deal_note", tooltip=_("Add a note to one of its deals")),
         Binding("x", "toggle_task", _("Done"), id="detail.done", tooltip=_("Complete or reopen the highlighted task")),
         Binding("f", "cycle_kind", _("Kind"), id="detail.kind", tooltip=_("Filter the timeline by kind")),
         Binding("p", "cycle_deal", _("Deal"), id="detail.deal", tooltip=_("Filter the timeline by deal")),
@@ -272,7 +274,7 @@ class ContactDetailPane(Vertical):
     # --- actions ------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"add", "toggle_task", "cycle_kind", "cycle_deal"} and (
+        if action in {"add", "deal_note", "toggle_task", "cycle_kind", "cycle_deal"} and (
             self.data is None or self.data.row.deleted_at is not None
         ):
             return False
@@ -291,6 +293,12 @@ class ContactDetailPane(Vertical):
         if self.data is None:
             return
         self.app.push_screen(ActivityForm(kind, self.target()), self._after_add)
+
+    def action_deal_note(self) -> None:
+        if self.data is None:
+            return
+        target = self.target()
+        note_on_deal(self.screen, target.contact_id, self.data.opportunities, self._after_add, target.opportunity_id)
 
     def _after_add(self, kind: str | None) -> None:
         if kind:
@@ -376,6 +384,31 @@ def tag_contact(screen: Screen[Any], contact_id: int, done: Any = None, undoable
     screen.app.push_screen(form, _with_txn(form, done, undoable))
 
 
+def note_on_deal(
+    screen: Screen[Any], contact_id: int, deals: list[OpportunityRow], done: Any = None, chosen: int | None = None
+) -> None:
+    """`O`: a note on one of the contact's deals: straight to the note when it has one deal (or `chosen`), else
+    a picker of them, open deals first (enter takes the first, typing filters)."""
+    live = sorted((o for o in deals if o.deleted_at is None), key=lambda o: (o.status != "open", o.title.casefold()))
+    if not live:
+        screen.notify(_("No deals yet: o creates one"), severity="warning", timeout=3)
+        return
+    target = partial(Target, contact_id, tuple((o.id, o.title) for o in live))
+
+    def write(opportunity_id: int | None) -> None:
+        if opportunity_id is not None:
+            screen.app.push_screen(ActivityForm("note", target(opportunity_id)), done)
+
+    if chosen in {o.id for o in live} or len(live) == 1:
+        write(chosen if chosen is not None else live[0].id)
+        return
+    from .pickers import ChoicePicker
+
+    status = {o.id: "" if o.status == "open" else f" ({_(STATUS_NAMES.get(o.status, o.status))})" for o in live}
+    options = [(f"{o.title} · {o.stage}{status[o.id]}", o.id) for o in live]
+    screen.app.push_screen(ChoicePicker(_("Note on which deal?"), options), write)
+
+
 def new_opportunity(screen: Screen[Any], contact_id: int, done: Any = None) -> None:
     from .opportunity_form import OpportunityForm
 
@@ -391,7 +424,7 @@ class ContactDetailScreen(ScreenWrites, AppAccess, Screen[None]):
     | e | Edit the contact |
     | t | Tag / untag |
     | o | New opportunity for this contact |
-    | N, T, a, m, x, f, p | See the detail pane |
+    | N, T, a, m, O, x, f, p | See the detail pane |
     """
 
     BINDINGS = [

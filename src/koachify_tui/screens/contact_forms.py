@@ -100,8 +100,11 @@ class FormScreen(ScreenWrites, AppAccess, ModalScreen[Any]):
         yield widget
         yield Static("", id=f"err-{name}", classes="field-error", markup=False)
 
+    #: Where the cursor starts: the first of these.
+    FIRST_FOCUS = "Input, TextArea, Select, SelectionList, Checkbox"
+
     def on_mount(self) -> None:
-        inputs = self.query("Input, TextArea, Select, SelectionList, Checkbox")
+        inputs = self.query(self.FIRST_FOCUS)
         if inputs:
             inputs.first().focus()
 
@@ -221,9 +224,10 @@ class ContactForm(FormScreen):
     An edit sends only the fields the user changed, based on the version it loaded: what someone else changed
     meanwhile in other fields stays; a field both changed asks which value to keep (store/versions.py)."""
 
-    def __init__(self, contact_id: int | None = None) -> None:
+    def __init__(self, contact_id: int | None = None, *, prefill: dict[str, str] | None = None) -> None:
         super().__init__()
         self.contact_id = contact_id
+        self.prefill = prefill or {}  # a new contact's first values (the quick-add line's ctrl+o)
         self.form_title = _("Edit contact") if contact_id else _("New contact")
         self._loaded: dict[str, Any] = {}  # what the form showed, to send only what the user changed
         self._version: int | None = None
@@ -231,7 +235,7 @@ class ContactForm(FormScreen):
 
     def fields(self) -> ComposeResult:
         store = self.store
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = dict(self.prefill)
         custom: dict[str, Any] = {}
         if self.contact_id is not None:
             contact = store.get_contact(self.contact_id)
@@ -245,7 +249,8 @@ class ContactForm(FormScreen):
         for key, label in CONTACT_INPUTS:
             yield from self.field(_(label), Input(values.get(key, ""), id=f"in-{key}"), key)
         if self.contact_id is None:
-            yield from self.field(_("Tags (comma separated)"), Input(id="in-tags"), "tags")
+            tags = Input(self.prefill.get("tags", ""), id="in-tags")
+            yield from self.field(_("Tags (comma separated)"), tags, "tags")
         self._defs = store.list_fields("contact")
         for definition in self._defs:
             widget = custom_field_widget(definition, custom.get(definition.key))
@@ -351,6 +356,10 @@ class ActivityForm(FormScreen):
     """Add a note, task, appointment or logged message/call to a contact or one of its deals.
 
     Dismisses with the kind once saved."""
+
+    # The first field to type in: "Attach to" and the channel ("call") are preset, so `m`, the subject,
+    # `ctrl+s` logs a call on the contact (shift+tab reaches them).
+    FIRST_FOCUS = "Input, TextArea"
 
     KINDS = {
         "note": _("New note"),
