@@ -119,6 +119,7 @@ def test_quick_add_line(snap_compare: Any, fixed: Store, settings: Settings, lin
     async def type_line(pilot: Pilot[None]) -> None:
         await _settle(pilot)
         await pilot.press("plus", *line)
+        pilot.app.screen.query_one("#quick-add-input").cursor_blink = False  # a steady cursor, whatever the timing
         await _settle(pilot)
 
     assert snap_compare(_app(fixed, settings), terminal_size=(120, 30), run_before=type_line)
