@@ -33,7 +33,7 @@ async def test_lists_rules_and_toggles_with_space(store: Store, settings: Settin
         screen = await open_screen(pilot)
         table = screen.query_one("#rules-table", DataTable)
         assert cells(table, 1) == ["Won ⇒ tag Cliente attivo"]
-        assert cells(table, 3) == ["becomes won"]
+        assert cells(table, 3) == ["pipeline «Vendite Coaching» · becomes won"]
         assert "Cliente attivo" in cells(table, 4)[0]
         rule_id = store.list_rules()[0].id or 0
         await pilot.press("space")

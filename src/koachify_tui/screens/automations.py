@@ -35,6 +35,7 @@ from .writes import ScreenWrites
 __all__ = ["AutomationsScreen", "RuleForm", "action_in_words"]
 
 RUN_LOG_LIMIT = 200
+WORDS_WIDTH = 24  # the rules table's "Only if" and "Then" columns
 
 
 # --- the screen -------------------------------------------------------------------------------------------
@@ -96,9 +97,11 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def on_mount(self) -> None:
         rules = self.query_one("#rules-table", DataTable)
-        rules.add_columns(
-            _("On"), _("Name"), _("When"), _("Only if"), _("Then"), _("Runs"), _("Last run"), _("Last error")
-        )
+        rules.add_columns(_("On"), _("Name"), _("When"))
+        # filters and actions are sentences: fixed widths, rows grow to show them in full (no sideways scroll)
+        rules.add_column(_("Only if"), width=WORDS_WIDTH)
+        rules.add_column(_("Then"), width=WORDS_WIDTH)
+        rules.add_columns(_("Runs"), _("Last run"), _("Last error"))
         self.query_one("#runs-table", DataTable).add_columns(_("When"), _("Rule / hook"), _("Contact"), _("Result"))
         rules.focus()
         self.reload()
@@ -141,6 +144,7 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
                 Text(datetime_short(rule.last_run_at, self.locale)),
                 Text(broken[0] if broken else rule.last_error, style="red"),
                 key=str(rule.id),
+                height=None,
             )
         table.border_title = _("Rules ({n})").format(n=len(rules))
         index = next((i for i, r in enumerate(rules) if r.id == current), 0)

@@ -80,6 +80,17 @@ PARAM_LABELS = {
     "value": N_("Value"),
     "sequence": N_("Sequence"),
 }
+#: Actions on the contact or the deal, one sentence each (languages contract the article: "al contatto").
+_TARGET_WORDS = {
+    ("add_tag", "contact"): N_("Add tag «{tag}» to the contact"),
+    ("add_tag", "opportunity"): N_("Add tag «{tag}» to the deal"),
+    ("remove_tag", "contact"): N_("Remove tag «{tag}» from the contact"),
+    ("remove_tag", "opportunity"): N_("Remove tag «{tag}» from the deal"),
+    ("set_owner", "contact"): N_("Set the owner of the contact to «{owner}»"),
+    ("set_owner", "opportunity"): N_("Set the owner of the deal to «{owner}»"),
+    ("set_field", "contact"): N_("Set {key} of the contact to «{value}»"),
+    ("set_field", "opportunity"): N_("Set {key} of the deal to «{value}»"),
+}
 _ACTION_WORDS = {
     "add_tag": N_("Add tag «{tag}» to {target}"),
     "remove_tag": N_("Remove tag «{tag}» from {target}"),
@@ -100,7 +111,8 @@ def trigger_in_words(trigger: str) -> str:
 def action_in_words(action: Mapping[str, Any]) -> str:
     """An action as a sentence ("Add tag «Cliente attivo» to the contact"); an unknown or incomplete action
     falls back to its raw form so that nothing is hidden."""
-    template = _ACTION_WORDS.get(str(action.get("type", "")))
+    kind = str(action.get("type", ""))
+    template = _TARGET_WORDS.get((kind, str(action.get("target", "contact"))), _ACTION_WORDS.get(kind))
     if template is None:
         return describe_action(action)
     values = {k: str(v) for k, v in action.items()}
