@@ -332,7 +332,7 @@ async def in_process(db: str, busy_id: int, width: int = 180, rounds: int = 3) -
     return results
 
 
-PAGE_TERMS = ["m", "mar", "mario", "niccolò", "example", "qq"]
+PAGE_TERMS = ["m", "mar", "mario", "rossi", "niccolò", "example", "qq"]
 SORTS = [("name", False), ("name", True), ("created", False), ("created", True), ("last_activity", True)]
 
 

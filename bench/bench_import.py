@@ -111,7 +111,7 @@ def run_import(path: Path, db: Path) -> tuple[float, dict[str, object], float]:
     return elapsed, json.loads(out), usage.ru_maxrss / 1024
 
 
-PHASES = ("open", "parse", "apply", "write", "index", "commit", "events")
+PHASES = ("open", "parse", "apply", "write", "index", "commit", "events", "duplicates")
 
 
 def descendants_peak_mb() -> float:

@@ -41,7 +41,10 @@ def fail(db: str, *args: str) -> str:
 
 def test_list_shows_the_seed_rule(db: str) -> None:
     (rule,) = json.loads(run(db, "automations", "list", "--json"))
-    assert rule["trigger"] == "opportunity.status_changed" and rule["filters"] == {"to_status": "won"}
+    assert rule["trigger"] == "opportunity.status_changed" and rule["filters"] == {
+        "to_status": "won",
+        "pipeline": "Vendite Coaching",
+    }
     assert rule["actions"] == [{"type": "add_tag", "target": "contact", "tag": "Cliente attivo"}]
     assert "Cliente attivo" in run(db, "automations", "list")
 

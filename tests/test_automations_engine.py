@@ -52,7 +52,7 @@ def test_seed_rule_on_a_new_database_only(tmp_path: Path) -> None:
     s = Store.open(tmp_path / "a.db")
     rules = s.list_rules()
     assert [(r.trigger, json.loads(r.filters_json)) for r in rules] == [
-        ("opportunity.status_changed", {"to_status": "won"})
+        ("opportunity.status_changed", {"to_status": "won", "pipeline": "Vendite Coaching"})
     ]
     s.create_contact(first_name="Anna")
     s.delete_rule(rules[0].id or 0)
@@ -94,12 +94,14 @@ def test_disabled_rule_does_not_run(store: Store, engine: Engine) -> None:
 
 
 def test_failing_rule_never_rolls_back_the_trigger(store: Store, engine: Engine) -> None:
+    store.define_field("contact", "missing", key="missing", type="number")
     rule = store.create_rule(
         "Won ⇒ field",
         "opportunity.status_changed",
         filters={"to_status": "won"},
         actions=[{"type": "set_field", "key": "missing", "value": 1}],
     )
+    store.delete_field("contact", "missing")  # deleted after the rule was saved
     cid = contact(store)
     oid = deal(store, cid)
     store.set_status(oid, "won")
@@ -114,6 +116,7 @@ def test_failing_rule_never_rolls_back_the_trigger(store: Store, engine: Engine)
 
 
 def test_rule_actions_are_atomic(store: Store, engine: Engine) -> None:
+    gone = store.add_stage("Vendite Coaching", "No such stage")
     rule = store.create_rule(
         "Won ⇒ tag, task, then fail",
         "opportunity.status_changed",
@@ -124,6 +127,7 @@ def test_rule_actions_are_atomic(store: Store, engine: Engine) -> None:
             {"type": "move_opportunity", "stage": "No such stage"},
         ],
     )
+    store.delete_stage(gone.id)
     store.set_rule_enabled(seed_rule(store), False)
     cid = contact(store)
     oid = deal(store, cid)

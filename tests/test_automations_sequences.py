@@ -159,11 +159,13 @@ def test_rules_enroll_and_leave(store: Store, clock: Clock) -> None:
 
 def test_enrolling_in_a_missing_sequence_fails_the_run(store: Store) -> None:
     install(store, hook_loader=list)
+    sequences.create_sequence(store, "Ghost", STEPS)
     rule = store.create_rule(
         "New ⇒ ghost",
         "contact.created",
         actions=[{"type": "add_tag", "tag": "T"}, {"type": "enroll_sequence", "sequence": "Ghost"}],
     )
+    store.delete_sequence("Ghost")  # deleted after the rule was saved
     cid = store.create_contact(first_name="Anna").id or 0
     assert store.contact_tags(cid) == []
     assert "Ghost" in store.get_rule(rule.id or 0).last_error

@@ -28,6 +28,8 @@ TERMS = [
     *["ma", "ri", "qq", "zq", "zo", "ss", "co", "q", "x", "9", "12"],
     *["mar", "mario", "maria", "marino", "niccolò", "rossi", "example", "amaro", "acme", "studio mario"],
     *["mario rossi", "rossi mario", "ma ro", "zq vip", "333", "+39 333", "333 12", "@example", "zzz", "città"],
+    # last names (the rest of the name): one rest, several ("ma": marino, maria…), with other terms
+    *["ross", "bianchi", "d'a", "esp", "fer", "ferrari mario", "rossi ma", "marino rossi", "amico", "b", "r"],
 ]
 SORTS = [(s, d) for s in ("name", "created", "last_activity") for d in (False, True)]
 
@@ -83,8 +85,9 @@ def expected(store: Store, q: ContactQuery, postgres: bool) -> list[int]:
         return (null, v if v is not None else 0, r[0])
 
     ordered = sorted(rows, key=key, reverse=q.descending)
-    if q.sort == "name" and terms:  # name prefixes of the first term first, in either direction
-        ordered.sort(key=lambda r: 0 if r[1].startswith(terms[0]) else 1)
+    if q.sort == "name" and terms:  # name prefixes of the first term first, then rest prefixes, either direction
+        t = terms[0]
+        ordered.sort(key=lambda r: 0 if r[1].startswith(t) else 1 if r[1][r[1].find(" ") + 1 :].startswith(t) else 2)
     return [r[0] for r in ordered]
 
 
@@ -103,6 +106,7 @@ PLANS = {
     "candidates": {"WALK": 1, "MAX_WALK": 1, "PROBE": 0},
     "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": 0, "PROBE": 0},
     "deep": {"DEEP": 20},  # from the third page on: one query with OFFSET
+    "few-rests": {"MAX_RESTS": 1},  # a term starting more rests than that: the rest part is walked
 }
 
 
@@ -147,6 +151,9 @@ def test_other_filters_and_trash_apply(seeded: Store) -> None:
         ContactQuery(search="rossi", tags_none=["lead"], sort="created", descending=True),
         ContactQuery(search="m", deleted=True),
         ContactQuery(search="qq", deleted=True, sort="last_activity"),
+        ContactQuery(search="rossi", tags_any=["vip"]),  # the rest part with a filter, and in the trash
+        ContactQuery(search="ma", tags_none=["lead"], descending=True),
+        ContactQuery(search="rossi", deleted=True),
     ):
         assert paged(seeded, q, 5) == expected(seeded, q, postgres=False)
 

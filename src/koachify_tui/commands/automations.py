@@ -62,7 +62,7 @@ def _parse_filters(pairs: list[str], locale: str) -> dict[str, Any]:
     return out
 
 
-def _print_rules(rules: list[Any]) -> None:
+def _print_rules(rules: list[Any], problems: dict[int, list[str]] | None = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -82,7 +82,11 @@ def _print_rules(rules: list[Any]) -> None:
             Text("\n".join(describe_action(a) for a in json.loads(r.actions_json))),
             str(r.run_count),
             r.last_run_at.strftime("%Y-%m-%d %H:%M") if r.last_run_at else "",
-            Text(r.last_error, style="red"),
+            Text(
+                "\n".join(_("broken: {problem}").format(problem=p) for p in (problems or {}).get(r.id, []))
+                or r.last_error,
+                style="red",
+            ),
         )
     console().print(table)
 
@@ -97,7 +101,7 @@ def list_(db: DbOption = None, json_out: JsonOption = False) -> None:
         if json_out:
             print_json([rule_as_dict(r) for r in rules])
         else:
-            _print_rules(rules)
+            _print_rules(rules, store.rule_problems(rules))
 
 
 @app.command("show")

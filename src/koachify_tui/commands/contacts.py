@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..formatting import phone
 from ..history_text import history_text, kind_word, status_word
 from ..i18n import _, ngettext
-from .common import DbOption, JsonOption, console, echo, new_app, open_store, print_json
+from .common import DbOption, JsonOption, UserError, console, echo, load_settings, new_app, open_store, print_json
 
 app = new_app(_("Add, list, show and edit contacts."))
 
@@ -35,11 +35,17 @@ def add(
     source: Annotated[str, typer.Option(help=_("Acquisition source (Form, Funnel, Ads, Chat, Manual…)."))] = "Manual",
     owner: Annotated[str, typer.Option(help=_("Owner (assigned seller)."))] = "",
     tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help=_("Tag (repeatable)."))] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option("--allow-duplicate", help=_("Add it even when its email or phone already belongs to a contact.")),
+    ] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Create a contact."""
+    """Create a contact (refused when its email or phone already belongs to one, unless --allow-duplicate)."""
     with open_store(db, must_exist=False) as store:
+        if not allow_duplicate:
+            _refuse_duplicate(store, email, phone)
         contact = store.create_contact(
             first_name=first_name,
             last_name=last_name,
@@ -54,6 +60,26 @@ def add(
             print_json(_contact_dict(store, contact.id))
         else:
             echo(_("Created contact {id}: {name}").format(id=contact.id, name=contact.display_name))
+
+
+def _refuse_duplicate(store: Any, email: str, phone: str) -> None:
+    """One line naming the contacts that already have this email or phone (the create-time check)."""
+    check = store.check_new_contact(email=email, phone=phone)
+    if not check.blocking:
+        return
+    names = store.duplicate_names((*check.same_email, *check.same_phone))
+
+    def who(ids: tuple[int, ...]) -> str:
+        shown = ", ".join(f"#{cid} {names.get(cid, '')}".strip() for cid in ids[:3])
+        return shown + (", …" if len(ids) > 3 else "")
+
+    parts = []
+    if check.same_email:
+        parts.append(_("email already belongs to {contacts}").format(contacts=who(check.same_email)))
+    phone_only = tuple(cid for cid in check.same_phone if cid not in check.same_email)
+    if phone_only:
+        parts.append(_("phone already belongs to {contacts}").format(contacts=who(phone_only)))
+    raise UserError(_("{problem}; use --allow-duplicate to add anyway").format(problem="; ".join(parts)))
 
 
 @app.command("list")
@@ -120,7 +146,8 @@ def show(
     with open_store(db) as store:
         data = _contact_dict(store, contact_id)
         data["opportunities"] = [o.as_dict() for o in store.list_opportunities(contact_id=contact_id)]
-        data["timeline"] = [i.as_dict() for i in store.timeline(contact_id, limit=None)]
+        locale = load_settings(db).locale  # the amounts of "Value: … → …" lines
+        data["timeline"] = [i.as_dict() for i in store.timeline(contact_id, limit=None, locale=locale)]
         if json_out:
             print_json(data)
             return
@@ -141,7 +168,7 @@ def show(
                 out.print(Text.assemble((f"{label}: ", "dim"), value))
         for opp in data["opportunities"]:  # type: ignore[attr-defined]
             out.print(Text(f"  • {opp['title']} — {opp['pipeline']} / {opp['stage']} [{status_word(opp['status'])}]"))
-        for item in store.timeline(contact_id, limit=None):
+        for item in store.timeline(contact_id, limit=None, locale=locale):
             suffix = f" ({item.opportunity_title})" if item.opportunity_title else ""
             text = history_text(item.kind, item.text)
             out.print(Text(f"{item.at:%Y-%m-%d %H:%M}  {kind_word(item.kind):<13} {text}{suffix}"))

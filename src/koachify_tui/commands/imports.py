@@ -140,15 +140,36 @@ def import_(
                 )
             if report_file is not None and result.counts.rejected == 0 and not result.findings.get("shared_numbers"):
                 report_file.discard()  # nothing rejected or flagged: no report (a file there stays as it was)
+            duplicates = _possible_duplicates(store, result)
     except FileError as exc:
         raise UserError(str(exc)) from None
     finally:
         if parser is not None:
             parser.close()
     if json_out:
-        print_json(result.as_dict())
+        print_json({**result.as_dict(), "possible_duplicates": duplicates})
         return
     _print_result(result, report)
+    if duplicates:
+        echo_err(
+            ngettext(
+                "{n} possible duplicate among the imported contacts: see `koachify duplicates list`",
+                "{n} possible duplicates among the imported contacts: see `koachify duplicates list`",
+                duplicates,
+            ).format(n=duplicates)
+        )
+
+
+def _possible_duplicates(store: Any, result: Any) -> int | None:
+    """Groups of likely duplicates holding a contact of the batch (None for a dry run or nothing written)."""
+    if result.dry_run or result.batch_id is None:
+        return None
+    import time
+
+    started = time.perf_counter()
+    found = len(store.batch_duplicates(result.batch_id))
+    result.timings["duplicates"] = time.perf_counter() - started  # after the import's own phases
+    return found
 
 
 class _progress:

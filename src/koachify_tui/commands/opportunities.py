@@ -69,8 +69,11 @@ def move(
 ) -> None:
     """Move an opportunity to another stage (or pipeline)."""
     with open_store(db) as store:
+        before = store.opportunity_row(opportunity_id).status
         store.move_opportunity(opportunity_id, stage, pipeline=pipeline)
-        _print_row(store, opportunity_id, json_out, _("Opportunity {id} is now at {stage}"))
+        won = before != "won" and store.opportunity_row(opportunity_id).status == "won"  # a won-on-entry stage
+        message = _("Opportunity {id} is now at {stage}, won") if won else _("Opportunity {id} is now at {stage}")
+        _print_row(store, opportunity_id, json_out, message)
 
 
 @app.command("status")
@@ -92,6 +95,9 @@ def list_(
     pipeline: Annotated[str | None, typer.Option("--pipeline", "-p", help=_("Only this pipeline."))] = None,
     status: Annotated[str | None, typer.Option(help=_("Only this status."))] = None,
     contact: Annotated[int | None, typer.Option(help=_("Only this contact's."))] = None,
+    deleted: Annotated[
+        bool, typer.Option("--deleted", help=_("List the deleted ones (restore with `restore ID`)."))
+    ] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -100,7 +106,7 @@ def list_(
     from ..formatting import money
 
     with open_store(db) as store:
-        rows = store.list_opportunities(pipeline=pipeline, status=status, contact_id=contact)
+        rows = store.list_opportunities(pipeline=pipeline, status=status, contact_id=contact, deleted=deleted)
         if json_out:
             print_json([r.as_dict() for r in rows])
             return
@@ -152,3 +158,32 @@ def show(
         echo(f"#{data['id']} {data['title']} — {data['pipeline']} / {data['stage']} [{status_word(data['status'])}]")
         for h in data["history"]:
             echo(f"  {h['at'][:16]}  {history_text(h.get('kind', ''), h['text'])}")
+
+
+@app.command("delete")
+def delete(
+    opportunity_id: Annotated[int, typer.Argument(help=_("Opportunity id."))],
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Delete an opportunity (it can be restored, with its notes and tasks)."""
+    with open_store(db) as store:
+        store.delete_opportunity(opportunity_id)
+        row = store.opportunity_row(opportunity_id)
+        if json_out:
+            print_json({**row.as_dict(), "deleted": True})
+        else:
+            message = _("Deleted opportunity {id}: {title} (restore with `koachify opportunities restore {id}`)")
+            echo(message.format(id=row.id, title=row.title))
+
+
+@app.command("restore")
+def restore(
+    opportunity_id: Annotated[int, typer.Argument(help=_("Opportunity id."))],
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Restore a deleted opportunity where it was (stage, status, notes, tasks)."""
+    with open_store(db) as store:
+        store.restore_opportunity(opportunity_id)
+        _print_row(store, opportunity_id, json_out, _("Restored opportunity {id}: {title} at {stage}"))

@@ -16,6 +16,12 @@ app.add_typer(stages_app, name="stages")
 
 PipelineArg = Annotated[str, typer.Argument(help=_("Pipeline id or name."))]
 StageArg = Annotated[str, typer.Argument(help=_("Stage id or name."))]
+WonOnEntryOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--won-on-entry/--no-won-on-entry", help=_("Moving a deal into this stage also marks it won (✓ in lists).")
+    ),
+]
 
 
 def _ref(value: str) -> int | str:
@@ -29,7 +35,12 @@ def _print_pipeline(store: Any, ref: int | str, json_out: bool, message: str) ->
         print_json(p.as_dict())
     else:
         echo(message.format(name=p.name, id=p.id))
-        echo("  " + " → ".join(s.name for s in p.stages))
+        echo("  " + _stage_line(p))
+
+
+def _stage_line(p: Any) -> str:
+    """Stages in order; a won-on-entry one carries a ✓ ("Contratto vinto ✓")."""
+    return " → ".join(s.name + (" ✓" if s.won_on_entry else "") for s in p.stages)
 
 
 def _target_stage(store: Any, move_to: str | None, pipeline: str | None, default_pipeline: int | None) -> int | None:
@@ -53,7 +64,7 @@ def list_(db: DbOption = None, json_out: JsonOption = False) -> None:
             print_json([p.as_dict() for p in pipelines])
             return
         for p in pipelines:
-            echo(f"{p.id}  {p.name}: " + " → ".join(s.name for s in p.stages))
+            echo(f"{p.id}  {p.name}: " + _stage_line(p))
 
 
 @app.command("add")
@@ -107,13 +118,16 @@ def stage_add(
     pipeline: PipelineArg,
     name: Annotated[str, typer.Argument(help=_("Name of the new stage (unique in the pipeline)."))],
     position: Annotated[int | None, typer.Option(help=_("1-based position (default: last)."))] = None,
+    won_on_entry: WonOnEntryOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Add a stage to a pipeline."""
     with open_store(db) as store:
         p = store.get_pipeline(_ref(pipeline))
-        store.add_stage(p.id, name, position=None if position is None else position - 1)
+        store.add_stage(
+            p.id, name, position=None if position is None else position - 1, won_on_entry=bool(won_on_entry)
+        )
         _print_pipeline(store, p.id, json_out, _("Added a stage to {name}"))
 
 
@@ -126,6 +140,23 @@ def stage_rename(
         p = store.get_pipeline(_ref(pipeline))
         store.rename_stage(p.stage(_ref(stage)).id, new_name)
         _print_pipeline(store, p.id, json_out, _("Renamed a stage of {name}"))
+
+
+@stages_app.command("set")
+def stage_set(
+    pipeline: PipelineArg,
+    stage: StageArg,
+    won_on_entry: WonOnEntryOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Change a stage's settings: whether moving a deal into it also marks the deal won."""
+    if won_on_entry is None:
+        raise UserError(_("nothing to change: say --won-on-entry or --no-won-on-entry"))
+    with open_store(db) as store:
+        p = store.get_pipeline(_ref(pipeline))
+        store.update_stage(p.stage(_ref(stage)).id, won_on_entry=won_on_entry)
+        _print_pipeline(store, p.id, json_out, _("Changed a stage of {name}"))
 
 
 @stages_app.command("move")

@@ -1,17 +1,13 @@
 """The automations screen: rules with their trigger, filters, actions, state and run statistics; the run log.
 
-Rules are edited in a modal form whose filters and actions are plain text, one per line::
-
-    to_status = won                  (filters: key = value; several values: won | lost)
-    add_tag tag="Cliente attivo"     (actions: type, then key=value; quote values with spaces)
-
-Every name, tag and error is user data and is rendered as plain text, never as markup.
+Rules are shown and edited in words (screens/rule_words.py, screens/rule_editor.py); a rule that names a
+pipeline, stage, field or sequence that no longer exists is marked ⚠ with what is wrong. Every name, tag and
+error is user data and is rendered as plain text, never as markup.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
 from functools import partial
 from typing import Any
 
@@ -22,208 +18,24 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
+from textual.widgets import DataTable, Static
 
 from ..formatting import datetime_short
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..messages import StoreChanged
-from ..store import InvalidValue, NotFound
+from ..store import NotFound
 from ..store.models import AutomationRule, AutomationRun
-from ..store.normalize import parse_money
-from ..store.rules import ACTIONS, FILTERS, NUMERIC_FILTERS, TRIGGERS, describe_action, describe_filters
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
-from .contact_forms import ConfirmDialog, FormScreen
-from .writes import Deferred, ScreenWrites
+from .contact_forms import ConfirmDialog
+from .rule_editor import RuleForm
+from .rule_words import action_in_words, filters_in_words, trigger_in_words
+from .writes import ScreenWrites
 
-TRIGGER_LABELS = {
-    "opportunity.status_changed": _("Opportunity status changed"),
-    "opportunity.stage_changed": _("Opportunity stage changed"),
-    "opportunity.created": _("Opportunity created"),
-    "contact.created": _("Contact created"),
-    "tag.added": _("Tag added"),
-    "tag.removed": _("Tag removed"),
-}
+__all__ = ["AutomationsScreen", "RuleForm", "action_in_words"]
+
 RUN_LOG_LIMIT = 200
-
-_TARGETS = {"contact": _("the contact"), "opportunity": _("the deal")}
-_ACTION_WORDS = {
-    "add_tag": _("Add tag «{tag}» to {target}"),
-    "remove_tag": _("Remove tag «{tag}» from {target}"),
-    "create_task": _("Create the task «{title}»"),
-    "add_note": _("Add the note «{body}»"),
-    "move_opportunity": _("Move the deal to «{stage}»"),
-    "set_owner": _("Set the owner of {target} to «{owner}»"),
-    "set_field": _("Set {key} of {target} to «{value}»"),
-    "enroll_sequence": _("Enroll the contact in the sequence «{sequence}»"),
-    "leave_sequence": _("Take the contact out of the sequence «{sequence}»"),
-}
-
-
-def action_in_words(action: dict[str, Any]) -> str:
-    """An action as a sentence ("Add tag «Cliente attivo» to the contact"); the rule editor keeps the
-    typed syntax (`describe_action`), unknown or incomplete actions fall back to it."""
-    template = _ACTION_WORDS.get(str(action.get("type", "")))
-    if template is None:
-        return describe_action(action)
-    values = {k: str(v) for k, v in action.items()}
-    values["target"] = _TARGETS.get(values.get("target", "contact"), values.get("target", ""))
-    try:
-        text = template.format(**values)
-    except KeyError:
-        return describe_action(action)
-    if action.get("type") == "create_task" and action.get("due_in_days") is not None:
-        days = int(action["due_in_days"])
-        text += " " + ngettext("due in {n} day", "due in {n} days", days).format(n=days)
-    if action.get("type") == "leave_sequence" and action.get("sequence") == "*":
-        text = _("Take the contact out of every sequence")
-    return text
-
-
-# --- text forms of filters and actions ------------------------------------------------------------------
-
-
-def filters_to_text(filters: dict[str, Any]) -> str:
-    lines = []
-    for key, value in filters.items():
-        shown = " | ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-        lines.append(f"{key} = {shown}")
-    return "\n".join(lines)
-
-
-def filters_from_text(text: str, locale: str = "en_GB") -> dict[str, Any]:
-    """`key = value` per line; `a | b` means any of them; value_gte/value_lte take amounts (1.500,00)."""
-    out: dict[str, Any] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep:
-            key, sep, value = line.partition(":")
-        key, value = key.strip(), value.strip()
-        if not sep or not key:
-            raise InvalidValue(_("filters, line {n}: write key = value").format(n=number))
-        if key in NUMERIC_FILTERS:
-            out[key] = parse_money(value, locale) / 100
-        else:
-            values = [v.strip() for v in value.split("|") if v.strip()]
-            out[key] = values[0] if len(values) == 1 else values
-    return out
-
-
-def actions_to_text(actions: list[dict[str, Any]]) -> str:
-    return "\n".join(describe_action(a) for a in actions)
-
-
-def actions_from_text(text: str) -> list[dict[str, Any]]:
-    """One action per line: `type key=value …` (shell quoting: tag="Cliente attivo")."""
-    out: list[dict[str, Any]] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        try:
-            kind, *params = shlex.split(line)
-        except ValueError as exc:
-            raise InvalidValue(_("actions, line {n}: {error}").format(n=number, error=exc)) from None
-        action: dict[str, Any] = {"type": kind}
-        spec = ACTIONS.get(kind)
-        for param in params:
-            key, sep, value = param.partition("=")
-            if not sep:
-                raise InvalidValue(_("actions, line {n}: write key=value, not {param!r}").format(n=number, param=param))
-            if spec is not None and key in spec.ints and value.lstrip("-").isdigit():
-                action[key] = int(value)
-            elif key == "value":
-                try:
-                    action[key] = json.loads(value)
-                except json.JSONDecodeError:
-                    action[key] = value
-            else:
-                action[key] = value
-        out.append(action)
-    return out
-
-
-def trigger_hint(trigger: str) -> str:
-    filters = ", ".join(FILTERS.get(trigger, ()))
-    actions = ", ".join(ACTIONS)
-    return _("Filters: {filters}\nActions: {actions}").format(filters=filters, actions=actions)
-
-
-# --- the form ---------------------------------------------------------------------------------------------
-
-
-class RuleForm(FormScreen):
-    """Create or edit a rule; dismisses with the rule id, or None when cancelled.
-
-    | Key | Action |
-    | --- | --- |
-    | ctrl+s | Save |
-    | escape | Cancel |
-    """
-
-    def __init__(self, rule: AutomationRule | None) -> None:
-        super().__init__()
-        self.rule = rule
-        self.form_title = _("Edit rule") if rule else _("New rule")
-
-    def fields(self) -> ComposeResult:
-        rule = self.rule
-        trigger = rule.trigger if rule else TRIGGERS[0]
-        yield from self.field(_("Name"), Input(rule.name if rule else "", id="rule-name"), "name")
-        options = [(_(TRIGGER_LABELS.get(t, t)), t) for t in TRIGGERS]
-        yield from self.field(
-            _("When"), Select(options, value=trigger, allow_blank=False, id="rule-trigger"), "trigger"
-        )
-        filters = filters_to_text(json.loads(rule.filters_json)) if rule else ""
-        yield from self.field(_("Only if (key = value, one per line)"), TextArea(filters, id="rule-filters"), "filters")
-        actions = actions_to_text(json.loads(rule.actions_json)) if rule else ""
-        yield from self.field(_("Then (one action per line)"), TextArea(actions, id="rule-actions"), "actions")
-        yield Static(trigger_hint(trigger), id="form-hint", markup=False)
-        yield Checkbox(_("Enabled"), rule.enabled if rule else True, id="rule-enabled")
-        yield Checkbox(_("Also for contacts from imports"), rule.fire_on_import if rule else False, id="rule-import")
-
-    @on(Select.Changed, "#rule-trigger")
-    def _trigger_changed(self, event: Select.Changed) -> None:
-        self.query_one("#form-hint", Static).update(Content(trigger_hint(str(event.value))))
-
-    def save(self) -> Deferred | None:
-        name = self.query_one("#rule-name", Input).value
-        trigger = str(self.query_one("#rule-trigger", Select).value)
-        try:
-            filters = filters_from_text(self.query_one("#rule-filters", TextArea).text, _app_locale(self))
-        except InvalidValue as exc:
-            self.set_error("filters", str(exc))
-            return None
-        try:
-            actions = actions_from_text(self.query_one("#rule-actions", TextArea).text)
-        except InvalidValue as exc:
-            self.set_error("actions", str(exc))
-            return None
-        enabled = self.query_one("#rule-enabled", Checkbox).value
-        on_import = self.query_one("#rule-import", Checkbox).value
-        rule_id = self.rule.id or 0 if self.rule is not None else None
-
-        def write() -> int | None:
-            if rule_id is None:
-                rule = self.store.create_rule(
-                    name, trigger, filters=filters, actions=actions, enabled=enabled, fire_on_import=on_import
-                )
-            else:
-                rule = self.store.update_rule(
-                    rule_id,
-                    name=name,
-                    trigger=trigger,
-                    filters=filters,
-                    actions=actions,
-                    enabled=enabled,
-                    fire_on_import=on_import,
-                )
-            return rule.id
-
-        return Deferred(write)
+WORDS_WIDTH = 24  # the rules table's "Only if" and "Then" columns
 
 
 # --- the screen -------------------------------------------------------------------------------------------
@@ -268,6 +80,7 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.rules: list[AutomationRule] = []
+        self.problems: dict[int, list[str]] = {}
         self.all_runs = False  # run log scope: False = the highlighted rule's runs
         self._select_id: int | None = None
 
@@ -284,9 +97,11 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def on_mount(self) -> None:
         rules = self.query_one("#rules-table", DataTable)
-        rules.add_columns(
-            _("On"), _("Name"), _("When"), _("Only if"), _("Then"), _("Runs"), _("Last run"), _("Last error")
-        )
+        rules.add_columns(_("On"), _("Name"), _("When"))
+        # filters and actions are sentences: fixed widths, rows grow to show them in full (no sideways scroll)
+        rules.add_column(_("Only if"), width=WORDS_WIDTH)
+        rules.add_column(_("Then"), width=WORDS_WIDTH)
+        rules.add_columns(_("Runs"), _("Last run"), _("Last error"))
         self.query_one("#runs-table", DataTable).add_columns(_("When"), _("Rule / hook"), _("Contact"), _("Result"))
         rules.focus()
         self.reload()
@@ -302,26 +117,34 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
     @work(thread=True, exclusive=True, group="automations-load")
     def _load(self) -> None:
         rules = self.store.list_rules()
-        self.app.call_from_thread(self._show_rules, rules)
+        problems = self.store.rule_problems(rules)
+        self.app.call_from_thread(self._show_rules, rules, problems)
 
-    def _show_rules(self, rules: list[AutomationRule]) -> None:
+    def _show_rules(self, rules: list[AutomationRule], problems: dict[int, list[str]] | None = None) -> None:
         table = self.query_one("#rules-table", DataTable)
         current = self._select_id if self._select_id is not None else (self.current.id if self.current else None)
         self._select_id = None
         self.rules = rules
+        self.problems = problems or {}
         table.clear()
         for rule in rules:
             actions = json.loads(rule.actions_json or "[]")
+            broken = self.problems.get(rule.id or 0)
+            if broken:  # it names something renamed or deleted: it would never fire, or fail
+                state = Text("⚠", style="bold red")
+            else:
+                state = Text("●" if rule.enabled else "○", style="green" if rule.enabled else "dim")
             table.add_row(
-                Text("●" if rule.enabled else "○", style="green" if rule.enabled else "dim"),
+                state,
                 Text(rule.name),
-                Text(_(TRIGGER_LABELS.get(rule.trigger, rule.trigger))),
-                Text(describe_filters(json.loads(rule.filters_json or "{}"))),
+                Text(trigger_in_words(rule.trigger)),
+                Text(filters_in_words(json.loads(rule.filters_json or "{}"))),
                 Text("; ".join(action_in_words(a) for a in actions)),
                 Text(str(rule.run_count)),
                 Text(datetime_short(rule.last_run_at, self.locale)),
-                Text(rule.last_error, style="red"),
+                Text(broken[0] if broken else rule.last_error, style="red"),
                 key=str(rule.id),
+                height=None,
             )
         table.border_title = _("Rules ({n})").format(n=len(rules))
         index = next((i for i, r in enumerate(rules) if r.id == current), 0)
@@ -342,10 +165,11 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
         if rule is None:
             detail.update(Content(_("No rules yet: n creates one.")))
         else:
+            filters = filters_in_words(json.loads(rule.filters_json or "{}"))
             lines = [
-                f"{_(TRIGGER_LABELS.get(rule.trigger, rule.trigger))}"
-                + (f" · {describe_filters(json.loads(rule.filters_json))}" if rule.filters_json != "{}" else ""),
+                trigger_in_words(rule.trigger) + (f" · {filters}" if filters else ""),
                 *(f"→ {action_in_words(a)}" for a in json.loads(rule.actions_json)),
+                *(_("⚠ Broken: {problem} (e edits it)").format(problem=p) for p in self.problems.get(rule.id or 0, [])),
             ]
             if rule.last_run_at:  # also here, in full, for terminals too narrow for the table's last columns
                 lines.append(_("Last run: {when}").format(when=datetime_short(rule.last_run_at, self.locale)))
@@ -470,8 +294,3 @@ class AutomationsScreen(ScreenWrites, AppAccess, Screen[None]):
     def action_log_scope(self) -> None:
         self.all_runs = not self.all_runs
         self._show_detail()
-
-
-def _app_locale(widget: Any) -> str:
-    """The user's locale for parsing amounts typed in a form (en_GB outside the Koachify app)."""
-    return str(getattr(getattr(widget.app, "settings", None), "locale", "en_GB"))

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from ..formatting import short_money
+from ..formatting import datetime_short, short_money
 from ..i18n import _
 from ..messages import StoreChanged
 from ..store import OpportunityRow, PipelineInfo, StoreError
@@ -31,6 +31,8 @@ from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .pickers import ChoicePicker
 from .writes import ScreenWrites, error_text
+
+UNDO_WINDOW = 60.0  # as on the contact list: `u` undoes a delete while its notice is still in mind
 
 STATUS_LABELS = {
     "open": _("open"),
@@ -51,17 +53,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _now() -> float:
+    """The undo clock the contact list uses (tests move it there, for both screens)."""
+    from . import contacts
+
+    return contacts.undo_clock()
+
+
 @dataclass(frozen=True)
 class UndoEntry:
-    """What `u` puts back: a move (stage and pipeline) or a status change (status and lost reason)."""
+    """What `u` puts back: a move (stage and pipeline), a status change (status and lost reason), a delete
+    or a restore."""
 
-    kind: str  # "move" | "status"
+    kind: str  # "move" | "status" | "delete" | "restore"
     opportunity_id: int
     txn: str | None = None  # the change-log id of the move or status change: what `u` reverts
     stage_id: int = 0
     pipeline_id: int = 0
     status: str = ""
     reason: str = ""
+    at: float = 0.0  # undo_clock() when done: a delete is undone by `u` only within UNDO_WINDOW
 
 
 def _b(key: str, action: str, description: str, tooltip: str, name: str, *, show: bool = True) -> Binding:
@@ -79,7 +90,8 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
     | shift+→, L / shift+←, H | Move the card to the next / previous stage |
     | m | Move to any stage or pipeline |
     | w / x / a / r | Won / lost (with reason) / abandoned / reopen |
-    | u | Undo the last move or status change |
+    | d / u | Delete the opportunity (after confirming) / undo the last move, status change or delete |
+    | D | Deleted opportunities of this pipeline: pick one to restore it |
     | enter | Opportunity detail |
     | n / e | New / edit opportunity |
     | p | Switch pipeline |
@@ -107,7 +119,9 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
         _b("x", "lost", _("Lost"), _("Mark the opportunity lost, with a reason"), "lost"),
         _b("a", "status('abandoned')", _("Abandoned"), _("Mark the opportunity abandoned"), "abandoned", show=False),
         _b("r", "status('open')", _("Reopen"), _("Open the opportunity again"), "reopen", show=False),
-        _b("u", "undo", _("Undo"), _("Undo the last move or status change"), "undo"),
+        _b("u", "undo", _("Undo"), _("Undo the last move, status change or delete"), "undo"),
+        _b("d", "delete", _("Delete"), _("Delete the opportunity (u undoes, D restores)"), "delete", show=False),
+        _b("D", "deleted", _("Deleted"), _("Deleted opportunities: pick one to restore it"), "deleted", show=False),
         _b("enter", "open_detail", _("Open"), _("Open the opportunity detail"), "open"),
         _b("n", "new", _("New"), _("New opportunity in this stage"), "new"),
         _b("e", "edit", _("Edit"), _("Edit the opportunity"), "edit", show=False),
@@ -299,7 +313,7 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out what needs a card when the column is empty, and what does not apply to its status."""
-        needs_card = {"move_stage", "move_anywhere", "status", "lost", "open_detail", "edit"}
+        needs_card = {"move_stage", "move_anywhere", "status", "lost", "open_detail", "edit", "delete"}
         if action in needs_card:
             card = self.card
             if card is None:
@@ -330,10 +344,30 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
             self._after_change(row.id, {row.stage_id, stage_id})
             if then is not None:
                 then()
+            self._after_move_hint(row, stage_id)
 
         self.run_store_write(
             partial(self.store.move_opportunity, row.id, stage_id, pipeline=pipeline_id, origin="tui"), done=moved
         )
+
+    def _after_move_hint(self, row: OpportunityRow, stage_id: int) -> None:
+        """Say what a move into a pipeline's last stage means: won on entry (it was won), or not (`w` wins it;
+        nothing else would tell that the deal is still open)."""
+        if self.pipeline is None or not self.pipeline.stages or row.status != "open":
+            return
+        stage = next((s for s in self.pipeline.stages if s.id == stage_id), None)
+        if stage is None:
+            return
+        try:
+            status = self.store.opportunity_row(row.id).status
+        except StoreError:
+            return
+        if stage.won_on_entry and status == "won":
+            message = _("“{title}” is now won ({stage} wins on entry; u undoes)")
+            self.notify(Text(message.format(title=row.title, stage=stage.name)).plain, markup=False)
+        elif stage.id == self.pipeline.stages[-1].id and status == "open":
+            message = _("“{title}” is still open: press w to mark it won")
+            self.notify(Text(message.format(title=row.title)).plain, markup=False, timeout=6)
 
     def set_status(self, row: OpportunityRow, status: str, reason: str = "") -> None:
         def saved(_result: object) -> None:
@@ -396,9 +430,63 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
         )
         self.app.push_screen(picker, done)
 
+    def action_delete(self) -> None:
+        row = self.card
+        if row is None:
+            return
+        from .contact_forms import ConfirmDialog
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_store_write(partial(self.store.delete_opportunity, row.id, origin="tui"), done=deleted)
+
+        def deleted(_result: object) -> None:
+            self.undo_stack.append(UndoEntry("delete", row.id, self.written_txn, stage_id=row.stage_id, at=_now()))
+            self._after_change(row.id, {row.stage_id})
+            message = _("Deleted “{title}” — u to undo, D lists the deleted")
+            self.notify(Text(message.format(title=row.title)).plain, markup=False, timeout=4)
+
+        question = Text(_("Delete “{title}” ({contact})? (u undoes)").format(title=row.title, contact=row.contact_name))
+        self.app.push_screen(ConfirmDialog(question.plain, _("Delete opportunity")), confirmed)
+
+    def action_deleted(self) -> None:
+        """The deleted deals of this pipeline, newest first; picking one restores it where it was."""
+        if self.pipeline is None:
+            return
+        rows = self.store.list_opportunities(pipeline=self.pipeline.id, deleted=True)
+        rows.sort(key=lambda r: r.deleted_at or r.created_at, reverse=True)
+        if not rows:
+            self.notify(_("No deleted opportunities in this pipeline"), timeout=3)
+            return
+        options = [
+            (f"{r.title} — {r.contact_name} · {r.stage} · {datetime_short(r.deleted_at, self.locale)}", r)
+            for r in rows
+            if r.deleted_at is not None
+        ]
+
+        def picked(row: OpportunityRow | None) -> None:
+            if row is not None:
+                self.run_store_write(
+                    partial(self.store.restore_opportunity, row.id, origin="tui"),
+                    done=partial(self._restored, row),
+                )
+
+        hint = _("enter restores it where it was, with its notes and tasks")
+        self.app.push_screen(ChoicePicker(_("Deleted opportunities"), options, hint=hint), picked)
+
+    def _restored(self, row: OpportunityRow, _result: object) -> None:
+        self.undo_stack.append(UndoEntry("restore", row.id, self.written_txn, stage_id=row.stage_id))
+        self._after_change(row.id, {row.stage_id})
+        self.notify(Text(_("Restored “{title}”").format(title=row.title)).plain, markup=False, timeout=3)
+
     def action_undo(self) -> None:
         if not self.undo_stack:
             self.notify(_("Nothing to undo"))
+            return
+        if self.undo_stack[-1].kind == "delete" and _now() - self.undo_stack[-1].at > UNDO_WINDOW:
+            title = self._title_of(self.undo_stack[-1].opportunity_id)
+            message = _("Nothing recent to undo: restore “{title}” from the deleted opportunities (D)")
+            self.notify(Text(message.format(title=title)).plain, markup=False, timeout=4)
             return
         entry = self.undo_stack.pop()
         try:
@@ -421,13 +509,22 @@ class BoardScreen(ScreenWrites, AppAccess, Screen[None]):
             else:
                 self._after_change(row.id, {row.stage_id, entry.stage_id})
             self.refresh_bindings()
-            self.notify(_("Undone"))
+            if entry.kind == "delete":
+                self.notify(Text(_("Undone: restored “{title}”").format(title=row.title)).plain, markup=False)
+            else:
+                self.notify(_("Undone"))
 
         def failed(exc: Exception) -> None:
             self.undo_stack.append(entry)  # not undone: it can be tried again
             self.notify(error_text(exc), severity="error", markup=False)
 
         self.run_store_write(undo, done=undone, failed=failed)
+
+    def _title_of(self, opportunity_id: int) -> str:
+        try:
+            return self.store.opportunity_row(opportunity_id).title
+        except StoreError:
+            return f"#{opportunity_id}"
 
     # --- other screens -----------------------------------------------------------------------------
 

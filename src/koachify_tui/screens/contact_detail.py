@@ -77,14 +77,23 @@ def _field_text(value: Any) -> str:
 
 
 def load_detail(
-    store: Store, contact_id: int, kinds: str | None, opportunity_id: int | None, limit: int = PAGE
+    store: Store,
+    contact_id: int,
+    kinds: str | None,
+    opportunity_id: int | None,
+    limit: int = PAGE,
+    locale: str = "it_IT",
 ) -> DetailData:
     row = store.contact_row(contact_id)
     labels = {d.key: d.label for d in store.list_fields("contact")}
     custom = [(labels.get(k, k), _field_text(v)) for k, v in store.field_values("contact", contact_id).items()]
     opps = store.list_opportunities(contact_id=contact_id)
     items = store.timeline(
-        contact_id, kinds=KIND_GROUPS[kinds] if kinds else None, opportunity_id=opportunity_id, limit=limit
+        contact_id,
+        kinds=KIND_GROUPS[kinds] if kinds else None,
+        opportunity_id=opportunity_id,
+        limit=limit,
+        locale=locale,
     )
     return DetailData(row, custom, opps, items, automation_lines(store, contact_id))
 
@@ -177,7 +186,7 @@ class ContactDetailPane(Vertical):
     @work(thread=True, exclusive=True, group="contact-detail")
     def _load(self, contact_id: int, kinds: str | None, opportunity_id: int | None) -> None:
         try:
-            data = load_detail(self.store, contact_id, kinds, opportunity_id)
+            data = load_detail(self.store, contact_id, kinds, opportunity_id, locale=self.locale)
         except NotFound:
             data = None
         if not get_current_worker().is_cancelled:
@@ -263,6 +272,7 @@ class ContactDetailPane(Vertical):
             opportunity_id=opp,
             before=last.at + timedelta(microseconds=1),
             limit=PAGE,
+            locale=self.locale,
         )
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._append, contact_id, items)

@@ -27,12 +27,13 @@ from textual.widgets.selection_list import Selection
 from ..history_text import channel_word
 from ..i18n import _
 from ..store import ContactQuery
-from ..store.dates import parse_date, parse_datetime
+from ..store.dates import date_hint, format_user_date, parse_date, parse_datetime
 from ..store.errors import EditConflict, StoreError
 from ..store.fields import coerce
 from ..store.models import Channel, CustomFieldDef, Direction, FieldType
 from ..store.normalize import InvalidValue, normalize_email, normalize_phone
 from .base import AppAccess
+from .contact_checks import CHECKS_CSS, NewContactChecks
 from .pickers import ChoicePicker
 from .writes import Deferred, ScreenWrites, error_text
 
@@ -161,7 +162,7 @@ class FormScreen(ScreenWrites, AppAccess, ModalScreen[Any]):
 # --- contact ------------------------------------------------------------------------------------------
 
 
-def custom_field_widget(definition: CustomFieldDef, value: Any) -> Widget:
+def custom_field_widget(definition: CustomFieldDef, value: Any, locale: str | None = None) -> Widget:
     """An input fitting the field's type, with id `cf-<key>`."""
     wid = f"cf-{definition.key}"
     kind = FieldType(definition.type)
@@ -181,8 +182,8 @@ def custom_field_widget(definition: CustomFieldDef, value: Any) -> Widget:
     if kind is FieldType.DATE:
         shown = ""
         if value:
-            shown = datetime.fromisoformat(str(value)).strftime("%d/%m/%Y")
-        return Input(shown, placeholder=_("dd/mm/yyyy"), id=wid)
+            shown = format_user_date(datetime.fromisoformat(str(value)).date(), locale)
+        return Input(shown, placeholder=date_hint(locale), id=wid)
     if kind is FieldType.NUMBER:
         return Input("" if value is None else str(value), type="number", id=wid)
     if isinstance(value, list):
@@ -218,11 +219,29 @@ CONTACT_INPUTS = (
 )
 
 
-class ContactForm(FormScreen):
+class ContactForm(NewContactChecks, FormScreen):
     """New or edit contact, with its custom fields. Dismisses with the contact id once saved.
 
     An edit sends only the fields the user changed, based on the version it loaded: what someone else changed
-    meanwhile in other fields stays; a field both changed asks which value to keep (store/versions.py)."""
+    meanwhile in other fields stays; a field both changed asks which value to keep (store/versions.py).
+    A new contact shows similar names as they are typed and warns on save when its email or phone already
+    belongs to a contact (screens/contact_checks.py).
+
+    | Key | Action |
+    | --- | --- |
+    | ctrl+o | Open the contact that already has this email or phone (after the warning) |
+    """
+
+    DEFAULT_CSS = FORM_CSS + CHECKS_CSS
+    BINDINGS = [
+        Binding(
+            "ctrl+o",
+            "open_existing",
+            _("Open existing"),
+            id="form.open_existing",
+            tooltip=_("Open the contact that already has this email or phone"),
+        ),
+    ]
 
     def __init__(self, contact_id: int | None = None, *, prefill: dict[str, str] | None = None) -> None:
         super().__init__()
@@ -248,12 +267,14 @@ class ContactForm(FormScreen):
         self._loaded = {**values, **{f"custom.{k}": v for k, v in custom.items()}}
         for key, label in CONTACT_INPUTS:
             yield from self.field(_(label), Input(values.get(key, ""), id=f"in-{key}"), key)
+            if self.contact_id is None and key in ("last_name", "phone"):  # the duplicate checks' lines
+                yield Static("", id="similar-hint" if key == "last_name" else "dup-warning", markup=False)
         if self.contact_id is None:
             tags = Input(self.prefill.get("tags", ""), id="in-tags")
             yield from self.field(_("Tags (comma separated)"), tags, "tags")
         self._defs = store.list_fields("contact")
         for definition in self._defs:
-            widget = custom_field_widget(definition, custom.get(definition.key))
+            widget = custom_field_widget(definition, custom.get(definition.key), self.locale)
             yield from self.field(definition.label, widget, f"cf-{definition.key}")
 
     def save(self) -> Deferred | None:
@@ -274,7 +295,7 @@ class ContactForm(FormScreen):
         for definition in self._defs:
             raw = custom_field_value(self.query_one(f"#cf-{definition.key}"))
             try:
-                custom[definition.key] = coerce(definition, raw)
+                custom[definition.key] = coerce(definition, raw, locale=self.locale)
             except InvalidValue as exc:
                 self.set_error(f"cf-{definition.key}", str(exc))
                 ok = False
@@ -283,6 +304,8 @@ class ContactForm(FormScreen):
             ok = False
         if not ok:
             return None
+        if self.contact_id is None and self.duplicate_warning(values["email"], values["phone"]):
+            return None  # warned: ctrl+o opens the other contact, ctrl+s again saves anyway
         store = self.store
         tags = (
             [t.strip() for t in self.query_one("#in-tags", Input).value.split(",") if t.strip()]
@@ -307,6 +330,24 @@ class ContactForm(FormScreen):
             return self.contact_id
 
         return Deferred(write)
+
+    @on(Input.Changed, "#in-first_name, #in-last_name")
+    def _name_changed(self) -> None:
+        if self.contact_id is None:
+            self.name_typed()
+
+    @on(Input.Changed, "#in-email, #in-phone")
+    def _key_changed(self) -> None:
+        if self.contact_id is None:
+            self.key_typed()
+
+    def action_open_existing(self) -> None:
+        self.open_existing()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_existing":
+            return bool(self.existing)
+        return True
 
     def save_failed(self, exc: Exception) -> None:
         if not isinstance(exc, EditConflict):
@@ -384,11 +425,13 @@ class ActivityForm(FormScreen):
             yield from self.field(_("Note"), TextArea(id="in-body"), "body")
         elif self.kind == "task":
             yield from self.field(_("Task"), Input(id="in-title"), "title")
-            yield from self.field(_("Due (dd/mm/yyyy, ISO, today, +3)"), Input(id="in-due"), "due")
+            due_label = _("Due ({order}, ISO, today, +3)").format(order=date_hint(self.locale))
+            yield from self.field(due_label, Input(id="in-due"), "due")
             yield from self.field(_("Notes"), TextArea(id="in-notes"), "notes")
         elif self.kind == "appointment":
             yield from self.field(_("Title"), Input(id="in-title"), "title")
-            yield from self.field(_("Starts (dd/mm/yyyy hh:mm)"), Input(id="in-starts"), "starts")
+            starts_label = _("Starts ({order} hh:mm)").format(order=date_hint(self.locale))
+            yield from self.field(starts_label, Input(id="in-starts"), "starts")
             yield from self.field(_("Ends (optional)"), Input(id="in-ends"), "ends")
             yield from self.field(_("Location"), Input(id="in-location"), "location")
         else:
@@ -580,13 +623,13 @@ class FilterForm(FormScreen):
         yield from self.field(
             _("Has an open deal in"), Select(stages, value=current, prompt=_("(any)"), id="in-stage"), "stage"
         )
-        fmt = "%d/%m/%Y"
         with Horizontal(classes="pair"):
             with Vertical():
-                after = q.created_after.strftime(fmt) if q.created_after else ""
-                yield from self.field(_("Created from (dd/mm/yyyy)"), Input(after, id="in-after"), "after")
+                after = format_user_date(q.created_after.date(), self.locale) if q.created_after else ""
+                label = _("Created from ({order})").format(order=date_hint(self.locale))
+                yield from self.field(label, Input(after, id="in-after"), "after")
             with Vertical():
-                before = q.created_before.strftime(fmt) if q.created_before else ""
+                before = format_user_date(q.created_before.date(), self.locale) if q.created_before else ""
                 yield from self.field(_("Created before"), Input(before, id="in-before"), "before")
 
     def save(self) -> ContactQuery | None:

@@ -24,8 +24,9 @@ from ..history_text import history_text, status_word
 from ..i18n import _, ngettext
 from ..messages import StoreChanged
 from ..store import Store, StoreError
-from ..store.dates import parse_datetime
+from ..store.dates import date_hint, parse_datetime
 from ..store.normalize import InvalidValue
+from ..store.timeline import KIND_GROUPS
 from ..widgets.chrome import Footer, Header
 from .base import AppAccess
 from .writes import ScreenWrites, error_text
@@ -71,10 +72,10 @@ class ActivityForm(ScreenWrites, ModalScreen[bool]):
             yield Label(_("Text") if self.kind == "note" else _("Title"))
             yield Input(id="activity-text")
             if self.kind == "task":
-                yield Label(_("Due (dd/mm/yyyy [hh:mm], +3, tomorrow) — optional"))
+                yield Label(_("Due ({order} [hh:mm], +3, tomorrow) — optional").format(order=date_hint(self._locale())))
                 yield Input(id="activity-when")
             elif self.kind == "appointment":
-                yield Label(_("When (dd/mm/yyyy hh:mm)"))
+                yield Label(_("When ({order} hh:mm)").format(order=date_hint(self._locale())))
                 yield Input(id="activity-when")
                 yield Label(_("Where — optional"))
                 yield Input(id="activity-where")
@@ -123,7 +124,7 @@ class ActivityForm(ScreenWrites, ModalScreen[bool]):
         self.dismiss(False)
 
 
-class OpportunityDetail(AppAccess, Screen[int | None]):
+class OpportunityDetail(ScreenWrites, AppAccess, Screen[int | None]):
     """Everything about one deal. Dismisses with its id so the board can put the cursor back on it.
 
     | Key | Action |
@@ -132,6 +133,9 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
     | c | Go to the contact |
     | e | Edit |
     | N / T / a | Add a note / task / appointment (the same keys as on the contact) |
+    | d / u | Delete the deal (after confirming) / undo the delete |
+
+    The history shows stage moves, status changes and edits ("Value: 1.000,00 € → 1.500,00 €").
     """
 
     BINDINGS = [
@@ -141,6 +145,8 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
         Binding("N", "add('note')", _("Note"), id="detail.note", tooltip=_("Add a note to the deal")),
         Binding("T", "add('task')", _("Task"), id="detail.task", tooltip=_("Add a task to the deal")),
         Binding("a", "add('appointment')", _("Appointment"), id="detail.appointment", tooltip=_("Add an appointment")),
+        Binding("d", "delete", _("Delete"), id="detail.delete", tooltip=_("Delete the opportunity (u undoes)")),
+        Binding("u", "undo", _("Undo"), id="detail.undo", tooltip=_("Undo the delete")),
     ]
     DEFAULT_CSS = """
     OpportunityDetail #detail-body { height: 1fr; }
@@ -153,6 +159,8 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
         super().__init__()
         self.opportunity_id = opportunity_id
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.deleted_txn: str | None = None  # the delete `u` reverts
+        self.deleted = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -160,7 +168,7 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
             with VerticalScroll(id="detail-fields"):
                 yield Static(id="detail-info")
             with VerticalScroll(id="detail-side"):
-                yield Static(_("Stage history"), classes="detail-heading")
+                yield Static(_("History"), classes="detail-heading")
                 yield Static(id="detail-history")
                 yield Static(_("Notes, tasks, appointments"), classes="detail-heading")
                 yield Static(id="detail-activities")
@@ -176,7 +184,11 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
             self.dismiss(None)
             return
         self.title = row.title
-        self.sub_title = _("Opportunity")
+        self.deleted = row.deleted_at is not None
+        if self.deleted:  # `u` undoes only this screen's delete; an older one is restored from the board (D)
+            self.sub_title = _("Opportunity (deleted: u undoes)") if self.deleted_txn else _("Opportunity (deleted)")
+        else:
+            self.sub_title = _("Opportunity")
         locale = self.locale
         info = Table.grid(padding=(0, 1))
         info.add_column(style="dim", no_wrap=True)
@@ -206,13 +218,20 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
         for label, value in fields:
             info.add_row(Text(label), Text(value))
         self.query_one("#detail-info", Static).update(info)
+        self.query_one("#detail-history", Static).update(self._history(row.contact_id))
+        self.query_one("#detail-activities", Static).update(self._activities(row.contact_id))
+
+    def _history(self, contact_id: int) -> Table:
+        """Stage moves, status changes and field edits of the deal, oldest first (as the stage history was)."""
         history = Table.grid(padding=(0, 1))
         history.add_column(style="dim", no_wrap=True)
         history.add_column()
-        for entry in reversed(self.store.opportunity_history(row.id)):
-            history.add_row(Text(datetime_short(entry.at, locale)), Text(history_text(entry.kind, entry.text)))
-        self.query_one("#detail-history", Static).update(history)
-        self.query_one("#detail-activities", Static).update(self._activities(row.contact_id))
+        items = self.store.timeline(
+            contact_id, opportunity_id=self.opportunity_id, kinds=KIND_GROUPS["changes"], limit=200, locale=self.locale
+        )
+        for item in reversed(items):
+            history.add_row(Text(datetime_short(item.at, self.locale)), Text(history_text(item.kind, item.text)))
+        return history
 
     def _activities(self, contact_id: int) -> Any:
         items = self.store.timeline(
@@ -242,6 +261,52 @@ class OpportunityDetail(AppAccess, Screen[int | None]):
 
     def action_back(self) -> None:
         self.dismiss(self.opportunity_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A deleted deal can only be undeleted (`u`) or left; `u` applies only to this screen's delete."""
+        if action == "undo":
+            return True if self.deleted_txn is not None and self.deleted else None
+        if self.deleted and action in {"add", "edit", "delete"}:
+            return None
+        return True
+
+    def action_delete(self) -> None:
+        from .contact_forms import ConfirmDialog
+
+        try:
+            row = self.store.opportunity_row(self.opportunity_id)
+        except StoreError:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_store_write(partial(self.store.delete_opportunity, row.id, origin="tui"), done=deleted)
+
+        def deleted(_result: object) -> None:
+            self.deleted_txn = self.written_txn
+            self.load()
+            self.refresh_bindings()
+            message = _("Deleted “{title}” — u to undo, escape goes back")
+            self.notify(Text(message.format(title=row.title)).plain, markup=False, timeout=4)
+
+        question = _("Delete “{title}” ({contact})? (u undoes)").format(title=row.title, contact=row.contact_name)
+        self.app.push_screen(ConfirmDialog(question, _("Delete opportunity")), confirmed)
+
+    def action_undo(self) -> None:
+        txn = self.deleted_txn
+        if txn is None:
+            return
+
+        def undone(outcome: Any) -> None:
+            self.deleted_txn = None
+            self.load()
+            self.refresh_bindings()
+            if outcome.kept and not outcome.reverted:
+                self.notify(Text(_("Not undone: {why}").format(why=outcome.kept[0].reason)).plain, markup=False)
+            else:
+                self.notify(Text(_("Undone: restored “{title}”").format(title=self.title or "")).plain, markup=False)
+
+        self.run_store_write(partial(self.store.undo_changes, txn, origin="tui"), done=undone)
 
     def action_add(self, kind: str) -> None:
         self.app.push_screen(ActivityForm(self.store, self.opportunity_id, kind), lambda _ok: self.load())

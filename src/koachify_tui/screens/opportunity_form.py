@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from ..formatting import money
 from ..i18n import _
 from ..store import ContactQuery, Store, StoreError
+from ..store.dates import date_hint
 from ..store.models import CustomFieldDef, FieldType
 from ..store.normalize import InvalidValue, parse_money
 from .writes import ScreenWrites, error_text
@@ -190,7 +191,7 @@ class OpportunityForm(ScreenWrites, ModalScreen[int | None]):
             )
         else:
             placeholder = {
-                FieldType.DATE: _("dd/mm/yyyy"),
+                FieldType.DATE: date_hint(self._locale),
                 FieldType.NUMBER: _("a number"),
                 FieldType.MULTI_SELECT: ", ".join(options),
             }.get(kind, "")
@@ -313,7 +314,7 @@ class OpportunityForm(ScreenWrites, ModalScreen[int | None]):
             if raw is Select.NULL:
                 raw = None
             try:
-                values[definition.key] = coerce(definition, raw)
+                values[definition.key] = coerce(definition, raw, locale=self._locale)
                 self._set_error(f"err-cf-{definition.key}", "")
             except InvalidValue as exc:
                 ok = False

@@ -33,6 +33,7 @@ class PipelinesScreen(ScreenWrites, ModalScreen[None]):
     | r | Rename the selected pipeline or stage |
     | d, delete | Delete the selected pipeline or stage |
     | shift+↑, K / shift+↓, J | Move the stage up / down |
+    | w | Won on entry: moving a deal into the selected stage also marks it won (on / off) |
     | escape | Close |
     """
 
@@ -56,6 +57,13 @@ class PipelinesScreen(ScreenWrites, ModalScreen[None]):
         Binding(
             "shift+down,J", "move_stage(1)", _("Stage down"), id="pipelines.down", tooltip=_("Move the stage later")
         ),
+        Binding(
+            "w",
+            "toggle_won",
+            _("Won on entry"),
+            id="pipelines.won_on_entry",
+            tooltip=_("Moving a deal into the selected stage also marks it won (on / off)"),
+        ),
     ]
 
     def __init__(self, store: Store) -> None:
@@ -66,7 +74,9 @@ class PipelinesScreen(ScreenWrites, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = _("Pipelines and stages")
-            box.border_subtitle = _("n new · a add stage · r rename · d delete · shift+↑↓ reorder · esc close")
+            box.border_subtitle = _(
+                "n new · a add stage · r rename · d delete · shift+↑↓ reorder · w won on entry · esc close"
+            )
             with Horizontal(id="pm-lists"):
                 with Vertical():
                     yield Label(_("Pipelines"))
@@ -111,6 +121,8 @@ class PipelinesScreen(ScreenWrites, ModalScreen[None]):
             count = totals.get(st.id, (0, 0))[0]
             if count:
                 label.append(f"  ({count})", style="dim")
+            if st.won_on_entry:
+                label.append("  ✓ " + _("won on entry"), style="bold")
             stages.add_option(Option(label, id=str(st.id)))
         ids = [st.id for st in pipeline.stages]
         if stage_id in ids:
@@ -262,6 +274,25 @@ class PipelinesScreen(ScreenWrites, ModalScreen[None]):
             return
         self.reload()
         self._ok(_("Pipeline deleted"))
+
+    def action_toggle_won(self) -> None:
+        """Switch "won on entry" for the highlighted stage (the stages list need not have focus: only stages
+        have it)."""
+        pipeline, stage_id = self.pipeline, self.stage_id
+        if pipeline is None or stage_id is None:
+            return
+        stage = pipeline.stage(stage_id)
+        on = not stage.won_on_entry
+
+        def saved(_result: object) -> None:
+            self.reload(pipeline.id, stage_id)
+            on_text = _("Moving a deal into “{s}” now also marks it won")
+            off_text = _("Moving a deal into “{s}” no longer marks it won (w on the board does)")
+            self._ok((on_text if on else off_text).format(s=stage.name))
+
+        self.run_store_write(
+            partial(self.store.update_stage, stage_id, won_on_entry=on), done=saved, failed=self._error
+        )
 
     def action_move_stage(self, delta: int) -> None:
         pipeline, stage_id = self.pipeline, self.stage_id

@@ -26,14 +26,11 @@ from .writes import ScreenWrites, error_text
 
 
 def duplicate_warning(store: Store, contact: QuickContact) -> str:
-    """A line naming the contacts that already have this email or phone ("" when none).
-
-    The hook for the store's duplicate check of new contacts: the same question the full form asks."""
-    found: list[tuple[int, str]] = []
-    if contact.email:
-        found += [(cid, _("same email")) for cid in store.find_contacts_by_email(contact.email)]
-    if contact.phone_e164:
-        found += [(cid, _("same phone")) for cid in store.find_contacts_by_phone(contact.phone_e164)]
+    """A line naming the contacts that already have this email or phone ("" when none): the store's
+    create-time check, the same question the full form asks."""
+    check = store.check_new_contact(email=contact.email, phone=contact.phone)
+    found = [(cid, _("same email")) for cid in check.same_email]
+    found += [(cid, _("same phone")) for cid in check.same_phone]
     names: dict[int, str] = {}
     for cid, why in found:
         try:

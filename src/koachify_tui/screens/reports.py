@@ -242,7 +242,7 @@ class ReportsScreen(AppAccess, Screen[None]):
         self.app.push_screen(ChoicePicker(_("Period"), options, current=self.period_kind), done)
 
     def _ask_custom(self) -> None:
-        from ..store.dates import parse_date
+        from ..store.dates import date_hint, format_user_date, parse_date
         from .pickers import TextPrompt
 
         def done(text: str | None) -> None:
@@ -252,7 +252,7 @@ class ReportsScreen(AppAccess, Screen[None]):
             try:
                 if len(parts) != 2:
                     raise InvalidValue(_("write two dates: from – to"))
-                start, end = parse_date(parts[0]), parse_date(parts[1])
+                start, end = parse_date(parts[0], locale=self.locale), parse_date(parts[1], locale=self.locale)
                 Period(start, end)
             except InvalidValue as exc:
                 self.notify(str(exc), severity="error")
@@ -260,10 +260,10 @@ class ReportsScreen(AppAccess, Screen[None]):
             self.custom, self.period_kind = (start, end), "custom"
             self.load()
 
-        current = f"{self.period.start:%d/%m/%Y} – {self.period.end:%d/%m/%Y}" if self.period else ""
-        self.app.push_screen(
-            TextPrompt(_("Period: from – to"), current, placeholder=_("01/03/2026 – 31/03/2026")), done
-        )
+        days = (self.period.start, self.period.end) if self.period else ()
+        current = " – ".join(format_user_date(day, self.locale) for day in days)
+        hint = _("{order} – {order}").format(order=date_hint(self.locale))
+        self.app.push_screen(TextPrompt(_("Period: from – to"), current, placeholder=hint), done)
 
     def action_pipeline(self) -> None:
         from .pickers import ChoicePicker

@@ -133,9 +133,15 @@ class StoreBase:
             session.close()
         if logged:
             self._local.last_txn = tx.txn
-        for callback in tx.after_commit:
-            callback()
-        self.bus.publish(tx.events)
+        mine = self.last_txn()
+        try:
+            for callback in tx.after_commit:
+                callback()
+            self.bus.publish(tx.events)
+        finally:
+            # Handlers (automations) write in this thread too: `last_txn` stays this write's, so the TUI's
+            # `u` undoes what the user did, not the rule's reaction to it.
+            self._local.last_txn = mine
 
     def run_as_one(self, work: Callable[[], R], *, origin: str | None = None, cause: Cause | None = None) -> R:
         """Run `work` (which makes store calls only) as one transaction: an automation rule's actions and its

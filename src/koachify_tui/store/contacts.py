@@ -365,7 +365,8 @@ class ContactsAPI(StoreBase):
         self, q: ContactQuery | None = None, *, limit: int | None = 100, offset: int = 0
     ) -> list[ContactRow]:
         """One page of contacts matching `q`, with their tags and open-opportunity counts. In the name order a
-        search lists the contacts whose name starts with its first term first (search_plan.py)."""
+        search lists the contacts whose name starts with its first term first, then those whose name after its first
+        word starts with it (search_plan.py)."""
         q = q or ContactQuery()
         with self.read() as s:
             # Plain columns, not ORM entities: no identity map, no search_text haystack; ~3× faster per page.

@@ -194,6 +194,15 @@ class ImportCompleted(DomainEvent):
     updated: int = 0
 
 
+@dataclass(frozen=True, kw_only=True)
+class DuplicateIgnored(ContactEvent):
+    """Two contacts were marked "not a duplicate" (`ignored`), or the mark was taken back. `contact_id` is
+    the lower id of the pair."""
+
+    other_id: int
+    ignored: bool = True
+
+
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[DomainEvent], None]
 

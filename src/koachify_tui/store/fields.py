@@ -31,8 +31,8 @@ def field_key(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", ascii_label.lower()).strip("_") or "field"
 
 
-def coerce(definition: CustomFieldDef, value: Any) -> Any:
-    """Validate and convert a value for a field's type; None/"" clears it."""
+def coerce(definition: CustomFieldDef, value: Any, *, locale: str | None = None) -> Any:
+    """Validate and convert a value for a field's type; None/"" clears it (dates typed in `locale`'s order)."""
     if value is None or value == "" or value == []:
         return None
     options = json.loads(definition.options_json)
@@ -52,7 +52,7 @@ def coerce(definition: CustomFieldDef, value: Any) -> Any:
             return value.isoformat()
         from .dates import parse_date
 
-        return parse_date(str(value)).isoformat()
+        return parse_date(str(value), locale=locale).isoformat()
     if kind is FieldType.BOOLEAN:
         if isinstance(value, bool):
             return value

@@ -281,42 +281,14 @@ class OpportunitiesAPI(StoreBase):
                 _("unknown status {status!r} (open, won, lost, abandoned)").format(status=status)
             ) from None
         with self.write(origin) as tx:
-            s = tx.session
-            opp = self._live_opportunity(s, opportunity_id)
-            old = opp.status
-            reason = clean_text(reason)
-            if old == new.value and (new is not OpportunityStatus.LOST or reason == opp.lost_reason):
-                return opp
-            now = utcnow()
-            log_change(tx, "opportunity", opportunity_id, "status", old, new.value, contact_id=opp.contact_id)
-            log_change(tx, "opportunity", opportunity_id, "lost_reason", opp.lost_reason,
-                           reason if new is OpportunityStatus.LOST else "", contact_id=opp.contact_id)  # fmt: skip
-            opp.status = new.value
-            opp.lost_reason = reason if new is OpportunityStatus.LOST else ""
-            opp.last_status_change_at = opp.updated_at = now
-            opp.closed_at = None if new is OpportunityStatus.OPEN else now
-            text = f"{old} → {new.value}" + (f" ({reason})" if reason and new is OpportunityStatus.LOST else "")
-            s.add(
-                HistoryEntry(
-                    contact_id=opp.contact_id,
-                    opportunity_id=opp.id,
-                    kind=HistoryKind.STATUS_CHANGE.value,
-                    at=now,
-                    actor=tx.origin,
-                    from_value=old,
-                    to_value=new.value,
-                    text=text,
-                )
-            )
-            self._touch_contact(s, opp.contact_id, now)
-            if old != new.value:
-                tx.emit(OpportunityStatusChanged, from_status=old, to_status=new.value, **_event_fields(opp))
-            return opp
+            return set_deal_status(tx, self._live_opportunity(tx.session, opportunity_id), new, reason)
 
     def _touch_contact(self, s: Session, contact_id: int, now: datetime) -> None:
         _touch_contact(s, contact_id, now)
 
     def delete_opportunity(self, opportunity_id: int, *, origin: str | None = None) -> None:
+        """Soft-delete a deal: it leaves the board, reports, lists and exports; its notes, tasks and history
+        stay attached and come back with `restore_opportunity` (or `undo_changes` of this write)."""
         with self.write(origin) as tx:
             opp = self._live_opportunity(tx.session, opportunity_id)
             opp.deleted_at = utcnow()
@@ -334,6 +306,7 @@ class OpportunitiesAPI(StoreBase):
             tx.emit(OpportunityDeleted, **_event_fields(opp))
 
     def restore_opportunity(self, opportunity_id: int, *, origin: str | None = None) -> Opportunity:
+        """Bring a deleted deal back where it was (stage, status, notes, tasks); its contact must be live."""
         with self.write(origin) as tx:
             opp = tx.session.get(Opportunity, opportunity_id)
             if opp is None or opp.deleted_at is None:
@@ -540,9 +513,49 @@ def opportunity_rows(s: Session, rows: list[Any]) -> list[OpportunityRow]:
     ]
 
 
-def move_deal(tx: Tx, opp: Opportunity, stage: int | str, pipeline: int | str | None = None) -> Opportunity:
+def set_deal_status(tx: Tx, opp: Opportunity, new: OpportunityStatus, reason: str = "") -> Opportunity:
+    """Set a live deal's status in `tx`: change log, history, the contact's last activity, the event. The one
+    implementation behind `set_status` and the win a move into a won-on-entry stage makes."""
+    s = tx.session
+    assert opp.id is not None
+    old = opp.status
+    reason = clean_text(reason)
+    if old == new.value and (new is not OpportunityStatus.LOST or reason == opp.lost_reason):
+        return opp
+    now = utcnow()
+    log_change(tx, "opportunity", opp.id, "status", old, new.value, contact_id=opp.contact_id)
+    log_change(tx, "opportunity", opp.id, "lost_reason", opp.lost_reason,
+               reason if new is OpportunityStatus.LOST else "", contact_id=opp.contact_id)  # fmt: skip
+    opp.status = new.value
+    opp.lost_reason = reason if new is OpportunityStatus.LOST else ""
+    opp.last_status_change_at = opp.updated_at = now
+    opp.closed_at = None if new is OpportunityStatus.OPEN else now
+    text = f"{old} → {new.value}" + (f" ({reason})" if reason and new is OpportunityStatus.LOST else "")
+    s.add(
+        HistoryEntry(
+            contact_id=opp.contact_id,
+            opportunity_id=opp.id,
+            kind=HistoryKind.STATUS_CHANGE.value,
+            at=now,
+            actor=tx.origin,
+            from_value=old,
+            to_value=new.value,
+            text=text,
+        )
+    )
+    _touch_contact(s, opp.contact_id, now)
+    if old != new.value:
+        tx.emit(OpportunityStatusChanged, from_status=old, to_status=new.value, **_event_fields(opp))
+    return opp
+
+
+def move_deal(
+    tx: Tx, opp: Opportunity, stage: int | str, pipeline: int | str | None = None, *, auto_win: bool = True
+) -> Opportunity:
     """Move a live deal to a stage in `tx`: history, change log, the contact's last activity, the event. The
-    one implementation behind `move_opportunity` and the moves a pipeline or stage deletion makes."""
+    one implementation behind `move_opportunity` and the moves a pipeline or stage deletion makes.
+    Entering a won-on-entry stage also marks an open deal won (`auto_win`; not when an undo moves it back,
+    nor for the moves a stage or pipeline deletion makes)."""
     s = tx.session
     assert opp.id is not None
     opportunity_id = opp.id
@@ -594,6 +607,9 @@ def move_deal(tx: Tx, opp: Opportunity, stage: int | str, pipeline: int | str | 
         to_stage=target.name,
         **_event_fields(opp),
     )
+    undoing = tx.cause.kind in ("undo", "import_undo")
+    if auto_win and not undoing and target.won_on_entry and opp.status == OpportunityStatus.OPEN.value:
+        set_deal_status(tx, opp, OpportunityStatus.WON)
     return opp
 
 

@@ -25,6 +25,7 @@ class StageInfo:
     id: int
     name: str
     position: int
+    won_on_entry: bool = False  # moving a deal into this stage also marks it won
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,10 @@ class PipelineInfo:
             "id": self.id,
             "name": self.name,
             "position": self.position,
-            "stages": [{"id": s.id, "name": s.name, "position": s.position} for s in self.stages],
+            "stages": [
+                {"id": s.id, "name": s.name, "position": s.position, "won_on_entry": s.won_on_entry}
+                for s in self.stages
+            ],
         }
 
 
@@ -62,7 +66,9 @@ class PipelinesAPI(StoreBase):
             )
         by_pipeline: dict[int, list[StageInfo]] = {}
         for st in stages:
-            by_pipeline.setdefault(st.pipeline_id, []).append(StageInfo(st.id or 0, st.name, st.position))
+            by_pipeline.setdefault(st.pipeline_id, []).append(
+                StageInfo(st.id or 0, st.name, st.position, bool(st.won_on_entry))
+            )
         return [PipelineInfo(p.id or 0, p.name, p.position, tuple(by_pipeline.get(p.id or 0, ()))) for p in pipelines]
 
     def get_pipeline(self, ref: int | str) -> PipelineInfo:
@@ -150,7 +156,7 @@ class PipelinesAPI(StoreBase):
                         )
                     ).scalars()
                 ):
-                    move_deal(tx, opp, target.id or 0, target.pipeline_id)
+                    move_deal(tx, opp, target.id or 0, target.pipeline_id, auto_win=False)
                 s.execute(
                     update(Opportunity)
                     .where(col(Opportunity.pipeline_id) == pipeline.id)
@@ -158,8 +164,10 @@ class PipelinesAPI(StoreBase):
                 )
             s.delete(pipeline)
 
-    def add_stage(self, pipeline: int | str, name: str, *, position: int | None = None) -> StageInfo:
-        """Add a stage at `position` (0-based; default: last)."""
+    def add_stage(
+        self, pipeline: int | str, name: str, *, position: int | None = None, won_on_entry: bool = False
+    ) -> StageInfo:
+        """Add a stage at `position` (0-based; default: last); `won_on_entry`: see `update_stage`."""
         name = self._clean_name(name, "stage")
         with self.write() as tx:
             s = tx.session
@@ -173,30 +181,37 @@ class PipelinesAPI(StoreBase):
                 raise Conflict(
                     _("pipeline {name!r} already has a stage named {name2!r}").format(name=p.name, name2=name)
                 )
-            new = Stage(pipeline_id=p.id or 0, name=name, name_key=fold(name))
+            new = Stage(pipeline_id=p.id or 0, name=name, name_key=fold(name), won_on_entry=won_on_entry)
             stages.insert(len(stages) if position is None else max(0, min(position, len(stages))), new)
             for i, st in enumerate(stages):
                 st.position = i
                 s.add(st)
             s.flush()
-            return StageInfo(new.id or 0, new.name, new.position)
+            return StageInfo(new.id or 0, new.name, new.position, won_on_entry)
 
     def rename_stage(self, stage_id: int, new_name: str) -> None:
-        new_name = self._clean_name(new_name, "stage")
+        self.update_stage(stage_id, name=new_name)
+
+    def update_stage(self, stage_id: int, *, name: str | None = None, won_on_entry: bool | None = None) -> StageInfo:
+        """Rename a stage and/or set whether entering it wins the deal (a move into a won-on-entry stage also
+        marks the deal won, in the same transaction: history, event and automations as for `w`)."""
         with self.write() as tx:
             st = tx.session.get(Stage, stage_id)
             if st is None:
                 raise NotFound(_("no stage with id {stage_id}").format(stage_id=stage_id))
-            clash = (
-                tx.session.execute(
-                    select(Stage).where(col(Stage.pipeline_id) == st.pipeline_id, col(Stage.name_key) == fold(new_name))
-                )
-                .scalars()
-                .first()
-            )
-            if clash is not None and clash.id != st.id:
-                raise Conflict(_("this pipeline already has a stage named {new_name!r}").format(new_name=new_name))
-            st.name, st.name_key = new_name, fold(new_name)
+            if name is not None:
+                self._rename(tx.session, st, name)
+            if won_on_entry is not None:
+                st.won_on_entry = won_on_entry
+            return StageInfo(st.id or 0, st.name, st.position, bool(st.won_on_entry))
+
+    def _rename(self, s: Session, st: Stage, new_name: str) -> None:
+        new_name = self._clean_name(new_name, "stage")
+        same = (col(Stage.pipeline_id) == st.pipeline_id, col(Stage.name_key) == fold(new_name))
+        clash = s.execute(select(Stage).where(*same)).scalars().first()
+        if clash is not None and clash.id != st.id:
+            raise Conflict(_("this pipeline already has a stage named {new_name!r}").format(new_name=new_name))
+        st.name, st.name_key = new_name, fold(new_name)
 
     def reorder_stages(self, pipeline: int | str, stage_ids: Sequence[int]) -> None:
         """Put the pipeline's stages in the order given (every stage exactly once)."""
@@ -250,7 +265,7 @@ class PipelinesAPI(StoreBase):
                 for opp_id in live:
                     opp = s.get(Opportunity, opp_id)
                     if opp is not None:
-                        move_deal(tx, opp, move_to, target.pipeline_id)
+                        move_deal(tx, opp, move_to, target.pipeline_id, auto_win=False)
                 s.execute(
                     update(Opportunity)
                     .where(col(Opportunity.stage_id) == stage_id)

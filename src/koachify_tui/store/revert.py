@@ -116,7 +116,7 @@ def revert(tx: Tx, store: Any, rows: Sequence[Change], *, later: set[tuple[Any, 
     return out
 
 
-SET_LIKE = frozenset({"tag", "email", "phone", *ITEMS, "created", "opportunity"})
+SET_LIKE = frozenset({"tag", "email", "phone", *ITEMS, "created", "opportunity", "not_duplicate"})
 
 
 def _revert_one(
@@ -172,6 +172,12 @@ def _revert_contact(tx: Tx, store: Any, cid: int, name: str, old: Any, new: Any,
         return None
     if name in ITEMS and new is not None:
         return _remove_item(tx, ITEMS[name], int(new), cid, name)
+    if name == "not_duplicate":  # a "not a duplicate" mark (store/duplicates.py): take it back, or put it back
+        if new is not None:
+            store.unignore_duplicate(cid, int(new), origin=tx.origin)
+        else:
+            store.ignore_duplicate(cid, int(old), origin=tx.origin)
+        return None
     return _("cannot be undone")
 
 

@@ -33,6 +33,7 @@ from .base import StoreBase
 from .errors import InvalidValue, NotFound
 from .models import AutomationRule, AutomationRun, Contact, HistoryEntry, HistoryKind, utcnow
 from .normalize import MAX_MINOR, clean_text
+from .rule_checks import check_references, load_known, rule_problems
 
 TRIGGERS = (
     "opportunity.status_changed",
@@ -89,11 +90,13 @@ ACTIONS: dict[str, ActionSpec] = {
     )
 }
 
-#: The seed rule created with the default pipeline (editable and disableable).
+#: The seed rule created with the default pipeline (editable and disableable), for new databases only: it
+#: tags the clients won in "Vendite Coaching" (the default pipeline), not the deals of every pipeline. Databases
+#: seeded before it was scoped keep their rule as it is (the user may have edited it since).
 SEED_RULE: dict[str, Any] = {
     "name": "Won ⇒ tag Cliente attivo",
     "trigger": "opportunity.status_changed",
-    "filters": {"to_status": "won"},
+    "filters": {"to_status": "won", "pipeline": "Vendite Coaching"},
     "actions": [{"type": "add_tag", "target": "contact", "tag": "Cliente attivo"}],
 }
 
@@ -135,8 +138,12 @@ def validate_filters(trigger: str, filters: Mapping[str, Any]) -> dict[str, Any]
         elif key in {"from_status", "to_status", "status"}:
             bad = [v for v in values if str(v).lower() not in STATUSES]
             if bad:
+                from .rule_checks import did_you_mean
+
                 raise InvalidValue(
-                    _("unknown status {value!r} ({choices})").format(value=bad[0], choices=", ".join(STATUSES))
+                    _("unknown status «{value}» ({choices}){hint}").format(
+                        value=bad[0], choices=", ".join(STATUSES), hint=did_you_mean(str(bad[0]), STATUSES)
+                    )
                 )
         elif key == "on" and any(v not in TARGETS for v in values):
             raise InvalidValue(_("filter on must be contact or opportunity"))
@@ -317,6 +324,7 @@ class RulesAPI(StoreBase):
         clean_filters = validate_filters(trigger, filters or {})
         clean_actions = validate_actions(trigger, actions or [])
         with self.write() as tx:
+            check_references(clean_filters, clean_actions, tx.session)
             position = int(tx.session.execute(select(func.count()).select_from(AutomationRule)).one()[0])
             rule = AutomationRule(
                 name=name,
@@ -364,9 +372,13 @@ class RulesAPI(StoreBase):
             trigger = changes.get("trigger", rule.trigger)
             filters = changes.get("filters", json.loads(rule.filters_json))
             actions = changes.get("actions", json.loads(rule.actions_json))
-            # Re-validate the whole rule: a new trigger may not accept the old filters.
-            rule.filters_json = json.dumps(validate_filters(trigger, filters), ensure_ascii=False)
-            rule.actions_json = json.dumps(validate_actions(trigger, actions), ensure_ascii=False)
+            # Re-validate the whole rule: a new trigger may not accept the old filters. Its references are
+            # checked when they change: a broken rule can still be renamed or switched off.
+            filters_json = json.dumps(validate_filters(trigger, filters), ensure_ascii=False)
+            actions_json = json.dumps(validate_actions(trigger, actions), ensure_ascii=False)
+            if (filters_json, actions_json) != (rule.filters_json, rule.actions_json):
+                check_references(json.loads(filters_json), json.loads(actions_json), tx.session)
+            rule.filters_json, rule.actions_json = filters_json, actions_json
             rule.trigger = trigger
             if "name" in changes:
                 name = clean_text(changes["name"])
@@ -379,6 +391,20 @@ class RulesAPI(StoreBase):
             rule.updated_at = utcnow()
             tx.after_commit.append(self._rules_changed)
             return rule
+
+    def rule_problems(self, rules: list[AutomationRule] | None = None) -> dict[int, list[str]]:
+        """The broken rules (by id) and what each names that no longer exists (a pipeline, stage, field or
+        sequence renamed or deleted since it was saved); sound rules are left out."""
+        with self.read() as s:
+            known = load_known(s)
+            out: dict[int, list[str]] = {}
+            for rule in rules if rules is not None else self.list_rules():
+                problems = rule_problems(
+                    json.loads(rule.filters_json or "{}"), json.loads(rule.actions_json or "[]"), known
+                )
+                if problems:
+                    out[rule.id or 0] = problems
+            return out
 
     def set_rule_enabled(self, rule_id: int, enabled: bool) -> AutomationRule:
         return self.update_rule(rule_id, enabled=enabled)

@@ -3,9 +3,10 @@
 A page is answered from an index already in display order, and reading stops at the page:
 
 - The name order with a search ranks the contacts whose sort name starts with the first term first (a range
-  of the name index, `ix_contact_live_name`), then the other matches, each part by name in the direction
-  asked (descending keeps the rank). So `mario` is answered from the Marios' range, not from 80k trigram
-  candidates sorted by name.
+  of the name index, `ix_contact_live_name`), then those whose name after its first word starts with it
+  (most often a last name: `ix_contact_live_rest`, one range per distinct rest, merged), then the other
+  matches, each part by name in the direction asked (descending keeps the rank). So `mario` is answered from
+  the Marios' range and `rossi` from the Rossis', not from 90k trigram candidates sorted by name.
 - Each part is walked in index order for a few hundred rows, checking the terms (a common term fills the page
   there); when the walk does not fill the page the term is rare, and the ids the search index holds for it
   (FTS5 trigrams; for one- or two-letter terms the trigrams that start with them, see `search.short_ids`)
@@ -21,23 +22,26 @@ is always `search.search_clause`'s: every term a substring of the haystack.
 from __future__ import annotations
 
 import functools
+import heapq
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, literal_column, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from . import search
 from .models import Contact
+from .schema import REST
 
 MAX_WALK = 20_000  # a term seen in the first rows is walked on up to here, if its density says it is worth it
 WALK = 400  # rows of a part read in index order before its term counts as rare (random row reads: ~5 µs each)
 DEEP = 2000  # a page starting further down is read with one query and OFFSET
 PROBE = 64  # trigram candidates asked for before any walk
 CANDIDATES = 1500  # up to this many search-index candidates are read and sorted
+MAX_RESTS = 24  # distinct name rests starting with a term read one range each; more: the part is walked
 _TOP = "\U0010ffff"  # sorts after every character: [t, t + _TOP) is the range of strings starting with t
 
 # Core columns and Connection.execute on the hot path: the ORM's statement handling cost more than SQLite's
@@ -64,10 +68,12 @@ class _Search:
 
 @dataclass(frozen=True)
 class _Part:
-    """A stretch of the order: the rows of `where(plain)` (`plain`: in a form no index is walked for)."""
+    """A stretch of the order: the rows of `where(plain)` (`plain`: in a form no index is walked for).
+    `rest`: the part of the names whose rest starts with that term (read range by range, see `_rest_page`)."""
 
     where: Callable[[bool], list[ColumnElement[bool]]]
     descending: bool
+    rest: str | None = None
 
 
 def _sort_column(sort: str) -> Any:
@@ -84,6 +90,24 @@ def _order(sort: str, descending: bool, *, plain: bool = False) -> list[Any]:
 def _starts(term: str, sqlite: bool) -> ColumnElement[bool]:
     key = _T.c.name_key
     return and_(key >= term, key < term + _TOP) if sqlite else key.startswith(term, autoescape=True)
+
+
+# The name after its first word (all of it when it has one word): as `ix_contact_live_rest` has it, and with
+# `+` (SQLite walks no index for it) where a part is read in name order.
+_rest_key: Any = literal_column(REST)
+_rest_plain: Any = literal_column(REST.replace("contact.name_key", "+contact.name_key"))
+
+
+def _rest_starts(term: str, sqlite: bool) -> ColumnElement[bool]:
+    if sqlite:
+        return and_(_rest_key >= term, _rest_key < term + _TOP)
+    key = _T.c.name_key
+    return func.substr(key, func.strpos(key, " ") + 1).startswith(term, autoescape=True)
+
+
+def _rank(term: str, sqlite: bool) -> Any:
+    """The name order's parts as one sort key: the name starts with the term, its rest does, the others."""
+    return case((_starts(term, sqlite), 0), (_rest_starts(term, sqlite), 1), else_=2)
 
 
 def page(
@@ -115,8 +139,7 @@ def page(
         assert match is not None  # there are terms
         order = _order(sort, descending)
         if sort == "name":
-            rank = case((_starts(terms[0], sqlite), 0), else_=1)
-            order = [rank.asc(), *order]
+            order = [_rank(terms[0], sqlite).asc(), *order]
         stmt = select(*columns).where(*base, match).order_by(*order).offset(offset)
         return list(s.connection().execute(stmt if limit is None else stmt.limit(limit)))
     found = _Search(terms, search.like_all(terms), sort)
@@ -139,12 +162,17 @@ def _parts(deleted: bool, filters: list[ColumnElement[bool]], found: _Search, de
     """The order's stretches: in the name order the range of names starting with the first term, then the
     names after it and before it (ascending: before, after); otherwise one."""
 
-    def where(*ranges: Callable[[Any], ColumnElement[bool]]) -> Callable[[bool], list[ColumnElement[bool]]]:
+    def where(
+        *ranges: Callable[[Any], ColumnElement[bool]], rest: bool | None = None
+    ) -> Callable[[bool], list[ColumnElement[bool]]]:
+        """`rest`: also the rest of the name starts with the term (True) or does not (False)."""
+
         def clauses(plain: bool) -> list[ColumnElement[bool]]:
             trashed = literal_column("+contact.deleted_at") if plain or found.sort != "name" else _T.c.deleted_at
             key = literal_column("+contact.name_key") if plain else _T.c.name_key
             live = trashed.is_not(None) if deleted else trashed.is_(None)
-            return [live, *filters, *(r(key) for r in ranges)]
+            rests = [] if rest is None else [_rest_in(t, rest)]
+            return [live, *filters, *(r(key) for r in ranges), *rests]
 
         return clauses
 
@@ -152,8 +180,55 @@ def _parts(deleted: bool, filters: list[ColumnElement[bool]], found: _Search, de
         return [_Part(where(), descending)]
     t = found.terms[0]
     prefix = _Part(where(lambda k: k >= t, lambda k: k < t + _TOP), descending)
-    before, after = _Part(where(lambda k: k < t), descending), _Part(where(lambda k: k >= t + _TOP), descending)
-    return [prefix, after, before] if descending else [prefix, before, after]
+    # (the trash is walked like the other parts: the rest index starts with deleted_at IS NULL)
+    rest = _Part(where(lambda k: or_(k < t, k >= t + _TOP), rest=True), descending, rest=None if deleted else t)
+    before = _Part(where(lambda k: k < t, rest=False), descending)
+    after = _Part(where(lambda k: k >= t + _TOP, rest=False), descending)
+    return [prefix, rest, after, before] if descending else [prefix, rest, before, after]
+
+
+def _rest_in(term: str, inside: bool) -> ColumnElement[bool]:
+    """The rest of the name starts with `term` (or, not `inside`, does not), in the form no index is walked for."""
+    if inside:
+        return and_(_rest_plain >= term, _rest_plain < term + _TOP)
+    return or_(_rest_plain < term, _rest_plain >= term + _TOP)
+
+
+def _rest_values(s: Session, term: str) -> list[str] | None:
+    """The distinct rests of live names starting with `term`, in order (None: more than MAX_RESTS): one index
+    seek each, in one statement."""
+    sql = (
+        "WITH RECURSIVE r(v) AS ("
+        f"SELECT (SELECT {REST} FROM contact WHERE deleted_at IS NULL AND {REST} >= :lo AND {REST} < :hi "
+        f"ORDER BY {REST} LIMIT 1) UNION ALL "
+        f"SELECT (SELECT {REST} FROM contact WHERE deleted_at IS NULL AND {REST} > r.v AND {REST} < :hi "
+        f"ORDER BY {REST} LIMIT 1) FROM r WHERE r.v IS NOT NULL"
+        f") SELECT v FROM r WHERE v IS NOT NULL LIMIT {MAX_RESTS + 1}"
+    )
+    values = [str(v) for v in s.connection().exec_driver_sql(sql, {"lo": term, "hi": term + _TOP}).scalars()]
+    return values if len(values) <= MAX_RESTS else None
+
+
+def _rest_page(
+    s: Session, part: _Part, found: _Search, skip: int, want: int, columns: Sequence[Any]
+) -> tuple[list[Any], int | None] | None:
+    """`_part_page` of the rest part from `ix_contact_live_rest`: each distinct rest's range is in name order,
+    so the first `skip + want` of each are read and merged. None when the term starts too many rests."""
+    assert part.rest is not None
+    values = _rest_values(s, part.rest)
+    if values is None:
+        return None
+    need = skip + want
+    order = _order("name", part.descending)
+    conn = s.connection()
+    arms = []
+    for value in values:
+        stmt = select(_T.c.id, _T.c.name_key).where(*part.where(False), _rest_key == value, found.match)
+        arms.append(list(conn.execute(stmt.order_by(*order).limit(need))))
+    merged = heapq.merge(*arms, key=lambda r: (r.name_key, r.id), reverse=part.descending)
+    ids = [r.id for r in merged][:need]
+    size = sum(len(a) for a in arms) if all(len(a) < need for a in arms) else None
+    return _by_ids(s, columns, ids[skip:need]), size
 
 
 def _count(s: Session, part: _Part, match: ColumnElement[bool]) -> int:
@@ -165,6 +240,10 @@ def _part_page(
     s: Session, part: _Part, found: _Search, skip: int, want: int, columns: Sequence[Any]
 ) -> tuple[list[Any], int | None]:
     """(rows skip..skip+want of one part, the part's number of matches when it was found out on the way)."""
+    if part.rest is not None:
+        ranged = _rest_page(s, part, found, skip, want, columns)
+        if ranged is not None:
+            return ranged
     need = skip + want
     order = _order(found.sort, part.descending)
     # Walk first (400 rows: < 0.5 ms of SQLite at 1M contacts), unless an earlier part found the candidates few.

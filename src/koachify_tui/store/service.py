@@ -14,6 +14,7 @@ from .board import BoardAPI
 from .changes_api import ChangesAPI
 from .contacts import ContactsAPI
 from .db import DatabaseError, busy_timeout, ensure_schema, make_engines, resolve_url
+from .duplicates import DuplicatesAPI
 from .fields import FieldsAPI
 from .models import Contact, Opportunity
 from .opportunities import OpportunitiesAPI
@@ -38,6 +39,7 @@ class Store(
     ChangesAPI,
     SequencesAPI,
     ReportsAPI,
+    DuplicatesAPI,
 ):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 

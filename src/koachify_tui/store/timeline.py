@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -82,8 +83,9 @@ class TimelineItem:
         }
 
 
-def _edit_text(name: str, old: Any, new: Any) -> str | None:
-    """The timeline line of one logged change, or None for those shown otherwise (stage moves, status, items)."""
+def _edit_text(name: str, old: Any, new: Any, money_of: Callable[[Any], str] = str) -> str | None:
+    """The timeline line of one logged change, or None for those shown otherwise (stage moves, status, items).
+    `money_of` formats a deal's value (minor units) in the user's locale and the deal's currency."""
     if name in SET_FIELDS and (old is None or new is None):
         added = {"tag": _("Tag added: {v}"), "email": _("Email added: {v}"), "phone": _("Phone added: {v}")}
         removed = {"tag": _("Tag removed: {v}"), "email": _("Email removed: {v}"), "phone": _("Phone removed: {v}")}
@@ -99,7 +101,15 @@ def _edit_text(name: str, old: Any, new: Any) -> str | None:
         label = labels[name]
     else:
         return None
+    if name == "value_minor":
+        old, new = (money_of(v) if isinstance(v, int) else v for v in (old, new))
     return _("{field}: {old} → {new}").format(field=label, old=_plain(old) or "–", new=_plain(new) or "–")
+
+
+def _deal_money(currencies: dict[int, str], locale: str, opportunity_id: int, minor: Any) -> str:
+    from ..formatting import money
+
+    return money(int(minor), currencies.get(opportunity_id) or "EUR", locale)
 
 
 def _plain(value: Any) -> str:
@@ -119,18 +129,26 @@ class TimelineAPI(StoreBase):
         opportunity_id: int | None = None,
         before: datetime | None = None,
         limit: int | None = 200,
+        locale: str = "it_IT",
     ) -> list[TimelineItem]:
         """Newest-first items of a contact and all its opportunities. `kinds` filters by item kind (see
-        KIND_GROUPS), `opportunity_id` to one deal; page with `before` (the `at` of the last item seen)."""
+        KIND_GROUPS), `opportunity_id` to one deal; page with `before` (the `at` of the last item seen).
+        The notes, tasks, appointments and messages of a deleted deal are left out (they come back with it);
+        `locale` formats the amounts of "Value: … → …" lines."""
         with self.read() as s:
-            titles = {
-                oid: title
-                for oid, title in s.execute(
-                    select(col(Opportunity.id), col(Opportunity.title)).where(col(Opportunity.contact_id) == contact_id)
+            deals = list(
+                s.execute(
+                    select(
+                        *(col(c) for c in (Opportunity.id, Opportunity.title, Opportunity.currency)),
+                        col(Opportunity.deleted_at),
+                    ).where(col(Opportunity.contact_id) == contact_id)
                 )
-            }
+            )
+            titles = {oid: title for oid, title, _c, _d in deals}
+            hidden = {oid for oid, _t, _c, deleted in deals if deleted is not None and oid != opportunity_id}
+            currencies = {oid: currency for oid, _t, currency, _d in deals}
             streams = [
-                self._stream(s, kind, contact_id, opportunity_id, before, limit, titles)
+                self._stream(s, kind, contact_id, opportunity_id, before, limit, titles, hidden)
                 for kind in ("note", "task", "appointment", "message", "history")
                 if kinds is None or kind in kinds or (kind == "history" and set(kinds) & set(KIND_GROUPS["changes"]))
             ]
@@ -139,7 +157,8 @@ class TimelineAPI(StoreBase):
             if kinds is not None and "change" in kinds:
                 # Field edits are many (an import touches several fields per contact): they show under the
                 # "changes" filter, beside the stage moves and status changes, not in the everyday view.
-                streams.append(self._edits(s, contact_id, opportunity_id, before, limit, titles))
+                money_of = partial(_deal_money, currencies, locale)
+                streams.append(self._edits(s, contact_id, opportunity_id, before, limit, titles, money_of))
             merged = heapq.merge(*streams, key=lambda item: (item.at, item.ref_id), reverse=True)
             items = [i for i in merged if kinds is None or i.kind in kinds]
             return items[:limit] if limit is not None else items
@@ -153,6 +172,7 @@ class TimelineAPI(StoreBase):
         before: datetime | None,
         limit: int | None,
         titles: dict[int, str],
+        hidden: Collection[int] = (),  # deleted deals: their items wait in the Trash with them
     ) -> list[TimelineItem]:
         model: Any = {
             "note": Note,
@@ -171,6 +191,8 @@ class TimelineAPI(StoreBase):
         stmt = select(model).where(model.contact_id == contact_id)
         if kind != "history":
             stmt = stmt.where(col(model.deleted_at).is_(None))
+            if hidden:
+                stmt = stmt.where(or_(model.opportunity_id.is_(None), model.opportunity_id.not_in(hidden)))
         if opportunity_id is not None:
             stmt = stmt.where(model.opportunity_id == opportunity_id)
         if before is not None:
@@ -250,8 +272,10 @@ class TimelineAPI(StoreBase):
         before: datetime | None,
         limit: int | None,
         titles: dict[int, str],
+        money_of: Callable[[int, Any], str] | None = None,
     ) -> list[TimelineItem]:
-        """Field edits from the change log ("Company: Acme → Beta"), newest first."""
+        """Field edits from the change log ("Company: Acme → Beta", "Value: 1.000,00 € → 1.500,00 €"), newest
+        first."""
         stmt = select(ChangeLog).where(col(ChangeLog.contact_id) == contact_id)
         if opportunity_id is not None:
             stmt = stmt.where(col(ChangeLog.entity) == "opportunity", col(ChangeLog.entity_id) == opportunity_id)
@@ -262,7 +286,8 @@ class TimelineAPI(StoreBase):
         stmt = stmt.order_by(col(ChangeLog.at).desc(), col(ChangeLog.id).desc())
         out = []
         for row in s.execute(stmt).scalars():
-            text = _edit_text(row.field, decode(row.old_value), decode(row.new_value))
+            fmt: Callable[[Any], str] = partial(money_of, row.entity_id) if money_of else str
+            text = _edit_text(row.field, decode(row.old_value), decode(row.new_value), fmt)
             if text is None:
                 continue
             oid = row.entity_id if row.entity == "opportunity" else None

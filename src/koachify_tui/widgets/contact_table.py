@@ -410,7 +410,21 @@ class ContactTable(ScrollView, can_focus=True):
         self._table_width = sum(w + 2 * CELL_PADDING for _i, w in self._layout)
         self._header = self._join([Text(label) for label, *_rest in columns])
         self._lines.clear()
-        self.virtual_size = Size(self._table_width, len(self.rows_loaded) + 1)  # + the header line
+        self._set_virtual_size(Size(self._table_width, len(self.rows_loaded) + 1))  # + the header line
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """A new page's size without a layout of the whole screen (the reactive's `layout=True`): the table's
+        own region does not move, only its scrollbars change, and they are updated here. Showing or hiding a
+        scrollbar still lays the screen out (their reactives do). Measured on a 180×48 screen at 100k
+        contacts: a keystroke's paint went from a full-screen render to the table's lines."""
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.container_size:
+            self.virtual_size = size
+            return
+        self.set_reactive(ContactTable.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def _content_widths(self) -> list[int]:
         """The widest cell of each column in the window (0: the column holds nothing here), from the raw

@@ -19,6 +19,7 @@ DEFERRABLE_INDEXES = (
     # The search tails (schema.SEARCH_TAIL): built again after a bulk change like the others.
     "ix_contact_search_tail1",
     "ix_contact_search_tail2",
+    "ix_contact_live_rest",  # schema.NAME_REST
 )
 
 
