@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ..formatting import datetime_short
-from ..history_text import channel_word, history_text, status_word
+from ..formatting import datetime_short, duration_short
+from ..history_text import channel_word, history_text, outcome_word, status_word
 from ..i18n import _
 from ..store import TimelineItem
 
@@ -37,6 +37,11 @@ def one_line(value: str, limit: int = MAX_TEXT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def call_details(duration_s: int | None, outcome: str) -> str:
+    """ "5 min · no answer": a call's length and outcome, in the current language ("" when neither)."""
+    return " · ".join(part for part in (duration_short(duration_s), outcome_word(outcome)) if part)
+
+
 def item_text(item: TimelineItem) -> Text:
     """One line's text, never markup; changes read "from → to"."""
     shown = history_text(item.kind, item.text)
@@ -50,9 +55,11 @@ def item_text(item: TimelineItem) -> Text:
             text.append(f"  {one_line(shown, 40)}", style="dim")
     elif item.kind == "message":
         arrow = "→" if item.detail.get("direction") == "out" else "←"
-        text = Text(f"{arrow} {channel_word(str(item.detail.get('channel', '')))}: ", style="dim") + Text(
-            one_line(item.text)
-        )
+        text = Text(f"{arrow} {channel_word(str(item.detail.get('channel', '')))}: ", style="dim")
+        call = call_details(item.detail.get("duration_s"), str(item.detail.get("outcome") or ""))
+        if call:
+            text.append(call + ("  " if item.text else ""), style="bold")
+        text.append(one_line(item.text))
     elif item.kind == "appointment" and item.detail.get("location"):
         text.append(f"  @ {item.detail['location']}", style="dim")
     return text
