@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
+from textual.actions import SkipAction
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -65,12 +69,52 @@ def item_text(item: TimelineItem) -> Text:
     return text
 
 
+ITEM_KINDS = frozenset({"note", "task", "appointment", "message"})
+
+
 class TimelineView(DataTable[Text]):
     """Notes, tasks, appointments, messages and changes of a contact and all its deals.
 
     Overdue open tasks are highlighted; done tasks are struck through. Posts `NeedMore` when the cursor gets
-    near the last loaded line and more may exist.
+    near the last loaded line and more may exist, and `ItemKey` for the item keys (the host acts: see
+    screens/activity_keys.py). A key that does not apply to the highlighted line falls through to the screen
+    (`e` on a stage change edits the contact or the deal; `u` with nothing to undo here undoes the screen's).
+
+    | Key | Action |
+    | --- | --- |
+    | e | Edit the highlighted note, task, appointment or message |
+    | d | Delete it (u undoes right after) |
+    | x, space | Complete / reopen the highlighted task |
+    | z | Snooze the highlighted task |
+    | u | Undo the last of these |
     """
+
+    BINDINGS = [
+        Binding("e", "item('edit')", _("Edit"), id="timeline.edit", tooltip=_("Edit the highlighted line")),
+        Binding("d", "item('delete')", _("Delete"), id="timeline.delete", tooltip=_("Delete the highlighted line")),
+        Binding(
+            "x,space",
+            "item('toggle')",
+            _("Done"),
+            id="detail.done",
+            tooltip=_("Complete or reopen the highlighted task"),
+        ),
+        Binding("z", "item('snooze')", _("Snooze"), id="timeline.snooze", tooltip=_("Move the task's due date")),
+        Binding("u", "item('undo')", _("Undo"), id="timeline.undo", tooltip=_("Undo the last change here"), show=False),
+    ]
+
+    class ItemKey(Message):
+        """An item key was pressed on `item` (None for `undo`): `action` is edit, delete, toggle, snooze, undo."""
+
+        def __init__(self, view: TimelineView, action: str, item: TimelineItem | None) -> None:
+            super().__init__()
+            self.view = view
+            self.action = action
+            self.item = item
+
+        @property
+        def control(self) -> TimelineView:
+            return self.view
 
     class NeedMore(Message):
         """Load the page after `last` (the oldest loaded item)."""
@@ -91,6 +135,10 @@ class TimelineView(DataTable[Text]):
         self.exhausted = True
         self._keys: set[str] = set()
         self._asked = False
+        #: Asked when `u` is pressed: whether the host has something recent to undo here (else `u` falls through).
+        self.undoable: Callable[[], bool] = lambda: False
+        #: Whether the host acts on item keys at all (a plain timeline lets every key fall through).
+        self.item_keys = False
 
     def on_mount(self) -> None:
         self.add_column(_("When"), key="at")
@@ -135,6 +183,25 @@ class TimelineView(DataTable[Text]):
             )
         self.exhausted = len(items) < page or not fresh
         self._asked = False
+
+    def action_item(self, action: str) -> None:
+        if not self.item_keys:
+            raise SkipAction
+        if action == "undo":
+            if not self.undoable():
+                raise SkipAction
+            self.post_message(self.ItemKey(self, action, None))
+            return
+        item = self.current
+        if item is None or item.kind not in ITEM_KINDS:
+            if action == "edit":
+                raise SkipAction  # the screen's `e` (the contact, the deal)
+            self.app.notify(_("Highlight a note, task, appointment or message first"), severity="warning", timeout=3)
+            return
+        if action in ("toggle", "snooze") and item.kind != "task":
+            self.app.notify(_("Highlight a task in the timeline first"), severity="warning", timeout=3)
+            return
+        self.post_message(self.ItemKey(self, action, item))
 
     @staticmethod
     def key_of(item: TimelineItem) -> str:
