@@ -191,3 +191,60 @@ async def test_bad_duration_is_shown_and_nothing_saved(store: Store, settings: S
         assert isinstance(app.screen, ActivityForm)
         assert "invalid duration" in str(app.screen.query_one("#err-duration").render())
         assert store.list_messages(contact_id=cid) == []
+
+
+async def test_deal_detail_delete_undo_and_edit(store: Store, settings: Settings) -> None:
+    from koachify_tui.screens.opportunity_detail import OpportunityDetail
+
+    cid = _contact(store)
+    opp = store.create_opportunity(cid, "Percorso", "Vendite Coaching")
+    note = store.add_note("Sul deal", opportunity_id=opp.id)
+    store.log_message("", opportunity_id=opp.id, channel="call", duration_s=300, outcome="voicemail")
+    app = make_app(settings, store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(OpportunityDetail(opp.id))
+        await settle(pilot)
+        view = app.screen.query_one("#detail-activities", TimelineView)
+        assert view.row_count == 2
+        assert "5 min · voicemail" in " ".join(c.plain for c in view.get_row_at(0))
+        await pilot.press("e")  # nothing focused in the list: the deal's own form
+        await settle(pilot)
+        assert type(app.screen).__name__ == "OpportunityForm"
+        await pilot.press("escape")
+        await settle(pilot)
+        view.focus()
+        await pilot.press("down", "d")
+        await settle(pilot)
+        assert store.timeline(cid, kinds={"note"}) == []
+        assert view.row_count == 1
+        await pilot.press("u")
+        await settle(pilot)
+        assert [i.ref_id for i in store.timeline(cid, kinds={"note"})] == [note.id]
+        assert view.row_count == 2
+
+
+async def test_agenda_complete_undo_and_snooze(store: Store, settings: Settings) -> None:
+    from koachify_tui.screens.agenda import AgendaScreen
+
+    cid = _contact(store)
+    now = datetime.now(UTC)
+    late = store.add_task("Richiamare", contact_id=cid, due_at=now - timedelta(days=3))
+    app = make_app(settings, store, start="agenda")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, AgendaScreen)
+        await pilot.press("x")
+        await settle(pilot)
+        assert store.get_activity("task", late.id).done_at is not None
+        await pilot.press("u")  # reopened: back in the agenda
+        await settle(pilot)
+        assert store.get_activity("task", late.id).done_at is None
+        assert app.screen.items and app.screen.items[0].id == late.id
+        await pilot.press("z", "1")
+        await settle(pilot)
+        due = store.get_activity("task", late.id).due_at
+        assert due.astimezone().date() == datetime.now().astimezone().date() + timedelta(days=1)
+        await pilot.press("u")
+        await settle(pilot)
+        assert store.get_activity("task", late.id).due_at == late.due_at

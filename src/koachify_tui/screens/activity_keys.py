@@ -156,7 +156,7 @@ class ItemActions:
     """The item keys of one list (see the module docstring): `host` is the widget that lists the items (its
     screen makes the writes), `reload` shows the list again after a change."""
 
-    def __init__(self, host: Widget, reload: Callable[[], None]) -> None:
+    def __init__(self, host: Widget, reload: Callable[[], object]) -> None:
         self.host = host
         self.reload = reload
         self.undo_stack: list[UndoEntry] = []

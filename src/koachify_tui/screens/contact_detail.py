@@ -191,6 +191,7 @@ class ContactDetailPane(Vertical):
     def _show(self, contact_id: int, data: DetailData | None) -> None:
         if contact_id != self.contact_id:
             return  # a newer contact was asked for meanwhile
+        same = self.data is not None and self.data.row.id == contact_id  # reloaded: the cursor stays put
         self.data = data
         if data is None:
             self.query_one("#detail-header", Static).update(Text(_("This contact no longer exists.")))
@@ -208,7 +209,7 @@ class ContactDetailPane(Vertical):
                 key=str(o.id),
             )
         opps.display = bool(data.opportunities)
-        self.query_one(TimelineView).reset(data.timeline)
+        self.query_one(TimelineView).reset(data.timeline, keep_cursor=same)
         self._update_filter_line()
         self.post_message(self.Loaded())
 

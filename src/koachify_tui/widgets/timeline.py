@@ -128,9 +128,10 @@ class TimelineView(DataTable[Text]):
         def control(self) -> TimelineView:
             return self.view
 
-    def __init__(self, *, locale: str = "it_IT", id: str | None = "timeline") -> None:
+    def __init__(self, *, locale: str = "it_IT", id: str | None = "timeline", show_deal: bool = True) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self.locale = locale
+        self.show_deal = show_deal  # off on a deal's own detail: every line is that deal's
         self.items: list[TimelineItem] = []
         self.exhausted = True
         self._keys: set[str] = set()
@@ -143,14 +144,19 @@ class TimelineView(DataTable[Text]):
     def on_mount(self) -> None:
         self.add_column(_("When"), key="at")
         self.add_column(_("Kind"), key="kind")
-        self.add_column(_("Deal"), key="deal")
+        if self.show_deal:
+            self.add_column(_("Deal"), key="deal")
         self.add_column(_("What"), key="text")
 
-    def reset(self, items: list[TimelineItem], *, page: int = PAGE) -> None:
+    def reset(self, items: list[TimelineItem], *, page: int = PAGE, keep_cursor: bool = False) -> None:
+        """Show `items` from the top, or (`keep_cursor`, the same list reloaded) with the cursor where it was."""
+        row = self.cursor_row
         self.items, self._keys = [], set()
         self.clear()
         self.append(items, page=page)
         self.border_subtitle = ""
+        if keep_cursor and self.items:
+            self.move_cursor(row=min(row, len(self.items) - 1))
 
     def append(self, items: list[TimelineItem], *, page: int = PAGE) -> None:
         """Add a page (items already seen are skipped: pages overlap on equal timestamps)."""
@@ -174,13 +180,8 @@ class TimelineView(DataTable[Text]):
                 elif item.overdue:
                     text.stylize(f"bold {error}")
                     kind = Text(_("overdue"), style=f"bold {error}")
-            self.add_row(
-                Text(datetime_short(item.at, self.locale)),
-                kind,
-                Text(item.opportunity_title[:24], style="italic"),
-                text,
-                key=key,
-            )
+            deal = [Text(item.opportunity_title[:24], style="italic")] if self.show_deal else []
+            self.add_row(Text(datetime_short(item.at, self.locale)), kind, *deal, text, key=key)
         self.exhausted = len(items) < page or not fresh
         self._asked = False
 
