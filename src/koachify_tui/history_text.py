@@ -84,9 +84,16 @@ def outcome_word(outcome: str) -> str:
 
 
 def outcome_key(typed: str) -> str:
-    """What to store for a typed outcome: a common one in either language becomes its English key."""
+    """What to store for a typed outcome: a common one in English, the current language or any shipped one
+    ("nessuna risposta" from a CLI running in English) becomes its English key; anything else as typed."""
+    from .i18n import translations
+
     value = typed.strip()
     for key in OUTCOMES:
-        if value.casefold() in (key.casefold(), _(key).casefold()):
+        if value.casefold() in {
+            key.casefold(),
+            _(key).casefold(),
+            *(t.gettext(key).casefold() for t in translations()),
+        }:
             return key
     return value

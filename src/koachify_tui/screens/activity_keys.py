@@ -14,10 +14,9 @@ Every write goes through the screen's `run_store_write` (never blocks on the dat
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -30,11 +29,10 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from ..formatting import datetime_short, local
+from ..formatting import datetime_short
 from ..i18n import _
 from ..store import NotFound, TimelineItem
-from ..store.activity_rules import snoozed_due
-from ..store.dates import parse_date, parse_datetime
+from ..store.activity_rules import due_from_text, snoozed_due
 from ..store.normalize import InvalidValue
 from ..widgets.timeline import one_line
 from .contact_forms import ActivityForm, Target, date_order
@@ -145,11 +143,7 @@ class SnoozeDialog(ModalScreen[Snooze | None]):
 
 def typed_due(text: str, due: datetime | None, locale: str | None) -> datetime:
     """A typed date through the app's shared parser; without a time, the task keeps its time of day."""
-    if re.search(r"\d[:.]\d{2}$", text.strip()):
-        return parse_datetime(text, locale=locale)
-    day = parse_date(text, locale=locale)
-    at = local(due).time().replace(tzinfo=None) if due is not None else time(23, 59)
-    return datetime.combine(day, at).astimezone()
+    return due_from_text(text, locale, keep=due)
 
 
 class ItemActions:

@@ -8,7 +8,6 @@ and nothing reaches the store until the whole form is valid.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from ..formatting import duration_short, local
 from ..history_text import OUTCOMES, channel_word, outcome_key, outcome_word
 from ..i18n import _
 from ..store import ContactQuery
+from ..store.activity_rules import due_from_text
 from ..store.dates import month_first, parse_date, parse_datetime
 from ..store.durations import parse_duration
 from ..store.errors import EditConflict, StoreError
@@ -557,14 +557,6 @@ def typed_datetime(value: datetime | None, locale: str | None, *, with_time: boo
     at = local(value)
     day = at.strftime("%m/%d/%Y" if month_first(locale) else "%d/%m/%Y")
     return f"{day} {at:%H:%M}" if with_time else day
-
-
-def due_from_text(text: str, locale: str | None) -> datetime:
-    """A task's due time from what was typed: a date is due at 23:59 (local), a date with a time at that time."""
-    if re.search(r"\d[:.]\d{2}$", text.strip()):
-        return parse_datetime(text, locale=locale)
-    day = parse_date(text, locale=locale)
-    return datetime(day.year, day.month, day.day, 23, 59).astimezone()
 
 
 def activity_texts(kind: str, item: Any, locale: str | None) -> dict[str, Any]:

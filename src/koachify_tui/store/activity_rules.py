@@ -3,6 +3,7 @@ TUI forms, the CLI and undo all call `ActivitiesAPI.update_activity`, which chec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -129,3 +130,15 @@ def refresh_last_activity(s: Session, contact_id: int) -> None:
     contact = s.get(Contact, contact_id)
     if contact is not None:
         contact.last_activity_at = max(found) if found else None
+
+
+def due_from_text(text: str, locale: str | None, *, keep: datetime | None = None) -> datetime:
+    """A task's due time from what the user typed, through the app's date parser: a date with a time is due
+    then; a date alone keeps `keep`'s local time of day (a snoozed task), else 23:59 (local)."""
+    from .dates import parse_date, parse_datetime
+
+    if re.search(r"\d[:.]\d{2}$", text.strip()):
+        return parse_datetime(text, locale=locale)
+    day = parse_date(text, locale=locale)
+    at = keep.astimezone().time().replace(tzinfo=None) if keep is not None else time(23, 59)
+    return datetime.combine(day, at).astimezone()
