@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from conftest import needs_postgres
 from koachify_tui.store import InvalidValue, NotFound, Store
 from koachify_tui.store.activity_rules import snoozed_due
 from koachify_tui.store.durations import parse_duration
@@ -191,3 +192,41 @@ def test_parse_duration(text: str, seconds: int | None) -> None:
 def test_parse_duration_refuses(text: str) -> None:
     with pytest.raises(InvalidValue):
         parse_duration(text)
+
+
+def _round_trip(store: Store) -> None:
+    """Edit, delete, complete and snooze, each undone: the same on SQLite and PostgreSQL."""
+    c = store.create_contact(first_name="A")
+    at = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    note = store.add_note("older", contact_id=c.id, at=at)
+    msg = store.log_message("", contact_id=c.id, channel="call", at=at + timedelta(days=1), duration_s=60)
+    task = store.add_task("t", contact_id=c.id, due_at=at, at=at)
+    version = store.get_contact(c.id).version
+    steps = [
+        lambda: store.update_activity("note", note.id, body="newer"),
+        lambda: store.delete_activity("message", msg.id),
+        lambda: store.snooze_task_by(task.id, 7, now=at),
+        lambda: store.complete_task(task.id),
+    ]
+    txns = []
+    for step in steps:
+        step()
+        txns.append(store.last_txn())
+    assert store.get_contact(c.id).version == version + 4
+    assert store.get_contact(c.id).last_activity_at is not None
+    for txn in reversed(txns):
+        assert txn and store.undo_changes(txn).reverted == 1
+    assert store.get_activity("note", note.id).body == "older"
+    assert store.get_activity("message", msg.id).duration_s == 60
+    back = store.get_activity("task", task.id)
+    assert back.done_at is None and back.due_at == at
+    assert store.get_contact(c.id).last_activity_at == at + timedelta(days=1)
+
+
+def test_round_trip_sqlite(store: Store) -> None:
+    _round_trip(store)
+
+
+@needs_postgres
+def test_round_trip_postgres(pg_store: Store) -> None:
+    _round_trip(pg_store)

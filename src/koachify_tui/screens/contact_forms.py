@@ -504,7 +504,7 @@ class ActivityForm(FormScreen):
         subject, body, outcome = self._value("subject"), self._value("body"), outcome_key(self._value("outcome"))
         ok, duration = self._parsed("duration", parse_duration)
         good, at = self._parsed("when", lambda t: parse_datetime(t, locale=self.locale) if t.strip() else None)
-        if not (subject.strip() or body.strip() or outcome):
+        if not (subject.strip() or body.strip() or outcome or duration is not None):
             self.set_error("body", _("A message needs a subject or a body"))
             ok = False
         if not (ok and good):

@@ -239,7 +239,7 @@ class ActivitiesAPI(StoreBase):
             raise InvalidValue(str(exc)) from None
         body = clean_text(body, multiline=True)
         outcome = clean_text(outcome)
-        if not body and not subject and not outcome:
+        if not (body or subject or outcome or duration_s is not None):  # a call may be just its length
             raise InvalidValue(_("a message needs a subject or a body"))
         if duration_s is not None and duration_s < 0:
             raise InvalidValue(_("a duration cannot be negative"))

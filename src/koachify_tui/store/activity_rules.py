@@ -88,7 +88,9 @@ def checked_changes(kind: str, item: Any, changes: Mapping[str, Any]) -> dict[st
         raise InvalidValue(_("a task needs a title") if kind == "task" else _("an appointment needs a title"))
     if kind == "note" and not merged["body"]:
         raise InvalidValue(_("a note cannot be empty"))
-    if kind == "message" and not (merged["body"] or merged["subject"] or merged["outcome"]):
+    if kind == "message" and not (
+        merged["body"] or merged["subject"] or merged["outcome"] or merged["duration_s"] is not None
+    ):
         raise InvalidValue(_("a message needs a subject or a body"))
     if kind == "appointment" and merged["ends_at"] is not None and merged["ends_at"] < merged["starts_at"]:
         raise InvalidValue(_("an appointment cannot end before it starts"))
