@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .formatting import money
@@ -95,3 +96,51 @@ def other_currencies_text(report: Report, locale: str) -> str:
     if not parts:
         return ""
     return _("Also {deals} (not in the totals)").format(deals="; ".join(parts))
+
+
+def axis_ticks(
+    top: float, locale: str, *, money_in: str = "", whole: bool = False, count: int = 4
+) -> tuple[list[float], list[str]]:
+    """Round tick values from 0 to just above `top` and their labels in the locale ("1.500", "2,5 k€"):
+    plotext's own labels are Python floats ("8797.5") whatever the language."""
+    if top <= 0:
+        return [0.0], [_compact(0.0, locale, money_in)]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    step = max(step, 1.0) if whole else step  # counts have no half deals
+    values = [round(i * step, 9) for i in range(math.ceil(top / step - 1e-9) + 1)]
+    return values, [_compact(v, locale, money_in) for v in values]
+
+
+def _compact(value: float, locale: str, currency: str) -> str:
+    from babel.numbers import format_compact_currency, format_compact_decimal
+
+    from .formatting import _locale
+
+    if currency:
+        return str(format_compact_currency(value, currency, locale=_locale(locale), fraction_digits=1))
+    return str(format_compact_decimal(value, locale=_locale(locale), fraction_digits=1))
+
+
+def chart_series(report: Report) -> dict[str, list[float]]:
+    """The chart's series by column key, money in major units (the axis shows euros, not cents)."""
+    money_keys = {c.key for c in report.columns if c.kind == "money"}
+    return {
+        key: [(r[key] or 0) / 100 if key in money_keys else (r[key] or 0) for r in report.rows]
+        for key in report.chart.series
+    }
+
+
+def value_axis(report: Report, series: dict[str, list[float]], locale: str) -> tuple[list[float], list[str]]:
+    """Ticks and locale labels for the chart's value axis, from its first series' column kind."""
+    kind = next((c.kind for c in report.columns if c.key == report.chart.series[0]), "int")
+    top = max((v for values in series.values() for v in values), default=0)
+    ticks, labels = axis_ticks(top, locale, money_in=report.currency if kind == "money" else "", whole=kind == "int")
+    if kind == "pct":
+        from babel.numbers import format_percent
+
+        from .formatting import _locale
+
+        labels = [str(format_percent(v, locale=_locale(locale))) for v in ticks]
+    return ticks, labels

@@ -19,9 +19,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
 from textual_plotext import PlotextPlot
 
+from ..formatting import date_short
 from ..i18n import _
 from ..messages import StoreChanged
-from ..report_view import PERIOD_LABELS, REPORT_TITLES, cell_text, other_currencies_text, summary_text
+from ..report_view import (
+    PERIOD_LABELS,
+    REPORT_TITLES,
+    cell_text,
+    chart_series,
+    other_currencies_text,
+    summary_text,
+    value_axis,
+)
 from ..store import InvalidValue, NotFound
 from ..store.report_period import Period
 from ..store.report_types import Report, ReportItem
@@ -133,8 +142,8 @@ class ReportsScreen(AppAccess, Screen[None]):
         p = report.period
         scope = _("{period} · {start} – {end} · {pipeline}").format(
             period=PERIOD_LABELS.get(p.kind, p.kind),
-            start=f"{p.start:%d/%m/%Y}",
-            end=f"{p.end:%d/%m/%Y}",
+            start=date_short(p.start, locale),
+            end=date_short(p.end, locale),
             pipeline=report.pipeline or _("All pipelines"),
         )
         self.query_one("#reports-scope", Static).update(scope)
@@ -153,38 +162,43 @@ class ReportsScreen(AppAccess, Screen[None]):
             chart.refresh()
             return
         spec = report.chart
-        money = {c.key for c in report.columns if c.kind == "money"}
-        labels = [
-            cell_text(next(c for c in report.columns if c.key == spec.label), r[spec.label], "", "")
-            for r in report.rows
-        ]
-        labels = [label[:18] for label in labels]
+        label_column = next(c for c in report.columns if c.key == spec.label)
+        labels = [cell_text(label_column, r[spec.label], "", "")[:18] for r in report.rows]
+        values = chart_series(report)
+        ticks = value_axis(report, values, self.locale)
         if spec.kind == "line":
             x = [float(i) for i in range(1, len(labels) + 1)]
             for key in spec.series:
                 name = next((c.label for c in report.columns if c.key == key), key)
-                plt.plot(x, [r[key] or 0 for r in report.rows], label=name, marker="braille")
+                plt.plot(x, values[key], label=name, marker="braille")
             step = max(1, len(labels) // 6)
             plt.xticks(x[::step], [label[-3:] for label in labels[::step]])
+            plt.yticks(*ticks)
         else:
-            key = spec.series[0]
-            values = [(r[key] or 0) / 100 if key in money else (r[key] or 0) for r in report.rows]
-            horizontal = spec.label not in ("bucket", "week")
-            cursor = self.query_one("#reports-table", DataTable).cursor_row
-            if horizontal:
-                # every label is shown: mark the row under the cursor; the first label is drawn at the bottom
-                if 0 <= cursor < len(labels):
-                    labels[cursor] = "> " + labels[cursor]
-                plt.bar(labels[::-1], values[::-1], orientation="horizontal", width=0.6)
-            else:
-                # plotext would pick which month/week labels fit by itself: choose them here, evenly
-                x = [float(i) for i in range(1, len(labels) + 1)]
-                plt.bar(x, values, width=0.6)
-                step = max(1, -(-len(labels) * 9 // max(chart.size.width - 10, 9)))
-                plt.xticks(x[::step], labels[::step])
+            self._plot_bars(chart, labels, values[spec.series[0]], ticks)
         name = next((c.label for c in report.columns if c.key == spec.series[0]), "")
         plt.title(f"{report.title}: {name}" if spec.kind == "bar" else report.title)
         chart.refresh()
+
+    def _plot_bars(
+        self, chart: PlotextPlot, labels: list[str], values: list[float], ticks: tuple[list[float], list[str]]
+    ) -> None:
+        plt = chart.plt
+        assert self.report is not None
+        if self.report.chart.label not in ("bucket", "week"):
+            # horizontal, every label shown: mark the row under the cursor; the first label is drawn at the bottom
+            cursor = self.query_one("#reports-table", DataTable).cursor_row
+            if 0 <= cursor < len(labels):
+                labels[cursor] = "> " + labels[cursor]
+            plt.bar(labels[::-1], values[::-1], orientation="horizontal", width=0.6)
+            plt.xticks(*ticks)
+            return
+        # plotext would pick which month/week labels fit by itself: choose them here, evenly
+        x = [float(i) for i in range(1, len(labels) + 1)]
+        plt.bar(x, values, width=0.6)
+        step = max(1, -(-len(labels) * 9 // max(chart.size.width - 10, 9)))
+        plt.xticks(x[::step], labels[::step])
+        plt.yticks(*ticks)
 
     # --- actions ------------------------------------------------------------------------------------
 
