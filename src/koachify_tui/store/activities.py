@@ -156,7 +156,7 @@ class ActivitiesAPI(StoreBase):
             task = self._live(tx.session, Task, task_id)
             if (task.done_at is not None) == done:
                 return task
-            self._apply(tx, "task", task, {"done_at": tx.now if done else None})
+            self._apply(tx, "task", task, {"done_at": utcnow() if done else None})
             return task
 
     def snooze_task(self, task_id: int, until: datetime, *, origin: str | None = None) -> Task:
@@ -307,10 +307,11 @@ class ActivitiesAPI(StoreBase):
         for key in changed:
             log_change(tx, kind, item.id, key, getattr(item, key), wanted[key], contact_id=item.contact_id)
             setattr(item, key, wanted[key])
+        now = utcnow()  # this module's clock (tests move it), not the transaction's
         if hasattr(item, "updated_at"):
-            item.updated_at = tx.now
+            item.updated_at = now
         if "done_at" in changed and item.done_at is not None:
-            self._touch(tx.session, item.contact_id, tx.now)
+            self._touch(tx.session, item.contact_id, now)
             tx.emit(TaskCompleted, contact_id=item.contact_id, opportunity_id=item.opportunity_id, task_id=item.id)
         if "at" in changed:
             refresh_last_activity(tx.session, item.contact_id)
@@ -325,7 +326,7 @@ class ActivitiesAPI(StoreBase):
         reports; `restore_activity` (or `undo_changes` of this write) brings it back as it was."""
         with self.write(origin) as tx:
             item: Any = self._live(tx.session, activity_model(kind), item_id)
-            item.deleted_at = tx.now
+            item.deleted_at = utcnow()
             log_change(tx, kind, item_id, "deleted_at", None, item.deleted_at, contact_id=item.contact_id)
             refresh_last_activity(tx.session, item.contact_id)
             tx.emit(
