@@ -19,6 +19,7 @@ _SHAPES = (
     (re.compile(r"^Opportunity restored: (?P<title>.+)$"), N_("Opportunity restored: {title}")),
     (re.compile(r"^Contact deleted$"), N_("Contact deleted")),
     (re.compile(r"^Contact restored$"), N_("Contact restored")),
+    (re.compile(r"^Merged with (?P<name>.+) \(#(?P<id>\d+)\)$", re.S), N_("Merged with {name} (#{id})")),
 )
 _STATUS_CHANGE = re.compile(r"^(?P<old>open|won|lost|abandoned) → (?P<new>open|won|lost|abandoned)(?P<rest>.*)$", re.S)
 
@@ -60,6 +61,7 @@ KINDS = {
     "automation": N_("automation"),
     "deleted": N_("deleted"),
     "restored": N_("restored"),
+    "merged": N_("merged"),
 }
 
 

@@ -29,6 +29,8 @@ from .models import (
     ContactChannel,
     ContactTag,
     CustomFieldValue,
+    HistoryEntry,
+    ImportBatchItem,
     Message,
     Note,
     Opportunity,
@@ -48,6 +50,14 @@ ITEMS: dict[str, Any] = {
 }
 ITEM_ENTITIES = ("note", "task", "appointment", "message")
 OPPORTUNITY_PLAIN = ("title", "value_minor", "currency", "owner", "source", "lost_reason")
+#: What a merge moves from one contact to another (entity → model): a `contact_id` change of one of these is
+#: reverted by moving it back, while it is still where the change put it (store/merge.py).
+MOVABLE: dict[str, Any] = {
+    **ITEMS,
+    "opportunity": Opportunity,
+    "history": HistoryEntry,
+    "import_item": ImportBatchItem,
+}
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,8 @@ def _revert_one(
     value = new if new is not None else old
     if name in SET_LIKE and (entity, entity_id, name, value) in later:
         return _("changed again since")
+    if name == "contact_id" and entity in MOVABLE:
+        return _revert_move(tx, entity, entity_id, old, new)
     if entity == "contact":
         return _revert_contact(tx, store, entity_id, name, old, new, out)
     if entity == "opportunity":
@@ -173,6 +185,8 @@ def _revert_contact(tx: Tx, store: Any, cid: int, name: str, old: Any, new: Any,
     contact = s.get(Contact, cid)
     if contact is None:
         return ""
+    if name in ("email", "phone") and old is None and new is not None and _has_channel(s, cid, name, new):
+        return _revert_channel(tx, cid, name, old, new, out)  # an extra email/phone added (old absent)
     if name in CONTACT_LOGGED:
         current = getattr(contact, name)
         if _same(current, old):
@@ -229,6 +243,13 @@ def _revert_tag(tx: Tx, store: Any, contact: Contact, old: Any, new: Any, out: O
         link_tag(tx, contact.id, str(old))
     out.contacts.add(contact.id)
     return None
+
+
+def _has_channel(s: Session, cid: int, kind: str, value: Any) -> bool:
+    found = select(col(ContactChannel.id)).where(
+        col(ContactChannel.contact_id) == cid, col(ContactChannel.kind) == kind, col(ContactChannel.value) == value
+    )
+    return s.execute(found).first() is not None
 
 
 def _revert_channel(tx: Tx, cid: int, kind: str, old: Any, new: Any, out: Outcome) -> str | None:
@@ -291,6 +312,18 @@ def _remove_item(tx: Tx, model: Any, item_id: int, cid: int, name: str) -> str |
         return _("the {item} was worked on since").format(item=name)
     tx.session.delete(item)
     record(tx, "contact", cid, name, item_id, None)
+    return None
+
+
+def _revert_move(tx: Tx, entity: str, item_id: int, old: Any, new: Any) -> str | None:
+    """Give an item a merge moved back to its contact, unless it was moved on since."""
+    item = tx.session.get(MOVABLE[entity], item_id)
+    if item is None or item.contact_id == old:
+        return ""
+    if item.contact_id != new:
+        return _("moved to another contact since")
+    item.contact_id = old
+    record(tx, entity, item_id, "contact_id", new, old, contact_id=old)
     return None
 
 

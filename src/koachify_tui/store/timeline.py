@@ -37,7 +37,17 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "tasks": ("task",),
     "appointments": ("appointment",),
     "messages": ("message",),
-    "changes": ("change", "created", "stage_change", "status_change", "import", "automation", "deleted", "restored"),
+    "changes": (
+        "change",
+        "created",
+        "stage_change",
+        "status_change",
+        "import",
+        "automation",
+        "deleted",
+        "restored",
+        "merged",
+    ),
 }
 #: Fields a "change" line names (stage, status and deletes have their own history lines).
 LABELLED = (
