@@ -9,6 +9,7 @@ from typing import Any
 from ..store import NotFound, OpportunityRow, Store
 from ..store.events import (
     ContactCreated,
+    ContactsMerged,
     DomainEvent,
     OpportunityCreated,
     OpportunityEvent,
@@ -27,6 +28,7 @@ TRIGGER_OF: dict[type[DomainEvent], str] = {
     ContactCreated: "contact.created",
     TagAdded: "tag.added",
     TagRemoved: "tag.removed",
+    ContactsMerged: "contact.merged",
 }
 
 
@@ -99,7 +101,7 @@ class Facts:
                 return {fold(opp.source)} if opp else set()
             if key == "has_tag":
                 return self._contact_tags() | ({fold(t) for t in opp.tags} if opp else set())
-        if isinstance(e, ContactCreated) and key in {"source", "owner", "has_tag"}:
+        if isinstance(e, ContactCreated | ContactsMerged) and key in {"source", "owner", "has_tag"}:
             if key == "has_tag":
                 return self._contact_tags()
             try:

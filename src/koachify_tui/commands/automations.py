@@ -122,7 +122,7 @@ def add(
             "--trigger",
             help=_(
                 "opportunity.status_changed, opportunity.stage_changed, opportunity.created, contact.created, "
-                "tag.added, tag.removed."
+                "tag.added, tag.removed, contact.merged."
             ),
         ),
     ] = "",  # fmt: skip

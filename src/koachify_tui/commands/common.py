@@ -30,7 +30,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON on stdout
 #: SQLite's integers are signed 64-bit: a larger id can name nothing, a larger count means nothing.
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 #: Parameters that hold an id of this entity (the rest of the int parameters are counts or positions).
-_ID_PARAMS = {"contact": "contact", "opportunity": "opportunity", "rule": "automation rule", "undo": "import batch"}
+_ID_PARAMS = {
+    "contact": "contact", "opportunity": "opportunity", "rule": "automation rule", "undo": "import batch",
+    "merge": "merge",
+}  # fmt: skip
 
 
 class UserError(Exception):

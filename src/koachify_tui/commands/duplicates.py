@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..i18n import _, ngettext
-from .common import DbOption, JsonOption, UserError, console, echo, new_app, open_store, print_json
+from .common import INT_MAX, INT_MIN, DbOption, JsonOption, UserError, console, echo, new_app, open_store, print_json
 
 app = new_app(_("Find, merge and un-merge duplicate contacts."))
 
@@ -79,3 +79,112 @@ def ignore(
         echo(_("#{a} and #{b} are marked as not a duplicate").format(a=low, b=high))
     else:
         echo(_("#{a} and #{b} were already marked as not a duplicate").format(a=low, b=high))
+
+
+# --- merge and undo (store/merge.py) ------------------------------------------------------------------------
+
+
+def _moved(kind: str, n: int) -> str | None:
+    """One count of what a merge moved (MergeResult.moved kinds)."""
+    words = {
+        "opportunity": lambda: ngettext("{n} deal", "{n} deals", n),
+        "note": lambda: ngettext("{n} note", "{n} notes", n),
+        "task": lambda: ngettext("{n} task", "{n} tasks", n),
+        "appointment": lambda: ngettext("{n} appointment", "{n} appointments", n),
+        "message": lambda: ngettext("{n} message", "{n} messages", n),
+        "enrollment": lambda: ngettext("{n} sequence enrolment", "{n} sequence enrolments", n),
+        "import_item": lambda: ngettext("{n} import link", "{n} import links", n),
+        "tag": lambda: ngettext("{n} tag", "{n} tags", n),
+        "custom": lambda: ngettext("{n} custom value", "{n} custom values", n),
+        "email": lambda: ngettext("{n} extra email", "{n} extra emails", n),
+        "phone": lambda: ngettext("{n} extra phone", "{n} extra phones", n),
+    }
+    word = words.get(kind)
+    return word().format(n=n) if word else None
+
+
+def _prefer(values: list[str]) -> dict[str, int]:
+    """--prefer ID:FIELD … as {field: id}."""
+    out: dict[str, int] = {}
+    for value in values:
+        cid, sep, name = value.partition(":")
+        if not sep or not cid.strip().isdigit() or not name.strip():
+            raise UserError(_("--prefer takes CONTACT_ID:FIELD (e.g. 42:email), not {value!r}").format(value=value))
+        if name.strip() in out:
+            raise UserError(_("--prefer names {field} twice").format(field=name.strip()))
+        out[name.strip()] = _contact_id(int(cid))
+    return out
+
+
+def _contact_id(value: int) -> int:
+    if not INT_MIN <= value <= INT_MAX:
+        raise UserError(_("no contact with id {contact_id}").format(contact_id=value))
+    return value
+
+
+@app.command("merge")
+def merge(
+    survivor: Annotated[int, typer.Argument(help=_("The contact that stays."), show_default=False)],
+    others: Annotated[list[int], typer.Argument(help=_("The contacts merged into it."), show_default=False)],
+    prefer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--prefer",
+            metavar="ID:FIELD",
+            help=_(
+                "Keep this contact's value of a field (first_name, last_name, company, email, phone, source, "
+                "owner, custom.<key>); repeatable. Default: the survivor's, else the first non-empty."
+            ),
+        ),
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Merge duplicate contacts into one (undo with `duplicates undo MERGE_ID`)."""
+    wanted = _prefer(prefer or [])
+    ids = [_contact_id(i) for i in (survivor, *others)]
+    with open_store(db) as store:
+        result = store.merge_contacts(ids[0], ids[1:], prefer=wanted)
+        if json_out:
+            print_json(result.as_dict())
+            return
+        echo(
+            ngettext(
+                "Merged contact {ids} into contact {survivor} (merge {merge}).",
+                "Merged contacts {ids} into contact {survivor} (merge {merge}).",
+                len(result.merged_ids),
+            ).format(ids=", ".join(map(str, result.merged_ids)), survivor=result.survivor_id, merge=result.merge_id)
+        )
+        moved = [w for w in (_moved(k, n) for k, n in result.moved.items()) if w]
+        if moved:
+            echo(_("Moved: {what}").format(what=", ".join(moved)))
+        echo(_("Undo with `koachify duplicates undo {merge}`.").format(merge=result.merge_id))
+
+
+@app.command("undo")
+def undo(
+    merge_id: Annotated[int, typer.Argument(help=_("The merge id (`duplicates merge` prints it)."))],
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Undo a merge: the merged contacts come back with their own items; later edits stay."""
+    with open_store(db) as store:
+        result = store.undo_merge(merge_id)
+        if json_out:
+            print_json(result.as_dict())
+            return
+        echo(
+            ngettext(
+                "Merge {merge} undone: contact {ids} is back (contact {survivor} keeps its own).",
+                "Merge {merge} undone: contacts {ids} are back (contact {survivor} keeps its own).",
+                len(result.restored_ids),
+            ).format(merge=result.merge_id, ids=", ".join(map(str, result.restored_ids)), survivor=result.survivor_id)
+        )
+        for kept in result.kept:
+            echo(
+                _("Kept on contact {id}: {field} — {reason}").format(
+                    id=kept.contact_id if kept.contact_id is not None else result.survivor_id,
+                    field=kept.field,
+                    reason=kept.reason,
+                )
+            )

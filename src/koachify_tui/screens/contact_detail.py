@@ -25,6 +25,7 @@ from ..store import ContactRow, NotFound, OpportunityRow, Store, TimelineItem
 from ..store.timeline import KIND_GROUPS
 from ..widgets.chrome import Footer, Header
 from ..widgets.timeline import PAGE, TimelineView
+from .activity_keys import ItemActions, item_ref
 from .base import AppAccess
 from .contact_forms import ActivityForm, ContactForm, TagPicker, Target
 from .writes import ScreenWrites
@@ -108,7 +109,11 @@ class ContactDetailPane(Vertical):
     | a | Add an appointment |
     | m | Log a message or call |
     | O | Add a note to one of its deals (the highlighted or only one; else pick it) |
-    | x | Complete / reopen the highlighted task |
+    | e | Timeline: edit the highlighted note, task, appointment or message (other lines: the contact) |
+    | d | Timeline: delete it — u undoes right after |
+    | x, space | Timeline: complete / reopen the highlighted task |
+    | z | Timeline: snooze the task (1…9 days, w a week, or a date) |
+    | u | Timeline: undo the last of these (else the screen's u) |
     | f | Timeline: cycle kind (notes, tasks, appointments, messages, changes) |
     | p | Timeline: cycle deal |
     | enter (on a deal) | Open the deal |
@@ -128,7 +133,6 @@ class ContactDetailPane(Vertical):
         Binding("a", "add('appointment')", _("Appointment"), id="detail.appointment", tooltip=_("Add an appointment")),
         Binding("m", "add('message')", _("Log message"), id="detail.message", tooltip=_("Log a message or a call")),
         Binding("O", "deal_note", _("Deal note"), id="detail.deal_note", tooltip=_("Add a note to one of its deals")),
-        Binding("x", "toggle_task", _("Done"), id="detail.done", tooltip=_("Complete or reopen the highlighted task")),
         Binding("f", "cycle_kind", _("Kind"), id="detail.kind", tooltip=_("Filter the timeline by kind")),
         Binding("p", "cycle_deal", _("Deal"), id="detail.deal", tooltip=_("Filter the timeline by deal")),
     ]
@@ -144,6 +148,7 @@ class ContactDetailPane(Vertical):
         self.opportunity_id: int | None = None
         self.data: DetailData | None = None
         self.border_title = _("Contact")
+        self.items = ItemActions(self, self.reload)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-header", markup=False)
@@ -152,6 +157,9 @@ class ContactDetailPane(Vertical):
         yield TimelineView(locale=self.locale)
 
     def on_mount(self) -> None:
+        timeline = self.query_one(TimelineView)
+        timeline.item_keys = True
+        timeline.undoable = lambda: self.items.can_undo(self.contact_id)
         opps = self.query_one("#detail-opps", DataTable)
         for label, key in (
             (_("Deal"), "title"),
@@ -195,6 +203,7 @@ class ContactDetailPane(Vertical):
     def _show(self, contact_id: int, data: DetailData | None) -> None:
         if contact_id != self.contact_id:
             return  # a newer contact was asked for meanwhile
+        same = self.data is not None and self.data.row.id == contact_id  # reloaded: the cursor stays put
         self.data = data
         if data is None:
             self.query_one("#detail-header", Static).update(Text(_("This contact no longer exists.")))
@@ -212,7 +221,7 @@ class ContactDetailPane(Vertical):
                 key=str(o.id),
             )
         opps.display = bool(data.opportunities)
-        self.query_one(TimelineView).reset(data.timeline)
+        self.query_one(TimelineView).reset(data.timeline, keep_cursor=same)
         self._update_filter_line()
         self.post_message(self.Loaded())
 
@@ -284,7 +293,7 @@ class ContactDetailPane(Vertical):
     # --- actions ------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"add", "deal_note", "toggle_task", "cycle_kind", "cycle_deal"} and (
+        if action in {"add", "deal_note", "cycle_kind", "cycle_deal"} and (
             self.data is None or self.data.row.deleted_at is not None
         ):
             return False
@@ -315,18 +324,18 @@ class ContactDetailPane(Vertical):
             self.notify(_("Saved"), timeout=2)
             self.reload()
 
-    def action_toggle_task(self) -> None:
-        item = self.query_one(TimelineView).current
-        if item is None or item.kind != "task":
-            self.notify(_("Highlight a task in the timeline first"), severity="warning", timeout=3)
+    @on(TimelineView.ItemKey)
+    def _item_key(self, event: TimelineView.ItemKey) -> None:
+        """e / d / x / z / u on the timeline (screens/activity_keys.py does them)."""
+        event.stop()
+        if self.data is None or self.data.row.deleted_at is not None or self.contact_id is None:
             return
-        screen = self.screen
-        write = partial(self.store.complete_task, item.ref_id, done=not item.done, origin="tui")
-        if isinstance(screen, ScreenWrites):  # the screen shows the wait, if any, and takes escape
-            screen.run_store_write(write, done=lambda _r: self.reload(), skip=(NotFound,))
-        else:
-            write()
-            self.reload()
+        if event.action == "undo":
+            self.items.undo(self.contact_id)
+            return
+        assert event.item is not None
+        ref = item_ref(event.item, self.contact_id)
+        getattr(self.items, event.action)(ref, self.contact_id)
 
     def action_cycle_kind(self) -> None:
         self.kinds = KIND_FILTERS[(KIND_FILTERS.index(self.kinds) + 1) % len(KIND_FILTERS)]
@@ -431,7 +440,7 @@ class ContactDetailScreen(ScreenWrites, AppAccess, Screen[None]):
     | Key | Action |
     | --- | --- |
     | escape | Back to the list |
-    | e | Edit the contact |
+    | E | Edit the contact (`e` edits the highlighted timeline line, or the contact on other lines) |
     | t | Tag / untag |
     | o | New opportunity for this contact |
     | N, T, a, m, O, x, f, p | See the detail pane |
@@ -439,7 +448,11 @@ class ContactDetailScreen(ScreenWrites, AppAccess, Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", _("Back"), id="detail.back", tooltip=_("Back to the contact list")),
-        Binding("e", "edit", _("Edit"), id="detail.edit", tooltip=_("Edit the contact")),
+        Binding("E", "edit", _("Edit contact"), id="detail.edit", tooltip=_("Edit the contact")),
+        # `e` on a timeline line that is not a note, task, appointment or message falls through to here too
+        Binding(
+            "e", "edit_fallback", _("Edit contact"), id="detail.edit_any", tooltip=_("Edit the contact"), show=False
+        ),
         Binding("t", "tag", _("Tags"), id="detail.tags", tooltip=_("Tag or untag the contact")),
         Binding("o", "opportunity", _("New deal"), id="detail.opportunity", tooltip=_("New opportunity")),
     ]
@@ -475,6 +488,9 @@ class ContactDetailScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def action_edit(self) -> None:
         edit_contact(self, self.contact_id, self._refresh)
+
+    def action_edit_fallback(self) -> None:
+        self.action_edit()
 
     def action_tag(self) -> None:
         tag_contact(self, self.contact_id, self._refresh)

@@ -17,6 +17,7 @@ TRIGGER_LABELS = {
     "contact.created": N_("Contact created"),
     "tag.added": N_("Tag added"),
     "tag.removed": N_("Tag removed"),
+    "contact.merged": N_("Contacts merged"),
 }
 TARGET_LABELS = {"contact": N_("the contact"), "opportunity": N_("the deal")}
 STATUS_LABELS = {"open": N_("open"), "won": N_("won"), "lost": N_("lost"), "abandoned": N_("abandoned")}

@@ -7,15 +7,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from ..i18n import _
 from .base import StoreBase
 from .changes import Cause, Change, changes_of, decode
 from .contacts import refresh_search
-from .errors import NotFound
+from .errors import Conflict, NotFound
 from .models import ChangeLog, Contact, ContactTag, ImportBatchItem, Tag
 from .revert import Outcome, revert
 
 
-def _later_than(s: Session, rows: list[Change], first: int) -> set[tuple[Any, ...]]:
+def later_than(s: Session, rows: list[Change], first: int) -> set[tuple[Any, ...]]:
     """Set-like changes (tags, items) to the same contacts by other transactions after `first`."""
     txn = rows[0].txn
     contacts = sorted({r.contact_id for r in rows if r.contact_id is not None})
@@ -43,12 +44,19 @@ class ChangesAPI(StoreBase):
             rows = changes_of(s, txn=txn)
         if not rows:
             raise NotFound(f"no change {txn!r} in the log")
+        merge_id = next((r.cause_id for r in rows if r.cause == "merge"), None)
+        if merge_id is not None:  # field by field it would leave half a merge: undo_merge gives both back
+            raise Conflict(
+                _("that action is a merge: undo it as a merge (`koachify duplicates undo {id}`)").format(id=merge_id)
+            )
+        if any(r.field == "merged_into_id" for r in rows):  # the undo of a merge: merging again is the way back
+            raise Conflict(_("that action undid a merge: merge the contacts again instead"))
         first = min(r.id for r in rows)
         with self.write(origin, cause=Cause("undo", first)) as tx:
             if not tx.changes:  # joined a bare `run_write` (the TUI's worker writes): it is still an undo
                 tx.cause = Cause("undo", first)
                 tx.origin = origin or tx.origin
-            later = _later_than(tx.session, rows, first)
+            later = later_than(tx.session, rows, first)
             outcome = revert(tx, self, rows, later=later)
             for cid in sorted(outcome.contacts):
                 contact = tx.session.get(Contact, cid)

@@ -291,7 +291,8 @@ class ContactsAPI(StoreBase):
 
     def _filters(self, q: ContactQuery) -> list[ColumnElement[bool]]:
         """The query's conditions besides the search and the Trash switch."""
-        where: list[ColumnElement[bool]] = []
+        # Contacts merged into another are soft-deleted too, but not trashed: only undoing the merge restores them.
+        where: list[ColumnElement[bool]] = [col(Contact.merged_into_id).is_(None)] if q.deleted else []
 
         def has_tag(name: str) -> ColumnElement[bool]:
             return exists(
@@ -636,6 +637,17 @@ class ContactsAPI(StoreBase):
             contact = tx.session.get(Contact, contact_id)
             if contact is None or contact.deleted_at is None:
                 raise NotFound(_("no deleted contact with id {contact_id}").format(contact_id=contact_id))
+            if contact.merged_into_id is not None:
+                from .errors import Conflict
+                from .merge import merge_holding
+
+                merge = merge_holding(tx.session, contact_id)
+                raise Conflict(
+                    _("contact {id} was merged into contact {survivor}: undo the merge instead "
+                      "(`koachify duplicates undo {merge}`)").format(
+                        id=contact_id, survivor=contact.merged_into_id, merge=merge.id if merge else "?"
+                    )
+                )  # fmt: skip
             deleted_at = contact.deleted_at
             contact.deleted_at = None
             log_change(tx, "contact", contact_id, "deleted_at", deleted_at, None)

@@ -62,6 +62,27 @@ class ContactRestored(ContactEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ContactsMerged(ContactEvent):
+    """Duplicates were merged into one contact (store/merge.py): `contact_id` is the survivor (as
+    `survivor_id`), `merged_ids` the contacts merged away (hidden, kept for the undo). The only event a merge
+    publishes: the fields, tags and items it moved are in the change log under the merge's transaction."""
+
+    survivor_id: int
+    merged_ids: tuple[int, ...]
+    merge_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactsUnmerged(ContactEvent):
+    """A merge was undone: `restored_ids` are live again with their own items; `contact_id` is the survivor.
+    Published with the ContactUpdated / TagRemoved of the survivor's fields and tags it put back."""
+
+    survivor_id: int
+    restored_ids: tuple[int, ...]
+    merge_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class TagAdded(ContactEvent):
     """A tag was put on a contact, or on one of its opportunities when `opportunity_id` is set."""
 
@@ -133,6 +154,32 @@ class TaskAdded(ContactEvent):
 class TaskCompleted(ContactEvent):
     task_id: int
     opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityEvent(ContactEvent):
+    """A note, task, appointment or message (`kind`, `item_id`) was edited, deleted or restored."""
+
+    kind: str
+    item_id: int
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityUpdated(ActivityEvent):
+    """Fields of the item changed (`changed` names them; a task reopened or snoozed is one of these)."""
+
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityDeleted(ActivityEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityRestored(ActivityEvent):
+    pass
 
 
 @dataclass(frozen=True, kw_only=True)

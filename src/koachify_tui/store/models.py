@@ -97,6 +97,7 @@ class HistoryKind(enum.StrEnum):
     AUTOMATION = "automation"
     DELETED = "deleted"
     RESTORED = "restored"
+    MERGED = "merged"  # "Merged with Mario Rossi (#42)" on the survivor of a merge
 
 
 # --- contacts -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ..i18n import _
+from .activity_rules import DATETIME_FIELDS, as_datetime, same_value
 from .base import Tx
 from .changes import CONTACT_LOGGED, Change, record
 from .contacts import contact_tags, link_tag, set_contact_fields, unlink_tag
@@ -28,6 +29,8 @@ from .models import (
     ContactChannel,
     ContactTag,
     CustomFieldValue,
+    HistoryEntry,
+    ImportBatchItem,
     Message,
     Note,
     Opportunity,
@@ -45,7 +48,16 @@ ITEMS: dict[str, Any] = {
     "message": Message,
     "enrollment": SequenceEnrollment,
 }
+ITEM_ENTITIES = ("note", "task", "appointment", "message")
 OPPORTUNITY_PLAIN = ("title", "value_minor", "currency", "owner", "source", "lost_reason")
+#: What a merge moves from one contact to another (entity → model): a `contact_id` change of one of these is
+#: reverted by moving it back, while it is still where the change put it (store/merge.py).
+MOVABLE: dict[str, Any] = {
+    **ITEMS,
+    "opportunity": Opportunity,
+    "history": HistoryEntry,
+    "import_item": ImportBatchItem,
+}
 
 
 @dataclass(frozen=True)
@@ -126,11 +138,46 @@ def _revert_one(
     value = new if new is not None else old
     if name in SET_LIKE and (entity, entity_id, name, value) in later:
         return _("changed again since")
+    if name == "contact_id" and entity in MOVABLE:
+        return _revert_move(tx, entity, entity_id, old, new)
     if entity == "contact":
         return _revert_contact(tx, store, entity_id, name, old, new, out)
     if entity == "opportunity":
         return _revert_opportunity(tx, store, entity_id, name, old, new)
+    if entity in ITEM_ENTITIES:
+        return _revert_item(tx, store, entity, entity_id, name, old, new)
     return _("cannot be undone")
+
+
+def _revert_item(tx: Tx, store: Any, kind: str, item_id: int, name: str, old: Any, new: Any) -> str | None:
+    """A note's, task's, appointment's or message's field (or its deletion) back to `old`, through the same
+    store calls as a hand edit, while it still holds what the change wrote."""
+    item = tx.session.get(ITEMS[kind], item_id)
+    if item is None:
+        return ""
+    if name == "deleted_at":
+        if (item.deleted_at is None) == (old is None):
+            return ""
+        if old is None:
+            store.restore_activity(kind, item_id, origin=tx.origin)
+        else:
+            store.delete_activity(kind, item_id, origin=tx.origin)
+        return None
+    if item.deleted_at is not None:
+        return _("the {item} was deleted since").format(item=_(kind))
+    wanted, wrote = _item_value(name, old), _item_value(name, new)
+    current = getattr(item, name, None)
+    if same_value(current, wanted):
+        return ""
+    if not same_value(current, wrote):
+        return _changed(tx, current)
+    store.update_activity(kind, item_id, {name: wanted}, origin=tx.origin)
+    return None
+
+
+def _item_value(name: str, logged: Any) -> Any:
+    """A logged value as the column holds it (datetimes are logged as ISO text)."""
+    return as_datetime(logged) if name in DATETIME_FIELDS else logged
 
 
 def _revert_contact(tx: Tx, store: Any, cid: int, name: str, old: Any, new: Any, out: Outcome) -> str | None:
@@ -138,6 +185,8 @@ def _revert_contact(tx: Tx, store: Any, cid: int, name: str, old: Any, new: Any,
     contact = s.get(Contact, cid)
     if contact is None:
         return ""
+    if name in ("email", "phone") and old is None and new is not None and _has_channel(s, cid, name, new):
+        return _revert_channel(tx, cid, name, old, new, out)  # an extra email/phone added (old absent)
     if name in CONTACT_LOGGED:
         current = getattr(contact, name)
         if _same(current, old):
@@ -194,6 +243,13 @@ def _revert_tag(tx: Tx, store: Any, contact: Contact, old: Any, new: Any, out: O
         link_tag(tx, contact.id, str(old))
     out.contacts.add(contact.id)
     return None
+
+
+def _has_channel(s: Session, cid: int, kind: str, value: Any) -> bool:
+    found = select(col(ContactChannel.id)).where(
+        col(ContactChannel.contact_id) == cid, col(ContactChannel.kind) == kind, col(ContactChannel.value) == value
+    )
+    return s.execute(found).first() is not None
 
 
 def _revert_channel(tx: Tx, cid: int, kind: str, old: Any, new: Any, out: Outcome) -> str | None:
@@ -256,6 +312,18 @@ def _remove_item(tx: Tx, model: Any, item_id: int, cid: int, name: str) -> str |
         return _("the {item} was worked on since").format(item=name)
     tx.session.delete(item)
     record(tx, "contact", cid, name, item_id, None)
+    return None
+
+
+def _revert_move(tx: Tx, entity: str, item_id: int, old: Any, new: Any) -> str | None:
+    """Give an item a merge moved back to its contact, unless it was moved on since."""
+    item = tx.session.get(MOVABLE[entity], item_id)
+    if item is None or item.contact_id == old:
+        return ""
+    if item.contact_id != new:
+        return _("moved to another contact since")
+    item.contact_id = old
+    record(tx, entity, item_id, "contact_id", new, old, contact_id=old)
     return None
 
 

@@ -42,6 +42,7 @@ TRIGGERS = (
     "contact.created",
     "tag.added",
     "tag.removed",
+    "contact.merged",
 )
 
 _OPPORTUNITY = ("pipeline", "stage", "owner", "has_tag", "value_gte", "value_lte")
@@ -53,6 +54,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "contact.created": ("source", "owner", "has_tag"),
     "tag.added": ("tag", "on"),
     "tag.removed": ("tag", "on"),
+    "contact.merged": ("source", "owner", "has_tag"),  # of the survivor, after the merge
 }
 #: The keys of a rule's JSON/TOML form.
 RULE_KEYS = ("name", "trigger", "filters", "actions", "enabled", "fire_on_import")
@@ -198,7 +200,7 @@ def validate_actions(trigger: str, actions: Any) -> list[dict[str, Any]]:
                 _("action {i} ({type}): target must be contact or opportunity").format(i=i, type=spec.type)
             )
         wants_opportunity = spec.needs_opportunity or target == "opportunity"
-        if wants_opportunity and trigger == "contact.created":
+        if wants_opportunity and trigger in ("contact.created", "contact.merged"):
             raise InvalidValue(
                 _("action {i} ({type}) needs an opportunity, which {trigger} does not have").format(
                     i=i, type=spec.type, trigger=trigger

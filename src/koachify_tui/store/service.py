@@ -16,6 +16,7 @@ from .contacts import ContactsAPI
 from .db import DatabaseError, busy_timeout, ensure_schema, make_engines, resolve_url
 from .duplicates import DuplicatesAPI
 from .fields import FieldsAPI
+from .merge import MergeAPI
 from .models import Contact, Opportunity
 from .opportunities import OpportunitiesAPI
 from .pipelines import PipelinesAPI
@@ -40,6 +41,7 @@ class Store(
     SequencesAPI,
     ReportsAPI,
     DuplicatesAPI,
+    MergeAPI,
 ):
     """The CRM's data and rules. Create with `Store.open(db)`; nothing touches a database at import time.
 

@@ -49,6 +49,7 @@ def notify_payload(events: Iterable[DomainEvent], sender: str) -> str:
         oid = getattr(event, "opportunity_id", None)
         if isinstance(cid, int):
             contacts.add(cid)
+        contacts.update(getattr(event, "merged_ids", ()) or getattr(event, "restored_ids", ()))  # a merge's others
         if isinstance(oid, int):
             opportunities.add(oid)
     if len(contacts) + len(opportunities) > MAX_IDS:
