@@ -380,7 +380,12 @@ async def test_detail_keys_task_complete_filters(store: Store, settings: Setting
             await pilot.press("escape")
             await pilot.pause()
 
-        await pilot.press("e")
+        await pilot.press("e")  # the timeline is focused: `e` edits its highlighted task (issue 15)
+        await pilot.pause()
+        assert isinstance(app.screen, ActivityForm) and app.screen.item_id == task.id
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("E")  # the contact itself, whatever the timeline shows
         await pilot.pause()
         assert isinstance(app.screen, ContactForm)
         await pilot.press("escape")

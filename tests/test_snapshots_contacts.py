@@ -108,3 +108,18 @@ def test_contact_form_with_inline_errors(snap_compare: Any, fixed: Store, settin
         await pilot.pause()
 
     assert snap_compare(_app(fixed, settings), terminal_size=(120, 40), run_before=bad_email)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Giulia Verdi giulia@x.it 333 1234567 #lead @Form (Studio Verdi)", "Giulia giulia@ 12 @Form @Web"],
+    ids=["read", "errors"],
+)
+def test_quick_add_line(snap_compare: Any, fixed: Store, settings: Settings, line: str) -> None:
+    async def type_line(pilot: Pilot[None]) -> None:
+        await _settle(pilot)
+        await pilot.press("plus", *line)
+        pilot.app.screen.query_one("#quick-add-input").cursor_blink = False  # a steady cursor, whatever the timing
+        await _settle(pilot)
+
+    assert snap_compare(_app(fixed, settings), terminal_size=(120, 30), run_before=type_line)

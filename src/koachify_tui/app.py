@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.segment import Segment
 from textual import events, work
@@ -29,6 +29,9 @@ from .safe_text import UNSAFE, drop_unsafe
 from .screens.registry import SCREENS
 from .store import Store
 from .store.events import DomainEvent
+
+if TYPE_CHECKING:
+    from .screens.next_task import DoneTask
 
 
 class TerminalSafe(LineFilter):
@@ -92,6 +95,7 @@ class KoachifyApp(App[None]):
     | 1, 2, 3… | Switch screen (contacts, board, automations…) when no text field has focus |
     | ctrl+p | Command palette |
     | ?, f1 | Help: the keys of the current screen |
+    | ctrl+t | The next overdue task: x completes it, u undoes |
     | ctrl+q | Quit |
     """
 
@@ -102,6 +106,15 @@ class KoachifyApp(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", _("Help"), id="app.help", tooltip=_("Show the keys of this screen")),
         Binding("ctrl+q", "quit", _("Quit"), id="app.quit", tooltip=_("Quit Koachify"), priority=True),
+        Binding(
+            "ctrl+t",
+            "next_task",
+            _("Next task"),
+            id="app.next_task",
+            tooltip=_("The next overdue task, to complete with x"),
+            show=False,
+            priority=True,  # from any screen, forms and dialogs included (a modal hides the app's other keys)
+        ),
         # Priority, so focus moves the moment tab is read. Textual 8.2 forwards a key to the focused widget's
         # queue and runs the screen's (non-priority) tab binding only when the key bubbles back up; keys of the
         # same batch are forwarded meanwhile, to the old field ("tab Verdi" typed "Verdi" into the first name).
@@ -162,6 +175,8 @@ class KoachifyApp(App[None]):
         #: The exception that ended the app (None when it quit normally) and the log file holding its traceback.
         self.crash: BaseException | None = None
         self.crash_log: Path | None = None
+        #: The task completed last from the next-task dialog (ctrl+t): its `u` reopens it.
+        self.last_done_task: DoneTask | None = None
 
     #: How often follow-up sequence steps that fell due are run while the app is open.
     SEQUENCE_INTERVAL = 300.0
@@ -323,6 +338,12 @@ class KoachifyApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_next_task(self) -> None:
+        from .screens.next_task import NextTaskDialog
+
+        if not isinstance(self.screen, NextTaskDialog):
+            self.push_screen(NextTaskDialog())
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette offers every screen, then every key binding of the current screen."""
         for spec in SCREENS:
@@ -331,6 +352,11 @@ class KoachifyApp(App[None]):
                 _("Switch to the {screen} screen (key {key})").format(screen=_(spec.title), key=spec.key),
                 lambda mode=spec.mode: self.switch_mode(mode),
             )
+        yield SystemCommand(
+            _("Next overdue task"),
+            _("The oldest overdue task: x completes it, u undoes (key ctrl+t, from any screen)"),
+            self.action_next_task,
+        )
         yield SystemCommand(
             _("Import CSV…"),
             _("Import contacts from a CSV file: preview the mapping and counts, then import (key i on Contacts)"),

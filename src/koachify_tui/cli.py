@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .commands import automations, contacts, demo, duplicates, opportunities, pipelines
+from .commands import activities, automations, contacts, demo, duplicates, opportunities, pipelines
 from .commands.common import DbOption, new_app
 from .i18n import _
 
@@ -21,6 +21,7 @@ app.info.invoke_without_command = True
 
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(opportunities.app, name="opportunities")
+app.add_typer(activities.app, name="activities")
 app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(automations.app, name="automations")
 app.add_typer(duplicates.app, name="duplicates")

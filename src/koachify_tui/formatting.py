@@ -83,3 +83,17 @@ def phone(e164: str | None, typed: str = "") -> str:
         return str(phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL))
     except phonenumbers.NumberParseException:
         return typed or e164
+
+
+def duration_short(seconds: int | None) -> str:
+    """A call's length: "45 s", "5 min", "1 h 30 min" (units read the same in English and Italian)."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if not hours and not minutes:
+        return f"{secs} s"
+    parts = [f"{hours} h"] if hours else []
+    if minutes or not hours:
+        parts.append(f"{minutes} min")
+    return " ".join(parts)

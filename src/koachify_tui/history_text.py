@@ -73,3 +73,29 @@ def kind_word(kind: str) -> str:
 def status_word(status: str) -> str:
     """open/won/lost/abandoned in the current language (anything else as it is)."""
     return _(status) if status in STATUSES else status
+
+
+#: A call's common outcomes, stored in English (as `Message.outcome`) and shown in the current language; any
+#: other outcome is free text, stored and shown as typed.
+OUTCOMES = (N_("answered"), N_("no answer"), N_("voicemail"), N_("call back"))
+
+
+def outcome_word(outcome: str) -> str:
+    """A call's outcome in the current language (free text as typed)."""
+    return _(outcome) if outcome in OUTCOMES else outcome
+
+
+def outcome_key(typed: str) -> str:
+    """What to store for a typed outcome: a common one in English, the current language or any shipped one
+    ("nessuna risposta" from a CLI running in English) becomes its English key; anything else as typed."""
+    from .i18n import translations
+
+    value = typed.strip()
+    for key in OUTCOMES:
+        if value.casefold() in {
+            key.casefold(),
+            _(key).casefold(),
+            *(t.gettext(key).casefold() for t in translations()),
+        }:
+            return key
+    return value

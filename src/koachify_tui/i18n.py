@@ -84,6 +84,11 @@ def set_language(language: str) -> str:
     return code
 
 
+def translations() -> list[gettext.NullTranslations]:
+    """Every shipped catalogue (to recognise a word typed in any of the app's languages)."""
+    return [_load(folder.name) for folder in sorted(LOCALE_DIR.iterdir()) if (folder / "LC_MESSAGES").is_dir()]
+
+
 def _load(code: str) -> gettext.NullTranslations:
     if code == "en":
         return gettext.NullTranslations()

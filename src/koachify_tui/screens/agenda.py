@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -15,10 +14,10 @@ from textual.widgets import DataTable, Static
 from ..formatting import datetime_short, local
 from ..i18n import _, ngettext
 from ..messages import StoreChanged
-from ..store import NotFound
 from ..store.activities import AgendaItem
 from ..store.models import utcnow
 from ..widgets.chrome import Footer, Header
+from .activity_keys import ItemActions, ItemRef
 from .base import AppAccess
 from .writes import ScreenWrites
 
@@ -31,7 +30,11 @@ class AgendaScreen(ScreenWrites, AppAccess, Screen[None]):
     | Key | Action |
     | --- | --- |
     | j, k, ↑, ↓ | Move |
-    | x | Complete the task |
+    | x, space | Complete the task (u brings it back right after) |
+    | z | Snooze the task: 1…9 days later, w a week later, or a date |
+    | e | Edit the task or appointment |
+    | d | Delete it (u undoes right after) |
+    | u | Undo the last of these |
     | enter, c | Open the contact |
     | w | Look 7, 30 or 90 days ahead |
     """
@@ -41,7 +44,13 @@ class AgendaScreen(ScreenWrites, AppAccess, Screen[None]):
     BINDINGS = [
         Binding("j", "cursor(1)", _("Down"), id="agenda.down", show=False),
         Binding("k", "cursor(-1)", _("Up"), id="agenda.up", show=False),
-        Binding("x", "complete", _("Done"), id="agenda.done", tooltip=_("Mark the highlighted task done")),
+        Binding("x,space", "complete", _("Done"), id="agenda.done", tooltip=_("Mark the highlighted task done")),
+        Binding("z", "snooze", _("Snooze"), id="agenda.snooze", tooltip=_("Move the task's due date")),
+        Binding("e", "edit", _("Edit"), id="agenda.edit", tooltip=_("Edit the highlighted task or appointment")),
+        Binding(
+            "d", "delete", _("Delete"), id="agenda.delete", tooltip=_("Delete the highlighted task or appointment")
+        ),
+        Binding("u", "undo", _("Undo"), id="agenda.undo", tooltip=_("Undo the last change here"), show=False),
         Binding("c", "contact", _("Contact"), id="agenda.contact", tooltip=_("Open the contact of this item")),
         Binding("w", "range", _("Range"), id="agenda.range", tooltip=_("Look 7, 30 or 90 days ahead")),
     ]
@@ -50,6 +59,7 @@ class AgendaScreen(ScreenWrites, AppAccess, Screen[None]):
         super().__init__()
         self.items: list[AgendaItem] = []
         self.days = RANGES[0]
+        self.actions = ItemActions(self, self.load)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,14 +133,35 @@ class AgendaScreen(ScreenWrites, AppAccess, Screen[None]):
         table = self.query_one("#agenda-table", DataTable)
         table.move_cursor(row=max(0, table.cursor_row + step))
 
-    def action_complete(self) -> None:
+    def _ref(self) -> ItemRef | None:
         item = self._current()
-        if item is None or item.kind != "task":
+        if item is None:
+            return None
+        due = item.at if item.kind == "task" else None
+        return ItemRef(item.kind, item.id, item.title, item.contact_id, item.opportunity_id, False, due)
+
+    def action_complete(self) -> None:
+        ref = self._ref()
+        if ref is None or ref.kind != "task":
             self.notify(_("Only tasks can be completed"), severity="warning")
             return
-        self.run_store_write(
-            partial(self.store.complete_task, item.id, origin="tui"), done=lambda _r: self.load(), skip=(NotFound,)
-        )
+        self.actions.toggle(ref, "agenda")
+
+    def action_snooze(self) -> None:
+        if ref := self._ref():
+            self.actions.snooze(ref, "agenda")
+
+    def action_edit(self) -> None:
+        if ref := self._ref():
+            self.actions.edit(ref, "agenda")
+
+    def action_delete(self) -> None:
+        if ref := self._ref():
+            self.actions.delete(ref, "agenda")
+
+    def action_undo(self) -> None:
+        if not self.actions.undo("agenda"):
+            self.notify(_("Nothing to undo"), timeout=2)
 
     @on(DataTable.RowSelected, "#agenda-table")
     def action_contact(self) -> None:

@@ -25,6 +25,7 @@ from ..store import ContactRow, NotFound, OpportunityRow, Store, TimelineItem
 from ..store.timeline import KIND_GROUPS
 from ..widgets.chrome import Footer, Header
 from ..widgets.timeline import PAGE, TimelineView
+from .activity_keys import ItemActions, item_ref
 from .base import AppAccess
 from .contact_forms import ActivityForm, ContactForm, TagPicker, Target
 from .writes import ScreenWrites
@@ -107,7 +108,12 @@ class ContactDetailPane(Vertical):
     | T | Add a task (with due date) |
     | a | Add an appointment |
     | m | Log a message or call |
-    | x | Complete / reopen the highlighted task |
+    | O | Add a note to one of its deals (the highlighted or only one; else pick it) |
+    | e | Timeline: edit the highlighted note, task, appointment or message (other lines: the contact) |
+    | d | Timeline: delete it — u undoes right after |
+    | x, space | Timeline: complete / reopen the highlighted task |
+    | z | Timeline: snooze the task (1…9 days, w a week, or a date) |
+    | u | Timeline: undo the last of these (else the screen's u) |
     | f | Timeline: cycle kind (notes, tasks, appointments, messages, changes) |
     | p | Timeline: cycle deal |
     | enter (on a deal) | Open the deal |
@@ -126,7 +132,7 @@ class ContactDetailPane(Vertical):
         Binding("T", "add('task')", _("Task"), id="detail.task", tooltip=_("Add a task with a due date")),
         Binding("a", "add('appointment')", _("Appointment"), id="detail.appointment", tooltip=_("Add an appointment")),
         Binding("m", "add('message')", _("Log message"), id="detail.message", tooltip=_("Log a message or a call")),
-        Binding("x", "toggle_task", _("Done"), id="detail.done", tooltip=_("Complete or reopen the highlighted task")),
+        Binding("O", "deal_note", _("Deal note"), id="detail.deal_note", tooltip=_("Add a note to one of its deals")),
         Binding("f", "cycle_kind", _("Kind"), id="detail.kind", tooltip=_("Filter the timeline by kind")),
         Binding("p", "cycle_deal", _("Deal"), id="detail.deal", tooltip=_("Filter the timeline by deal")),
     ]
@@ -142,6 +148,7 @@ class ContactDetailPane(Vertical):
         self.opportunity_id: int | None = None
         self.data: DetailData | None = None
         self.border_title = _("Contact")
+        self.items = ItemActions(self, self.reload)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-header", markup=False)
@@ -150,6 +157,9 @@ class ContactDetailPane(Vertical):
         yield TimelineView(locale=self.locale)
 
     def on_mount(self) -> None:
+        timeline = self.query_one(TimelineView)
+        timeline.item_keys = True
+        timeline.undoable = lambda: self.items.can_undo(self.contact_id)
         opps = self.query_one("#detail-opps", DataTable)
         for label, key in (
             (_("Deal"), "title"),
@@ -193,6 +203,7 @@ class ContactDetailPane(Vertical):
     def _show(self, contact_id: int, data: DetailData | None) -> None:
         if contact_id != self.contact_id:
             return  # a newer contact was asked for meanwhile
+        same = self.data is not None and self.data.row.id == contact_id  # reloaded: the cursor stays put
         self.data = data
         if data is None:
             self.query_one("#detail-header", Static).update(Text(_("This contact no longer exists.")))
@@ -210,7 +221,7 @@ class ContactDetailPane(Vertical):
                 key=str(o.id),
             )
         opps.display = bool(data.opportunities)
-        self.query_one(TimelineView).reset(data.timeline)
+        self.query_one(TimelineView).reset(data.timeline, keep_cursor=same)
         self._update_filter_line()
         self.post_message(self.Loaded())
 
@@ -282,7 +293,7 @@ class ContactDetailPane(Vertical):
     # --- actions ------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"add", "toggle_task", "cycle_kind", "cycle_deal"} and (
+        if action in {"add", "deal_note", "cycle_kind", "cycle_deal"} and (
             self.data is None or self.data.row.deleted_at is not None
         ):
             return False
@@ -302,23 +313,29 @@ class ContactDetailPane(Vertical):
             return
         self.app.push_screen(ActivityForm(kind, self.target()), self._after_add)
 
+    def action_deal_note(self) -> None:
+        if self.data is None:
+            return
+        target = self.target()
+        note_on_deal(self.screen, target.contact_id, self.data.opportunities, self._after_add, target.opportunity_id)
+
     def _after_add(self, kind: str | None) -> None:
         if kind:
             self.notify(_("Saved"), timeout=2)
             self.reload()
 
-    def action_toggle_task(self) -> None:
-        item = self.query_one(TimelineView).current
-        if item is None or item.kind != "task":
-            self.notify(_("Highlight a task in the timeline first"), severity="warning", timeout=3)
+    @on(TimelineView.ItemKey)
+    def _item_key(self, event: TimelineView.ItemKey) -> None:
+        """e / d / x / z / u on the timeline (screens/activity_keys.py does them)."""
+        event.stop()
+        if self.data is None or self.data.row.deleted_at is not None or self.contact_id is None:
             return
-        screen = self.screen
-        write = partial(self.store.complete_task, item.ref_id, done=not item.done, origin="tui")
-        if isinstance(screen, ScreenWrites):  # the screen shows the wait, if any, and takes escape
-            screen.run_store_write(write, done=lambda _r: self.reload(), skip=(NotFound,))
-        else:
-            write()
-            self.reload()
+        if event.action == "undo":
+            self.items.undo(self.contact_id)
+            return
+        assert event.item is not None
+        ref = item_ref(event.item, self.contact_id)
+        getattr(self.items, event.action)(ref, self.contact_id)
 
     def action_cycle_kind(self) -> None:
         self.kinds = KIND_FILTERS[(KIND_FILTERS.index(self.kinds) + 1) % len(KIND_FILTERS)]
@@ -386,6 +403,31 @@ def tag_contact(screen: Screen[Any], contact_id: int, done: Any = None, undoable
     screen.app.push_screen(form, _with_txn(form, done, undoable))
 
 
+def note_on_deal(
+    screen: Screen[Any], contact_id: int, deals: list[OpportunityRow], done: Any = None, chosen: int | None = None
+) -> None:
+    """`O`: a note on one of the contact's deals: straight to the note when it has one deal (or `chosen`), else
+    a picker of them, open deals first (enter takes the first, typing filters)."""
+    live = sorted((o for o in deals if o.deleted_at is None), key=lambda o: (o.status != "open", o.title.casefold()))
+    if not live:
+        screen.notify(_("No deals yet: o creates one"), severity="warning", timeout=3)
+        return
+    target = partial(Target, contact_id, tuple((o.id, o.title) for o in live))
+
+    def write(opportunity_id: int | None) -> None:
+        if opportunity_id is not None:
+            screen.app.push_screen(ActivityForm("note", target(opportunity_id)), done)
+
+    if chosen in {o.id for o in live} or len(live) == 1:
+        write(chosen if chosen is not None else live[0].id)
+        return
+    from .pickers import ChoicePicker
+
+    status = {o.id: "" if o.status == "open" else f" ({_(STATUS_NAMES.get(o.status, o.status))})" for o in live}
+    options = [(f"{o.title} · {o.stage}{status[o.id]}", o.id) for o in live]
+    screen.app.push_screen(ChoicePicker(_("Note on which deal?"), options), write)
+
+
 def new_opportunity(screen: Screen[Any], contact_id: int, done: Any = None) -> None:
     from .opportunity_form import OpportunityForm
 
@@ -398,15 +440,19 @@ class ContactDetailScreen(ScreenWrites, AppAccess, Screen[None]):
     | Key | Action |
     | --- | --- |
     | escape | Back to the list |
-    | e | Edit the contact |
+    | E | Edit the contact (`e` edits the highlighted timeline line, or the contact on other lines) |
     | t | Tag / untag |
     | o | New opportunity for this contact |
-    | N, T, a, m, x, f, p | See the detail pane |
+    | N, T, a, m, O, x, f, p | See the detail pane |
     """
 
     BINDINGS = [
         Binding("escape", "back", _("Back"), id="detail.back", tooltip=_("Back to the contact list")),
-        Binding("e", "edit", _("Edit"), id="detail.edit", tooltip=_("Edit the contact")),
+        Binding("E", "edit", _("Edit contact"), id="detail.edit", tooltip=_("Edit the contact")),
+        # `e` on a timeline line that is not a note, task, appointment or message falls through to here too
+        Binding(
+            "e", "edit_fallback", _("Edit contact"), id="detail.edit_any", tooltip=_("Edit the contact"), show=False
+        ),
         Binding("t", "tag", _("Tags"), id="detail.tags", tooltip=_("Tag or untag the contact")),
         Binding("o", "opportunity", _("New deal"), id="detail.opportunity", tooltip=_("New opportunity")),
     ]
@@ -442,6 +488,9 @@ class ContactDetailScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def action_edit(self) -> None:
         edit_contact(self, self.contact_id, self._refresh)
+
+    def action_edit_fallback(self) -> None:
+        self.action_edit()
 
     def action_tag(self) -> None:
         tag_contact(self, self.contact_id, self._refresh)

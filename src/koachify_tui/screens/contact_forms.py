@@ -20,14 +20,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from ..history_text import channel_word
+from ..formatting import duration_short, local
+from ..history_text import OUTCOMES, channel_word, outcome_key, outcome_word
 from ..i18n import _
 from ..store import ContactQuery
+from ..store.activity_rules import due_from_text
 from ..store.dates import date_hint, format_user_date, parse_date, parse_datetime
+from ..store.durations import parse_duration
 from ..store.errors import EditConflict, StoreError
 from ..store.fields import coerce
 from ..store.models import Channel, CustomFieldDef, Direction, FieldType
@@ -101,8 +105,11 @@ class FormScreen(ScreenWrites, AppAccess, ModalScreen[Any]):
         yield widget
         yield Static("", id=f"err-{name}", classes="field-error", markup=False)
 
+    #: Where the cursor starts: the first of these.
+    FIRST_FOCUS = "Input, TextArea, Select, SelectionList, Checkbox"
+
     def on_mount(self) -> None:
-        inputs = self.query("Input, TextArea, Select, SelectionList, Checkbox")
+        inputs = self.query(self.FIRST_FOCUS)
         if inputs:
             inputs.first().focus()
 
@@ -240,9 +247,10 @@ class ContactForm(NewContactChecks, FormScreen):
         ),
     ]
 
-    def __init__(self, contact_id: int | None = None) -> None:
+    def __init__(self, contact_id: int | None = None, *, prefill: dict[str, str] | None = None) -> None:
         super().__init__()
         self.contact_id = contact_id
+        self.prefill = prefill or {}  # a new contact's first values (the quick-add line's ctrl+o)
         self.form_title = _("Edit contact") if contact_id else _("New contact")
         self._loaded: dict[str, Any] = {}  # what the form showed, to send only what the user changed
         self._version: int | None = None
@@ -250,7 +258,7 @@ class ContactForm(NewContactChecks, FormScreen):
 
     def fields(self) -> ComposeResult:
         store = self.store
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = dict(self.prefill)
         custom: dict[str, Any] = {}
         if self.contact_id is not None:
             contact = store.get_contact(self.contact_id)
@@ -266,7 +274,8 @@ class ContactForm(NewContactChecks, FormScreen):
             if self.contact_id is None and key in ("last_name", "phone"):  # the duplicate checks' lines
                 yield Static("", id="similar-hint" if key == "last_name" else "dup-warning", markup=False)
         if self.contact_id is None:
-            yield from self.field(_("Tags (comma separated)"), Input(id="in-tags"), "tags")
+            tags = Input(self.prefill.get("tags", ""), id="in-tags")
+            yield from self.field(_("Tags (comma separated)"), tags, "tags")
         self._defs = store.list_fields("contact")
         for definition in self._defs:
             widget = custom_field_widget(definition, custom.get(definition.key), self.locale)
@@ -389,9 +398,15 @@ class Target:
 
 
 class ActivityForm(FormScreen):
-    """Add a note, task, appointment or logged message/call to a contact or one of its deals.
+    """Add a note, task, appointment or logged message/call to a contact or one of its deals, or (with
+    `item_id`) edit one: the form opens filled in and saves only the fields changed.
 
-    Dismisses with the kind once saved."""
+    Dismisses with the kind once saved. A call takes its time (default now), length (`5`, `5m`, `1h30`, `0:45`)
+    and outcome (free text; answered / no answer / voicemail / call back are offered): all optional."""
+
+    # The first field to type in: "Attach to" and the channel ("call") are preset, so `m`, the subject,
+    # `ctrl+s` logs a call on the contact (shift+tab reaches them).
+    FIRST_FOCUS = "Input, TextArea"
 
     KINDS = {
         "note": _("New note"),
@@ -399,45 +414,75 @@ class ActivityForm(FormScreen):
         "appointment": _("New appointment"),
         "message": _("Log a message or call"),
     }
+    EDIT_TITLES = {
+        "note": _("Edit note"),
+        "task": _("Edit task"),
+        "appointment": _("Edit appointment"),
+        "message": _("Edit message or call"),
+    }
 
-    def __init__(self, kind: str, target: Target) -> None:
+    def __init__(self, kind: str, target: Target, *, item_id: int | None = None) -> None:
         super().__init__()
         self.kind = kind
         self.target = target
-        self.form_title = self.KINDS[kind]
+        self.item_id = item_id
+        self.form_title = self.EDIT_TITLES[kind] if item_id is not None else self.KINDS[kind]
+        self.loaded: dict[str, Any] = {}  # edit: what each field showed when the form opened
 
     def fields(self) -> ComposeResult:
+        item = self.store.get_activity(self.kind, self.item_id) if self.item_id is not None else None
+        values = activity_texts(self.kind, item, self.locale)
+        self.loaded = dict(values)
         options: list[tuple[Content, int]] = [(Content(_("The contact")), 0)]
         options += [(Content(_("Deal: {title}").format(title=title)), oid) for oid, title in self.target.opportunities]
-        if len(options) > 1:
+        if len(options) > 1 and item is None:
             attach = Select(options, value=self.target.opportunity_id or 0, allow_blank=False, id="in-attach")
             yield from self.field(_("Attach to"), attach, "attach")
         if self.kind == "note":
-            yield from self.field(_("Note"), TextArea(id="in-body"), "body")
+            yield from self.field(_("Note"), TextArea(values["body"], id="in-body"), "body")
         elif self.kind == "task":
-            yield from self.field(_("Task"), Input(id="in-title"), "title")
+            yield from self.field(_("Task"), Input(values["title"], id="in-title"), "title")
             due_label = _("Due ({order}, ISO, today, +3)").format(order=date_hint(self.locale))
-            yield from self.field(due_label, Input(id="in-due"), "due")
-            yield from self.field(_("Notes"), TextArea(id="in-notes"), "notes")
+            yield from self.field(due_label, Input(values["due"], id="in-due"), "due")
+            yield from self.field(_("Notes"), TextArea(values["notes"], id="in-notes"), "notes")
         elif self.kind == "appointment":
-            yield from self.field(_("Title"), Input(id="in-title"), "title")
+            yield from self.field(_("Title"), Input(values["title"], id="in-title"), "title")
             starts_label = _("Starts ({order} hh:mm)").format(order=date_hint(self.locale))
-            yield from self.field(starts_label, Input(id="in-starts"), "starts")
-            yield from self.field(_("Ends (optional)"), Input(id="in-ends"), "ends")
-            yield from self.field(_("Location"), Input(id="in-location"), "location")
+            yield from self.field(starts_label, Input(values["starts"], id="in-starts"), "starts")
+            yield from self.field(_("Ends (optional)"), Input(values["ends"], id="in-ends"), "ends")
+            yield from self.field(_("Location"), Input(values["location"], id="in-location"), "location")
         else:
-            channels = [(Content(channel_word(c.value)), c.value) for c in Channel]
-            yield from self.field(
-                _("Channel"), Select(channels, value=Channel.CALL.value, allow_blank=False, id="in-channel"), "channel"
-            )
-            directions = [(Content(_("Incoming")), Direction.IN.value), (Content(_("Outgoing")), Direction.OUT.value)]
-            yield from self.field(
-                _("Direction"),
-                Select(directions, value=Direction.OUT.value, allow_blank=False, id="in-direction"),
-                "direction",
-            )
-            yield from self.field(_("Subject"), Input(id="in-subject"), "subject")
-            yield from self.field(_("What was said"), TextArea(id="in-body"), "body")
+            yield from self._message_fields(values)
+
+    def _message_fields(self, values: dict[str, Any]) -> ComposeResult:
+        channels = [(Content(channel_word(c.value)), c.value) for c in Channel]
+        yield from self.field(
+            _("Channel"), Select(channels, value=values["channel"], allow_blank=False, id="in-channel"), "channel"
+        )
+        directions = [(Content(_("Incoming")), Direction.IN.value), (Content(_("Outgoing")), Direction.OUT.value)]
+        yield from self.field(
+            _("Direction"),
+            Select(directions, value=values["direction"], allow_blank=False, id="in-direction"),
+            "direction",
+        )
+        # Subject stays third: "m tab tab subject ctrl+s" logs a call in as few keys as before (README's counts).
+        yield from self.field(_("Subject"), Input(values["subject"], id="in-subject"), "subject")
+        choices = [_(o) for o in OUTCOMES]
+        with Horizontal(classes="pair"):
+            with Vertical():
+                outcome = Input(
+                    values["outcome"],
+                    placeholder=" / ".join(choices),
+                    suggester=SuggestFromList(choices, case_sensitive=False),
+                    id="in-outcome",
+                )
+                yield from self.field(_("Outcome (optional)"), outcome, "outcome")
+            with Vertical():
+                duration = Input(values["duration"], placeholder=_("5, 5m, 1h30, 0:45"), id="in-duration")
+                yield from self.field(_("Duration (optional)"), duration, "duration")
+        yield from self.field(_("What was said"), TextArea(values["body"], id="in-body"), "body")
+        when = Input(values["when"], placeholder=_("now"), id="in-when")
+        yield from self.field(_("When ({order} hh:mm; empty: now)").format(order=date_hint(self.locale)), when, "when")
 
     def _owner(self) -> tuple[int | None, int | None]:
         """(contact_id, opportunity_id) for the store: one of them, as chosen in "Attach to"."""
@@ -453,83 +498,142 @@ class ActivityForm(FormScreen):
         self.set_error(name, message)
         return False
 
+    def _value(self, name: str) -> Any:
+        widget = self.query_one(f"#in-{name}")
+        return widget.value if isinstance(widget, Select) else _text(widget)
+
+    def _parsed(self, name: str, parse: Callable[[str], Any]) -> tuple[bool, Any]:
+        """(ok, value) of a typed field; a refused value is shown next to its field."""
+        try:
+            return True, parse(self._value(name))
+        except InvalidValue as exc:
+            self.set_error(name, str(exc))
+            return False, None
+
     def save(self) -> Deferred | None:
-        store, (cid, oid) = self.store, self._owner()
-        call: Callable[[], object]
-        if self.kind == "note":
-            body = _text(self.query_one("#in-body"))
-            if not self._required("body", body, _("Write something")):
-                return None
-            call = partial(store.add_note, body, origin="tui", contact_id=cid, opportunity_id=oid)
-        elif self.kind == "task":
-            title = self.query_one("#in-title", Input).value
-            due_text = self.query_one("#in-due", Input).value
-            ok = self._required("title", title, _("A task needs a title"))
-            due: datetime | None = None
-            if due_text.strip():
-                try:
-                    day = parse_date(due_text, locale=self.locale)
-                    due = datetime(day.year, day.month, day.day, 23, 59).astimezone()
-                except InvalidValue as exc:
-                    self.set_error("due", str(exc))
-                    ok = False
-            if not ok:
-                return None
-            call = partial(
-                store.add_task,
-                title,
-                due_at=due,
-                notes=_text(self.query_one("#in-notes")),
-                origin="tui",
-                contact_id=cid,
-                opportunity_id=oid,
-            )
-        elif self.kind == "appointment":
-            title = self.query_one("#in-title", Input).value
-            ok = self._required("title", title, _("An appointment needs a title"))
-            starts = ends = None
-            try:
-                starts = parse_datetime(self.query_one("#in-starts", Input).value, locale=self.locale)
-            except InvalidValue as exc:
-                self.set_error("starts", str(exc))
-                ok = False
-            ends_text = self.query_one("#in-ends", Input).value
-            if ends_text.strip():
-                try:
-                    ends = parse_datetime(ends_text, locale=self.locale)
-                except InvalidValue as exc:
-                    self.set_error("ends", str(exc))
-                    ok = False
-            if not ok or starts is None:
-                return None
-            location = self.query_one("#in-location", Input).value
-            call = partial(
-                store.add_appointment,
-                title,
-                starts,
-                ends_at=ends,
-                location=location,
-                origin="tui",
-                contact_id=cid,
-                opportunity_id=oid,
-            )
-        else:
-            subject = self.query_one("#in-subject", Input).value
-            body = _text(self.query_one("#in-body"))
-            if not (subject.strip() or body.strip()):
-                self.set_error("body", _("A message needs a subject or a body"))
-                return None
-            call = partial(
-                store.log_message,
-                body,
-                subject=subject,
-                channel=str(self.query_one("#in-channel", Select).value),
-                direction=str(self.query_one("#in-direction", Select).value),
-                origin="tui",
-                contact_id=cid,
-                opportunity_id=oid,
-            )
+        values = self._values()
+        if values is None:
+            return None
+        store = self.store
+        if self.item_id is not None:
+            item_id, kind = self.item_id, self.kind
+            changes = {field: value for field, value in values.items() if self._edited(field)}
+            return Deferred(lambda: (store.update_activity(kind, item_id, changes, origin="tui"), kind)[1])
+        cid, oid = self._owner()
+        call = self._creator(values, cid, oid)
         return Deferred(lambda: (call(), self.kind)[1])
+
+    def _edited(self, field: str) -> bool:
+        """Whether the user changed the field(s) behind a store field (edits send only what was edited)."""
+        sources = FIELD_SOURCES.get(self.kind, {}).get(field, (field,))
+        return any(self._value(name) != self.loaded.get(name) for name in sources)
+
+    def _values(self) -> dict[str, Any] | None:
+        """The store fields the form holds, validated; None (with errors shown) when something is wrong."""
+        kind, ok = self.kind, True
+        if kind == "note":
+            body = self._value("body")
+            return {"body": body} if self._required("body", body, _("Write something")) else None
+        if kind == "task":
+            title = self._value("title")
+            ok = self._required("title", title, _("A task needs a title"))
+            good, due = self._parsed("due", lambda t: due_from_text(t, self.locale) if t.strip() else None)
+            if not (ok and good):
+                return None
+            return {"title": title, "due_at": due, "notes": self._value("notes")}
+        if kind == "appointment":
+            ok = self._required("title", self._value("title"), _("An appointment needs a title"))
+            good, starts = self._parsed("starts", lambda t: parse_datetime(t, locale=self.locale))
+            fine, ends = self._parsed("ends", lambda t: parse_datetime(t, locale=self.locale) if t.strip() else None)
+            if not (ok and good and fine):
+                return None
+            fields = {"title": self._value("title"), "starts_at": starts, "ends_at": ends}
+            return {**fields, "location": self._value("location")}
+        return self._message_values()
+
+    def _message_values(self) -> dict[str, Any] | None:
+        subject, body, outcome = self._value("subject"), self._value("body"), outcome_key(self._value("outcome"))
+        ok, duration = self._parsed("duration", parse_duration)
+        good, at = self._parsed("when", lambda t: parse_datetime(t, locale=self.locale) if t.strip() else None)
+        if not (subject.strip() or body.strip() or outcome or duration is not None):
+            self.set_error("body", _("A message needs a subject or a body"))
+            ok = False
+        if not (ok and good):
+            return None
+        return {
+            "channel": str(self._value("channel")),
+            "direction": str(self._value("direction")),
+            "subject": subject,
+            "body": body,
+            "outcome": outcome,
+            "duration_s": duration,
+            "at": at if at is not None or self.item_id is None else self._loaded_at(),
+        }
+
+    def _loaded_at(self) -> Any:
+        return self.loaded.get("_at")
+
+    def _creator(self, values: dict[str, Any], cid: int | None, oid: int | None) -> Callable[[], object]:
+        store = self.store
+        owner: dict[str, Any] = {"origin": "tui", "contact_id": cid, "opportunity_id": oid}
+        if self.kind == "note":
+            return partial(store.add_note, values["body"], **owner)
+        if self.kind == "task":
+            return partial(store.add_task, values["title"], due_at=values["due_at"], notes=values["notes"], **owner)
+        if self.kind == "appointment":
+            return partial(
+                store.add_appointment, values["title"], values["starts_at"], ends_at=values["ends_at"],
+                location=values["location"], **owner,
+            )  # fmt: skip
+        return partial(store.log_message, values.pop("body"), **values, **owner)
+
+
+#: Which inputs stand behind a store field (when they differ by name): a field is sent only if one changed.
+FIELD_SOURCES: dict[str, dict[str, tuple[str, ...]]] = {
+    "task": {"due_at": ("due",)},
+    "appointment": {"starts_at": ("starts",), "ends_at": ("ends",)},
+    "message": {"duration_s": ("duration",), "at": ("when",)},
+}
+
+
+def typed_datetime(value: datetime | None, locale: str | None, *, with_time: bool = True) -> str:
+    """A stored time as the user would type it back (local time, the locale's order): what an edit form shows."""
+    if value is None:
+        return ""
+    at = local(value)
+    day = format_user_date(at.date(), locale)
+    return f"{day} {at:%H:%M}" if with_time else day
+
+
+def activity_texts(kind: str, item: Any, locale: str | None) -> dict[str, Any]:
+    """What each input of the activity form shows: empty (or the defaults) for a new item, its values to edit."""
+    if kind == "note":
+        return {"body": item.body if item else ""}
+    if kind == "task":
+        due = item.due_at if item else None
+        shows_time = due is not None and local(due).strftime("%H:%M") != "23:59"
+        return {
+            "title": item.title if item else "",
+            "due": typed_datetime(due, locale, with_time=shows_time),
+            "notes": item.notes if item else "",
+        }
+    if kind == "appointment":
+        return {
+            "title": item.title if item else "",
+            "starts": typed_datetime(item.starts_at if item else None, locale),
+            "ends": typed_datetime(item.ends_at if item else None, locale),
+            "location": item.location if item else "",
+        }
+    return {
+        "channel": item.channel if item else Channel.CALL.value,
+        "direction": item.direction if item else Direction.OUT.value,
+        "subject": item.subject if item else "",
+        "body": item.body if item else "",
+        "outcome": outcome_word(item.outcome) if item else "",
+        "duration": duration_short(item.duration_s).replace(" ", "") if item and item.duration_s is not None else "",
+        "when": typed_datetime(item.at, locale) if item else "",
+        "_at": item.at if item else None,
+    }
 
 
 # --- tags -----------------------------------------------------------------------------------------------

@@ -32,8 +32,16 @@ from ..widgets.chrome import Footer, Header
 from ..widgets.contact_table import WINDOW, ContactTable
 from ..widgets.smart_lists import ALL, TRASH, SmartListsSidebar
 from .base import AppAccess
-from .contact_detail import ContactDetailPane, ContactDetailScreen, edit_contact, new_opportunity, tag_contact
+from .contact_detail import (
+    ContactDetailPane,
+    ContactDetailScreen,
+    edit_contact,
+    new_opportunity,
+    note_on_deal,
+    tag_contact,
+)
 from .contact_forms import ActivityForm, ConfirmDialog, ContactForm, FilterForm, NameDialog, Target
+from .quick_add import QuickAddLine
 from .writes import ScreenWrites, error_text
 
 SPLIT_MIN_WIDTH = 150  # below this the detail opens as its own screen
@@ -62,10 +70,12 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     | enter | Open the contact |
     | / | Search (name, email, phone in any format, company, tags) |
     | escape | Clear search, filter and smart list |
+    | + | Quick add: one line `Giulia Verdi giulia@x.it 333 1234567 #lead @Form`, enter saves (ctrl+o: full form) |
     | n / e | New / edit contact |
     | t | Tag / untag |
     | o | New opportunity for this contact |
     | N / m / T / a | Add a note / log a message or call / add a task / an appointment |
+    | O | Add a note to one of its deals (straight away when it has one) |
     | d / u | Delete (after confirming) / undo the last delete |
     | f | Filter (tags any/all/none, source, owner, deal pipeline/stage, created period) |
     | s | Save the current filter as a smart list |
@@ -84,6 +94,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             "escape", "clear_search", _("Clear"), id="contacts.clear", tooltip=_("Clear search and filters"), show=False
         ),
         Binding("enter", "open", _("Open"), id="contacts.open", tooltip=_("Open the highlighted contact")),
+        Binding("plus", "quick_add", _("Add"), id="contacts.quick_add", tooltip=_("Add a contact in one line")),
         Binding("n", "new", _("New"), id="contacts.new", tooltip=_("Create a contact")),
         Binding("e", "edit", _("Edit"), id="contacts.edit", tooltip=_("Edit the highlighted contact")),
         Binding("t", "tag", _("Tags"), id="contacts.tag", tooltip=_("Tag or untag the highlighted contact")),
@@ -95,6 +106,14 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             _("Log call"),
             id="contacts.message",
             tooltip=_("Log a message or a call"),
+            show=False,
+        ),
+        Binding(
+            "O",
+            "deal_note",
+            _("Deal note"),
+            id="contacts.deal_note",
+            tooltip=_("Add a note to one of its deals"),
             show=False,
         ),
         Binding("T", "add('task')", _("Task"), id="contacts.task", tooltip=_("Add a task with a due date"), show=False),
@@ -146,6 +165,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             with Vertical(id="contacts-pane"):
                 yield Input(placeholder=_("Search contacts…  (/)"), id="contact-search")
                 yield Static("", id="filter-line", markup=False)
+                yield QuickAddLine()
                 yield ContactTable(locale=self.locale)
             yield ContactDetailPane(locale=self.locale)
         yield Footer()
@@ -425,7 +445,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             return trash
         if action == "import_csv":
             return has_import_screen()
-        if action in {"edit", "tag", "opportunity", "add", "delete"}:
+        if action in {"edit", "tag", "opportunity", "add", "deal_note", "delete"}:
             if trash:
                 return False
             return None if self.is_mounted and self.table.current is None else True
@@ -484,12 +504,27 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         else:
             self.app.push_screen(ContactDetailScreen(current.id))
 
-    def action_new(self) -> None:
+    def action_new(self, prefill: dict[str, str] | None = None) -> None:
         def created(contact_id: int | None) -> None:
             if contact_id:
                 self.show_new_contact(contact_id)
 
-        self.app.push_screen(ContactForm(None), created)
+        self.app.push_screen(ContactForm(None, prefill=prefill), created)
+
+    def action_quick_add(self) -> None:
+        self.query_one(QuickAddLine).open()
+
+    @on(QuickAddLine.Created)
+    def _quick_added(self, event: QuickAddLine.Created) -> None:
+        self.show_new_contact(event.contact_id)
+
+    @on(QuickAddLine.Closed)
+    def _quick_closed(self) -> None:
+        self.table.focus()
+
+    @on(QuickAddLine.OpenForm)
+    def _quick_form(self, event: QuickAddLine.OpenForm) -> None:
+        self.action_new(event.values)
 
     def show_new_contact(self, contact_id: int) -> None:
         """Highlight a contact just created; when the search, filter or sort hides it, they are cleared (the
@@ -529,6 +564,11 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         if current := self._current():
             opps = tuple((o.id, o.title) for o in self.store.list_opportunities(contact_id=current.id))
             self.app.push_screen(ActivityForm(kind, Target(current.id, opps)), self._after_form)
+
+    def action_deal_note(self) -> None:
+        if current := self._current():
+            deals = self.store.list_opportunities(contact_id=current.id)
+            note_on_deal(self, current.id, deals, self._after_form)
 
     def action_delete(self) -> None:
         current = self._current()

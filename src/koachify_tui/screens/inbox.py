@@ -19,6 +19,7 @@ from ..store import NotFound
 from ..store.activities import InboxRow
 from ..store.models import Channel
 from ..widgets.chrome import Footer, Header
+from ..widgets.timeline import call_details
 from .base import AppAccess
 from .writes import WRITE_ERRORS, ScreenWrites, error_text
 
@@ -156,6 +157,8 @@ class InboxScreen(ScreenWrites, AppAccess, Screen[None]):
             msg = row.message
             style = "" if msg.read else "bold"
             preview = (f"{msg.subject} — {msg.body}" if msg.subject else msg.body).replace("\n", " ")
+            if call := call_details(msg.duration_s, msg.outcome):
+                preview = f"{call} · {preview}" if preview else call
             table.add_row(
                 Text(datetime_short(msg.at, locale), style=style),
                 Text(_(CHANNEL_LABELS.get(msg.channel, msg.channel)), style=style),

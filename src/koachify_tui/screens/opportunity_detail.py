@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -28,11 +27,12 @@ from ..store.dates import date_hint, parse_datetime
 from ..store.normalize import InvalidValue
 from ..store.timeline import KIND_GROUPS
 from ..widgets.chrome import Footer, Header
+from ..widgets.timeline import TimelineView
+from .activity_keys import ItemActions, item_ref
 from .base import AppAccess
 from .writes import ScreenWrites, error_text
 
 ACTIVITY_TITLES = {"note": _("New note"), "task": _("New task"), "appointment": _("New appointment")}
-KIND_ICONS = {"note": "✎", "task": "☐", "appointment": "◷", "message": "✉"}
 
 
 class ActivityForm(ScreenWrites, ModalScreen[bool]):
@@ -131,9 +131,10 @@ class OpportunityDetail(ScreenWrites, AppAccess, Screen[int | None]):
     | --- | --- |
     | escape, q | Back |
     | c | Go to the contact |
-    | e | Edit |
+    | e | Edit the deal (with the activity list focused: its highlighted line) |
     | N / T / a | Add a note / task / appointment (the same keys as on the contact) |
     | d / u | Delete the deal (after confirming) / undo the delete |
+    | tab | To the list of notes, tasks, appointments and calls: e, d (u undoes), x, z as on the timeline |
 
     The history shows stage moves, status changes and edits ("Value: 1.000,00 € → 1.500,00 €").
     """
@@ -153,6 +154,8 @@ class OpportunityDetail(ScreenWrites, AppAccess, Screen[int | None]):
     OpportunityDetail #detail-fields { width: 50; padding: 0 1; border-right: vkey $panel; }
     OpportunityDetail #detail-side { width: 1fr; padding: 0 1; }
     OpportunityDetail .detail-heading { text-style: bold; color: $primary; margin-top: 1; }
+    OpportunityDetail #detail-activities { height: auto; max-height: 24; }
+    OpportunityDetail #detail-activities-empty { color: $foreground-muted; }
     """
 
     def __init__(self, opportunity_id: int, *, clock: Callable[[], datetime] | None = None) -> None:
@@ -161,20 +164,26 @@ class OpportunityDetail(ScreenWrites, AppAccess, Screen[int | None]):
         self._clock = clock or (lambda: datetime.now(UTC))
         self.deleted_txn: str | None = None  # the delete `u` reverts
         self.deleted = False
+        self.items = ItemActions(self, self.load)
+        self.contact_id: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="detail-body"):
             with VerticalScroll(id="detail-fields"):
                 yield Static(id="detail-info")
-            with VerticalScroll(id="detail-side"):
+            with VerticalScroll(id="detail-side", can_focus=False):  # tab goes straight to the activity list
                 yield Static(_("History"), classes="detail-heading")
                 yield Static(id="detail-history")
-                yield Static(_("Notes, tasks, appointments"), classes="detail-heading")
-                yield Static(id="detail-activities")
+                yield Static(_("Notes, tasks, appointments, calls"), classes="detail-heading")
+                yield Static(_("Nothing yet: N adds a note, T a task, a an appointment."), id="detail-activities-empty")
+                yield TimelineView(locale=self.locale, id="detail-activities", show_deal=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        view = self.query_one("#detail-activities", TimelineView)
+        view.item_keys = True
+        view.undoable = lambda: self.items.can_undo(("deal", self.opportunity_id))
         self.load()
 
     def load(self) -> None:
@@ -219,7 +228,8 @@ class OpportunityDetail(ScreenWrites, AppAccess, Screen[int | None]):
             info.add_row(Text(label), Text(value))
         self.query_one("#detail-info", Static).update(info)
         self.query_one("#detail-history", Static).update(self._history(row.contact_id))
-        self.query_one("#detail-activities", Static).update(self._activities(row.contact_id))
+        self.contact_id = row.contact_id
+        self._activities(row.contact_id)
 
     def _history(self, contact_id: int) -> Table:
         """Stage moves, status changes and field edits of the deal, oldest first (as the stage history was)."""
@@ -233,28 +243,24 @@ class OpportunityDetail(ScreenWrites, AppAccess, Screen[int | None]):
             history.add_row(Text(datetime_short(item.at, self.locale)), Text(history_text(item.kind, item.text)))
         return history
 
-    def _activities(self, contact_id: int) -> Any:
+    def _activities(self, contact_id: int) -> None:
+        """The deal's notes, tasks, appointments and calls, newest first, with the timeline's item keys."""
         items = self.store.timeline(
-            contact_id, opportunity_id=self.opportunity_id, kinds=("note", "task", "appointment"), limit=100
+            contact_id, opportunity_id=self.opportunity_id, kinds=("note", "task", "appointment", "message"), limit=100
         )
-        if not items:
-            return Text(_("Nothing yet: n adds a note, t a task, a an appointment."), style="dim")
-        lines = []
-        for item in items:
-            line = Text(f"{KIND_ICONS.get(item.kind, '•')} ", style="bold")
-            line.append(datetime_short(item.at, self.locale), style="dim")
-            line.append("  ")
-            line.append(item.text)
-            if item.kind == "task":
-                due = item.detail.get("due_at")
-                if due:
-                    line.append("  " + _("(due {when})").format(when=datetime_short(due, self.locale)), style="dim")
-                if item.done:
-                    line.append("  " + _("done"), style="green")
-                elif item.overdue:
-                    line.append("  " + _("overdue"), style="bold red")
-            lines.append(line)
-        return Group(*lines)
+        view = self.query_one("#detail-activities", TimelineView)
+        view.reset(items, page=100, keep_cursor=True)
+        view.display = bool(items)
+        self.query_one("#detail-activities-empty", Static).display = not items
+
+    @on(TimelineView.ItemKey)
+    def _item_key(self, event: TimelineView.ItemKey) -> None:
+        event.stop()
+        scope = ("deal", self.opportunity_id)
+        if event.action == "undo":
+            self.items.undo(scope)
+        elif event.item is not None and self.contact_id is not None:
+            getattr(self.items, event.action)(item_ref(event.item, self.contact_id), scope)
 
     def on_store_changed(self, _message: StoreChanged) -> None:
         self.load()

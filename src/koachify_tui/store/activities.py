@@ -12,10 +12,26 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
 from ..i18n import _
-from .base import StoreBase
+from .activity_rules import (
+    activity_model,
+    checked_changes,
+    refresh_last_activity,
+    same_value,
+    snoozed_due,
+)
+from .base import StoreBase, Tx
 from .changes import record as log_change
 from .errors import InvalidValue, NotFound
-from .events import AppointmentAdded, MessageLogged, NoteAdded, TaskAdded, TaskCompleted
+from .events import (
+    ActivityDeleted,
+    ActivityRestored,
+    ActivityUpdated,
+    AppointmentAdded,
+    MessageLogged,
+    NoteAdded,
+    TaskAdded,
+    TaskCompleted,
+)
 from .models import Appointment, Channel, Contact, Direction, Message, Note, Opportunity, Task, utcnow
 from .normalize import clean_text
 
@@ -43,14 +59,6 @@ class InboxRow:
 
     message: Message
     contact_name: str
-
-
-ACTIVITY_MODELS: dict[str, type[SQLModel]] = {
-    "note": Note,
-    "task": Task,
-    "appointment": Appointment,
-    "message": Message,
-}
 
 
 class ActivitiesAPI(StoreBase):
@@ -143,19 +151,34 @@ class ActivitiesAPI(StoreBase):
             return task
 
     def complete_task(self, task_id: int, *, done: bool = True, origin: str | None = None) -> Task:
-        """Mark a task done (or, with done=False, open again)."""
+        """Mark a task done (or, with done=False, open again); logged, so `undo_changes` reverts it."""
         with self.write(origin) as tx:
             task = self._live(tx.session, Task, task_id)
             if (task.done_at is not None) == done:
                 return task
-            now = utcnow()
-            log_change(tx, "task", task_id, "done_at", task.done_at, now if done else None, contact_id=task.contact_id)
-            task.done_at = now if done else None
-            task.updated_at = now
-            if done:
-                self._touch(tx.session, task.contact_id, now)
-                tx.emit(TaskCompleted, contact_id=task.contact_id, opportunity_id=task.opportunity_id, task_id=task_id)
+            self._apply(tx, "task", task, {"done_at": utcnow() if done else None})
             return task
+
+    def snooze_task(self, task_id: int, until: datetime, *, origin: str | None = None) -> Task:
+        """Move an open task's due time to `until` (a done task is refused: reopen it first)."""
+        with self.write(origin) as tx:
+            task = self._live(tx.session, Task, task_id)
+            if task.done_at is not None:
+                raise InvalidValue(
+                    _("task {task_id} is done: reopen it before moving its due date").format(task_id=task_id)
+                )
+            self._apply(tx, "task", task, {"due_at": until})
+            return task
+
+    def snooze_task_by(
+        self, task_id: int, days: int, *, now: datetime | None = None, origin: str | None = None
+    ) -> Task:
+        """Snooze by `days` (1: "+1 day", 7: "+1 week") from the current due date, or from today when the task
+        is overdue or has no due date: a coach snoozing a task three weeks late means "tomorrow", not "still
+        late". The due time of day is kept (local time); a task without one is due at 23:59."""
+        with self.read() as s:
+            task = self._live(s, Task, task_id)
+        return self.snooze_task(task_id, snoozed_due(task.due_at, days, now or utcnow()), origin=origin)
 
     def add_appointment(
         self,
@@ -203,17 +226,23 @@ class ActivitiesAPI(StoreBase):
         subject: str = "",
         at: datetime | None = None,
         read: bool = False,
+        duration_s: int | None = None,
+        outcome: str = "",
         origin: str | None = None,
     ) -> Message:
-        """Log a communication (email, SMS, WhatsApp, call, chat…) with a contact."""
+        """Log a communication (email, SMS, WhatsApp, call, chat…) with a contact; a call may carry its length
+        in seconds and its outcome (free text; the TUI offers answered / no answer / voicemail / call back)."""
         try:
             channel = Channel(channel).value
             direction = Direction(direction).value
         except ValueError as exc:
             raise InvalidValue(str(exc)) from None
         body = clean_text(body, multiline=True)
-        if not body and not subject:
+        outcome = clean_text(outcome)
+        if not (body or subject or outcome or duration_s is not None):  # a call may be just its length
             raise InvalidValue(_("a message needs a subject or a body"))
+        if duration_s is not None and duration_s < 0:
+            raise InvalidValue(_("a duration cannot be negative"))
         with self.write(origin) as tx:
             cid, oid = self._owner_ids(tx.session, contact_id, opportunity_id)
             when = at or utcnow()
@@ -226,6 +255,8 @@ class ActivitiesAPI(StoreBase):
                 body=body,
                 at=when,
                 read=read or direction == "out",
+                duration_s=duration_s,
+                outcome=outcome,
             )
             tx.session.add(msg)
             tx.session.flush()
@@ -246,7 +277,7 @@ class ActivitiesAPI(StoreBase):
 
     def get_activity(self, kind: str, item_id: int) -> Any:
         with self.read() as s:
-            return self._live(s, ACTIVITY_MODELS[kind], item_id)
+            return self._live(s, activity_model(kind), item_id)
 
     def update_activity(
         self,
@@ -258,37 +289,66 @@ class ActivitiesAPI(StoreBase):
         **fields: Any,
     ) -> Any:
         """Apply a change set to a note, task, appointment or message (`changes` or keywords; text fields are
-        cleaned like on creation). Only what differs is written and logged."""
-        model = ACTIVITY_MODELS[kind]
+        cleaned and checked like on creation). Only what differs is written, logged field by field (so
+        `undo_changes` reverts it) and announced with one `ActivityUpdated` (plus `TaskCompleted` when it
+        completes a task)."""
+        model = activity_model(kind)
         with self.write(origin) as tx:
             item: Any = self._live(tx.session, model, item_id)
-            changed = False
-            for key, value in {**(changes or {}), **fields}.items():
-                if key in {"id", "contact_id", "opportunity_id", "created_at", "deleted_at"} or not hasattr(item, key):
-                    raise InvalidValue(_("cannot change {key!r} of a {kind}").format(key=key, kind=kind))
-                if isinstance(value, str):
-                    value = clean_text(value, multiline=key in {"body", "notes"})
-                if getattr(item, key) != value:
-                    log_change(tx, kind, item_id, key, getattr(item, key), value, contact_id=item.contact_id)
-                    setattr(item, key, value)
-                    changed = True
-            if changed and hasattr(item, "updated_at"):
-                item.updated_at = utcnow()
+            self._apply(tx, kind, item, {**(changes or {}), **fields})
             return item
 
+    def _apply(self, tx: Tx, kind: str, item: Any, changes: Mapping[str, Any]) -> list[str]:
+        """Write, log and announce `changes` of a live item in `tx`; the fields that changed."""
+        wanted = checked_changes(kind, item, changes)
+        changed = [key for key, value in wanted.items() if not same_value(getattr(item, key), value)]
+        if not changed:
+            return []
+        for key in changed:
+            log_change(tx, kind, item.id, key, getattr(item, key), wanted[key], contact_id=item.contact_id)
+            setattr(item, key, wanted[key])
+        now = utcnow()  # this module's clock (tests move it), not the transaction's
+        if hasattr(item, "updated_at"):
+            item.updated_at = now
+        if "done_at" in changed and item.done_at is not None:
+            self._touch(tx.session, item.contact_id, now)
+            tx.emit(TaskCompleted, contact_id=item.contact_id, opportunity_id=item.opportunity_id, task_id=item.id)
+        if "at" in changed:
+            refresh_last_activity(tx.session, item.contact_id)
+        tx.emit(
+            ActivityUpdated, contact_id=item.contact_id, kind=kind, item_id=item.id,
+            opportunity_id=item.opportunity_id, changed=tuple(changed),
+        )  # fmt: skip
+        return changed
+
     def delete_activity(self, kind: str, item_id: int, *, origin: str | None = None) -> None:
+        """Soft-delete a note, task, appointment or message: it leaves the timeline, agenda, inbox and
+        reports; `restore_activity` (or `undo_changes` of this write) brings it back as it was."""
         with self.write(origin) as tx:
-            item: Any = self._live(tx.session, ACTIVITY_MODELS[kind], item_id)
+            item: Any = self._live(tx.session, activity_model(kind), item_id)
             item.deleted_at = utcnow()
             log_change(tx, kind, item_id, "deleted_at", None, item.deleted_at, contact_id=item.contact_id)
+            refresh_last_activity(tx.session, item.contact_id)
+            tx.emit(
+                ActivityDeleted, contact_id=item.contact_id, kind=kind, item_id=item_id,
+                opportunity_id=item.opportunity_id,
+            )  # fmt: skip
 
     def restore_activity(self, kind: str, item_id: int, *, origin: str | None = None) -> None:
+        """Bring a deleted item back (a no-op when it is not deleted)."""
         with self.write(origin) as tx:
-            item: Any = tx.session.get(ACTIVITY_MODELS[kind], item_id)
+            item: Any = tx.session.get(activity_model(kind), item_id)
             if item is None:
                 raise NotFound(_("no {kind} with id {item_id}").format(kind=_(kind), item_id=item_id))
+            if item.deleted_at is None:
+                return
             log_change(tx, kind, item_id, "deleted_at", item.deleted_at, None, contact_id=item.contact_id)
             item.deleted_at = None
+            refresh_last_activity(tx.session, item.contact_id)
+            tx.emit(
+                ActivityRestored, contact_id=item.contact_id, kind=kind, item_id=item_id,
+                opportunity_id=item.opportunity_id,
+            )  # fmt: skip
 
     def list_tasks(
         self,

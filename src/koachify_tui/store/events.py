@@ -157,6 +157,32 @@ class TaskCompleted(ContactEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ActivityEvent(ContactEvent):
+    """A note, task, appointment or message (`kind`, `item_id`) was edited, deleted or restored."""
+
+    kind: str
+    item_id: int
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityUpdated(ActivityEvent):
+    """Fields of the item changed (`changed` names them; a task reopened or snoozed is one of these)."""
+
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityDeleted(ActivityEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityRestored(ActivityEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
 class AppointmentAdded(ContactEvent):
     appointment_id: int
     opportunity_id: int | None = None

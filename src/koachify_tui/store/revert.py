@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ..i18n import _
+from .activity_rules import DATETIME_FIELDS, as_datetime, same_value
 from .base import Tx
 from .changes import CONTACT_LOGGED, Change, record
 from .contacts import contact_tags, link_tag, set_contact_fields, unlink_tag
@@ -47,6 +48,7 @@ ITEMS: dict[str, Any] = {
     "message": Message,
     "enrollment": SequenceEnrollment,
 }
+ITEM_ENTITIES = ("note", "task", "appointment", "message")
 OPPORTUNITY_PLAIN = ("title", "value_minor", "currency", "owner", "source", "lost_reason")
 #: What a merge moves from one contact to another (entity → model): a `contact_id` change of one of these is
 #: reverted by moving it back, while it is still where the change put it (store/merge.py).
@@ -142,7 +144,40 @@ def _revert_one(
         return _revert_contact(tx, store, entity_id, name, old, new, out)
     if entity == "opportunity":
         return _revert_opportunity(tx, store, entity_id, name, old, new)
+    if entity in ITEM_ENTITIES:
+        return _revert_item(tx, store, entity, entity_id, name, old, new)
     return _("cannot be undone")
+
+
+def _revert_item(tx: Tx, store: Any, kind: str, item_id: int, name: str, old: Any, new: Any) -> str | None:
+    """A note's, task's, appointment's or message's field (or its deletion) back to `old`, through the same
+    store calls as a hand edit, while it still holds what the change wrote."""
+    item = tx.session.get(ITEMS[kind], item_id)
+    if item is None:
+        return ""
+    if name == "deleted_at":
+        if (item.deleted_at is None) == (old is None):
+            return ""
+        if old is None:
+            store.restore_activity(kind, item_id, origin=tx.origin)
+        else:
+            store.delete_activity(kind, item_id, origin=tx.origin)
+        return None
+    if item.deleted_at is not None:
+        return _("the {item} was deleted since").format(item=_(kind))
+    wanted, wrote = _item_value(name, old), _item_value(name, new)
+    current = getattr(item, name, None)
+    if same_value(current, wanted):
+        return ""
+    if not same_value(current, wrote):
+        return _changed(tx, current)
+    store.update_activity(kind, item_id, {name: wanted}, origin=tx.origin)
+    return None
+
+
+def _item_value(name: str, logged: Any) -> Any:
+    """A logged value as the column holds it (datetimes are logged as ISO text)."""
+    return as_datetime(logged) if name in DATETIME_FIELDS else logged
 
 
 def _revert_contact(tx: Tx, store: Any, cid: int, name: str, old: Any, new: Any, out: Outcome) -> str | None:

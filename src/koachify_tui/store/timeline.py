@@ -89,8 +89,17 @@ class TimelineItem:
             "id": self.ref_id,
             "opportunity_id": self.opportunity_id,
             "opportunity": self.opportunity_title,
-            **({"done": self.done} if self.kind == "task" else {}),
+            **({"done": self.done, "due_at": _iso(self.detail.get("due_at"))} if self.kind == "task" else {}),
+            **(
+                {key: self.detail.get(key) for key in ("channel", "direction", "duration_s", "outcome")}
+                if self.kind == "message"
+                else {}
+            ),
         }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else None
 
 
 def _edit_text(name: str, old: Any, new: Any, money_of: Callable[[Any], str] = str) -> str | None:
@@ -257,7 +266,13 @@ class TimelineAPI(StoreBase):
                         row.id,
                         row.opportunity_id,
                         title,
-                        detail={"channel": row.channel, "direction": row.direction, "read": row.read},
+                        detail={
+                            "channel": row.channel,
+                            "direction": row.direction,
+                            "read": row.read,
+                            "duration_s": row.duration_s,
+                            "outcome": row.outcome,
+                        },
                     )
                 )
             else:

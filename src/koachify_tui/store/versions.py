@@ -31,11 +31,22 @@ MODELS: dict[str, type[Any]] = {"contact": Contact, "opportunity": Opportunity}
 T_CHANGE: Table = ChangeLog.__table__  # type: ignore[attr-defined]
 
 
+#: Items that hang off a contact: editing, deleting or restoring one is a change of its contact (version-wise).
+ITEM_ENTITIES = frozenset({"note", "task", "appointment", "message"})
+
+
+def _owner(r: dict[str, Any]) -> tuple[str, int | None]:
+    """The (entity, id) whose version a change row moves: an item's change moves its contact's."""
+    if r["entity"] in ITEM_ENTITIES:
+        return "contact", r["contact_id"]
+    return r["entity"], r["entity_id"]
+
+
 def stamp(tx: Tx) -> None:
     """Bump the version of every contact and opportunity `tx` changed, once, and stamp it on its rows."""
-    versions: dict[tuple[str, int], int] = {}
+    versions: dict[tuple[str, int | None], int] = {}
     for entity, table in TABLES.items():
-        ids = sorted({r["entity_id"] for r in tx.changes if r["entity"] == entity})
+        ids = sorted({i for e, i in map(_owner, tx.changes) if e == entity and i is not None})
         if not ids:
             continue
         result = tx.session.execute(
@@ -50,7 +61,7 @@ def stamp(tx: Tx) -> None:
             if loaded is not None:  # keep the object handed back to the caller current, without re-flushing it
                 set_committed_value(loaded, "version", version)
     for r in tx.changes:
-        r["version"] = versions.get((r["entity"], r["entity_id"]))
+        r["version"] = versions.get(_owner(r))
 
 
 def stamp_txn(conn: Any, txn: str) -> None:
