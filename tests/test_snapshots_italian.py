@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from koachify_tui.app import make_app
 from koachify_tui.config import Settings
@@ -117,7 +118,16 @@ def test_automations_italian(snap_compare: Any, store: Store, italian: Settings)
         filters={"source": "Form"},
         actions=[{"type": "create_task", "title": "Chiamare", "due_in_days": 1}],
     )
-    assert snap_compare(make_app(italian, store, start="automations"), terminal_size=(120, 30))
+
+    async def rules_shown(pilot: Pilot[None]) -> None:
+        table = pilot.app.screen.query_one("#rules-table", DataTable)
+        for _ in range(200):  # the rules are read in a worker
+            if table.row_count == 2:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(make_app(italian, store, start="automations"), terminal_size=(120, 30), run_before=rules_shown)
 
 
 def test_import_dialog_italian(snap_compare: Any, store: Store, italian: Settings) -> None:

@@ -57,8 +57,18 @@ def test_automation_rules(snap_compare: Any, tmp_path: Path) -> None:
         actions=[{"type": "create_task", "title": "Chiamare", "due_in_days": 1}],
     )
     app = make_app(settings, store, start="automations")
+
+    async def rules_shown(pilot: Any) -> None:
+        # the rules are read in a worker: under load the frame could be taken before they arrive
+        table = pilot.app.screen.query_one("#rules-table")
+        for _ in range(200):
+            if table.row_count == 2:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
     try:
-        assert snap_compare(app, terminal_size=(140, 30))
+        assert snap_compare(app, terminal_size=(140, 30), run_before=rules_shown)
     finally:
         store.close()
 
