@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .formatting import phone
-from .i18n import _
+from .i18n import _, ngettext
 
 
 def support_text(support: str) -> str:
@@ -29,3 +29,22 @@ def reason_text(reason: Any) -> str:
     if reason.kind == "phone":
         return _("same phone {value}").format(value=phone(reason.value, reason.value))
     return _("similar name {name} ({support})").format(name=reason.value, support=support_text(reason.support))
+
+
+def moved_phrase(kind: str, n: int) -> str | None:
+    """One count of what a merge moved (a MergeResult.moved kind): "2 deals"; None for an unknown kind."""
+    words = {
+        "opportunity": lambda: ngettext("{n} deal", "{n} deals", n),
+        "note": lambda: ngettext("{n} note", "{n} notes", n),
+        "task": lambda: ngettext("{n} task", "{n} tasks", n),
+        "appointment": lambda: ngettext("{n} appointment", "{n} appointments", n),
+        "message": lambda: ngettext("{n} message", "{n} messages", n),
+        "enrollment": lambda: ngettext("{n} sequence enrolment", "{n} sequence enrolments", n),
+        "import_item": lambda: ngettext("{n} import link", "{n} import links", n),
+        "tag": lambda: ngettext("{n} tag", "{n} tags", n),
+        "custom": lambda: ngettext("{n} custom value", "{n} custom values", n),
+        "email": lambda: ngettext("{n} extra email", "{n} extra emails", n),
+        "phone": lambda: ngettext("{n} extra phone", "{n} extra phones", n),
+    }
+    word = words.get(kind)
+    return word().format(n=n) if word else None

@@ -84,25 +84,6 @@ def ignore(
 # --- merge and undo (store/merge.py) ------------------------------------------------------------------------
 
 
-def _moved(kind: str, n: int) -> str | None:
-    """One count of what a merge moved (MergeResult.moved kinds)."""
-    words = {
-        "opportunity": lambda: ngettext("{n} deal", "{n} deals", n),
-        "note": lambda: ngettext("{n} note", "{n} notes", n),
-        "task": lambda: ngettext("{n} task", "{n} tasks", n),
-        "appointment": lambda: ngettext("{n} appointment", "{n} appointments", n),
-        "message": lambda: ngettext("{n} message", "{n} messages", n),
-        "enrollment": lambda: ngettext("{n} sequence enrolment", "{n} sequence enrolments", n),
-        "import_item": lambda: ngettext("{n} import link", "{n} import links", n),
-        "tag": lambda: ngettext("{n} tag", "{n} tags", n),
-        "custom": lambda: ngettext("{n} custom value", "{n} custom values", n),
-        "email": lambda: ngettext("{n} extra email", "{n} extra emails", n),
-        "phone": lambda: ngettext("{n} extra phone", "{n} extra phones", n),
-    }
-    word = words.get(kind)
-    return word().format(n=n) if word else None
-
-
 def _prefer(values: list[str]) -> dict[str, int]:
     """--prefer ID:FIELD … as {field: id}."""
     out: dict[str, int] = {}
@@ -155,7 +136,9 @@ def merge(
                 len(result.merged_ids),
             ).format(ids=", ".join(map(str, result.merged_ids)), survivor=result.survivor_id, merge=result.merge_id)
         )
-        moved = [w for w in (_moved(k, n) for k, n in result.moved.items()) if w]
+        from ..duplicate_text import moved_phrase
+
+        moved = [w for w in (moved_phrase(k, n) for k, n in result.moved.items()) if w]
         if moved:
             echo(_("Moved: {what}").format(what=", ".join(moved)))
         echo(_("Undo with `koachify duplicates undo {merge}`.").format(merge=result.merge_id))

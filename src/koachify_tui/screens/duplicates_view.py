@@ -17,33 +17,18 @@ from textual.message import Message
 from textual.widgets import DataTable, OptionList
 from textual.widgets.option_list import Option
 
-from ..duplicate_text import reason_text
+from ..duplicate_text import moved_phrase, reason_text
 from ..formatting import date_short
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..store.duplicate_types import DuplicateGroup, MergeUndoResult
 from ..store.merge_preview import MergePreview
-
-
-def _moved_phrases(n: dict[str, int]) -> dict[str, str]:
-    """Each moved-item kind of a MergeResult as a counted phrase (literal msgids, for the catalogue)."""
-    return {
-        "opportunity": ngettext("{n} deal", "{n} deals", n["opportunity"]),
-        "note": ngettext("{n} note", "{n} notes", n["note"]),
-        "task": ngettext("{n} task", "{n} tasks", n["task"]),
-        "appointment": ngettext("{n} appointment", "{n} appointments", n["appointment"]),
-        "message": ngettext("{n} message", "{n} messages", n["message"]),
-        "tag": ngettext("{n} tag", "{n} tags", n["tag"]),
-    }
-
 
 MOVED_KINDS = ("opportunity", "note", "task", "appointment", "message", "tag")
 
 
 def moved_words(moved: Mapping[str, int]) -> str:
     """ "2 deals, 5 notes" (only what was moved)."""
-    counts = {kind: int(moved.get(kind, 0)) for kind in MOVED_KINDS}
-    phrases = _moved_phrases(counts)
-    parts = [phrases[kind].format(n=counts[kind]) for kind in MOVED_KINDS if counts[kind]]
+    parts = [moved_phrase(kind, int(moved[kind])) or "" for kind in MOVED_KINDS if moved.get(kind)]
     return ", ".join(parts) if parts else _("no deals or activities")
 
 

@@ -456,13 +456,7 @@ class DuplicatesAPI(StoreBase):
     def batch_duplicates(self, batch_id: int, *, limit: int | None = None) -> list[DuplicateGroup]:
         """The groups holding at least one contact an import batch created or changed (the import summary's
         "possible duplicates")."""
-        with self.read() as s:
-            ids = (
-                s.connection()
-                .execute(select(T_ITEM.c.contact_id).where(T_ITEM.c.batch_id == batch_id).distinct())
-                .scalars()
-                .all()
-            )
+        ids = self.import_batch_contacts(batch_id)  # type: ignore[attr-defined]  # ChangesAPI, on the same Store
         return self.find_duplicates(contact_ids=ids, limit=limit) if ids else []
 
     def duplicate_names(self, ids: Iterable[int]) -> dict[int, str]:
