@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from .models import ChangeLog
+from .tables import T_CHANGE
 
 if TYPE_CHECKING:
     from .base import Tx
-
-T_CHANGE: Table = ChangeLog.__table__  # type: ignore[attr-defined]
 
 #: Origins a change can come from, and the causes that explain it.
 ORIGINS = ("tui", "cli", "import", "automation", "merge", "api")

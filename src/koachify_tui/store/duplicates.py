@@ -25,7 +25,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlmodel import Session
 
 from ..i18n import _
@@ -39,24 +39,10 @@ from .importer.fastpath import valid as valid_phone
 from .matching import SHARED_NAMES, Known, comparable_name, placeholder_email, placeholder_phone, same_person_by_phone
 from .models import (
     Contact,
-    ContactChannel,
-    ContactTag,
-    CustomFieldDef,
-    CustomFieldValue,
     DuplicateIgnore,
-    ImportBatchItem,
-    Tag,
 )
 from .normalize import clean_text, email_key, fold, normalize_email, normalize_phone
-
-T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
-T_CHANNEL: Table = ContactChannel.__table__  # type: ignore[attr-defined]
-T_CT: Table = ContactTag.__table__  # type: ignore[attr-defined]
-T_TAG: Table = Tag.__table__  # type: ignore[attr-defined]
-T_DEF: Table = CustomFieldDef.__table__  # type: ignore[attr-defined]
-T_VALUE: Table = CustomFieldValue.__table__  # type: ignore[attr-defined]
-T_IGNORE: Table = DuplicateIgnore.__table__  # type: ignore[attr-defined]
-T_ITEM: Table = ImportBatchItem.__table__  # type: ignore[attr-defined]
+from .tables import T_CHANNEL, T_CONTACT, T_CONTACT_TAG, T_DEF, T_IGNORE, T_TAG, T_VALUE
 
 #: Mail providers anyone can sign up to: a shared domain there says nothing about who someone is.
 PUBLIC_DOMAINS = frozenset(
@@ -170,7 +156,7 @@ def load_people(s: Session, only: set[int] | None = None) -> Loaded:
     channels = conn.execute(
         select(T_CHANNEL.c.contact_id, T_CHANNEL.c.kind, T_CHANNEL.c.key).where(T_CHANNEL.c.key.is_not(None))
     ).all()
-    links = conn.execute(select(T_CT.c.contact_id, T_CT.c.tag_id)).all()
+    links = conn.execute(select(T_CONTACT_TAG.c.contact_id, T_CONTACT_TAG.c.tag_id)).all()
     cities = list(_cities(s))
     common = _common(rows, channels, links, cities)
     if only is not None and len(only) * 4 < len(rows):

@@ -18,7 +18,8 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import EditConflict, NotFound
-from .models import ChangeLog, Contact, Opportunity
+from .models import Contact, Opportunity
+from .tables import T_CHANGE
 
 if TYPE_CHECKING:
     from .base import Tx
@@ -28,8 +29,6 @@ TABLES: dict[str, Table] = {
     "opportunity": Opportunity.__table__,  # type: ignore[attr-defined]
 }
 MODELS: dict[str, type[Any]] = {"contact": Contact, "opportunity": Opportunity}
-T_CHANGE: Table = ChangeLog.__table__  # type: ignore[attr-defined]
-
 
 #: Items that hang off a contact: editing, deleting or restoring one is a change of its contact (version-wise).
 ITEM_ENTITIES = frozenset({"note", "task", "appointment", "message"})

@@ -9,15 +9,10 @@ from __future__ import annotations
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table
-
-from ..models import ChangeLog
-
 if TYPE_CHECKING:
     from ..models import CustomFieldDef
     from .writer import Target
 
-T_CHANGE: Table = ChangeLog.__table__  # type: ignore[attr-defined]
 COLUMNS = (
     "txn", "entity", "entity_id", "contact_id", "field", "old_value", "new_value", "at", "origin", "cause",
     "cause_id", "batch_id",

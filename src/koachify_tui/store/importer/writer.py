@@ -27,32 +27,17 @@ from ..fields import coerce, field_key
 from ..lookups import insert_or_get
 from ..matching import Decision, Known, SharedValues, comparable_name, decide
 from ..models import (
-    Contact,
-    ContactChannel,
-    ContactTag,
     CustomFieldDef,
-    CustomFieldValue,
     FieldEntity,
     FieldType,
-    HistoryEntry,
     HistoryKind,
-    ImportBatchItem,
-    Tag,
 )
 from ..normalize import InvalidValue, fold
+from ..tables import T_CHANGE, T_CHANNEL, T_CONTACT, T_CONTACT_TAG, T_DEF, T_HISTORY, T_ITEM, T_TAG, T_VALUE
 from . import changelog, fastpath
 from .fastpath import fold_fast, name_key_fast
 from .producer import Bulk, Chunk, bulk_layout
 from .rows import Candidate, Reject, cells_of, channel_plan
-
-T_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
-T_CHANNEL: Table = ContactChannel.__table__  # type: ignore[attr-defined]
-T_CONTACT_TAG: Table = ContactTag.__table__  # type: ignore[attr-defined]
-T_VALUE: Table = CustomFieldValue.__table__  # type: ignore[attr-defined]
-T_DEF: Table = CustomFieldDef.__table__  # type: ignore[attr-defined]
-T_HISTORY: Table = HistoryEntry.__table__  # type: ignore[attr-defined]
-T_ITEM: Table = ImportBatchItem.__table__  # type: ignore[attr-defined]
-T_TAG: Table = Tag.__table__  # type: ignore[attr-defined]
 
 SCALARS = ("first_name", "last_name", "company", "source", "owner")
 SNAPSHOT = ("first_name", "last_name", "company", "email", "email_key", "phone", "phone_e164", "source", "owner")
@@ -1074,7 +1059,7 @@ class BatchWriter:
             )
         self._write_children(new_values)
         self._bulk(T_HISTORY, self._HISTORY_COLS, history)
-        self._bulk(changelog.T_CHANGE, changelog.COLUMNS, logged)
+        self._bulk(T_CHANGE, changelog.COLUMNS, logged)
 
     def _fts(self, ids: list[int], head: str) -> None:
         for chunk in self._in_chunks(ids):
