@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from koachify_tui import i18n
 from koachify_tui.config import Settings
@@ -50,9 +53,45 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "koachify.db"
 
 
+#: Per worker process: a new database exactly as `Store.open` makes it (schema at head, default pipeline, seed
+#: rule), built once a day (the seed's timestamps stay on the day the test runs). Each test gets a copy.
+_TEMPLATE: dict[str, Path] = {}
+
+
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    day = date.today().isoformat()
+    if day not in _TEMPLATE:
+        path = tmp_path_factory.mktemp("template") / "koachify.db"
+        Store.open(path).close()
+        assert not Path(f"{path}-wal").exists(), "closing the store left a WAL: the copy would miss pages"
+        _TEMPLATE.clear()
+        _TEMPLATE[day] = path
+    return _TEMPLATE[day]
+
+
+def open_new_store(path: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """`Store.open(path)` on a new file, without building the schema again: the file is a private (0600, as
+    `Store.open` creates it) copy of the template, which opening finds at head and seeded. Default arguments
+    only: the seed's change-log rows carry the origin."""
+    if path.exists():
+        raise FileExistsError(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, _sqlite_template(tmp_path_factory).open("rb") as template:
+        shutil.copyfileobj(template, out)
+    return Store.open(path)
+
+
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    s = Store.open(db_path)
+def new_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Store]:
+    """`new_store(path)`: what `Store.open(path)` returns on a path where nothing exists yet, faster."""
+
+    return lambda path: open_new_store(path, tmp_path_factory)
+
+
+@pytest.fixture
+def store(db_path: Path, new_store: Callable[[Path], Store]) -> Iterator[Store]:
+    s = new_store(db_path)
     yield s
     s.close()
 
@@ -67,18 +106,71 @@ PG_URL = os.environ.get("KOACHIFY_TEST_PG_URL", "")
 needs_postgres = pytest.mark.skipif(not PG_URL, reason="KOACHIFY_TEST_PG_URL not set")
 
 
-@contextmanager
-def new_pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database per test (independent under pytest-xdist); yields its URL, drops it after."""
-    from sqlalchemy import create_engine, text
+def _pg_admin() -> Engine:
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+#: Per worker process and day, like the SQLite template: a database `Store.open` made, copied by PostgreSQL's
+#: `CREATE DATABASE … TEMPLATE` (a file-level copy: schema, rows and sequences as they were).
+_PG_TEMPLATE: dict[str, str] = {}
+
+
+def _pg_template() -> str:
+    from sqlalchemy import text
+
+    day = date.today().isoformat()
+    if day not in _PG_TEMPLATE:
+        name = f"koachify_tpl_{uuid.uuid4().hex[:12]}"
+        admin = _pg_admin()
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            Store.open(_pg_url(name)).close()
+            for old in _PG_TEMPLATE.values():
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
+        finally:
+            admin.dispose()
+        _PG_TEMPLATE.clear()
+        _PG_TEMPLATE[day] = name
+    return _PG_TEMPLATE[day]
+
+
+def _pg_url(name: str) -> str:
     from sqlalchemy.engine import make_url
 
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"koachify_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not _PG_TEMPLATE:
+        return
+    from sqlalchemy import text
+
+    admin = _pg_admin()
     try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            for name in _PG_TEMPLATE.values():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def new_pg_database(at_head: bool = False) -> Iterator[str]:
+    """A fresh PostgreSQL database per test (independent under pytest-xdist); yields its URL, drops it after.
+    Empty, or with `at_head` what `Store.open` makes of an empty database (a copy of the template)."""
+    from sqlalchemy import text
+
+    admin = _pg_admin()
+    name = f"koachify_{uuid.uuid4().hex[:12]}"
+    template = f' TEMPLATE "{_pg_template()}"' if at_head else ""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
+    try:
+        yield _pg_url(name)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
@@ -87,7 +179,7 @@ def new_pg_database() -> Iterator[str]:
 
 @pytest.fixture
 def pg_store() -> Iterator[Store]:
-    with new_pg_database() as url:
+    with new_pg_database(at_head=True) as url:
         store = Store.open(url)
         yield store
         store.close()

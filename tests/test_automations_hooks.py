@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -53,8 +53,8 @@ def plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "crm.db")
+def store(tmp_path: Path, new_store: Callable[[Path], Store]) -> Iterator[Store]:
+    s = new_store(tmp_path / "crm.db")
     yield s
     s.close()
 

@@ -4,7 +4,7 @@ imports vs hand edits, and the boundary that only the store writes."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "koachify_tui"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "crm.db")
+def store(tmp_path: Path, new_store: Callable[[Path], Store]) -> Iterator[Store]:
+    s = new_store(tmp_path / "crm.db")
     yield s
     s.close()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "csv"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "crm.db")
+def store(tmp_path: Path, new_store: Callable[[Path], Store]) -> Iterator[Store]:
+    s = new_store(tmp_path / "crm.db")
     yield s
     s.close()
 

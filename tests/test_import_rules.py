@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,8 @@ HEADER = "First Name,Last Name,Email,Phone,Tags,Company,Notes\n"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "crm.db")
+def store(tmp_path: Path, new_store: Callable[[Path], Store]) -> Iterator[Store]:
+    s = new_store(tmp_path / "crm.db")
     yield s
     s.close()
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 
-from koachify_tui.store import DatabaseError, Store, resolve_url
+from conftest import needs_postgres, new_pg_database
+from koachify_tui.store import ContactQuery, DatabaseError, Store, resolve_url
 from koachify_tui.store.db import SCHEMA_HEAD, current_revision, make_engines, upgrade
 
 
@@ -285,3 +289,79 @@ def test_upgrade_drops_the_per_contact_import_rows(db_path: Path) -> None:
         "Updated from y.csv",
     ]
     s.close()
+
+
+# --- the test fixtures' template copies (conftest.py): what `Store.open` makes of a new database ----------------
+
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
+
+
+def _rows(rows: Iterable[Sequence[object]]) -> list[tuple[object, ...]]:
+    """Rows with their timestamps masked (the template was seeded earlier the same day)."""
+
+    def mask(v: object) -> object:
+        return "<time>" if isinstance(v, datetime) or (isinstance(v, str) and _TIME.match(v)) else v
+
+    return [tuple(mask(v) for v in row) for row in rows]
+
+
+def _sqlite_content(path: Path) -> dict[str, object]:
+    con = sqlite3.connect(path)
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    pragmas = {p: con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("journal_mode", "page_size", "encoding")}
+    pragmas |= {p: con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("user_version", "application_id")}
+    content = {t: _rows(con.execute(f'SELECT * FROM "{t}" ORDER BY rowid')) for t in tables if "fts" not in t}
+    fts = {t: _rows(con.execute(f'SELECT * FROM "{t}"')) for t in tables if t.startswith("contact_fts_")}
+    con.close()
+    return {"pragmas": pragmas, "rows": content, "fts": fts}
+
+
+def test_the_store_fixture_is_a_new_database(store: Store, db_path: Path, tmp_path: Path) -> None:
+    """The `store` fixture copies a template instead of building the schema per test: the copy must be what
+    `Store.open` makes of a path where nothing exists (schema, seed rows, pragmas, file mode)."""
+    assert store.list_contacts(ContactQuery()) == []
+    store.close()
+    fresh = tmp_path / "fresh.db"
+    Store.open(fresh).close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.db", "koachify.db"]  # no WAL left: all in the file
+    assert _sqlite_schema(db_path) == _sqlite_schema(fresh)
+    assert _sqlite_content(db_path) == _sqlite_content(fresh)
+    assert _sqlite_content(fresh)["rows"]["pipeline"] == [(1, "Vendite Coaching", "vendite coaching", 0, "<time>")]
+    assert db_path.stat().st_mode & 0o777 == fresh.stat().st_mode & 0o777 == 0o600
+    assert db_path.stat().st_size == fresh.stat().st_size
+
+
+def _pg_content(url: str) -> dict[str, object]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            insp = inspect(conn)
+            tables = sorted(insp.get_table_names())
+            schema = {
+                t: (
+                    [(c["name"], str(c["type"]), c["nullable"], str(c["default"])) for c in insp.get_columns(t)],
+                    sorted(str(sorted(i.items())) for i in insp.get_indexes(t)),
+                    sorted(str(sorted(f.items())) for f in insp.get_foreign_keys(t)),
+                )
+                for t in tables
+            }
+            rows = {t: _rows(conn.execute(text(f'SELECT * FROM "{t}" ORDER BY 1'))) for t in tables}
+            sequences = _rows(
+                conn.execute(text("SELECT sequencename, last_value FROM pg_sequences ORDER BY sequencename"))
+            )
+            triggers = sorted(conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars())
+    finally:
+        engine.dispose()
+    return {"schema": schema, "rows": rows, "sequences": sequences, "triggers": triggers}
+
+
+@needs_postgres
+def test_the_pg_store_fixture_is_a_new_database(pg_store: Store) -> None:
+    """`pg_store` is a `CREATE DATABASE … TEMPLATE` copy: the same as `Store.open` on an empty database."""
+    with new_pg_database() as url:
+        Store.open(url).close()
+        fresh = _pg_content(url)
+    copy = _pg_content(pg_store.url)
+    assert copy == fresh
+    rows: dict[str, list[tuple[object, ...]]] = copy["rows"]  # type: ignore[assignment]
+    assert [r[1] for r in rows["pipeline"]] == ["Vendite Coaching"]
