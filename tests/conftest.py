@@ -70,32 +70,48 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "koachify.db"
 
 
-#: Per worker process: a new database exactly as `Store.open` makes it (schema at head, default pipeline, seed
-#: rule), built once a day (the seed's timestamps stay on the day the test runs). Each test gets a copy.
+#: Per worker process: a new database exactly as `Store.open` leaves it (schema at head, default pipeline, seed
+#: rule; the main file and the WAL holding what is not checkpointed yet), built once a day (the seed's timestamps
+#: stay on the day the test runs). Each test gets a copy of both files.
 _TEMPLATE: dict[str, Path] = {}
+_FILES = ("", "-wal")  # the database and its WAL; SQLite rebuilds the -shm index from the WAL on open
 
 
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     day = date.today().isoformat()
     if day not in _TEMPLATE:
-        path = tmp_path_factory.mktemp("template") / "koachify.db"
-        Store.open(path).close()
-        assert not Path(f"{path}-wal").exists(), "closing the store left a WAL: the copy would miss pages"
+        build, path = (
+            tmp_path_factory.mktemp("template-build") / "koachify.db",
+            tmp_path_factory.mktemp("template") / "koachify.db",
+        )
+        store = Store.open(build)
+        try:  # copied while open and idle (no transaction): the pair as a test's store had it
+            for suffix in _FILES:
+                _private_copy(Path(f"{build}{suffix}"), Path(f"{path}{suffix}"))
+        finally:
+            store.close()
         _TEMPLATE.clear()
         _TEMPLATE[day] = path
     return _TEMPLATE[day]
 
 
+def _private_copy(source: Path, target: Path) -> None:
+    """A 0600 copy (the mode `Store.open` creates the database with; SQLite gives its WAL the same)."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as data:
+        shutil.copyfileobj(data, out)
+
+
 def open_new_store(path: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """`Store.open(path)` on a new file, without building the schema again: the file is a private (0600, as
-    `Store.open` creates it) copy of the template, which opening finds at head and seeded. Default arguments
-    only: the seed's change-log rows carry the origin."""
-    if path.exists():
+    """`Store.open(path)` on a new file, without building the schema again: the files are private copies of
+    the template's, which opening finds at head and seeded. Default arguments only: the seed's change-log rows
+    carry the origin."""
+    if any(Path(f"{path}{suffix}").exists() for suffix in (*_FILES, "-shm")):
         raise FileExistsError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out, _sqlite_template(tmp_path_factory).open("rb") as template:
-        shutil.copyfileobj(template, out)
+    template = _sqlite_template(tmp_path_factory)
+    for suffix in _FILES:
+        _private_copy(Path(f"{template}{suffix}"), Path(f"{path}{suffix}"))
     return Store.open(path)
 
 

@@ -318,12 +318,19 @@ def _sqlite_content(path: Path) -> dict[str, object]:
 
 def test_the_store_fixture_is_a_new_database(store: Store, db_path: Path, tmp_path: Path) -> None:
     """The `store` fixture copies a template instead of building the schema per test: the copy must be what
-    `Store.open` makes of a path where nothing exists (schema, seed rows, pragmas, file mode)."""
+    `Store.open` makes of a path where nothing exists (schema, seed rows, pragmas, file modes, and what is in
+    the main file and what still in the WAL)."""
     assert store.list_contacts(ContactQuery()) == []
-    store.close()
     fresh = tmp_path / "fresh.db"
-    Store.open(fresh).close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.db", "koachify.db"]  # no WAL left: all in the file
+    opened = Store.open(fresh)
+    names = ["fresh.db", "fresh.db-shm", "fresh.db-wal", "koachify.db", "koachify.db-shm", "koachify.db-wal"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    for suffix in ("", "-wal", "-shm"):
+        copy, new = Path(f"{db_path}{suffix}").stat(), Path(f"{fresh}{suffix}").stat()
+        assert (suffix, copy.st_size, copy.st_mode & 0o777) == (suffix, new.st_size, new.st_mode & 0o777)
+    store.close()
+    opened.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.db", "koachify.db"]
     assert _sqlite_schema(db_path) == _sqlite_schema(fresh)
     assert _sqlite_content(db_path) == _sqlite_content(fresh)
     assert _sqlite_content(fresh)["rows"]["pipeline"] == [(1, "Vendite Coaching", "vendite coaching", 0, "<time>")]
