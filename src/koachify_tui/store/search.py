@@ -152,7 +152,8 @@ def candidate_ids(session: Session, terms: list[str], cap: int) -> list[int] | N
     return short_ids(session, min(terms, key=len), cap)
 
 
-_PROBE_TEXT = "SELECT 1 FROM (SELECT search_text FROM contact LIMIT 400) WHERE search_text LIKE :p ESCAPE '\\' LIMIT 1"
+PROBE_ROWS = 400  # haystacks (rowid order) a short term is looked for in before its candidates are listed
+_PROBE_TEXT = "SELECT 1 FROM (SELECT search_text FROM contact LIMIT :n) WHERE search_text LIKE :p ESCAPE '\\' LIMIT 1"
 
 
 def rare_short_ids(session: Session, terms: list[str], cap: int) -> list[int] | None:
@@ -160,7 +161,7 @@ def rare_short_ids(session: Session, terms: list[str], cap: int) -> list[int] | 
     contacts) hold none of it. A common short term costs more to list than a capped LIKE count or an index
     walk, which stop early anyway: fts5vocab counts the rows of every trigram it lists (100 ms for "m")."""
     term = min(terms, key=len)
-    if cursor(session).execute(_PROBE_TEXT, {"p": like_pattern(term)}).fetchone() is not None:
+    if cursor(session).execute(_PROBE_TEXT, {"p": like_pattern(term), "n": PROBE_ROWS}).fetchone() is not None:
         return None
     return short_ids(session, term, cap)
 
