@@ -125,8 +125,9 @@ def _stretches(key: str) -> dict[str, str]:
     return {
         "prefix": f"{key} >= :k_lo AND {key} < :k_hi",
         "rest": f"({key} < :k_lo OR {key} >= :k_hi) AND {_REST_PLAIN} >= :k_lo AND {_REST_PLAIN} < :k_hi",
-        "before": f"{key} < :k_lo AND {outside}",
-        "after": f"{key} >= :k_hi AND {outside}",
+        # the names before and after the prefix range in one walk of the name index (NOT, not OR: SQLite
+        # would read an OR as two ranges and sort them)
+        "others": f"NOT ({key} >= :k_lo AND {key} < :k_hi) AND {outside}",
     }
 
 
@@ -267,22 +268,19 @@ def _search_ids(pg: _Page, descending: bool, limit: int, offset: int) -> list[in
         ids += got
         if len(ids) >= limit:
             break
-        skip = 0 if got else max(skip - (size if size is not None else _count(pg, part)), 0)
+        if skip:  # the part held fewer than `skip` matches: the next part skips the others
+            skip = 0 if got else max(skip - (size if size is not None else _count(pg, part)), 0)
     return ids
 
 
 def _parts(pg: _Page, descending: bool) -> list[_Part]:
     """The order's stretches: in the name order the range of names starting with the first term, those whose
-    rest does, then the names after it and before it (ascending: before, after); otherwise one."""
+    rest does, then the others (before and after the range, in the direction asked); otherwise one."""
     if pg.sort != "name":
         return [_Part("", "", descending)]
     # (the trash is walked like the other parts: the rest index starts with deleted_at IS NULL)
     rest = None if pg.deleted else pg.terms[0]
-    prefix, rests, before, after = (
-        _Part(_WALKED[k], _PLAIN[k], descending, rest if k == "rest" else None)
-        for k in ("prefix", "rest", "before", "after")
-    )
-    return [prefix, rests, after, before] if descending else [prefix, rests, before, after]
+    return [_Part(_WALKED[k], _PLAIN[k], descending, rest if k == "rest" else None) for k in _WALKED]
 
 
 def _rest_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int], int | None] | None:
