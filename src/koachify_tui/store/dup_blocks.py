@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, not_, or_, select, true
 from sqlalchemy.engine import Connection
 
 from . import dup_names
@@ -159,23 +159,9 @@ class _Buckets:
         return wanted
 
 
-def _dead() -> ColumnElement[bool]:
-    return or_(T_CONTACT.c.deleted_at.is_not(None), T_CONTACT.c.merged_into_id.is_not(None))
-
-
 def live_count(conn: Connection) -> int:
-    """All contacts less the deleted and the merged ones: index counts, no scan (an OR would scan)."""
-    c = T_CONTACT.c
-    total = conn.execute(select(func.count()).select_from(T_CONTACT)).scalar_one()
-    deleted, merged, both = (
-        int(conn.execute(select(func.count()).where(*where)).scalar_one())
-        for where in (
-            (c.deleted_at.is_not(None),),
-            (c.merged_into_id.is_not(None),),
-            (c.merged_into_id.is_not(None), c.deleted_at.is_not(None)),
-        )
-    )
-    return int(total) - deleted - merged + both
+    """All contacts less the deleted and the merged ones: index reads, no scan."""
+    return int(conn.execute(select(func.count()).select_from(T_CONTACT)).scalar_one()) - len(dead_ids(conn))
 
 
 def dead_ids(conn: Connection) -> list[int]:
@@ -209,14 +195,6 @@ def domain_counts(conn: Connection, sql: _Sql) -> dict[str, int]:
     return counts
 
 
-def _company_rows(conn: Connection, sql: _Sql) -> list[Any]:
-    """(first, last, company, count, ids) of the live contacts with a company."""
-    c = T_CONTACT.c
-    keys = (c.first_name, c.last_name, c.company)
-    stmt = select(*keys, func.count(), sql.ids(c.id)).where(sql.live_scan(), c.company != "").group_by(*keys)
-    return list(conn.execute(stmt))
-
-
 def odd_ids(conn: Connection) -> set[int]:
     """Contacts (any) whose domain buckets one row can't tell: an address without `@`, one whose local part
     the placeholder rule may refuse, extra addresses. Prefix ranges and a scan of the key index, no table scan."""
@@ -232,18 +210,29 @@ def odd_ids(conn: Connection) -> set[int]:
     return out
 
 
-def _domain_rows(conn: Connection, sql: _Sql, skip: set[str]) -> list[Any]:
-    """(first, last, domain, count, ids) of the live contacts with an address at a domain not in `skip` (public
-    or common)."""
+#: Bound parameters one IN list may take (SQLite allows 32,766 in all).
+MANY = 5_000
+
+
+def _name_rows(conn: Connection, sql: _Sql, domains: set[str], skip: set[str]) -> list[Any]:
+    """(first, last, company, domain, count, ids) of the live contacts with a company or an address at one of
+    `domains` (the private, uncommon ones; else domain is None; more than MANY of them: at none of `skip`, the
+    public and common ones): one scan for both kinds of bucket. (The values are computed in a subquery:
+    PostgreSQL can't tell two renderings of one CASE with parameters apart.)"""
     c = T_CONTACT.c
     at = sql.at(c.email_key)
     domain = func.substr(c.email_key, at + 1)
+    if not domains:  # nothing to count but companies (a file of gmail addresses, or of one office)
+        dom: Any = literal(None, String)
+        wanted: Any = c.company != ""
+    else:
+        listed = domain.in_(sorted(domains)) if len(domains) <= MANY else not_(domain.in_(sorted(skip)))
+        private = and_(c.email_key.is_not(None), at > 0, listed)
+        dom, wanted = case((private, domain), else_=None), or_(c.company != "", private)
     inner = (
-        select(c.id, c.first_name, c.last_name, domain.label("dom"))
-        .where(sql.live_scan(), c.email_key.is_not(None), at > 0, not_(domain.in_(sorted(skip))))
-        .subquery()
+        select(c.id, c.first_name, c.last_name, c.company, dom.label("dom")).where(sql.live_scan(), wanted).subquery()
     )
-    keys = (inner.c.first_name, inner.c.last_name, inner.c.dom)
+    keys = (inner.c.first_name, inner.c.last_name, inner.c.company, inner.c.dom)
     return list(conn.execute(select(*keys, func.count(), sql.ids(inner.c.id)).group_by(*keys)))
 
 
@@ -275,20 +264,22 @@ def plan(
     cap = common_cap(blocks.live)
     if blocks.live > SAMPLE_FROM and _varied(conn):
         return None
-    companies = _company_rows(conn, sql)
-    blocks.common = {("domain", d) for d, n in domain_counts(conn, sql).items() if n > cap}
-    buckets = _Buckets()
-    for first, last, company, n, ids in companies:
-        tokens = dup_names.name_tokens(first, last)
-        if tokens:
-            buckets.add("company", fold(company), tokens, n, ids)
+    counts = domain_counts(conn, sql)
+    blocks.common = {("domain", d) for d, n in counts.items() if n > cap}
     blocks.odd = odd_ids(conn)
-    for first, last, dom, n, ids in _domain_rows(conn, sql, set(public) | {d for _k, d in blocks.common}):
+    buckets = _Buckets()
+    private = {d for d, n in counts.items() if 0 < n <= cap and d not in public}
+    skip = set(public) | {d for _k, d in blocks.common}
+    for first, last, company, dom, n, ids in _name_rows(conn, sql, private, skip):
         tokens = dup_names.name_tokens(first, last)
-        if tokens and blocks.odd:  # the odd ones are counted from their Person below
+        if not tokens:
+            continue
+        if company:
+            buckets.add("company", fold(company), tokens, n, ids)
+        if dom is not None and blocks.odd:  # the odd ones' domains are counted from their Person below
             kept = [i for i in ids.split(",") if int(i) not in blocks.odd]
             n, ids = len(kept), ",".join(kept)
-        if tokens and n:
+        if dom is not None and n:
             buckets.add("domain", dom, tokens, n, ids)
     for kind, key, tokens, cid in odd_people(blocks.odd, blocks.common):
         buckets.add(kind, key, tokens, 1, str(cid))

@@ -42,7 +42,7 @@ from .models import (
     DuplicateIgnore,
 )
 from .normalize import clean_text, email_key, fold, normalize_email, normalize_phone
-from .tables import T_CHANNEL, T_CONTACT, T_CONTACT_TAG, T_IGNORE, T_TAG, T_VALUE
+from .tables import T_CHANNEL, T_CONTACT, T_CONTACT_TAG, T_IGNORE, T_ITEM, T_TAG, T_VALUE
 
 #: Mail providers anyone can sign up to: a shared domain there says nothing about who someone is.
 PUBLIC_DOMAINS = frozenset(
@@ -446,9 +446,17 @@ class DuplicatesAPI(StoreBase):
 
     def batch_duplicates(self, batch_id: int, *, limit: int | None = None) -> list[DuplicateGroup]:
         """The groups holding at least one contact an import batch created or changed (the import summary's
-        "possible duplicates")."""
-        ids = self.import_batch_contacts(batch_id)  # type: ignore[attr-defined]  # ChangesAPI, on the same Store
-        return self.find_duplicates(contact_ids=ids, limit=limit) if ids else []
+        "possible duplicates"), as `find_duplicates(contact_ids=import_batch_contacts(batch_id))` has them;
+        only the groups' contacts are looked up in the batch (not its 100k ids read into Python)."""
+        groups = self.find_duplicates()
+        members = sorted({cid for g in groups for cid in g.contact_ids})
+        batch: set[int] = set()
+        with self.read() as s:
+            for chunk in dup_blocks.chunks(members):
+                stmt = select(T_ITEM.c.contact_id).where(T_ITEM.c.batch_id == batch_id, T_ITEM.c.contact_id.in_(chunk))
+                batch.update(cid for (cid,) in s.connection().execute(stmt.distinct()))
+        found = [g for g in groups if not batch.isdisjoint(g.contact_ids)]
+        return found[:limit] if limit is not None else found
 
     def duplicate_names(self, ids: Iterable[int]) -> dict[int, str]:
         """Display names of contacts (deleted ones too), for listing groups."""
