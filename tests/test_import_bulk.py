@@ -86,3 +86,38 @@ def test_undo_keeps_the_search_index_and_schema_right(store: Store, tmp_path: Pa
     assert created.id > min(store.find_contacts_by_email("keep0@example.org"), default=0)
     assert store.count_contacts(ContactQuery(search="example.com")) == 0
     assert store.count_contacts(ContactQuery(search="use")) == 0  # 3 letters: answered by the index alone
+
+
+def _autocheckpoint(store: Store, value: int | None = None) -> int:
+    with store.write() as tx:
+        conn = tx.session.connection()
+        if value is not None:
+            conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={value}")
+        return int(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() or 0)
+
+
+def test_the_wal_checkpoint_runs_after_the_commit_off_the_import_path(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit of an import skips SQLite's automatic checkpoint (as long again as the commit at 100k rows)
+    and a thread runs it afterwards: the connection gets its setting back, and the file holds every row
+    once the store is closed."""
+    import sqlite3
+
+    database = Path(str(store.url).removeprefix("sqlite:///"))
+    path = tmp_path / "gen.csv"
+    distinct = write_file(path, 300)
+    assert _autocheckpoint(store, 10) == 10  # any commit of more than 10 pages would copy the WAL back
+    started: list[bool] = []
+    real = store.checkpoint_in_background
+    monkeypatch.setattr(store, "checkpoint_in_background", lambda: started.append(True))
+    result = run_import(store, path)
+    assert result.counts.created == distinct and started == [True]
+    wal = Path(f"{database}-wal")
+    assert wal.stat().st_size > 2 * database.stat().st_size  # the rows are still in the WAL only
+    assert _autocheckpoint(store) == 10  # restored when the connection went back to the pool
+    real()
+    store.close()  # waits for the checkpoint thread
+    assert database.stat().st_size > wal.stat().st_size if wal.exists() else True
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM contact").fetchone() == (distinct,)

@@ -132,6 +132,22 @@ def test_restoring_a_merged_contact_points_to_the_undo(db_path: Path, pair: tupl
     )
 
 
+def test_a_merged_contact_names_its_survivor_and_the_undo(db_path: Path, pair: tuple[int, int]) -> None:
+    a, b = pair
+    run("duplicates", "merge", str(a), str(b), "--db", str(db_path))
+    for command in (("contacts", "show", str(b)), ("contacts", "edit", str(b), "--company", "X")):
+        code, out, err = run(*command, "--db", str(db_path))
+        assert (code, out) == (1, "")
+        assert (
+            err.strip()
+            == f"Error: contact {b} was merged into #{a} Anna Bianchi: `koachify duplicates undo 1` brings it back"
+        )
+    run("duplicates", "undo", "1", "--db", str(db_path))
+    assert show(db_path, b)["id"] == b
+    code, _out, err = run("contacts", "show", "999", "--db", str(db_path))
+    assert (code, err.strip()) == (1, "Error: no contact with id 999")
+
+
 def test_done_when_demo_plus_a_planted_pair(db_path: Path) -> None:
     """The issue's end-to-end check: demo data, a planted duplicate of a demo contact with deals and activities,
     (`duplicates list` shows the pair when the finder is on this branch), merge, undo: both contacts as before."""

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from . import changes, writer_note
 from .changes import Cause
-from .db import NOWAIT, is_lock_timeout
+from .db import NOWAIT, Checkpointer, is_lock_timeout
 from .errors import Busy, Conflict, WriteCancelled
 from .events import DomainEvent, EventBus
 from .models import utcnow
@@ -71,6 +71,7 @@ class StoreBase:
         self.default_origin = origin
         self.region = region
         self._local = threading.local()
+        self._checkpoints: list[Checkpointer] = []  # background WAL checkpoints, joined by close()
         self._sender = uuid.uuid4().hex[:12]  # tags this store's NOTIFYs: its own app skips them (watch.py)
 
     @property
@@ -221,7 +222,18 @@ class StoreBase:
         finally:
             session.close()  # close, not rollback: rollback would expire the objects handed out
 
+    def checkpoint_in_background(self) -> None:
+        """SQLite: copy the WAL a bulk write left (see `db.defer_checkpoint`) into the database file in a
+        thread, while the caller goes on; `close()` waits for it. Nothing to do elsewhere."""
+        database = self._write_engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            return
+        self._checkpoints.append(Checkpointer(database, float(getattr(self, "busy_timeout", 60))))
+
     def close(self) -> None:
+        for checkpoint in self._checkpoints:
+            checkpoint.join()
+        self._checkpoints.clear()
         self._write_engine.dispose()
         if self._read_engine is not self._write_engine:
             self._read_engine.dispose()

@@ -241,6 +241,22 @@ _OPEN_DEALS_OF = (
 )
 
 
+def missing_contact(s: Session, contact_id: int, contact: Contact | None) -> NotFound:
+    """The NotFound for an id that is no live contact; one merged away names its survivor and the undo."""
+    if contact is not None and contact.merged_into_id is not None:
+        from .merge import merge_holding  # merge builds on this module
+
+        merge = merge_holding(s, contact_id)
+        survivor = s.get(Contact, contact.merged_into_id)
+        if merge is not None and survivor is not None:
+            return NotFound(
+                _(
+                    "contact {id} was merged into #{survivor} {name}: `koachify duplicates undo {merge}` brings it back"
+                ).format(id=contact_id, survivor=survivor.id, name=survivor.display_name, merge=merge.id)
+            )
+    return NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
+
+
 class ContactsAPI(StoreBase):
     """Contacts, tags and contact lists."""
 
@@ -250,7 +266,7 @@ class ContactsAPI(StoreBase):
         with self.read() as s:
             contact = s.get(Contact, contact_id)
             if contact is None or (contact.deleted_at is not None and not include_deleted):
-                raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
+                raise missing_contact(s, contact_id, contact)
             return contact
 
     def contact_tags(self, contact_id: int) -> list[str]:
@@ -546,7 +562,7 @@ class ContactsAPI(StoreBase):
     def _live_contact(self, s: Session, contact_id: int) -> Contact:
         contact = s.get(Contact, contact_id)
         if contact is None or contact.deleted_at is not None:
-            raise NotFound(_("no contact with id {contact_id}").format(contact_id=contact_id))
+            raise missing_contact(s, contact_id, contact)
         return contact
 
     def _refresh_search(self, s: Session, contact: Contact) -> None:

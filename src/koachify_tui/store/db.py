@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from ..i18n import _
@@ -92,6 +92,14 @@ def _sqlite_engine(url: str, *, write: bool, timeout: float) -> Engine:
         cur.execute("PRAGMA synchronous=FULL")
         cur.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        # A bulk write turned automatic checkpoints off for its commit (see `defer_checkpoint`): back on
+        # before the connection serves anyone else.
+        previous = record.info.pop(AUTOCHECKPOINT_KEY, None)
+        if previous is not None and dbapi_conn is not None:
+            dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={int(previous)}")
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         if not write:
@@ -108,6 +116,43 @@ def _sqlite_engine(url: str, *, write: bool, timeout: float) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+AUTOCHECKPOINT_KEY = "koachify_wal_autocheckpoint"
+
+
+def defer_checkpoint(conn: Connection) -> None:
+    """Let this SQLite transaction's commit skip the automatic checkpoint (copying the WAL into the
+    database file, as long again as writing the WAL after a bulk write): the caller runs it in the
+    background afterwards (`Checkpointer`). Restored when the connection goes back to the pool."""
+    raw = conn.connection.dbapi_connection
+    if raw is None or AUTOCHECKPOINT_KEY in conn.info:
+        return
+    conn.info[AUTOCHECKPOINT_KEY] = int(raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    raw.execute("PRAGMA wal_autocheckpoint=0")
+
+
+class Checkpointer:
+    """A PASSIVE WAL checkpoint in a thread of its own, on a connection of its own: it never blocks readers
+    or writers, and SQLite does the copying with the GIL released, so the caller's work after a bulk commit
+    (events, the duplicates count) goes on meanwhile. `join()` waits for it (before the engines close)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self._thread = threading.Thread(target=self._run, args=(path, timeout), name="koachify-checkpoint", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _run(path: str, timeout: float) -> None:
+        import sqlite3
+
+        try:
+            with contextlib.closing(sqlite3.connect(path, timeout=timeout, check_same_thread=False)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # the next commit's automatic checkpoint does it instead
+            pass
+
+    def join(self) -> None:
+        self._thread.join()
 
 
 def is_lock_timeout(exc: BaseException) -> bool:

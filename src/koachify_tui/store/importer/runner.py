@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, text, update
 
 from ...i18n import _
 from .. import versions
+from ..db import defer_checkpoint
 from ..events import ContactCreated, ContactUpdated, ImportCompleted
 from ..models import ImportBatch, utcnow
 from ..normalize import clean_text
@@ -25,7 +26,7 @@ from .options import DEFAULT_SOURCE, ImportOptions, prepare
 from .producer import Chunk, ParserChild, parse_chunks, parse_in_child, worth_forking
 from .reader import CsvFile, FileError
 from .rows import Reject, RowParser
-from .sqlite_schema import DEFERRABLE_INDEXES, drop, recreate
+from .sqlite_schema import IMPORT_DEFERRED, drop, recreate
 from .writer import POLICIES, BatchWriter, Counts
 
 T_BATCH = ImportBatch.__table__  # type: ignore[attr-defined]
@@ -123,7 +124,7 @@ def _gc_tuned() -> Iterator[None]:
 def _sqlite_bulk_mode(conn: Connection, expected_rows: int) -> Iterator[tuple[bool, Callable[[], None]]]:
     """On SQLite: a bigger page cache, the FTS insert/update triggers replaced by bulk statements (the writer
     indexes each chunk's new contacts) and, for a batch at least as big as the table, the indexes dedupe
-    never reads built once at the end.
+    never reads whose keys come in random order built once at the end (`sqlite_schema.IMPORT_DEFERRED`).
 
     Row-by-row FTS5 trigram indexing through the trigger costs ~85 µs a contact (8.5 s per 100k); one
     INSERT … SELECT per chunk costs ~5 µs. Likewise a B-tree built from sorted rows costs a fraction of one
@@ -136,10 +137,11 @@ def _sqlite_bulk_mode(conn: Connection, expected_rows: int) -> Iterator[tuple[bo
     previous_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a 1M-row table stay hot
 
+    defer_checkpoint(conn)  # copying the WAL into the file waits for after the commit (`run_import`)
     triggers = drop(conn, "trigger", FTS_TRIGGERS)
     manual = len(triggers) == len(FTS_TRIGGERS)
     existing = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM contact").scalar() or 0)
-    deferred = drop(conn, "index", DEFERRABLE_INDEXES) if existing <= expected_rows else []
+    deferred = drop(conn, "index", IMPORT_DEFERRED) if existing <= expected_rows else []
 
     def restore() -> None:
         recreate(conn, deferred)
@@ -303,6 +305,7 @@ def _run_import(
     else:
         timings["commit"] = time.perf_counter() - committing
     if writer is not None and not options.dry_run:
+        store.checkpoint_in_background()  # while the events are published (see `_sqlite_bulk_mode`)
         publishing = time.perf_counter()
         _publish(store, writer, result)
         timings["events"] = time.perf_counter() - publishing
