@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from koachify_tui.store import Store  # noqa: E402
 from koachify_tui.store.duplicate_types import DuplicateGroup  # noqa: E402
 from koachify_tui.store.duplicates import find_groups  # noqa: E402
+from koachify_tui.store.importer.runner import _gc_tuned  # noqa: E402
 from koachify_tui.store.normalize import fold, name_key  # noqa: E402
 
 
@@ -166,7 +167,7 @@ def measure(db: Path, runs: int, planted: dict[tuple[int, int], int]) -> None:
         t0 = time.perf_counter()
         groups = store.find_duplicates()
         times.append(time.perf_counter() - t0)
-        with store.read() as s:
+        with _gc_tuned(), store.read() as s:  # as find_duplicates runs
             t0 = time.perf_counter()
             same = find_groups(s, exhaustive=True) == groups
             every.append(time.perf_counter() - t0)

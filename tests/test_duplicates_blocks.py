@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from conftest import needs_postgres, new_pg_database
 from koachify_tui.cli import app
-from koachify_tui.store import Store, duplicates
+from koachify_tui.store import Store, dup_blocks, duplicates
 from koachify_tui.store.duplicate_types import DuplicateGroup
 from koachify_tui.store.importer import ImportOptions, run_import
 
@@ -37,6 +37,12 @@ def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
         pg = Store.open(url)
         yield pg
         pg.close()
+
+
+@pytest.fixture(autouse=True)
+def blocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blocked path at these sizes too (it reads everyone below BLOCKED_FROM contacts)."""
+    monkeypatch.setattr(dup_blocks, "BLOCKED_FROM", 0)
 
 
 @pytest.fixture
@@ -90,6 +96,7 @@ def populate(store: Store, n: int, seed: int) -> list[int]:
 
 def both(store: Store) -> tuple[list[DuplicateGroup], list[DuplicateGroup]]:
     with store.read() as s:
+        assert dup_blocks.plan(s.connection(), duplicates.PUBLIC_DOMAINS, lambda n: n, 60, lambda i, c: ()) is not None
         return duplicates.find_groups(s), duplicates.find_groups(s, exhaustive=True)
 
 

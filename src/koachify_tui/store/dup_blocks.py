@@ -240,6 +240,8 @@ def _name_rows(conn: Connection, sql: _Sql, domains: set[str], skip: set[str]) -
 #: company have a name of their own there (a company per handful of people), the buckets are small, nearly
 #: everyone is in one, and reading them all is cheaper than the aggregates.
 SAMPLE_FROM, SAMPLE_SIZE = 20_000, 2_000
+#: Below this many live contacts reading them all takes less than the aggregates' dozen statements.
+BLOCKED_FROM = 5_000
 
 
 def _varied(conn: Connection) -> bool:
@@ -256,13 +258,13 @@ def plan(
     bucket_max: int,
     odd_people: Callable[[set[int], set[tuple[str, str]]], Iterable[tuple[str, str, tuple[str, ...], int]]],
 ) -> tuple[Blocks, set[int]] | None:
-    """The blocks and the contacts the finder must load (see the module docstring); None when most contacts
-    would be (see SAMPLE_FROM). `odd_people(ids, common)` yields
+    """The blocks and the contacts the finder must load (see the module docstring); None when reading them all
+    is cheaper (see SAMPLE_FROM, BLOCKED_FROM). `odd_people(ids, common)` yields
     the domain entries (kind, key, tokens, id) of contacts one row can't describe."""
     sql = _Sql(conn)
     blocks = Blocks(live=live_count(conn))
     cap = common_cap(blocks.live)
-    if blocks.live > SAMPLE_FROM and _varied(conn):
+    if blocks.live < BLOCKED_FROM or (blocks.live > SAMPLE_FROM and _varied(conn)):
         return None
     counts = domain_counts(conn, sql)
     blocks.common = {("domain", d) for d, n in counts.items() if n > cap}
