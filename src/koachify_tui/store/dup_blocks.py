@@ -245,6 +245,7 @@ BLOCKED_FROM = 5_000
 
 
 def _varied(conn: Connection) -> bool:
+    """Whether the newest SAMPLE_SIZE contacts with a company mostly have a (first, last, company) of their own."""
     c = T_CONTACT.c
     rows = conn.execute(select(c.first_name, c.last_name, c.company).order_by(c.id.desc()).limit(SAMPLE_SIZE))
     named = [row for row in rows if row[2]]
@@ -259,8 +260,8 @@ def plan(
     odd_people: Callable[[set[int], set[tuple[str, str]]], Iterable[tuple[str, str, tuple[str, ...], int]]],
 ) -> tuple[Blocks, set[int]] | None:
     """The blocks and the contacts the finder must load (see the module docstring); None when reading them all
-    is cheaper (see SAMPLE_FROM, BLOCKED_FROM). `odd_people(ids, common)` yields
-    the domain entries (kind, key, tokens, id) of contacts one row can't describe."""
+    is cheaper (see SAMPLE_FROM, BLOCKED_FROM). `odd_people(ids, common)` yields the domain entries (kind, key,
+    tokens, id) of contacts one row can't describe."""
     sql = _Sql(conn)
     blocks = Blocks(live=live_count(conn))
     cap = common_cap(blocks.live)
