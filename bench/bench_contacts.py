@@ -13,7 +13,7 @@ Measures, on a headless Textual app:
 `--pages DB` measures only one search page through the store (`list_contacts(ContactQuery(search=…), limit=50)`,
 every sort order) on an existing database, e.g. one made by `bench/bench_import.py --dir D` (D/koachify_N.db):
 
-    .venv/bin/python bench/bench_contacts.py --pages /tmp/b/koachify_1000000.db [--runs 5]
+    .venv/bin/python bench/bench_contacts.py --pages /tmp/b/koachify_1000000.db [--runs 5] [--terms ario,3331]
     .venv/bin/python bench/bench_contacts.py --smoke     # CI: 2,000 contacts, one round (no timing)
 """
 
@@ -380,6 +380,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="database file to create or reuse")
     parser.add_argument("--width", type=int, default=180, help="terminal width (≥150 shows the detail pane)")
     parser.add_argument("--pages", metavar="DB", help="only the store's search pages on an existing database")
+    parser.add_argument("--terms", help="with --pages: comma-separated search terms instead of the default set")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: runs and prints, asserts nothing")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--launched", help=argparse.SUPPRESS)
@@ -389,7 +390,7 @@ def main() -> None:
         child_first_paint(args.db)
         return
     if args.pages:
-        store_pages(args.pages, args.runs)
+        store_pages(args.pages, args.runs, args.terms.split(",") if args.terms else PAGE_TERMS)
         return
     if args.smoke:
         args.contacts, args.runs = 2000, 1

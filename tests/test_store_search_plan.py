@@ -16,7 +16,7 @@ from sqlmodel import col
 from conftest import needs_postgres, new_pg_database
 from koachify_tui.store import ContactQuery, Store, search_plan
 from koachify_tui.store import search as search_mod
-from koachify_tui.store.models import Contact
+from koachify_tui.store.models import Contact, Opportunity
 
 FIRST = ["Mario", "Maria", "Marco", "Anna", "Niccolò", "Søren", "Zoë", "Luca", "", "Qqbert", "Ilaria"]
 LAST = ["Rossi", "Marino", "Bianchi", "Amaro", "D'Amico", "", "Ferrari", "Esposito"]
@@ -100,14 +100,23 @@ def paged(store: Store, q: ContactQuery, size: int) -> list[int]:
             return out
 
 
-PLANS = {
+PLANS: dict[str, dict[str, int]] = {
     "default": {},
-    "walk-only": {"WALK": 10_000, "MAX_WALK": 10_000},
-    "candidates": {"WALK": 1, "MAX_WALK": 1, "PROBE": 0},
-    "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": 0, "PROBE": 0},
+    "walk-only": {"WALK": 10_000, "MAX_WALK": 10_000, "PROBE": -1},
+    "candidates": {"WALK": 1, "MAX_WALK": 1, "PROBE": -1},
+    "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": -1, "PROBE": -1},
     "deep": {"DEEP": 20},  # from the third page on: one query with OFFSET
     "few-rests": {"MAX_RESTS": 1},  # a term starting more rests than that: the rest part is walked
+    # every term rare at once: asked of the index before any walk, short ones too (no rowid probe)
+    "probe": {"PROBE": 10_000, "search.PROBE_ROWS": 0},
+    "probe-short": {"search.PROBE_ROWS": 0},  # short terms with at most PROBE candidates: no walk
 }
+
+
+def use_plan(monkeypatch: pytest.MonkeyPatch, plan: str) -> None:
+    for name, value in PLANS[plan].items():
+        module, _, attr = name.rpartition(".")
+        monkeypatch.setattr(search_mod if module == "search" else search_plan, attr, value)
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +129,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 @pytest.mark.parametrize("plan", PLANS)
 def test_pages_are_the_old_matches_in_order(seeded: Store, monkeypatch: pytest.MonkeyPatch, plan: str) -> None:
-    for name, value in PLANS[plan].items():
-        monkeypatch.setattr(search_plan, name, value)
+    use_plan(monkeypatch, plan)
     for term in TERMS if plan == "default" else TERMS[::3]:
         for sort, desc in SORTS:
             q = ContactQuery(search=term, sort=sort, descending=desc)
@@ -156,6 +164,61 @@ def test_other_filters_and_trash_apply(seeded: Store) -> None:
         ContactQuery(search="rossi", deleted=True),
     ):
         assert paged(seeded, q, 5) == expected(seeded, q, postgres=False)
+
+
+FILTERED: list[dict[str, Any]] = [
+    {"deleted": True},
+    {"tags_any": ["vip", "zq"]},
+    {"tags_none": ["lead"]},
+    {"tags_all": ["vip", "lead"]},
+    {"created_after": datetime(2025, 1, 2, 1, tzinfo=UTC), "tags_none": ["x"]},  # a datetime bound as stored
+]
+FILTER_TERMS = ["", "m", "qq", "zq", "q", "rossi", "mario", "333 12", "ma ro"]
+
+
+def test_filters_and_trash_with_search_in_every_order(seeded: Store) -> None:
+    """The planner's SQL with the query's other conditions compiled into it, and the Trash, short rare terms
+    included, in every order and plan."""
+    for filters in FILTERED:
+        for term in FILTER_TERMS:
+            for sort, desc in SORTS:
+                q = ContactQuery(search=term, sort=sort, descending=desc, **filters)
+                want = expected(seeded, q, postgres=False)
+                for plan in ("default", "probe", "candidates", "fallback"):
+                    with pytest.MonkeyPatch.context() as monkeypatch:
+                        use_plan(monkeypatch, plan)
+                        assert paged(seeded, q, 12) == want, (plan, filters, term, sort, desc)
+
+
+def test_rows_are_the_portable_paths_rows(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's one statement for rows, tags (in name order) and open deals builds the same ContactRows as the
+    portable query and its two lookups."""
+    pipeline = store.list_pipelines()[0].id
+    created = datetime(2025, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    a = store.create_contact(first_name="Mario", last_name="Rossi", tags=["zeta", "Alfa", "ärger", "beta"])
+    b = store.create_contact(first_name="Maria", email="maria@example.it", phone="+39 333 1234567")
+    c = store.create_contact(first_name="Marco", company="Acme", created_at=created, tags=["vip"])
+    assert a.id and b.id and c.id
+    for title in ("uno", "due", "tre"):
+        store.create_opportunity(a.id, title, pipeline)
+    won, gone = (store.create_opportunity(c.id, t, pipeline).id for t in ("won", "gone"))
+    store.create_opportunity(c.id, "open", pipeline)
+    with store.write() as tx:
+        tx.session.execute(update(Opportunity).where(col(Opportunity.id) == won).values(status="won"))
+    assert gone is not None
+    store.delete_opportunity(gone)
+    with store.write() as tx:
+        at = datetime(2025, 4, 1, tzinfo=UTC)
+        tx.session.execute(update(Contact).where(col(Contact.id) == b.id).values(last_activity_at=at))
+    store.delete_contact(b.id)
+    queries = [ContactQuery(), ContactQuery(search="mar"), ContactQuery(search="m", sort="created", descending=True)]
+    queries += [ContactQuery(deleted=True), ContactQuery(search="ma", deleted=True), ContactQuery(tags_any=["vip"])]
+    fast = [store.list_contacts(q) for q in queries]
+    monkeypatch.setattr(search_plan, "page_rows", lambda *_args: None)
+    assert fast == [store.list_contacts(q) for q in queries]
+    assert [r.id for r in fast[0]] == [c.id, a.id]  # Maria is in the Trash
+    assert fast[0][1].tags == ("Alfa", "beta", "zeta", "ärger") and fast[0][1].open_opportunities == 3
+    assert fast[0][0].created_at == created and fast[0][0].open_opportunities == 1
 
 
 @needs_postgres

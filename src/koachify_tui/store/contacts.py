@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Dialect, Table, and_, bindparam, delete, exists, func, or_, select
 from sqlmodel import Session, col
 
 from ..i18n import _
@@ -239,6 +241,35 @@ _OPEN_DEALS_OF = (
     )
     .group_by(_OPP.c.contact_id)
 )
+# The same on SQLite as result columns of one page statement (search_plan.page_rows): the row, its tags in
+# name order as a JSON array, its open deals. One statement instead of three, and no SQLAlchemy on the way.
+_ROW_SQL = ", ".join(
+    [
+        *(f"contact.{c.name}" for c in _ROW_COLUMNS),
+        "(SELECT json_group_array(name) FROM (SELECT tag.name AS name FROM contact_tag JOIN tag"
+        " ON tag.id = contact_tag.tag_id WHERE contact_tag.contact_id = contact.id ORDER BY tag.name_key))",
+        "(SELECT count(*) FROM opportunity WHERE opportunity.contact_id = contact.id"
+        f" AND opportunity.status = '{OpportunityStatus.OPEN.value}' AND opportunity.deleted_at IS NULL)",
+    ]
+)
+
+
+@functools.cache
+def _row_processors(dialect: Dialect) -> tuple[Any, ...]:
+    """What SQLAlchemy does to each raw value of `_ROW_COLUMNS` (the timestamps: text → aware datetime)."""
+    return tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in _ROW_COLUMNS)
+
+
+def _raw_rows(dialect: Dialect, raw: Sequence[tuple[Any, ...]]) -> list[ContactRow]:
+    """ContactRows from `_ROW_SQL` tuples."""
+    processors = _row_processors(dialect)
+    n = len(processors)
+    rows = []
+    for r in raw:
+        values: list[Any] = [p(v) if p is not None else v for p, v in zip(processors, r[:n], strict=True)]
+        values += [tuple(json.loads(r[n])) if r[n] != "[]" else (), int(r[n + 1])]  # tags, open deals
+        rows.append(ContactRow(*values))
+    return rows
 
 
 def missing_contact(s: Session, contact_id: int, contact: Contact | None) -> NotFound:
@@ -386,10 +417,13 @@ class ContactsAPI(StoreBase):
         word starts with it (search_plan.py)."""
         q = q or ContactQuery()
         with self.read() as s:
+            filters = self._filters(q)
+            args = (s, q.deleted, filters, q.search, q.sort, q.descending, limit, offset)
+            raw = search_plan.page_rows(*args, _ROW_SQL)
+            if raw is not None:  # SQLite: one statement for the rows with their tags and deals
+                return _raw_rows(s.get_bind().dialect, raw)
             # Plain columns, not ORM entities: no identity map, no search_text haystack; ~3× faster per page.
-            contacts = search_plan.page(
-                s, q.deleted, self._filters(q), q.search, q.sort, q.descending, limit, offset, _ROW_COLUMNS
-            )
+            contacts = search_plan.page(*args, _ROW_COLUMNS)
             return self._rows(s, contacts)
 
     def _rows(self, s: Session, contacts: Sequence[Any]) -> list[ContactRow]:

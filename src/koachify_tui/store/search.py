@@ -71,19 +71,22 @@ def fts_ids(terms: Iterable[str]) -> Select[Any]:
     trigrams, `"mar" AND "ari" AND "rio"`, each one token. Not as `search_text LIKE '%mario%'`, which FTS5
     also answers from the trigrams but then checks against every candidate's row in `contact`: 3-7× slower
     than this at 100k contacts when a term matches thousands."""
-    grams = dict.fromkeys(t[i : i + 3] for t in terms for i in range(len(t) - 2))
-    match = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
     return (
         select(literal_column("rowid"))
         .select_from(text("contact_fts"))
-        .where(text("contact_fts MATCH :fts_q").bindparams(fts_q=match))
+        .where(text("contact_fts MATCH :fts_q").bindparams(fts_q=fts_match(terms)))
     )
+
+
+def like_pattern(term: str) -> str:
+    """The LIKE pattern (escape character backslash) of a haystack holding `term`."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def like(term: str) -> ColumnElement[bool]:
     """The haystack holds `term`: the definition of a match, which the indexes only narrow down."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return Contact.search_text.like(f"%{escaped}%", escape="\\")  # type: ignore[attr-defined,no-any-return]
+    return Contact.search_text.like(like_pattern(term), escape="\\")  # type: ignore[attr-defined,no-any-return]
 
 
 def like_all(terms: list[str]) -> ColumnElement[bool]:
@@ -94,6 +97,26 @@ def like_all(terms: list[str]) -> ColumnElement[bool]:
 _VOCAB = "temp.koachify_fts_vocab"
 _SHORT_GRAMS = 64  # more trigrams than this start a short term: it is common, not worth listing
 _TOP = "\U0010ffff"
+_MAKE_VOCAB = f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCAB} USING fts5vocab(main, contact_fts, row)"
+_GRAMS = f"SELECT term FROM {_VOCAB} WHERE term >= :lo AND term < :hi LIMIT {_SHORT_GRAMS + 1}"
+_GRAM_IDS = "SELECT rowid FROM contact_fts WHERE contact_fts MATCH :q LIMIT :n"
+_TAILS = {  # a two-character term at n-2; a one-character one at n-2 (the last two start with it) or n-1
+    2: "SELECT id FROM contact WHERE substr(search_text, -2) = :t LIMIT :n",
+    1: "SELECT id FROM contact WHERE (substr(search_text, -2) >= :t AND substr(search_text, -2) < :hi)"
+    " OR substr(search_text, -1) = :t LIMIT :n",
+}
+
+
+def cursor(session: Session) -> Any:
+    """A DBAPI cursor on the session's connection (in its transaction). The SQLite hot paths run fixed SQL
+    with bound parameters through it: building SQLAlchemy statements cost more than SQLite's work."""
+    return session.connection().connection.cursor()
+
+
+def fts_match(terms: Iterable[str]) -> str:
+    """The MATCH query of `fts_ids`: every trigram of every term, each one token."""
+    grams = dict.fromkeys(t[i : i + 3] for t in terms for i in range(len(t) - 2))
+    return " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
 
 
 def short_ids(session: Session, term: str, cap: int) -> list[int] | None:
@@ -103,54 +126,52 @@ def short_ids(session: Session, term: str, cap: int) -> list[int] | None:
     in the haystack's last two characters, which `ix_contact_search_tail2`/`tail1` (schema.SEARCH_TAIL) index.
     So the matches are the index's rows for the trigrams starting with the term plus those tails: exact, and
     a rare pair like "qq" costs a millisecond instead of a scan of every haystack (1.2 s at 1M contacts)."""
-    session.execute(text(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCAB} USING fts5vocab(main, contact_fts, row)"))
-    grams = list(
-        session.execute(
-            text(f"SELECT term FROM {_VOCAB} WHERE term >= :lo AND term < :hi LIMIT {_SHORT_GRAMS + 1}"),
-            {"lo": term, "hi": term + _TOP},
-        ).scalars()
-    )
+    cur = cursor(session)
+    cur.execute(_MAKE_VOCAB)
+    grams = [r[0] for r in cur.execute(_GRAMS, {"lo": term, "hi": term + _TOP})]
     if len(grams) > _SHORT_GRAMS:
         return None
     ids: set[int] = set()
     if grams:
         match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
-        found = session.execute(
-            text(f"SELECT rowid FROM contact_fts WHERE contact_fts MATCH :q LIMIT {cap + 1}"), {"q": match}
-        ).scalars()
-        ids.update(found)
-    if len(term) == 2:
-        tails = "substr(search_text, -2) = :t"
-    else:  # at n-2 (the last two start with it) or at n-1
-        tails = "(substr(search_text, -2) >= :t AND substr(search_text, -2) < :hi) OR substr(search_text, -1) = :t"
-    ids.update(
-        session.execute(
-            text(f"SELECT id FROM contact WHERE {tails} LIMIT {cap + 1}"), {"t": term, "hi": term + _TOP}
-        ).scalars()
-    )
+        ids.update(r[0] for r in cur.execute(_GRAM_IDS, {"q": match, "n": cap + 1}))
+        if len(ids) > cap:
+            return None
+    ids.update(r[0] for r in cur.execute(_TAILS[len(term)], {"t": term, "hi": term + _TOP, "n": cap + 1}))
     return sorted(ids) if len(ids) <= cap else None
 
 
 def candidate_ids(session: Session, terms: list[str], cap: int) -> list[int] | None:
     """At most `cap` ids among which every match of `terms` is (None: more, or no index to ask)."""
-    if not has_fts(session):
+    if not has_fts(session) or not terms:
         return None
     long = [t for t in terms if len(t) >= 3]
     if long:
-        ids = list(session.execute(fts_ids(long).limit(cap + 1)).scalars())
-        return ids if len(ids) <= cap else None
-    return short_ids(session, min(terms, key=len, default=""), cap) if terms else None
+        rows = cursor(session).execute(_GRAM_IDS, {"q": fts_match(long), "n": cap + 1}).fetchall()
+        return [r[0] for r in rows] if len(rows) <= cap else None
+    return short_ids(session, min(terms, key=len), cap)
 
 
-def _rare_short_ids(session: Session, terms: list[str]) -> list[int] | None:
-    """short_ids of the shortest term when the first 400 haystacks (rowid order, a cheap probe) hold none of
-    it: a common short term costs more to list than a capped LIKE count, which stops early anyway."""
+PROBE_ROWS = 400  # haystacks (rowid order) a short term is looked for in before its candidates are listed
+_PROBE_TEXT = "SELECT 1 FROM (SELECT search_text FROM contact LIMIT :n) WHERE search_text LIKE :p ESCAPE '\\' LIMIT 1"
+
+
+def rare_short_ids(session: Session, terms: list[str], cap: int) -> list[int] | None:
+    """short_ids of the shortest term when the first 400 haystacks (rowid order, a cheap probe: < 0.3 ms at 1M
+    contacts) hold none of it. A common short term costs more to list than a capped LIKE count or an index
+    walk, which stop early anyway: fts5vocab counts the rows of every trigram it lists (100 ms for "m")."""
     term = min(terms, key=len)
-    probe = select(Contact.search_text).limit(400).subquery()  # type: ignore[call-overload]
-    text_col = probe.c.search_text
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    hit = session.execute(select(text_col).where(text_col.like(f"%{escaped}%", escape="\\")).limit(1)).first()
-    return None if hit is not None else short_ids(session, term, FEW_MATCHES)
+    if cursor(session).execute(_PROBE_TEXT, {"p": like_pattern(term), "n": PROBE_ROWS}).fetchone() is not None:
+        return None
+    return short_ids(session, term, cap)
+
+
+def probe_ids(session: Session, terms: list[str], cap: int) -> list[int] | None:
+    """`candidate_ids` when they are few and cheap to find out: a long term asks the index (a common one stops
+    it after `cap` + 1 ids), a short one only when the probe of `rare_short_ids` does not find it."""
+    if any(len(t) >= 3 for t in terms):
+        return candidate_ids(session, terms, cap)
+    return rare_short_ids(session, terms, cap) if has_fts(session) else None
 
 
 def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
@@ -172,7 +193,7 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
         else:
             clauses.append(Contact.id.in_(sub))  # type: ignore[union-attr]
     elif has_fts(session):
-        rare = _rare_short_ids(session, terms)
+        rare = rare_short_ids(session, terms, FEW_MATCHES)
         if rare is not None:  # a rare short term: its few rows by id, not a LIKE over every haystack
             clauses.append(Contact.id.in_(rare) if rare else false())  # type: ignore[union-attr]
     for term in terms:

@@ -7,28 +7,33 @@ A page is answered from an index already in display order, and reading stops at 
   (most often a last name: `ix_contact_live_rest`, one range per distinct rest, merged), then the other
   matches, each part by name in the direction asked (descending keeps the rank). So `mario` is answered from
   the Marios' range and `rossi` from the Rossis', not from 90k trigram candidates sorted by name.
-- Each part is walked in index order for a few hundred rows, checking the terms (a common term fills the page
-  there); when the walk does not fill the page the term is rare, and the ids the search index holds for it
-  (FTS5 trigrams; for one- or two-letter terms the trigrams that start with them, see `search.short_ids`)
-  are fetched and sorted, if they are few. Only a term neither common nor rare falls back to SQLite's own
+- A rare term (any length) is first asked of the search index (FTS5 trigrams; for one- or two-letter terms
+  the trigrams that start with them, see `search.short_ids`): when it holds at most PROBE candidates they
+  are sorted in one statement and nothing is walked (`qq` at 1M contacts: the walks cost 8 ms, this < 1).
+- Otherwise each part is walked in index order for a few hundred rows, checking the terms (a common term
+  fills the page there); when the walk does not fill the page the term is rare, and the candidates are
+  fetched and sorted, if they are few. Only a term neither common nor rare falls back to SQLite's own
   plan, which is what every page used before.
 - Created and last activity orders walk their own index (`+deleted_at` keeps SQLite from picking the
   deleted_at index and sorting the whole table: 1 s at 1M contacts).
 
-PostgreSQL and SQLite without FTS5 run one query with the same order (the rank as a CASE). The matching set
-is always `search.search_clause`'s: every term a substring of the haystack.
+On SQLite (`page_rows`) every statement is fixed SQL text with bound parameters run on the DBAPI cursor:
+building and compiling SQLAlchemy expressions cost ten times SQLite's own work for a page. The other
+filters of the query are compiled once per page into a fragment. PostgreSQL, SQLite without FTS5, deep
+pages and whole lists (`page`) run one SQLAlchemy query with the same order (the rank as a CASE). The
+matching set is always `search.search_clause`'s: every term a substring of the haystack.
 """
 
 from __future__ import annotations
 
-import functools
-import heapq
 import json
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Table, and_, case, func, literal_column, select
+from sqlalchemy.dialects import sqlite as sqlite_dialects
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -39,51 +44,24 @@ from .schema import REST
 MAX_WALK = 20_000  # a term seen in the first rows is walked on up to here, if its density says it is worth it
 WALK = 400  # rows of a part read in index order before its term counts as rare (random row reads: ~5 µs each)
 DEEP = 2000  # a page starting further down is read with one query and OFFSET
-PROBE = 64  # trigram candidates asked for before any walk
+PROBE = 64  # search-index candidates asked for before any walk
 CANDIDATES = 1500  # up to this many search-index candidates are read and sorted
 MAX_RESTS = 24  # distinct name rests starting with a term read one range each; more: the part is walked
 _TOP = "\U0010ffff"  # sorts after every character: [t, t + _TOP) is the range of strings starting with t
 
-# Core columns and Connection.execute on the hot path: the ORM's statement handling cost more than SQLite's
-# work for a page (≈ 5 ms of 7 at 1M contacts).
 _T: Table = Contact.__table__  # type: ignore[attr-defined]
 _SORT_COLUMNS = {"name": "name_key", "created": "created_at", "last_activity": "last_activity_at"}
 
 
-@dataclass
-class _Search:
-    """One page's search: its terms, the match clause, and the candidate ids once asked for."""
-
-    terms: list[str]
-    match: ColumnElement[bool]
-    sort: str
-    candidates: list[int] | None = None
-    asked: bool = False
-
-    def candidate_ids(self, s: Session) -> list[int] | None:
-        if not self.asked:
-            self.candidates, self.asked = search.candidate_ids(s, self.terms, CANDIDATES), True
-        return self.candidates
-
-
-@dataclass(frozen=True)
-class _Part:
-    """A stretch of the order: the rows of `where(plain)` (`plain`: in a form no index is walked for).
-    `rest`: the part of the names whose rest starts with that term (read range by range, see `_rest_page`)."""
-
-    where: Callable[[bool], list[ColumnElement[bool]]]
-    descending: bool
-    rest: str | None = None
+# --- the portable path: one query ----------------------------------------------------------------------
 
 
 def _sort_column(sort: str) -> Any:
     return _T.c[_SORT_COLUMNS.get(sort, "name_key")]
 
 
-def _order(sort: str, descending: bool, *, plain: bool = False) -> list[Any]:
-    """ORDER BY for a part; `plain` ("+col") tells SQLite not to walk that index (for a few ids)."""
-    column = literal_column(f"+contact.{_SORT_COLUMNS.get(sort, 'name_key')}") if plain else col(_sort_column(sort))
-    ident = _T.c.id
+def _order(sort: str, descending: bool) -> list[Any]:
+    column, ident = col(_sort_column(sort)), _T.c.id
     return [column.desc(), ident.desc()] if descending else [column.asc(), ident.asc()]
 
 
@@ -92,15 +70,10 @@ def _starts(term: str, sqlite: bool) -> ColumnElement[bool]:
     return and_(key >= term, key < term + _TOP) if sqlite else key.startswith(term, autoescape=True)
 
 
-# The name after its first word (all of it when it has one word): as `ix_contact_live_rest` has it, and with
-# `+` (SQLite walks no index for it) where a part is read in name order.
-_rest_key: Any = literal_column(REST)
-_rest_plain: Any = literal_column(REST.replace("contact.name_key", "+contact.name_key"))
-
-
 def _rest_starts(term: str, sqlite: bool) -> ColumnElement[bool]:
     if sqlite:
-        return and_(_rest_key >= term, _rest_key < term + _TOP)
+        rest: Any = literal_column(REST)
+        return and_(rest >= term, rest < term + _TOP)
     key = _T.c.name_key
     return func.substr(key, func.strpos(key, " ") + 1).startswith(term, autoescape=True)
 
@@ -122,177 +95,272 @@ def page(
     columns: Sequence[Any],
 ) -> list[Any]:
     """Rows of `columns` for one page of the live (or, `deleted`, trashed) contacts matching `filters` and the
-    search `query`."""
+    search `query`, in one query: for PostgreSQL, and where `page_rows` does not answer (no index walk to stop
+    early; deep pages, an export's, would walk every row before them in Python)."""
     sqlite = s.get_bind().dialect.name == "sqlite"
     trashed: Any = _T.c.deleted_at
     if sqlite and sort != "name":
         trashed = literal_column("+contact.deleted_at")  # walk the sort column's index, not deleted_at's
-    base = [trashed.is_not(None) if deleted else trashed.is_(None), *filters]
+    where = [trashed.is_not(None) if deleted else trashed.is_(None), *filters]
+    order = _order(sort, descending)
     terms = search.query_terms(query)
-    if not terms:
-        stmt = select(*columns).where(*base).order_by(*_order(sort, descending)).offset(offset)
-        return list(s.connection().execute(stmt if limit is None else stmt.limit(limit)))
-    if not sqlite or not search.has_fts(s) or limit is None or offset > DEEP:
-        # One query in the same order: no index walk to stop early, and deep pages (an export's) would walk
-        # every row before them in Python.
+    if terms:
         match = search.search_clause(s, query)
         assert match is not None  # there are terms
-        order = _order(sort, descending)
+        where.append(match)
         if sort == "name":
             order = [_rank(terms[0], sqlite).asc(), *order]
-        stmt = select(*columns).where(*base, match).order_by(*order).offset(offset)
-        return list(s.connection().execute(stmt if limit is None else stmt.limit(limit)))
-    found = _Search(terms, search.like_all(terms), sort)
-    if any(len(t) >= 3 for t in terms):  # a rare long term is a few trigram rows: sorted with no walk at all
-        probe = search.candidate_ids(s, terms, PROBE)  # (a common one stops the index after PROBE + 1 ids)
-        if probe is not None:
-            found.candidates, found.asked = probe, True
-    rows: list[Any] = []
-    skip = offset
-    for part in _parts(deleted, filters, found, descending):
-        got, size = _part_page(s, part, found, skip, limit - len(rows), columns)
-        rows += got
-        if len(rows) >= limit:
-            break
-        skip = 0 if got else max(skip - (size if size is not None else _count(s, part, found.match)), 0)
-    return rows
+    stmt = select(*columns).where(*where).order_by(*order).offset(offset)
+    return list(s.connection().execute(stmt if limit is None else stmt.limit(limit)))
 
 
-def _parts(deleted: bool, filters: list[ColumnElement[bool]], found: _Search, descending: bool) -> list[_Part]:
-    """The order's stretches: in the name order the range of names starting with the first term, then the
-    names after it and before it (ascending: before, after); otherwise one."""
+# --- SQLite: fixed SQL on the DBAPI cursor ---------------------------------------------------------------
 
-    def where(
-        *ranges: Callable[[Any], ColumnElement[bool]], rest: bool | None = None
-    ) -> Callable[[bool], list[ColumnElement[bool]]]:
-        """`rest`: also the rest of the name starts with the term (True) or does not (False)."""
-
-        def clauses(plain: bool) -> list[ColumnElement[bool]]:
-            trashed = literal_column("+contact.deleted_at") if plain or found.sort != "name" else _T.c.deleted_at
-            key = literal_column("+contact.name_key") if plain else _T.c.name_key
-            live = trashed.is_not(None) if deleted else trashed.is_(None)
-            rests = [] if rest is None else [_rest_in(t, rest)]
-            return [live, *filters, *(r(key) for r in ranges), *rests]
-
-        return clauses
-
-    if found.sort != "name":
-        return [_Part(where(), descending)]
-    t = found.terms[0]
-    prefix = _Part(where(lambda k: k >= t, lambda k: k < t + _TOP), descending)
-    # (the trash is walked like the other parts: the rest index starts with deleted_at IS NULL)
-    rest = _Part(where(lambda k: or_(k < t, k >= t + _TOP), rest=True), descending, rest=None if deleted else t)
-    before = _Part(where(lambda k: k < t, rest=False), descending)
-    after = _Part(where(lambda k: k >= t + _TOP, rest=False), descending)
-    return [prefix, rest, after, before] if descending else [prefix, rest, before, after]
+_REST_PLAIN = REST.replace("contact.name_key", "+contact.name_key")  # `+`: SQLite walks no index for it
 
 
-def _rest_in(term: str, inside: bool) -> ColumnElement[bool]:
-    """The rest of the name starts with `term` (or, not `inside`, does not), in the form no index is walked for."""
-    if inside:
-        return and_(_rest_plain >= term, _rest_plain < term + _TOP)
-    return or_(_rest_plain < term, _rest_plain >= term + _TOP)
+def _stretches(key: str) -> dict[str, str]:
+    """The name order's parts as conditions on `key` (the name key, walked or `+` plain) and the name's rest."""
+    outside = f"({_REST_PLAIN} < :k_lo OR {_REST_PLAIN} >= :k_hi)"
+    return {
+        "prefix": f"{key} >= :k_lo AND {key} < :k_hi",
+        "rest": f"({key} < :k_lo OR {key} >= :k_hi) AND {_REST_PLAIN} >= :k_lo AND {_REST_PLAIN} < :k_hi",
+        # the names before and after the prefix range in one walk of the name index (NOT, not OR: SQLite
+        # would read an OR as two ranges and sort them)
+        "others": f"NOT ({key} >= :k_lo AND {key} < :k_hi) AND {outside}",
+    }
 
 
-def _rest_values(s: Session, term: str) -> list[str] | None:
-    """The distinct rests of live names starting with `term`, in order (None: more than MAX_RESTS): one index
-    seek each, in one statement."""
-    sql = (
-        "WITH RECURSIVE r(v) AS ("
-        f"SELECT (SELECT {REST} FROM contact WHERE deleted_at IS NULL AND {REST} >= :lo AND {REST} < :hi "
-        f"ORDER BY {REST} LIMIT 1) UNION ALL "
-        f"SELECT (SELECT {REST} FROM contact WHERE deleted_at IS NULL AND {REST} > r.v AND {REST} < :hi "
-        f"ORDER BY {REST} LIMIT 1) FROM r WHERE r.v IS NOT NULL"
-        f") SELECT v FROM r WHERE v IS NOT NULL LIMIT {MAX_RESTS + 1}"
-    )
-    values = [str(v) for v in s.connection().exec_driver_sql(sql, {"lo": term, "hi": term + _TOP}).scalars()]
-    return values if len(values) <= MAX_RESTS else None
+_WALKED, _PLAIN = _stretches("contact.name_key"), _stretches("+contact.name_key")
+# The name order's rank, for a few candidates sorted at once (their parts in order, see _candidates_page).
+_RANK = f"CASE WHEN {_PLAIN['prefix']} THEN 0 WHEN {_REST_PLAIN} >= :k_lo AND {_REST_PLAIN} < :k_hi THEN 1 ELSE 2 END, "
+_IDS = "SELECT value FROM json_each(:k_ids)"
+# The distinct rests of live names starting with the term, in order: one index seek each, in one statement.
+_REST_VALUES = (
+    "WITH RECURSIVE r(v) AS ("
+    f"SELECT (SELECT {REST} FROM contact WHERE deleted_at IS NULL AND {REST} >= :k_lo AND {REST} < :k_hi "
+    f"ORDER BY {REST} LIMIT 1) UNION ALL "
+    f"SELECT (SELECT {REST} FROM contact WHERE deleted_at IS NULL AND {REST} > r.v AND {REST} < :k_hi "
+    f"ORDER BY {REST} LIMIT 1) FROM r WHERE r.v IS NOT NULL"
+    ") SELECT v FROM r WHERE v IS NOT NULL LIMIT :k_n"
+)
+_NAMED = sqlite_dialects.dialect(paramstyle="named")  # compiles the filters with names, not positions
+_FILTERED = "SELECT contact.id \nFROM contact \nWHERE "
 
 
-def _rest_page(
-    s: Session, part: _Part, found: _Search, skip: int, want: int, columns: Sequence[Any]
-) -> tuple[list[Any], int | None] | None:
-    """`_part_page` of the rest part from `ix_contact_live_rest`: each distinct rest's range is in name order,
-    so the first `skip + want` of each are read and merged. None when the term starts too many rests."""
-    assert part.rest is not None
-    values = _rest_values(s, part.rest)
-    if values is None:
+def _order_sql(sort: str, descending: bool, *, plain: bool = False) -> str:
+    """ORDER BY for a part; `plain` ("+col") tells SQLite not to walk that index (for a few ids)."""
+    way = " DESC" if descending else " ASC"
+    return f"{'+' if plain else ''}contact.{_SORT_COLUMNS.get(sort, 'name_key')}{way}, contact.id{way}"
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A stretch of the order: `where` its condition in the form whose index is walked, `plain` in the form
+    no index is walked for ("": the whole list). `rest`: the names whose rest starts with that term (read
+    range by range, see `_rest_page`)."""
+
+    where: str
+    plain: str
+    descending: bool
+    rest: str | None = None
+
+
+@dataclass
+class _Page:
+    """One page's state: the cursor, the bound parameters and SQL pieces, the candidate ids once asked for."""
+
+    session: Session
+    cur: Any
+    deleted: bool
+    sort: str
+    terms: list[str]
+    params: dict[str, Any]
+    match: str  # every term a substring of the haystack
+    filters: str  # " AND (…)": the query's other conditions
+    candidates: list[int] | None = None
+    asked: bool = False
+
+    def live(self, plain: bool, *, walked: bool = True) -> str:
+        """`walked`: the rows are read in the sort order (`+`: from its index, not deleted_at's)."""
+        column = "+contact.deleted_at" if plain or (walked and self.sort != "name") else "contact.deleted_at"
+        return f"{column} IS NOT NULL" if self.deleted else f"{column} IS NULL"
+
+    def where(self, stretch: str, plain: bool, *, walked: bool = True) -> str:
+        return f"{self.live(plain, walked=walked)}{self.filters}" + (f" AND {stretch}" if stretch else "")
+
+    def run(self, sql: str, **extra: Any) -> list[Any]:
+        return list(self.cur.execute(sql, {**self.params, **extra} if extra else self.params).fetchall())
+
+    def candidate_ids(self) -> list[int] | None:
+        if not self.asked:
+            self.candidates, self.asked = search.candidate_ids(self.session, self.terms, CANDIDATES), True
+        return self.candidates
+
+
+def _filter_sql(s: Session, filters: list[ColumnElement[bool]]) -> tuple[str, dict[str, Any]]:
+    """The filters as " AND (…)" with their parameters, bound as SQLAlchemy binds them (datetimes to text)."""
+    if not filters:
+        return "", {}
+    compiled = select(_T.c.id).where(*filters).compile(dialect=_NAMED)
+    sql = compiled.string
+    assert sql.startswith(_FILTERED) and "POSTCOMPILE" not in sql, sql
+    dialect = s.get_bind().dialect
+    params: dict[str, Any] = {}
+    for name, value in compiled.params.items():
+        assert not name.startswith("k_"), name  # the planner's own parameters
+        processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+        params[name] = processor(value) if processor else value
+    return f" AND ({sql[len(_FILTERED) :]})", params
+
+
+def page_rows(
+    s: Session,
+    deleted: bool,
+    filters: list[ColumnElement[bool]],
+    query: str,
+    sort: str,
+    descending: bool,
+    limit: int | None,
+    offset: int,
+    select_sql: str,
+) -> list[tuple[Any, ...]] | None:
+    """SQLite: raw tuples of `select_sql` (result columns over the table `contact`) for one page of the live (or
+    trashed) contacts matching `filters` and `query`, in display order. None where `page` answers instead."""
+    if limit is None or s.get_bind().dialect.name != "sqlite":
         return None
+    terms = search.query_terms(query)
+    if terms and (offset > DEEP or not search.has_fts(s)):
+        return None
+    fsql, params = _filter_sql(s, filters)
+    params["k_ids"] = "[]"
+    if terms:
+        params["k_lo"], params["k_hi"] = terms[0], terms[0] + _TOP
+        params.update({f"k_l{i}": search.like_pattern(t) for i, t in enumerate(terms)})
+    match = " AND ".join(f"contact.search_text LIKE :k_l{i} ESCAPE '\\'" for i in range(len(terms)))
+    pg = _Page(s, search.cursor(s), deleted, sort, terms, params, match, fsql)
+    if not terms:
+        order = _order_sql(sort, descending)
+        tail = "LIMIT :k_limit OFFSET :k_offset"
+        return pg.run(f"SELECT {select_sql} FROM contact WHERE {pg.where('', False)} ORDER BY {order} {tail}",
+                      k_limit=limit, k_offset=offset)  # fmt: skip
+    ids = _search_ids(pg, descending, limit, offset)
+    if not ids:
+        return []
+    by_ids = f"SELECT {select_sql} FROM json_each(:k_ids) AS j CROSS JOIN contact ON contact.id = j.value"
+    return pg.run(by_ids + " ORDER BY j.key", k_ids=json.dumps(ids))
+
+
+def _search_ids(pg: _Page, descending: bool, limit: int, offset: int) -> list[int]:
+    """Ids of the page's rows: part after part, each from its index, until the page is full."""
+    probe = search.probe_ids(pg.session, pg.terms, PROBE)  # a rare term: a few index rows, no walk at all
+    if probe is not None:  # (a common one stops the index after PROBE + 1 ids)
+        pg.candidates, pg.asked = probe, True
+    parts = _parts(pg, descending)
+    ids: list[int] = []
+    skip = offset
+    for i, part in enumerate(parts):
+        got: list[int] | None = None
+        size: int | None = None
+        if not (pg.asked and pg.candidates is not None):
+            got, size = _part_page(pg, part, skip, limit - len(ids))
+        if got is None:  # the term is rare: its candidates, sorted, answer the rest of the page
+            return ids + _candidates_page(pg, parts[i:], i == 0, skip, limit - len(ids))
+        ids += got
+        if len(ids) >= limit:
+            break
+        if skip:  # the part held fewer than `skip` matches: the next part skips the others
+            skip = 0 if got else max(skip - (size if size is not None else _count(pg, part)), 0)
+    return ids
+
+
+def _parts(pg: _Page, descending: bool) -> list[_Part]:
+    """The order's stretches: in the name order the range of names starting with the first term, those whose
+    rest does, then the others (before and after the range, in the direction asked); otherwise one."""
+    if pg.sort != "name":
+        return [_Part("", "", descending)]
+    # (the trash is walked like the other parts: the rest index starts with deleted_at IS NULL)
+    rest = None if pg.deleted else pg.terms[0]
+    return [_Part(_WALKED[k], _PLAIN[k], descending, rest if k == "rest" else None) for k in _WALKED]
+
+
+def _rest_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int], int | None] | None:
+    """`_part_page` of the rest part from `ix_contact_live_rest`: each distinct rest's range is in name order,
+    so the first `skip + want` of each are read (one statement) and merged. None when the term starts too
+    many rests."""
+    values = [str(r[0]) for r in pg.run(_REST_VALUES, k_n=MAX_RESTS + 1)]
+    if len(values) > MAX_RESTS:
+        return None
+    if not values:
+        return [], 0
     need = skip + want
-    order = _order("name", part.descending)
-    conn = s.connection()
-    arms = []
-    for value in values:
-        stmt = select(_T.c.id, _T.c.name_key).where(*part.where(False), _rest_key == value, found.match)
-        arms.append(list(conn.execute(stmt.order_by(*order).limit(need))))
-    merged = heapq.merge(*arms, key=lambda r: (r.name_key, r.id), reverse=part.descending)
-    ids = [r.id for r in merged][:need]
-    size = sum(len(a) for a in arms) if all(len(a) < need for a in arms) else None
-    return _by_ids(s, columns, ids[skip:need]), size
+    where, order = pg.where(part.where, False), _order_sql("name", part.descending)
+    sql = " UNION ALL ".join(
+        f"SELECT {i}, * FROM (SELECT contact.id, contact.name_key FROM contact WHERE {where} AND {REST} = :k_v{i}"
+        f" AND {pg.match} ORDER BY {order} LIMIT :k_need)"
+        for i in range(len(values))
+    )
+    rows = pg.run(sql, k_need=need, **{f"k_v{i}": v for i, v in enumerate(values)})
+    rows.sort(key=lambda r: (r[2], r[1]), reverse=part.descending)
+    size = len(rows) if all(n < need for n in Counter(r[0] for r in rows).values()) else None
+    return [r[1] for r in rows[skip:need]], size
 
 
-def _count(s: Session, part: _Part, match: ColumnElement[bool]) -> int:
-    stmt = select(func.count()).select_from(_T).where(*part.where(False), match)
-    return int(s.connection().execute(stmt).one()[0])
+def _count(pg: _Page, part: _Part) -> int:
+    return int(pg.run(f"SELECT count(*) FROM contact WHERE {pg.where(part.where, False)} AND {pg.match}")[0][0])
 
 
-def _part_page(
-    s: Session, part: _Part, found: _Search, skip: int, want: int, columns: Sequence[Any]
-) -> tuple[list[Any], int | None]:
-    """(rows skip..skip+want of one part, the part's number of matches when it was found out on the way)."""
+def _part_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int] | None, int | None]:
+    """(ids skip..skip+want of one part, the part's number of matches when it was found out on the way);
+    (None, None) when the term turned out rare: its candidates answer from this part on."""
     if part.rest is not None:
-        ranged = _rest_page(s, part, found, skip, want, columns)
+        ranged = _rest_page(pg, part, skip, want)
         if ranged is not None:
             return ranged
     need = skip + want
-    order = _order(found.sort, part.descending)
+    order = _order_sql(pg.sort, part.descending)
     # Walk first (400 rows: < 0.5 ms of SQLite at 1M contacts), unless an earlier part found the candidates few.
     walk = max(WALK, 2 * need)
-    while not found.asked or found.candidate_ids(s) is None:
-        hits, seen = _walk(s, part, found.match, order, walk, need)
+    while not pg.asked or pg.candidate_ids() is None:
+        hits, seen = _walk(pg, part, order, walk, need)
         if len(hits) >= need or seen < walk:  # a common term, or the whole part was read
-            return _by_ids(s, columns, hits[skip:need]), (len(hits) if seen < walk else None)
+            return hits[skip:need], (len(hits) if seen < walk else None)
         if not hits or walk >= MAX_WALK:
             break
         walk = min(MAX_WALK, 2 * walk * need // len(hits))  # about twice what the density seen so far needs
-    candidates = found.candidate_ids(s)
-    if candidates is not None:  # a rare term: sort its few candidates
-        listed: Any = select(literal_column("value")).select_from(func.json_each(json.dumps(candidates)))
-        ids_in = _T.c.id.in_(listed)
-        plain = _order(found.sort, part.descending, plain=True)
-        stmt = select(_T.c.id).where(*part.where(True), ids_in, found.match).order_by(*plain)
-        ids = list(s.connection().execute(stmt).scalars())
-        return _by_ids(s, columns, ids[skip:need]), len(ids)
-    # Neither: SQLite's own plan (an index walk probing the trigram matches).
-    clause = search.search_clause(s, " ".join(found.terms))
-    assert clause is not None  # there are terms
-    stmt = select(*columns).where(*part.where(False), clause).order_by(*order).offset(skip).limit(want)
-    return list(s.connection().execute(stmt)), None
+    if pg.candidate_ids() is not None:
+        return None, None
+    # Neither: SQLite's own plan (an index walk probing the trigram matches, or checking the short terms).
+    long = [t for t in pg.terms if len(t) >= 3]
+    fts = " AND contact.id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :k_fts)" if long else ""
+    sql = f"SELECT contact.id FROM contact WHERE {pg.where(part.where, False)}{fts} AND {pg.match} ORDER BY {order}"
+    rows = pg.run(sql + " LIMIT :k_want OFFSET :k_skip", k_fts=search.fts_match(long), k_want=want, k_skip=skip)
+    return [r[0] for r in rows], None
 
 
-def _walk(
-    s: Session, part: _Part, match: ColumnElement[bool], order: list[Any], walk: int, need: int
-) -> tuple[list[int], int]:
+def _walk(pg: _Page, part: _Part, order: str, walk: int, need: int) -> tuple[list[int], int]:
     """(ids of the first `need` matches among the part's first `walk` rows in order, rows read). SQLite checks
     the terms and stops at `need` (the walk is a co-routine it abandons); the rows read are counted only when
     the matches fall short, from the index alone. Python sees the hits, not every row (≈ 4 µs a row)."""
-    conn = s.connection()
-    rows = select(_T.c.id, match.label("hit")).where(*part.where(False)).order_by(*order).limit(walk).subquery()
-    hits = list(conn.execute(select(rows.c.id).where(rows.c.hit).limit(need)).scalars())
+    where = pg.where(part.where, False)
+    rows = f"SELECT contact.id AS id, ({pg.match}) AS hit FROM contact WHERE {where} ORDER BY {order} LIMIT :k_walk"
+    hits = [r[0] for r in pg.run(f"SELECT id FROM ({rows}) WHERE hit LIMIT :k_need", k_walk=walk, k_need=need)]
     if len(hits) >= need:
         return hits, walk
-    read = select(_T.c.id).where(*part.where(False)).order_by(*order).limit(walk).subquery()
-    return hits, int(conn.execute(select(func.count()).select_from(read)).one()[0])
+    # (in any order: the same number, from whichever index SQLite likes, without reading the rows)
+    read = (
+        f"SELECT count(*) FROM (SELECT 1 FROM contact WHERE {pg.where(part.where, False, walked=False)} LIMIT :k_walk)"
+    )
+    return hits, int(pg.run(read, k_walk=walk)[0][0])
 
 
-@functools.cache
-def _BY_IDS(columns: tuple[Any, ...]) -> Any:  # noqa: N802 - a statement, built once
-    return select(*columns).where(_T.c.id.in_(bindparam("ids", expanding=True)))
-
-
-def _by_ids(s: Session, columns: Sequence[Any], ids: list[int]) -> list[Any]:
-    """Rows of `columns` for `ids`, in that order."""
-    if not ids:
-        return []
-    rows = {r.id: r for r in s.connection().execute(_BY_IDS(tuple(columns)), {"ids": ids})}
-    return [rows[i] for i in ids if i in rows]
+def _candidates_page(pg: _Page, parts: list[_Part], whole: bool, skip: int, want: int) -> list[int]:
+    """Ids skip..skip+want of `parts` (the rest of the order; `whole`: all of it) among the few candidates,
+    sorted in one statement: by the name order's rank, which keeps the parts in their order."""
+    stretch = "" if whole else " OR ".join(f"({p.plain})" for p in parts)
+    where = pg.where(f"({stretch})" if stretch else "", True)
+    rank = _RANK if pg.sort == "name" else ""
+    order = rank + _order_sql(pg.sort, parts[0].descending, plain=True)
+    sql = f"SELECT contact.id FROM contact WHERE {where} AND contact.id IN ({_IDS}) AND {pg.match} ORDER BY {order}"
+    rows = pg.run(sql + " LIMIT :k_want OFFSET :k_skip", k_ids=json.dumps(pg.candidates), k_want=want, k_skip=skip)
+    return [r[0] for r in rows]
