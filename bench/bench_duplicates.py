@@ -14,7 +14,9 @@ The data (seeded, written with sqlite3 straight into the tables: an import would
 
 Prints `store.find_duplicates()` (median of --runs, warm), the groups found, recall and precision on the
 planted pairs, and the ratio against a baseline in the same process: a plain
-`SELECT email_key, count(*) FROM contact GROUP BY email_key HAVING count(*) > 1` through sqlite3.
+`SELECT email_key, count(*) FROM contact GROUP BY email_key HAVING count(*) > 1` through sqlite3; then the
+same finder reading every contact (the reference the blocked one must equal: it says whether it does) and
+the strong groups alone (what the Duplicates screen paints first).
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from koachify_tui.store import Store  # noqa: E402
+from koachify_tui.store.duplicate_types import DuplicateGroup  # noqa: E402
+from koachify_tui.store.duplicates import find_groups  # noqa: E402
+from koachify_tui.store.importer.runner import _gc_tuned  # noqa: E402
 from koachify_tui.store.normalize import fold, name_key  # noqa: E402
 
 
@@ -156,18 +161,28 @@ def measure(db: Path, runs: int, planted: dict[tuple[int, int], int]) -> None:
         baseline.append(time.perf_counter() - t0)
     con.close()
     store = Store.open(db)
-    times = []
-    groups = []
+    times, every, strong_only = [], [], []
+    groups: list[DuplicateGroup] = []
     for _ in range(runs):
         t0 = time.perf_counter()
         groups = store.find_duplicates()
         times.append(time.perf_counter() - t0)
+        with _gc_tuned(), store.read() as s:  # as find_duplicates runs
+            t0 = time.perf_counter()
+            same = find_groups(s, exhaustive=True) == groups
+            every.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        store.find_duplicates(strong_only=True)
+        strong_only.append(time.perf_counter() - t0)
     store.close()
     found = {pair for g in groups for pair in combinations(g.contact_ids, 2)}
     hit = len(found & planted.keys())
     base, mine = statistics.median(baseline), statistics.median(times)
     print(f"find_duplicates: {mine * 1000:,.0f} ms (median of {runs}; worst {max(times) * 1000:,.0f} ms)")
     print(f"baseline GROUP BY email_key: {base * 1000:,.1f} ms   ratio ×{mine / base:,.0f}")
+    print(f"reading every contact instead (find_groups(exhaustive=True)): {statistics.median(every) * 1000:,.0f} ms"
+          f"   same groups: {same}")  # fmt: skip
+    print(f"the strong groups alone (strong_only=True): {statistics.median(strong_only) * 1000:,.0f} ms")
     print(f"groups: {len(groups)} ({sum(g.strong for g in groups)} strong), pairs in them: {len(found)}")
     print(f"recall: {hit}/{len(planted)} = {hit / max(len(planted), 1):.1%}   "
           f"precision: {hit}/{len(found)} = {hit / max(len(found), 1):.1%}")  # fmt: skip

@@ -6,7 +6,8 @@ with 1 % planted duplicates (the data of bench/bench_duplicates.py).
 
 Prints, on a headless Textual app (120×40): the time from pushing the screen to the frame that shows the first
 group and its comparison (median of --runs), against a baseline in the same process: `store.find_duplicates()`
-alone (what the screen's worker waits for), and `store.merge_preview()` of the first group.
+alone (the whole list, which the screen completes in the background), `find_duplicates(strong_only=True)` (the
+strong groups it paints first) and `store.merge_preview()` of the first group.
 `--db` reuses a database written by `bench/bench_duplicates.py --keep DB` (its writing takes a while at 100k).
 """
 
@@ -49,12 +50,15 @@ async def first_paint(store: Store, db: Path) -> float:
 
 def measure(db: Path, runs: int) -> None:
     store = Store.open(db)
-    finder, previews, paints = [], [], []
+    finder, strong, previews, paints = [], [], [], []
     groups = []
     for _ in range(runs):
         t0 = time.perf_counter()
         groups = store.find_duplicates()
         finder.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        store.find_duplicates(strong_only=True)
+        strong.append(time.perf_counter() - t0)
     if groups:
         for _ in range(runs):
             t0 = time.perf_counter()
@@ -66,6 +70,7 @@ def measure(db: Path, runs: int) -> None:
     base, paint = statistics.median(finder), statistics.median(paints)
     print(f"groups: {len(groups)}")
     print(f"baseline find_duplicates(): {base * 1000:,.0f} ms (median of {runs})")
+    print(f"find_duplicates(strong_only=True), the screen's first pass: {statistics.median(strong) * 1000:,.0f} ms")
     if previews:
         print(f"merge_preview(first group): {statistics.median(previews) * 1000:,.1f} ms")
     print(f"screen opened → first group painted: {paint * 1000:,.0f} ms (median of {runs}; worst "

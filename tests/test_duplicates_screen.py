@@ -3,6 +3,10 @@ and the values that survive, skip, "not a duplicate" remembered, and the ways in
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -13,6 +17,7 @@ from koachify_tui.screens.contacts import ContactsScreen
 from koachify_tui.screens.duplicates import DuplicatesScreen
 from koachify_tui.screens.duplicates_view import CompareTable, GroupList
 from koachify_tui.store import DEFAULT_PIPELINE, Store
+from koachify_tui.store.duplicate_types import DuplicateGroup
 
 SIZE = (120, 40)
 
@@ -224,3 +229,50 @@ async def test_merge_keeps_the_chosen_survivor(store: Store, settings: Settings)
         await settle(pilot)
         assert store.get_contact(ids["mario2"]).company == "Acme srl"  # the new survivor keeps its own values
         assert store.get_contact(ids["mario"], include_deleted=True).merged_into_id == ids["mario2"]
+
+
+async def test_strong_groups_paint_first_and_the_name_pass_completes_them_in_place(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared emails and phones are listed while the name pass runs; when it ends its groups join the list
+    without moving the rows down to the highlighted one, and a group it grew is shown grown."""
+    mario = store.create_contact(first_name="Mario", last_name="Rossi", email="mario@x.it", company="Acme")
+    mario2 = store.create_contact(first_name="Mario", last_name="Rossi", email="MARIO@x.it")
+    mario3 = store.create_contact(first_name="Mario", last_name="Rossi", company="ACME")  # the name pass's
+    anna = store.create_contact(first_name="Anna", last_name="Neri", phone="333 7654321")
+    paola = store.create_contact(first_name="Paola", last_name="Neri", phone="+393337654321")  # scores 60
+    luca = store.create_contact(first_name="Luca", last_name="Bianchi", company="Studio Verdi")
+    luca2 = store.create_contact(first_name="Luca", last_name="Bianchi", company="Studio Verdi")  # scores 70
+    release = threading.Event()
+    find = store.find_duplicates
+
+    def gated(**kwargs: Any) -> list[DuplicateGroup]:
+        if not kwargs.get("strong_only"):
+            assert release.wait(30)
+        return find(**kwargs)
+
+    monkeypatch.setattr(store, "find_duplicates", gated)
+    async with make_app(settings, store).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = DuplicatesScreen()
+        pilot.app.push_screen(screen)
+        while not (screen.is_mounted and screen.preview is not None):
+            await pilot.pause(0.01)
+        assert [g.contact_ids for g in screen.groups] == [(mario.id, mario2.id), (anna.id, paola.id)]
+        assert "still looking" in str(screen.query_one("#dupes-title", Static).content)
+        await pilot.press("tab", "down")  # the user reads the phone pair
+        await pilot.pause()
+        assert screen.current_group is not None and screen.current_group.contact_ids == (anna.id, paola.id)
+        release.set()
+        await settle(pilot)
+        assert [g.contact_ids for g in screen.groups] == [
+            (mario.id, mario2.id, mario3.id),  # grown, in its place
+            (anna.id, paola.id),  # still where the cursor is, though the name-only pair outscores it
+            (luca.id, luca2.id),
+        ]
+        assert screen.query_one(GroupList).highlighted == 1 and screen.preview is not None
+        assert screen.preview.contact_ids == (anna.id, paola.id)
+        assert "still looking" not in str(screen.query_one("#dupes-title", Static).content)
+        whole = find()
+        assert sorted(g.contact_ids for g in whole) == sorted(g.contact_ids for g in screen.groups)
+        assert [g.contact_ids for g in whole][1] == (luca.id, luca2.id)  # the list's own order differs

@@ -1,9 +1,10 @@
 """The Duplicates screen: likely duplicates ranked by score, side by side, merged with one key and undone with one.
 
 State lives here (the groups, the group shown, its survivor and the user's picks); `GroupList` and
-`CompareTable` only show it. The finder runs in an exclusive thread worker, and the best group's side-by-side is
-read in the same worker, so the list and the first comparison paint in one frame. Merges, undos and "not a
-duplicate" go through `run_store_write` like every other screen write.
+`CompareTable` only show it. The finder runs in an exclusive thread worker in two passes: the strong groups (a
+shared email or phone: the key indexes, a fraction of the whole pass) with the best one's side-by-side, painted
+in one frame, then the whole list, which completes them without moving the rows above the cursor. Merges, undos
+and "not a duplicate" go through `run_store_write` like every other screen write.
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ class LastMerge:
     names: dict[int, str]
 
 
+def _grown(group: DuplicateGroup, groups: list[DuplicateGroup]) -> DuplicateGroup | None:
+    """The group of the whole list that holds most of `group`'s contacts (itself, or itself grown by the
+    name pass), None when none holds any."""
+    mine = set(group.contact_ids)
+    best = max(groups, key=lambda g: len(mine & set(g.contact_ids)), default=None)
+    return best if best is not None and mine & set(best.contact_ids) else None
+
+
 class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
     """Likely duplicate contacts: pick the survivor and the values that survive, merge, or say they differ.
 
@@ -80,6 +89,8 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         self.groups: list[DuplicateGroup] = []
         self.names: dict[int, str] = {}
         self.skipped: set[tuple[int, ...]] = set()
+        self.ignored: set[tuple[int, ...]] = set()  # marked "not a duplicate" here (the whole list may predate it)
+        self.gone: set[int] = set()  # merged away here (idem)
         self.preview: MergePreview | None = None
         self.survivor: int | None = None
         self.chosen: dict[str, int] = {}  # field -> contact, the user's picks (the rest: defaults)
@@ -105,19 +116,25 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
 
     @work(thread=True, exclusive=True, group="duplicates-load")
     def _load_groups(self, contact_ids: list[int] | None) -> None:
-        """The groups with the first one's side-by-side, read off the UI thread and painted together (the finder
-        computes every group in one pass: there is no cheaper first page to show before it)."""
+        """Two passes off the UI thread: the strong groups (a shared email or phone, from the key indexes)
+        are painted with the first one's side-by-side as soon as they are known, then the whole list (the
+        name pass too) completes them without moving the rows the user has reached (`_complete_groups`)."""
         store = self.store
         worker = get_current_worker()
         try:
+            strong = store.find_duplicates(contact_ids=contact_ids, strong_only=True)
+            preview = self._read_preview(store, strong[0]) if strong else None
+            names = store.duplicate_names([cid for g in strong for cid in g.contact_ids])
+            if worker.is_cancelled:
+                return
+            self.app.call_from_thread(self._show_groups, strong, names, preview, still_looking=True)
             groups = store.find_duplicates(contact_ids=contact_ids)
-            preview = self._read_preview(store, groups[0]) if groups else None
             names = store.duplicate_names([cid for g in groups for cid in g.contact_ids])
         except WRITE_ERRORS as exc:  # a database error: a message on the screen, never a crash
             self.app.call_from_thread(self._load_failed, exc)
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_groups, groups, names, preview)
+            self.app.call_from_thread(self._complete_groups, groups, names)
 
     def _load_failed(self, exc: Exception) -> None:
         self.searching = False
@@ -131,11 +148,18 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         except WRITE_ERRORS:  # merged or deleted meanwhile (NotFound), or unreadable: dropped from the list
             return None
 
-    def _show_groups(self, groups: list[DuplicateGroup], names: dict[int, str], preview: MergePreview | None) -> None:
+    def _show_groups(
+        self,
+        groups: list[DuplicateGroup],
+        names: dict[int, str],
+        preview: MergePreview | None,
+        *,
+        still_looking: bool = False,
+    ) -> None:
         if not self.is_mounted:
             return
         current = self.current_group
-        self.groups, self.names, self.searching = list(groups), names, False
+        self.groups, self.names, self.searching = list(groups), names, still_looking
         self._refresh_list()
         if preview is not None:
             self._show_preview(preview)
@@ -143,8 +167,32 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
             self.query_one(GroupList).highlighted = self.groups.index(current)
         elif self.groups and self.preview is None:
             self._open_group(0)
+        if not self.groups and not still_looking:
+            self._show_empty()
+        self._update_title()
+
+    def _complete_groups(self, groups: list[DuplicateGroup], names: dict[int, str]) -> None:
+        """The whole list replaces the strong groups, the rows up to the highlighted one staying where the user
+        saw them (a group the name pass grew is shown grown, in its place); what is merged, marked or gone
+        meanwhile stays out, what was skipped stays last."""
+        if not self.is_mounted:
+            return
+        self.names.update(names)
+        self.searching = False
+        fresh = [g for g in groups if self.gone.isdisjoint(g.contact_ids) and g.contact_ids not in self.ignored]
+        index = self.query_one(GroupList).highlighted
+        seen = self.groups[: (index + 1 if index is not None else 0)]
+        kept = [_grown(g, fresh) for g in seen]
+        placed = [g for g in kept if g is not None]
+        rest = [g for g in fresh if g not in placed]
+        skipped = [g for g in rest if g.contact_ids in self.skipped]
+        self.groups = list(dict.fromkeys(placed)) + [g for g in rest if g not in skipped] + skipped
+        shown = self.current_group
+        self._refresh_list()
         if not self.groups:
             self._show_empty()
+        elif self.preview is None or shown is None or self.preview.contact_ids != shown.contact_ids:
+            self._open_group(min(index or 0, len(self.groups) - 1))
         self._update_title()
 
     def _refresh_list(self) -> None:
@@ -322,6 +370,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
     def _merged(self, result: MergeResult, group: DuplicateGroup, position: int, names: dict[int, str]) -> None:
         self.last_merge = LastMerge(result, group, position, names)
         gone = set(result.merged_ids)
+        self.gone |= gone
         self.groups = [g for g in self.groups if g != group and not gone & set(g.contact_ids)]
         others = ", ".join(f"{names.get(cid, '')} (#{cid})" for cid in result.merged_ids)
         self._status(
@@ -341,6 +390,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
 
     def _unmerged(self, outcome: MergeUndoResult, last: LastMerge) -> None:
         self.last_merge = None
+        self.gone -= set(last.result.merged_ids)
         position = min(last.position, len(self.groups))
         self.groups.insert(position, last.group)
         self.names.update(last.names)
@@ -369,6 +419,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
                 self.store.ignore_duplicate(a, b, origin="tui")
 
         def done(_result: object) -> None:
+            self.ignored.add(group.contact_ids)
             position = self.groups.index(group) if group in self.groups else 0
             self.groups = [g for g in self.groups if g != group]
             names = " · ".join(self.names.get(cid, f"#{cid}") for cid in group.contact_ids)

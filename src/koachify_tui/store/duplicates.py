@@ -18,18 +18,18 @@ names only."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import combinations
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from ..i18n import _
-from . import dup_names
+from . import dup_blocks, dup_names
 from .base import StoreBase
 from .changes import record as log_change
 from .duplicate_types import CreateCheck, DuplicateGroup, DuplicateReason
@@ -42,7 +42,7 @@ from .models import (
     DuplicateIgnore,
 )
 from .normalize import clean_text, email_key, fold, normalize_email, normalize_phone
-from .tables import T_CHANNEL, T_CONTACT, T_CONTACT_TAG, T_DEF, T_IGNORE, T_TAG, T_VALUE
+from .tables import T_CHANNEL, T_CONTACT, T_CONTACT_TAG, T_IGNORE, T_ITEM, T_TAG, T_VALUE
 
 #: Mail providers anyone can sign up to: a shared domain there says nothing about who someone is.
 PUBLIC_DOMAINS = frozenset(
@@ -56,7 +56,7 @@ PUBLIC_DOMAINS = frozenset(
 )  # fmt: skip
 #: Custom-field keys that hold a city (see fields.field_key: "Città" → "citta", "Address 1 - City" →
 #: "address_1_city").
-CITY_KEYS = frozenset({"city", "citta", "comune", "localita", "town", "paese"})
+CITY_KEYS = dup_blocks.CITY_KEYS
 #: A name bucket (one support value and one name word) larger than this compares exact names only.
 BUCKET_MAX = 60
 #: An email domain, a tag or a city on more than this share of the contacts (and more than COMMON_MIN of
@@ -112,18 +112,13 @@ class Person:
 class Pairs:
     """Reasons per pair (lower id first), the ignored pairs left out."""
 
-    def __init__(self, ignored: set[tuple[int, int]], only: set[int] | None) -> None:
+    def __init__(self, ignored: set[tuple[int, int]]) -> None:
         self.ignored = ignored
-        self.only = only
         self.reasons: dict[tuple[int, int], list[tuple[DuplicateReason, float]]] = defaultdict(list)
 
     def wanted(self, a: int, b: int) -> tuple[int, int] | None:
         pair = (a, b) if a < b else (b, a)
-        if a == b or pair in self.ignored:
-            return None
-        if self.only is not None and a not in self.only and b not in self.only:
-            return None
-        return pair
+        return None if a == b or pair in self.ignored else pair
 
     def add(self, a: int, b: int, reason: DuplicateReason, score: float) -> None:
         pair = self.wanted(a, b)
@@ -145,23 +140,29 @@ def _folded(value: str) -> str:
 Loaded = tuple[dict[int, Person], dict[int, str], set[tuple[str, str]]]
 
 
-def load_people(s: Session, only: set[int] | None = None) -> Loaded:
+def load_people(s: Session, ids: set[int] | None = None) -> Loaded:
     """The live contacts with their email and phone keys, tags and city; the tag names by id; the tags and
-    cities too common to back a name. With `only` (a few contacts, next to a big database) just those and
-    the contacts sharing a key or a support value with them."""
+    cities too common to back a name. With `ids`, only those (read by id; the common ones are then left to
+    the caller, who knows them from dup_blocks.plan)."""
     conn = s.connection()
     live = and_(T_CONTACT.c.deleted_at.is_(None), T_CONTACT.c.merged_into_id.is_(None))
     cols = [T_CONTACT.c[n] for n in ("id", "first_name", "last_name", "company", "name_key", "email_key", "phone_e164")]
-    rows = conn.execute(select(*cols).where(live).order_by(T_CONTACT.c.id)).all()
-    channels = conn.execute(
-        select(T_CHANNEL.c.contact_id, T_CHANNEL.c.kind, T_CHANNEL.c.key).where(T_CHANNEL.c.key.is_not(None))
-    ).all()
-    links = conn.execute(select(T_CONTACT_TAG.c.contact_id, T_CONTACT_TAG.c.tag_id)).all()
-    cities = list(_cities(s))
-    common = _common(rows, channels, links, cities)
-    if only is not None and len(only) * 4 < len(rows):
-        near = _near(rows, channels, links, cities, only, common)
-        rows = [r for r in rows if r[0] in near]
+    channel_cols = (T_CHANNEL.c.contact_id, T_CHANNEL.c.kind, T_CHANNEL.c.key)
+    if ids is None:
+        rows = conn.execute(select(*cols).where(live).order_by(T_CONTACT.c.id)).all()
+        channels = conn.execute(select(*channel_cols).where(T_CHANNEL.c.key.is_not(None))).all()
+        links = conn.execute(select(T_CONTACT_TAG.c.contact_id, T_CONTACT_TAG.c.tag_id)).all()
+        cities = list(_cities(conn))
+        common = _common(rows, channels, links, cities)
+    else:
+        rows, channels, links, cities, common = [], [], [], [], set()
+        for chunk in dup_blocks.chunks(sorted(ids)):
+            rows += conn.execute(select(*cols).where(live, T_CONTACT.c.id.in_(chunk))).all()
+            keyed = and_(T_CHANNEL.c.key.is_not(None), T_CHANNEL.c.contact_id.in_(chunk))
+            channels += conn.execute(select(*channel_cols).where(keyed)).all()
+            links += conn.execute(select(*T_CONTACT_TAG.c).where(T_CONTACT_TAG.c.contact_id.in_(chunk))).all()
+            cities += _cities(conn, chunk)
+        rows.sort(key=lambda row: row[0])
     people: dict[int, Person] = {}
     for cid, first, last, company, name_key, ekey, phone in rows:
         person = people[cid] = Person(cid, first, last, company, name_key or "")
@@ -180,67 +181,22 @@ def load_people(s: Session, only: set[int] | None = None) -> Loaded:
             people[cid].tags.add(tag)
     for cid, city in cities:
         if cid in people:
-            people[cid].city = city
+            people[cid].city = city  # several city fields: the highest one's (_cities' order)
     tags = {tid: name for tid, name in conn.execute(select(T_TAG.c.id, T_TAG.c.name))}
     return people, tags, common
 
 
-def _near(
-    rows: Sequence[Any],
-    channels: Sequence[Any],
-    links: Sequence[Any],
-    cities: list[tuple[int, str]],
-    only: set[int],
-    common: set[tuple[str, str]],
-) -> set[int]:
-    """`only` and the contacts sharing an email, a phone, a company, a private email domain, an uncommon tag
-    or city with one of them: every contact a pair with `only` can come from (one pass over each list)."""
-    keys: set[str] = set()  # the targets' emails, phones, "@domain"s, companies ("c:" folded)
-    for cid, _first, _last, company, _name, ekey, phone in rows:
-        if cid in only:
-            keys.update(k for k in (ekey, phone, _domain_key(ekey), company and "c:" + _folded(company)) if k)
-    keys.update(k for cid, _kind, key in channels if cid in only for k in (key, _domain_key(key)) if k)
-    keys -= {"@" + domain for kind, domain in common if kind == "domain"}
-    tags = {("tag", str(tag)) for cid, tag in links if cid in only} - common
-    towns = {("city", _folded(city)) for cid, city in cities if cid in only} - common
-    near = set(only)
-    for cid, _first, _last, company, _name, ekey, phone in rows:
-        if ekey in keys or phone in keys or _domain_key(ekey) in keys or (company and "c:" + _folded(company) in keys):
-            near.add(cid)
-    near.update(cid for cid, _kind, key in channels if key in keys or _domain_key(key) in keys)
-    near.update(cid for cid, tag in links if ("tag", str(tag)) in tags)
-    near.update(cid for cid, city in cities if ("city", _folded(city)) in towns)
-    return near
-
-
-def _domain_key(email: str | None) -> str | None:
-    """ "@acme.it" for an address at a private domain (None for none or a public provider)."""
-    if not email or "@" not in email:
-        return None
-    domain = email.rpartition("@")[2]
-    return None if domain in PUBLIC_DOMAINS else "@" + domain
-
-
-def _cities(s: Session) -> Iterator[tuple[int, str]]:
-    conn = s.connection()
-    defs = [
-        fid
-        for fid, key in conn.execute(select(T_DEF.c.id, T_DEF.c.key).where(T_DEF.c.entity == "contact"))
-        if key in CITY_KEYS or key.endswith("_city") or key.endswith("_citta")
-    ]
+def _cities(conn: Connection, ids: list[int] | None = None) -> Iterator[tuple[int, str]]:
+    defs = dup_blocks.city_fields(conn)
     if not defs:
         return
     values = select(T_VALUE.c.entity_id, T_VALUE.c.value_json).where(T_VALUE.c.field_id.in_(defs))
-    for cid, value in conn.execute(values).all():
-        if value[:1] == '"' and value[-1:] == '"' and "\\" not in value:
-            city = value[1:-1]  # a plain JSON string (nearly all of them): no decoder needed
-        else:
-            try:
-                city = json.loads(value)
-            except ValueError:
-                continue
-        if isinstance(city, str) and city.strip():
-            yield cid, city.strip()
+    if ids is not None:
+        values = values.where(T_VALUE.c.entity_id.in_(ids))
+    for cid, value in conn.execute(values.order_by(T_VALUE.c.entity_id, T_VALUE.c.field_id)).all():
+        city = dup_blocks.city_of(value)
+        if city:
+            yield cid, city
 
 
 def _shared(people: dict[int, Person], ids: Iterable[int]) -> bool:
@@ -285,27 +241,33 @@ def phone_pairs(people: dict[int, Person], pairs: Pairs) -> None:
 
 
 def name_pairs(
-    people: dict[int, Person], tag_names: dict[int, str], common: set[tuple[str, str]], pairs: Pairs
+    people: dict[int, Person],
+    tag_names: dict[int, str],
+    common: set[tuple[str, str]],
+    pairs: Pairs,
+    blocks: dup_blocks.Blocks | None = None,
 ) -> None:
     """Similar names under a shared support value, blocked by (support, name word); one name reason per pair,
-    with its strongest support."""
+    with its strongest support (shown as the older contact has it). `blocks`: `people` is a part of the
+    contacts and the buckets' true sizes are known (dup_blocks.plan)."""
     buckets: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    shown: dict[tuple[str, str], str] = {}
+    shown: dict[tuple[int, str, str], str] = {}
     for p in people.values():
         if not p.tokens:
             continue
         words = dup_names.block_words(p.tokens)
         for kind, key, label in p.supports(tag_names, common):
-            shown.setdefault((kind, key), label)
+            shown.setdefault((p.id, kind, key), label)
             for word in words:
                 buckets[(kind, key, word)].append(p.id)
     best: dict[tuple[int, int], tuple[int, str, float]] = {}  # pair -> (support rank, shown, similarity)
     sims: dict[tuple[int, int], float] = {}
-    for (kind, key, _word), ids in buckets.items():
+    for bucket, ids in buckets.items():
         if len(ids) < 2:
             continue
+        kind, key, _word = bucket
         rank = SUPPORT_ORDER.index(kind)
-        for a, b in _bucket_pairs(people, ids):
+        for a, b in _bucket_pairs(people, bucket, ids, blocks):
             pair = pairs.wanted(a, b)
             if pair is None or (pair in best and best[pair][0] <= rank):
                 continue
@@ -313,7 +275,7 @@ def name_pairs(
             if sim is None:
                 sim = sims[pair] = dup_names.similarity(people[a].tokens, people[b].tokens)
             if sim >= dup_names.SIMILAR and _backs(people[a], people[b], kind):
-                best[pair] = (rank, f"{kind}: {shown[(kind, key)]}", sim)
+                best[pair] = (rank, f"{kind}: {shown[(pair[0], kind, key)]}", sim)
     for (a, b), (rank, support, sim) in best.items():
         _name_reason(people[a], people[b], SUPPORT_ORDER[rank], support, sim, pairs)
 
@@ -334,19 +296,24 @@ def _common(
         counts[("tag", str(tag))] += 1
     for _cid, city in cities:
         counts[("city", _folded(city))] += 1
-    cap = max(COMMON_MIN, int(COMMON_SHARE * len(rows)))
+    cap = _common_cap(len(rows))
     return {key for key, n in counts.items() if n > cap}
 
 
-def _bucket_pairs(people: dict[int, Person], ids: list[int]) -> Iterator[tuple[int, int]]:
-    if len(ids) <= BUCKET_MAX:
+def _bucket_pairs(
+    people: dict[int, Person], bucket: tuple[str, str, str], ids: list[int], blocks: dup_blocks.Blocks | None
+) -> Iterator[tuple[int, int]]:
+    """The pairs a bucket compares: all of them up to BUCKET_MAX members, else those with the same name (up
+    to BUCKET_MAX of them). With `blocks` the sizes are the whole database's, not len(ids)."""
+    if (len(ids) <= BUCKET_MAX) if blocks is None else (bucket in blocks.small):
         yield from combinations(ids, 2)
         return
     exact: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for cid in ids:
         exact[people[cid].tokens].append(cid)
-    for same in exact.values():
-        if 1 < len(same) <= BUCKET_MAX:
+    kind, key, _word = bucket
+    for tokens, same in exact.items():
+        if (1 < len(same) <= BUCKET_MAX) if blocks is None else ((kind, key, tokens) in blocks.exact):
             yield from combinations(same, 2)
 
 
@@ -413,6 +380,47 @@ def _group_of(ids: list[int], found: list[tuple[float, tuple[int, int]]], pairs:
     return DuplicateGroup(tuple(sorted(ids)), max(score for score, _pair in found), tuple(reasons))
 
 
+def find_groups(s: Session, *, strong_only: bool = False, exhaustive: bool = False) -> list[DuplicateGroup]:
+    """Every group in the database. Only the contacts dup_blocks.plan finds in a shared key or a comparing
+    name bucket are read; `exhaustive` reads every live contact instead (the reference the tests hold the
+    blocked path to); `strong_only` runs the email and phone pass alone."""
+    conn = s.connection()
+    pairs = Pairs(_ignored(s))
+    blocks: dup_blocks.Blocks | None = None
+    planned = None
+    if not exhaustive and not strong_only:
+        planned = dup_blocks.plan(conn, PUBLIC_DOMAINS, _common_cap, BUCKET_MAX, partial(_odd_domains, s))
+    if planned is not None:
+        blocks, wanted = planned
+        people, tag_names, _none = load_people(s, wanted)
+        common = blocks.common
+    elif strong_only:
+        people, tag_names, common = load_people(s, dup_blocks.holders(conn, dup_blocks.strong_keys(conn)))
+    else:
+        people, tag_names, common = load_people(s)
+    email_pairs(people, pairs)
+    phone_pairs(people, pairs)
+    if not strong_only:
+        name_pairs(people, tag_names, common, pairs, blocks)
+    return group(pairs)
+
+
+def _common_cap(live: int) -> int:
+    """More holders than this make a domain, a tag or a city common (COMMON_SHARE, COMMON_MIN)."""
+    return max(COMMON_MIN, int(COMMON_SHARE * live))
+
+
+def _odd_domains(
+    s: Session, ids: set[int], common: set[tuple[str, str]]
+) -> Iterator[tuple[str, str, tuple[str, ...], int]]:
+    """The domain bucket entries of contacts one aggregate row can't describe (dup_blocks.plan)."""
+    people, _tags, _common = load_people(s, ids)
+    for p in people.values():
+        for kind, key, _shown in p.supports({}, common) if p.tokens else ():
+            if kind == "domain":
+                yield kind, key, p.tokens, p.id
+
+
 def _ignored(s: Session) -> set[tuple[int, int]]:
     rows = s.connection().execute(select(T_IGNORE.c.contact_a_id, T_IGNORE.c.contact_b_id))
     return {(min(a, b), max(a, b)) for a, b in rows}
@@ -422,28 +430,33 @@ class DuplicatesAPI(StoreBase):
     """Likely duplicates, "not a duplicate" marks and the create-time check (see the module docstring)."""
 
     def find_duplicates(
-        self, *, contact_ids: Iterable[int] | None = None, limit: int | None = None
+        self, *, contact_ids: Iterable[int] | None = None, limit: int | None = None, strong_only: bool = False
     ) -> list[DuplicateGroup]:
         """Groups of likely duplicates, highest score first. `contact_ids`: only the groups holding at least
-        one of them (an import batch's contacts)."""
+        one of them (an import batch's contacts), exactly as the whole list has them. `strong_only`: the groups
+        of the email and phone pass alone (cheap: the key indexes; the Duplicates screen paints them first)."""
         from .importer.runner import _gc_tuned  # the importer's: 100k small objects, no cycles among them
 
-        only = set(contact_ids) if contact_ids is not None else None
-        with _gc_tuned():
-            with self.read() as s:
-                people, tag_names, common = load_people(s, only)
-                pairs = Pairs(_ignored(s), only)
-            email_pairs(people, pairs)
-            phone_pairs(people, pairs)
-            name_pairs(people, tag_names, common, pairs)
-            groups = group(pairs)
+        with _gc_tuned(), self.read() as s:
+            groups = find_groups(s, strong_only=strong_only)
+        if contact_ids is not None:
+            only = set(contact_ids)
+            groups = [g for g in groups if not only.isdisjoint(g.contact_ids)]
         return groups[:limit] if limit is not None else groups
 
     def batch_duplicates(self, batch_id: int, *, limit: int | None = None) -> list[DuplicateGroup]:
         """The groups holding at least one contact an import batch created or changed (the import summary's
-        "possible duplicates")."""
-        ids = self.import_batch_contacts(batch_id)  # type: ignore[attr-defined]  # ChangesAPI, on the same Store
-        return self.find_duplicates(contact_ids=ids, limit=limit) if ids else []
+        "possible duplicates"), as `find_duplicates(contact_ids=import_batch_contacts(batch_id))` has them;
+        only the groups' contacts are looked up in the batch (not its 100k ids read into Python)."""
+        groups = self.find_duplicates()
+        members = sorted({cid for g in groups for cid in g.contact_ids})
+        batch: set[int] = set()
+        with self.read() as s:
+            for chunk in dup_blocks.chunks(members):
+                stmt = select(T_ITEM.c.contact_id).where(T_ITEM.c.batch_id == batch_id, T_ITEM.c.contact_id.in_(chunk))
+                batch.update(cid for (cid,) in s.connection().execute(stmt.distinct()))
+        found = [g for g in groups if not batch.isdisjoint(g.contact_ids)]
+        return found[:limit] if limit is not None else found
 
     def duplicate_names(self, ids: Iterable[int]) -> dict[int, str]:
         """Display names of contacts (deleted ones too), for listing groups."""
