@@ -216,3 +216,15 @@ def pg_store() -> Iterator[Store]:
         store = Store.open(url)
         yield store
         store.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
+def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
+    """The store on SQLite, and on a new PostgreSQL database when the CI server is there (migrated by open)."""
+    if request.param == "sqlite":
+        yield store
+        return
+    with new_pg_database() as url:
+        pg = Store.open(url)
+        yield pg
+        pg.close()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from conftest import needs_postgres, new_pg_database
 from koachify_tui.store import Store
 from koachify_tui.store.dup_names import name_tokens, similarity
 from koachify_tui.store.errors import InvalidValue, NotFound
@@ -15,17 +12,6 @@ from koachify_tui.store.events import DuplicateIgnored
 
 def pairs(store: Store, **kwargs: object) -> dict[tuple[int, ...], set[str]]:
     return {g.contact_ids: {r.kind for r in g.reasons} for g in store.find_duplicates(**kwargs)}  # type: ignore[arg-type]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
-def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
-    if request.param == "sqlite":
-        yield store
-        return
-    with new_pg_database() as url:
-        pg = Store.open(url)
-        yield pg
-        pg.close()
 
 
 def test_same_email_in_another_case_and_as_an_extra_address(any_store: Store) -> None:

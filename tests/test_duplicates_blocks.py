@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 import random
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import needs_postgres, new_pg_database
 from koachify_tui.cli import app
 from koachify_tui.store import Store, dup_blocks, duplicates
 from koachify_tui.store.duplicate_types import DuplicateGroup
@@ -26,17 +24,6 @@ LAST = ["Rossi", "ROSSI", "Verdi", "Bianchi", "Bianchini", "D'Amico", "Damico", 
 COMPANIES = ["", "", "Acme", "ACME", "Studio Verdi", "studio verdi "]
 DOMAINS = ["acme.it", "studio.it", "gmail.com", "example.it", "libero.it"]
 LOCALS = ["mario", "giulia", "info", "none", "test", "a.b", "luca"]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
-def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
-    if request.param == "sqlite":
-        yield store
-        return
-    with new_pg_database() as url:
-        pg = Store.open(url)
-        yield pg
-        pg.close()
 
 
 @pytest.fixture(autouse=True)
