@@ -185,17 +185,8 @@ class OpportunitiesAPI(StoreBase):
             s.flush()
             assert opp.id is not None
             log_change(tx, "opportunity", opp.id, "created", None, True, contact_id=contact_id)
-            s.add(
-                HistoryEntry(
-                    contact_id=contact_id,
-                    opportunity_id=opp.id,
-                    kind=HistoryKind.CREATED.value,
-                    at=now,
-                    actor=tx.origin,
-                    to_value=st.name,
-                    text=f"Opportunity created in {p.name} at {st.name}",
-                )
-            )
+            _deal_line(tx, opp, HistoryKind.CREATED, f"Opportunity created in {p.name} at {st.name}", at=now,
+                       to_value=st.name)  # fmt: skip
             contact.last_activity_at = now
             tag_names = [t for t in (clean_text(t) for t in tags) if t]
             for name in tag_names:
@@ -294,15 +285,7 @@ class OpportunitiesAPI(StoreBase):
             opp.deleted_at = utcnow()
             log_change(tx, "opportunity", opportunity_id, "deleted_at", None, opp.deleted_at,
                            contact_id=opp.contact_id)  # fmt: skip
-            tx.session.add(
-                HistoryEntry(
-                    contact_id=opp.contact_id,
-                    opportunity_id=opp.id,
-                    kind=HistoryKind.DELETED.value,
-                    actor=tx.origin,
-                    text=f"Opportunity deleted: {opp.title}",
-                )
-            )
+            _deal_line(tx, opp, HistoryKind.DELETED, f"Opportunity deleted: {opp.title}")
             tx.emit(OpportunityDeleted, **_event_fields(opp))
 
     def restore_opportunity(self, opportunity_id: int, *, origin: str | None = None) -> Opportunity:
@@ -319,15 +302,7 @@ class OpportunitiesAPI(StoreBase):
             log_change(tx, "opportunity", opportunity_id, "deleted_at", opp.deleted_at, None,
                            contact_id=opp.contact_id)  # fmt: skip
             opp.deleted_at = None
-            tx.session.add(
-                HistoryEntry(
-                    contact_id=opp.contact_id,
-                    opportunity_id=opp.id,
-                    kind=HistoryKind.RESTORED.value,
-                    actor=tx.origin,
-                    text=f"Opportunity restored: {opp.title}",
-                )
-            )
+            _deal_line(tx, opp, HistoryKind.RESTORED, f"Opportunity restored: {opp.title}")
             tx.emit(OpportunityRestored, **_event_fields(opp))
             return opp
 
@@ -531,22 +506,20 @@ def set_deal_status(tx: Tx, opp: Opportunity, new: OpportunityStatus, reason: st
     opp.last_status_change_at = opp.updated_at = now
     opp.closed_at = None if new is OpportunityStatus.OPEN else now
     text = f"{old} → {new.value}" + (f" ({reason})" if reason and new is OpportunityStatus.LOST else "")
-    s.add(
-        HistoryEntry(
-            contact_id=opp.contact_id,
-            opportunity_id=opp.id,
-            kind=HistoryKind.STATUS_CHANGE.value,
-            at=now,
-            actor=tx.origin,
-            from_value=old,
-            to_value=new.value,
-            text=text,
-        )
-    )
+    _deal_line(tx, opp, HistoryKind.STATUS_CHANGE, text, at=now, from_value=old, to_value=new.value)
     _touch_contact(s, opp.contact_id, now)
     if old != new.value:
         tx.emit(OpportunityStatusChanged, from_status=old, to_status=new.value, **_event_fields(opp))
     return opp
+
+
+def _deal_line(tx: Tx, opp: Opportunity, kind: HistoryKind, text: str, **fields: Any) -> None:
+    """A line of the deal's history (its contact's timeline shows it too), by this transaction's actor."""
+    tx.session.add(
+        HistoryEntry(
+            contact_id=opp.contact_id, opportunity_id=opp.id, kind=kind.value, actor=tx.origin, text=text, **fields
+        )
+    )
 
 
 def move_deal(
@@ -578,25 +551,22 @@ def move_deal(
     if old_pipeline_id != target_pipeline.id:
         old_p = s.get(Pipeline, old_pipeline_id)
         text = f"{old_p.name if old_p else '?'}: {old_name} → {target_pipeline.name}: {target.name}"
-    s.add(
-        HistoryEntry(
-            contact_id=opp.contact_id,
-            opportunity_id=opp.id,
-            kind=HistoryKind.STAGE_CHANGE.value,
-            at=now,
-            actor=tx.origin,
-            from_value=old_name,
-            to_value=target.name,
-            text=text,
-            data_json=json.dumps(
-                {
-                    "from_stage_id": old_stage_id,
-                    "to_stage_id": target.id,
-                    "from_pipeline_id": old_pipeline_id,
-                    "to_pipeline_id": target_pipeline.id,
-                }
-            ),
-        )
+    _deal_line(
+        tx,
+        opp,
+        HistoryKind.STAGE_CHANGE,
+        text,
+        at=now,
+        from_value=old_name,
+        to_value=target.name,
+        data_json=json.dumps(
+            {
+                "from_stage_id": old_stage_id,
+                "to_stage_id": target.id,
+                "from_pipeline_id": old_pipeline_id,
+                "to_pipeline_id": target_pipeline.id,
+            }
+        ),
     )
     _touch_contact(s, opp.contact_id, now)
     tx.emit(
