@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from . import changes, writer_note
 from .changes import Cause
-from .db import NOWAIT, Checkpointer, is_lock_timeout
+from .db import BUSY_TIMEOUT, NOWAIT, Checkpointer, is_lock_timeout
 from .errors import Busy, Conflict, WriteCancelled
 from .events import DomainEvent, EventBus
 from .models import utcnow
@@ -228,7 +228,8 @@ class StoreBase:
         database = self._write_engine.url.database
         if self.dialect != "sqlite" or not database or database == ":memory:":
             return
-        self._checkpoints.append(Checkpointer(database, float(getattr(self, "busy_timeout", 60))))
+        self._checkpoints = [c for c in self._checkpoints if c.running()]  # a long TUI session imports often
+        self._checkpoints.append(Checkpointer(database, float(getattr(self, "busy_timeout", BUSY_TIMEOUT))))
 
     def close(self) -> None:
         for checkpoint in self._checkpoints:

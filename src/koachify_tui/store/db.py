@@ -151,6 +151,9 @@ class Checkpointer:
         except sqlite3.Error:  # the next commit's automatic checkpoint does it instead
             pass
 
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def join(self) -> None:
         self._thread.join()
 
