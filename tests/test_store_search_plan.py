@@ -102,7 +102,8 @@ def paged(store: Store, q: ContactQuery, size: int) -> list[int]:
 
 PLANS: dict[str, dict[str, int]] = {
     "default": {},
-    "walk-only": {"WALK": 10_000, "MAX_WALK": 10_000, "PROBE": -1},
+    "walk-only": {"WALK": 10_000, "MAX_WALK": 10_000, "ASK_FIRST": 10**9, "PROBE": -1},
+    "ask-first": {"WALK": 2, "ASK_FIRST": 2, "PROBE": -1},  # a walk never grows before the index is asked
     "candidates": {"WALK": 1, "MAX_WALK": 1, "PROBE": -1},
     "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": -1, "PROBE": -1},
     "deep": {"DEEP": 20},  # from the third page on: one query with OFFSET
@@ -138,6 +139,30 @@ def test_pages_are_the_old_matches_in_order(seeded: Store, monkeypatch: pytest.M
     assert paged(seeded, ContactQuery(search="mario", sort="name"), 500) == expected(
         seeded, ContactQuery(search="mario"), postgres=False
     )
+
+
+def test_a_sparse_term_asks_the_index_before_a_long_walk(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone tail (a few matches spread through the name order) is sorted from its candidates once a walk
+    would grow past ASK_FIRST rows, instead of walking on (45 ms at 1M contacts for `4567`)."""
+    with store.write():
+        for i in range(400):
+            phone = f"+39 347 12{i:03d}4567" if i % 40 == 0 else f"+39 333 {1_000_000 + i}"  # N000 matches
+            store.create_contact(first_name=f"N{i:03d}", phone=phone)
+    monkeypatch.setattr(search_plan, "WALK", 20)
+    monkeypatch.setattr(search_plan, "ASK_FIRST", 80)
+    monkeypatch.setattr(search_plan, "PROBE", 2)  # more candidates than the probe takes: the walk starts
+    walks: list[int] = []
+    walk = search_plan._walk
+
+    def recorded(pg: Any, part: Any, order: str, n: int, need: int) -> tuple[list[int], int]:
+        walks.append(n)
+        return walk(pg, part, order, n, need)
+
+    monkeypatch.setattr(search_plan, "_walk", recorded)
+    q = ContactQuery(search="4567")
+    page = [r.id for r in store.list_contacts(q, limit=5)]
+    assert page == expected(store, q, postgres=False)[:5]
+    assert walks and max(walks) <= 80  # without the ask: the walk grows to MAX_WALK
 
 
 def test_short_terms_found_in_the_haystack_tail(store: Store) -> None:

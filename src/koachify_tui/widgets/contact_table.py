@@ -130,7 +130,7 @@ class ContactTable(ScrollView, can_focus=True):
     | g, home / G, end | First / last contact |
     | pageup, pagedown | Move a screen |
     | enter, click on the highlighted row | Select (`RowSelected`) |
-    | ←, → | Scroll sideways |
+    | ←, → | Scroll sideways a column |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -424,6 +424,24 @@ class ContactTable(ScrollView, can_focus=True):
             self.post_message(self.NeedPage(self, max(self.total - 1, 0)))
             return
         self.move_cursor(row=max(len(self.rows_loaded) - 1, 0))
+
+    def _column_starts(self) -> list[int]:
+        starts, x = [], 0
+        for _i, width in self._layout:
+            starts.append(x)
+            x += width + 2 * CELL_PADDING
+        return starts
+
+    def action_scroll_right(self) -> None:
+        """The next column's start (a cell a press was slow across 30-cell columns)."""
+        x = round(self.scroll_x)
+        target = next((start for start in self._column_starts() if start > x), self.max_scroll_x)
+        self.scroll_to(x=min(target, self.max_scroll_x), animate=False)
+
+    def action_scroll_left(self) -> None:
+        x = round(self.scroll_x)
+        target = max((start for start in self._column_starts() if start < x), default=0)
+        self.scroll_to(x=target, animate=False)
 
     def action_scroll_home(self) -> None:
         self.action_scroll_top()
