@@ -610,3 +610,42 @@ async def test_table_draws_user_data_literally_clicks_and_pages(store: Store, se
         assert str(table.border_title) == f"{2 + visible} of {WINDOW + 32}"
         await pilot.press("pageup", "pageup")
         assert table.cursor_row == 0
+
+
+async def test_table_has_no_scrollbars_yet_scrolls_pages_and_restyles(store: Store, settings: Settings) -> None:
+    """The list draws no scrollbar (one appearing or going with a page laid the whole screen out): the header
+    marks columns off screen with ◂ ▸, ←/→ and the wheel still scroll, and the wheel pages on past the window."""
+    from textual import events
+
+    for i in range(WINDOW + 30):
+        store.create_contact(
+            first_name=f"P{i:04d}",
+            email=f"someone.long{i}@example-company.it",
+            company="Palestra Grande Srl",
+            tags=["cliente-premium", "workshop"],
+            source="Facebook Lead Ads",
+        )
+    app = app_for(store, settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ContactTable)
+        assert not table.show_vertical_scrollbar and not table.show_horizontal_scrollbar
+        header = "".join(s.text for s in table.render_line(0))
+        assert header.endswith("▸") and not header.startswith("◂")
+        await pilot.press("right")
+        assert table.scroll_x == 1
+        table.scroll_to(x=table.max_scroll_x, animate=False)
+        await pilot.pause()
+        header = "".join(s.text for s in table.render_line(0))
+        assert header.startswith("◂") and not header.endswith("▸")
+        for _ in range(WINDOW):  # the wheel walks the window, then the next page comes
+            table.post_message(events.MouseScrollDown(table, 4, 5, 0, 1, 0, False, False, False))
+            await pilot.pause()
+        await settle(pilot)
+        assert table.window_start > 0 and not table.show_vertical_scrollbar
+        # the cursor's style follows the focus (the styles are cached until they change)
+        focused = table.render_line(1 + table.cursor_row - round(table.scroll_y)).crop(1, 2)
+        await pilot.press("slash")
+        await pilot.pause()
+        blurred = table.render_line(1 + table.cursor_row - round(table.scroll_y)).crop(1, 2)
+        assert [s.style for s in focused] != [s.style for s in blurred]

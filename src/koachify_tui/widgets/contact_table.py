@@ -7,6 +7,11 @@ SQL and calls `show_page`.
 Why not a DataTable: it measures every cell of every added row (even with fixed widths) and renders each cell
 through Rich, so replacing a 100-row page cost 30–90 ms per search keystroke. Here the columns have fixed widths,
 a row is one string in one style, and `render_line` builds only the lines on screen (a page swap is ~1 ms).
+
+No scrollbars: a vertical one would measure the window, not the list (the border title says "N of M"), and a
+scrollbar that appears or goes with a page lays the whole screen out (8–10 ms of a search keystroke at 180×48).
+The wheel and ←/→ still scroll; the header shows ◂ ▸ where columns are off screen, and the wheel pages on at
+either end of the window.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
+from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -41,15 +47,20 @@ def format_count(n: int, locale: str) -> str:
     return str(format_decimal(n, locale=_locale(locale)))
 
 
-def _fit(text: Text, width: int) -> str:
-    """`text` cropped or padded to exactly `width` cells (right-justified if the Text says so)."""
-    plain = text.plain  # Text() has already stripped control codes; nothing here is ever parsed as markup
-    length = len(plain) if plain.isascii() else cell_len(plain)
+def _clean(text: str) -> str:
+    """`text` without the control codes Rich's Text() strips (the app's TerminalSafe filter drops the rest).
+    Cells are plain strings: building a Text per cell was a third of a new page's paint."""
+    return text if text.isprintable() else strip_control_codes(text)
+
+
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """`text` cropped or padded to exactly `width` cells; nothing here is ever parsed as markup."""
+    length = len(text) if text.isascii() else cell_len(text)
     if length > width:
-        return set_cell_size(plain, width)
-    if text.justify == "right":
-        return " " * (width - length) + plain
-    return plain + " " * (width - length)
+        return set_cell_size(text, width)
+    if right:
+        return " " * (width - length) + text
+    return text + " " * (width - length)
 
 
 ColumnSpec = tuple[str, str, int, int]  # label, key, widest, narrowest
@@ -150,6 +161,7 @@ class ContactTable(ScrollView, can_focus=True):
     # DataTable's look, so the list reads the same as the other tables of the app.
     DEFAULT_CSS = """
     ContactTable {
+        overflow: hidden hidden;
         background: $surface;
         color: $foreground;
         &:focus {
@@ -203,6 +215,7 @@ class ContactTable(ScrollView, can_focus=True):
         (_("Deals"), "opps", 5, 5),
         (_("Last activity"), "activity", 13, 13),
     )
+    RIGHT = 6  # the deals count is right-aligned
     SHRINK_ORDER = ("source", "tags", "company", "email")  # the name shrinks only to make room for the phone
     ALWAYS = frozenset({"name", "phone"})  # shown even when empty, so the table never loses its shape
 
@@ -221,7 +234,7 @@ class ContactTable(ScrollView, can_focus=True):
         self._table_width = 0
         self._header = ""
         self._date_cache: dict[datetime, str] = {}
-        self._styles = (Style(), Style(), Style(), Style())  # header, even, odd, cursor; set by render_lines
+        self._styles: tuple[Style, Style, Style, Style] | None = None  # header, even, odd, cursor: see _row_styles
         self._width = 0  # of the content region, set by render_lines
 
     def on_mount(self) -> None:
@@ -246,20 +259,20 @@ class ContactTable(ScrollView, can_focus=True):
         self._update_title()
         self.refresh()
 
-    def _cells(self, r: ContactRow) -> list[Text]:
+    def _cells(self, r: ContactRow) -> list[str]:
         activity = ""
         if r.last_activity_at is not None:
             activity = self._date_cache.get(r.last_activity_at) or date_short(r.last_activity_at, self.locale)
             self._date_cache[r.last_activity_at] = activity
         return [
-            Text(r.display_name),
-            Text(phone(r.phone_e164, r.phone)),
-            Text(r.email),
-            Text(r.company),
-            Text(", ".join(r.tags)),
-            Text(r.source),
-            Text(str(r.open_opportunities or ""), justify="right"),
-            Text(activity),
+            _clean(r.display_name),
+            _clean(phone(r.phone_e164, r.phone)),
+            _clean(r.email),
+            _clean(r.company),
+            _clean(", ".join(r.tags)),
+            _clean(r.source),
+            str(r.open_opportunities or ""),
+            activity,
         ]
 
     @property
@@ -268,7 +281,8 @@ class ContactTable(ScrollView, can_focus=True):
 
     def get_row_at(self, index: int) -> list[Text]:
         """The cells of window row `index`, as drawn."""
-        return self._cells(self.rows_loaded[index])
+        cells = self._cells(self.rows_loaded[index])
+        return [Text(c, justify="right" if i == self.RIGHT else "left") for i, c in enumerate(cells)]
 
     @property
     def current(self) -> ContactRow | None:
@@ -321,6 +335,32 @@ class ContactTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row, animate=False)
         elif self.cursor_row >= top + visible:
             self.scroll_to(y=self.cursor_row - visible + 1, animate=False)
+
+    # --- scrolling without scrollbars -----------------------------------------------------------------
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        return not self._check_disabled() and self.max_scroll_y > 0
+
+    @property
+    def allow_horizontal_scroll(self) -> bool:
+        return not self._check_disabled() and self.max_scroll_x > 0
+
+    def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        sideways = event.ctrl or event.shift
+        if not sideways and round(self.scroll_y) >= self.max_scroll_y and self._more_below():
+            event.stop()  # the window's end: the next rows come as a page
+            self.post_message(self.NeedPage(self, self.window_start + len(self.rows_loaded)))
+            return
+        super()._on_mouse_scroll_down(event)
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        sideways = event.ctrl or event.shift
+        if not sideways and round(self.scroll_y) <= 0 and self.window_start > 0:
+            event.stop()
+            self.post_message(self.NeedPage(self, self.window_start - 1))
+            return
+        super()._on_mouse_scroll_up(event)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -393,9 +433,9 @@ class ContactTable(ScrollView, can_focus=True):
 
     # --- drawing ------------------------------------------------------------------------------------
 
-    def _join(self, cells: list[Text]) -> str:
-        pad = " " * CELL_PADDING
-        return "".join(pad + _fit(cells[i], width) + pad for i, width in self._layout)
+    def _join(self, cells: list[str]) -> str:
+        pad, right = " " * CELL_PADDING, self.RIGHT
+        return "".join(pad + _fit(cells[i], width, i == right) + pad for i, width in self._layout)
 
     def _relayout(self) -> None:
         """Fit the columns to the content width and the window's data (on a new page or a resize)."""
@@ -408,7 +448,7 @@ class ContactTable(ScrollView, can_focus=True):
         columns = tuple((_(label), key, widest, narrowest) for label, key, widest, narrowest in self.COLUMNS)
         self._layout = column_layout(columns, self._content_widths(), width, self.SHRINK_ORDER, self.ALWAYS)
         self._table_width = sum(w + 2 * CELL_PADDING for _i, w in self._layout)
-        self._header = self._join([Text(label) for label, *_rest in columns])
+        self._header = self._join([label for label, *_rest in columns])
         self._lines.clear()
         self._set_virtual_size(Size(self._table_width, len(self.rows_loaded) + 1))  # + the header line
 
@@ -449,15 +489,24 @@ class ContactTable(ScrollView, can_focus=True):
         self._relayout()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()  # focus, theme or CSS changed: the row styles are read again
+        self._styles = None
+
+    def _row_styles(self) -> tuple[Style, Style, Style, Style]:
+        """Header, even, odd and cursor styles, computed once until the styles change (not per paint: each
+        lookup walks the ancestors' backgrounds)."""
+        if self._styles is None:
+            get = self.get_component_styles
+            self._styles = (
+                get("contact-table--header").rich_style,
+                get("contact-table--even-row").rich_style,
+                get("contact-table--odd-row").rich_style,
+                self.get_component_rich_style("contact-table--cursor"),
+            )
+        return self._styles
+
     def render_lines(self, crop: Region) -> list[Strip]:
-        # Styles once per paint, not per line: they change only with focus, theme or CSS.
-        get = self.get_component_styles
-        self._styles = (
-            get("contact-table--header").rich_style,
-            get("contact-table--even-row").rich_style,
-            get("contact-table--odd-row").rich_style,
-            self.get_component_rich_style("contact-table--cursor"),
-        )
         self._width = self.scrollable_content_region.width
         self._relayout()
         return super().render_lines(crop)
@@ -465,7 +514,7 @@ class ContactTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self._width
         scroll_x, scroll_y = self.scroll_offset
-        header, even, odd, cursor = self._styles
+        header, even, odd, cursor = self._row_styles()
         if y == 0:
             text, style = self._header, header
         else:
@@ -479,4 +528,13 @@ class ContactTable(ScrollView, can_focus=True):
         # One segment a line (every cell is padded to its width, so the text is _table_width cells): the row's
         # style runs on to the right edge, like DataTable's row cursor.
         fill = max(width + scroll_x - self._table_width, 0)
-        return Strip([Segment(text + " " * fill, style)], self._table_width + fill).crop(scroll_x, scroll_x + width)
+        strip = Strip([Segment(text + " " * fill, style)], self._table_width + fill).crop(scroll_x, scroll_x + width)
+        return self._mark_hidden_columns(strip, scroll_x, width, style) if y == 0 else strip
+
+    def _mark_hidden_columns(self, header: Strip, scroll_x: int, width: int, style: Style) -> Strip:
+        """◂ / ▸ at the header's ends where columns are scrolled off (there is no horizontal scrollbar)."""
+        left, right = scroll_x > 0, scroll_x + width < self._table_width
+        if width < 3 or not (left or right):
+            return header
+        parts = [Strip([Segment("◂" if left else " ", style)], 1), header.crop(1, width - 1)]
+        return Strip.join([*parts, Strip([Segment("▸" if right else " ", style)], 1)])
