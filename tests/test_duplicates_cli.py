@@ -93,3 +93,26 @@ def test_import_counts_possible_duplicates(db_path: Path, tmp_path: Path) -> Non
     assert code == 0 and "possible duplicate" not in err
     code, out, err = run("import", str(csv), "--db", str(db_path), "--dry-run", "--json")
     assert json.loads(out)["possible_duplicates"] is None
+
+
+def test_list_batch_is_the_imports_count(db_path: Path, tmp_path: Path) -> None:
+    store = Store.open(db_path)
+    giulia = store.create_contact(first_name="Giulia", last_name="Verdi", company="Studio Verdi", email="g@gmail.com")
+    store.create_contact(first_name="Mario", last_name="Rossi", email="mario@x.it")
+    store.create_contact(first_name="Mario", last_name="Rossi", email="MARIO@x.it")  # a group outside the batch
+    store.close()
+    csv = tmp_path / "in.csv"
+    csv.write_text("First Name,Last Name,Company,Email\nGiulià,VERDI,studio verdi,giulia@libero.it\n", encoding="utf-8")
+    code, out, err = run("import", str(csv), "--db", str(db_path), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    code, out, err = run("duplicates", "list", "--batch", str(data["batch_id"]), "--db", str(db_path), "--json")
+    assert code == 0, err
+    groups = json.loads(out)
+    assert len(groups) == data["possible_duplicates"] == 1 and groups[0]["contact_ids"][0] == giulia.id
+    csv.write_text("First Name,Last Name,Company,Email\nGiulia,Verdi,Studio Verdi,gv@libero.it\n", encoding="utf-8")
+    code, _out, err = run("import", str(csv), "--db", str(db_path))
+    assert code == 0 and "see `koachify duplicates list --batch " in err
+    for bad in ("999", str(2**70)):
+        code, out, err = run("duplicates", "list", "--batch", bad, "--db", str(db_path))
+        assert code == 1 and out == "" and err.strip() == f"Error: no import batch {bad}"

@@ -4,6 +4,7 @@ and the values that survive, skip, "not a duplicate" remembered, and the ways in
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from koachify_tui.screens.duplicates import DuplicatesScreen
 from koachify_tui.screens.duplicates_view import CompareTable, GroupList
 from koachify_tui.store import DEFAULT_PIPELINE, Store
 from koachify_tui.store.duplicate_types import DuplicateGroup
+from koachify_tui.store.importer import ImportOptions, run_import
 
 SIZE = (120, 40)
 
@@ -43,9 +45,9 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
 
 
-async def open_screen(pilot: Pilot[None], contact_ids: list[int] | None = None) -> DuplicatesScreen:
+async def open_screen(pilot: Pilot[None], batch_id: int | None = None) -> DuplicatesScreen:
     await settle(pilot)
-    screen = DuplicatesScreen(contact_ids=contact_ids)
+    screen = DuplicatesScreen(batch_id=batch_id)
     pilot.app.push_screen(screen)
     await settle(pilot)
     assert pilot.app.screen is screen
@@ -143,10 +145,16 @@ async def test_skip_moves_on_and_ignore_is_remembered(store: Store, settings: Se
     assert len(store.find_duplicates()) == 2
 
 
-async def test_restricted_to_some_contacts(store: Store, settings: Settings) -> None:
+async def test_restricted_to_an_import_batch(store: Store, settings: Settings, tmp_path: Path) -> None:
     ids = plant(store)
+    path = tmp_path / "anna.csv"
+    store.update_contact(ids["anna2"], {"email": "anna@neri.it"})
+    rows = "Anna,Neri,Neri snc,anna@neri.it\nSara,Blu,,sara@blu.it\n"  # updates the second Anna; a new contact
+    path.write_text("First Name,Last Name,Company,Email\n" + rows, encoding="utf-8")
+    result = run_import(store, path, ImportOptions())
+    assert result.batch_id is not None
     async with make_app(settings, store).run_test(size=SIZE) as pilot:
-        screen = await open_screen(pilot, [ids["anna2"]])
+        screen = await open_screen(pilot, result.batch_id)
         assert [g.contact_ids for g in screen.groups] == [(ids["anna"], ids["anna2"])]
         assert "among the imported contacts" in str(screen.query_one("#dupes-title").content)
 

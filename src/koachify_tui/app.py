@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import threading
@@ -11,12 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.segment import Segment
-from textual import events, work
+from textual import events, on, work
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.color import Color
 from textual.dom import DOMNode
 from textual.filter import LineFilter
+from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
@@ -32,6 +32,10 @@ from .store.events import DomainEvent
 
 if TYPE_CHECKING:
     from .screens.next_task import DoneTask
+
+
+class StoreEventsPending(Message):
+    """Store events from another thread wait in `KoachifyApp._pending`: the app thread starts their flush."""
 
 
 class TerminalSafe(LineFilter):
@@ -165,6 +169,7 @@ class KoachifyApp(App[None]):
         self.store = store
         self._start = start if start in self.MODES else SCREENS[0].mode
         self._pending: list[DomainEvent] = []
+        self._flush_due = False  # a flush of `_pending` is scheduled, or handed to the app thread
         self._pending_lock = threading.Lock()
         self._unsubscribe = store.subscribe(self._on_store_event)
         self._filters.append(TerminalSafe())  # stored text never reaches the terminal as control codes
@@ -211,9 +216,9 @@ class KoachifyApp(App[None]):
 
     def _on_external_change(self, event: DomainEvent) -> None:
         """Another process or user committed (store/watch.py, its own thread): refresh like our own changes.
-        The active screen reloads keeping its selection; an open form ignores it (a clash shows on save)."""
-        with contextlib.suppress(RuntimeError):  # the app is closing
-            self._on_store_event(event)
+        The active screen reloads keeping its selection; an open form ignores it (a clash shows on save). Once
+        the app is closing the hand-off is skipped (`_hand_off`), so the watcher's thread never waits on it."""
+        self._on_store_event(event)
 
     def watch_theme(self, theme: str) -> None:
         if theme != self.settings.theme:
@@ -261,17 +266,35 @@ class KoachifyApp(App[None]):
 
     def _on_store_event(self, event: DomainEvent) -> None:
         with self._pending_lock:
-            first = not self._pending
             self._pending.append(event)
-        if first:
-            if threading.get_ident() == self._thread_id:
-                self.set_timer(0.05, self._flush_store_events)
-            else:
-                self.call_from_thread(self.set_timer, 0.05, self._flush_store_events)
+            if self._flush_due:
+                return
+            self._flush_due = True
+        if not self._hand_off():  # closing: the events stay pending, and the next one tries again
+            with self._pending_lock:
+                self._flush_due = False
+
+    def _hand_off(self) -> bool:
+        """Start the 50 ms timer on the app thread. From another thread (a worker, the store watcher) by a
+        message: `post_message` neither waits for the loop nor runs anything there once the app is closing
+        (it returns False), where `call_from_thread` blocked the thread until the loop ran it, and raised in it
+        when the app exited meanwhile."""
+        if threading.get_ident() == self._thread_id:
+            self.set_timer(0.05, self._flush_store_events)
+            return True
+        try:
+            return self.post_message(StoreEventsPending())
+        except RuntimeError:  # the event loop closed between the closing check and the hand-off
+            return False
+
+    @on(StoreEventsPending)
+    def _start_flush_timer(self) -> None:
+        self.set_timer(0.05, self._flush_store_events)
 
     def _flush_store_events(self) -> None:
         with self._pending_lock:
             events, self._pending = tuple(self._pending), []
+            self._flush_due = False
         if not events:
             return
         try:

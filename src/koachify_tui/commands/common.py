@@ -32,6 +32,7 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 #: Parameters that hold an id of this entity (the rest of the int parameters are counts or positions).
 _ID_PARAMS = {
     "contact": "contact", "opportunity": "opportunity", "rule": "automation rule", "undo": "import batch",
+    "batch": "import batch",
     "merge": "merge",
 }  # fmt: skip
 

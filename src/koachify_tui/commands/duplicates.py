@@ -20,6 +20,14 @@ app = new_app(_("Find, merge and un-merge duplicate contacts."))
 @app.command("list")
 def list_(
     limit: Annotated[int | None, typer.Option(help=_("At most this many groups (best first)."))] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            "--batch",
+            help=_("Only the groups holding a contact this import batch created or changed."),
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -27,7 +35,8 @@ def list_(
     if limit is not None and limit < 1:
         raise UserError(_("--limit must be at least 1"))
     with open_store(db) as store:
-        groups = store.find_duplicates(limit=limit)
+        # --batch: the import summary's count (store.batch_duplicates)
+        groups = store.find_duplicates(limit=limit) if batch is None else store.batch_duplicates(batch, limit=limit)
         names = store.duplicate_names(cid for g in groups for cid in g.contact_ids)
     if json_out:
         print_json([_group_json(g, names) for g in groups])

@@ -153,10 +153,10 @@ def import_(
     if duplicates:
         echo_err(
             ngettext(
-                "{n} possible duplicate among the imported contacts: see `koachify duplicates list`",
-                "{n} possible duplicates among the imported contacts: see `koachify duplicates list`",
+                "{n} possible duplicate among the imported contacts: see `koachify duplicates list --batch {id}`",
+                "{n} possible duplicates among the imported contacts: see `koachify duplicates list --batch {id}`",
                 duplicates,
-            ).format(n=duplicates)
+            ).format(n=duplicates, id=result.batch_id)
         )
 
 

@@ -9,7 +9,6 @@ and "not a duplicate" go through `run_store_write` like every other screen write
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import combinations
@@ -83,9 +82,9 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         ),
     ]
 
-    def __init__(self, contact_ids: Sequence[int] | None = None) -> None:
+    def __init__(self, batch_id: int | None = None) -> None:
         super().__init__()
-        self.contact_ids = list(contact_ids) if contact_ids is not None else None  # None: the whole database
+        self.batch_id = batch_id  # an import batch's groups (store.batch_duplicates); None: the whole database
         self.groups: list[DuplicateGroup] = []
         self.names: dict[int, str] = {}
         self.skipped: set[tuple[int, ...]] = set()
@@ -110,25 +109,31 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
     def on_mount(self) -> None:
         self.query_one(GroupList).border_title = _("Groups")
         self.query_one(CompareTable).focus()
-        self._load_groups(self.contact_ids)
+        self._load_groups()
 
     # --- loading ------------------------------------------------------------------------------------
 
+    def _find(self, store: Store, *, strong_only: bool = False) -> list[DuplicateGroup]:
+        """The whole list's groups, or those of the batch (the import summary's count, `duplicates list --batch`)."""
+        if self.batch_id is None:
+            return store.find_duplicates(strong_only=strong_only)
+        return store.batch_duplicates(self.batch_id, strong_only=strong_only)
+
     @work(thread=True, exclusive=True, group="duplicates-load")
-    def _load_groups(self, contact_ids: list[int] | None) -> None:
+    def _load_groups(self) -> None:
         """Two passes off the UI thread: the strong groups (a shared email or phone, from the key indexes)
         are painted with the first one's side-by-side as soon as they are known, then the whole list (the
         name pass too) completes them without moving the rows the user has reached (`_complete_groups`)."""
         store = self.store
         worker = get_current_worker()
         try:
-            strong = store.find_duplicates(contact_ids=contact_ids, strong_only=True)
+            strong = self._find(store, strong_only=True)
             preview = self._read_preview(store, strong[0]) if strong else None
             names = store.duplicate_names([cid for g in strong for cid in g.contact_ids])
             if worker.is_cancelled:
                 return
             self.app.call_from_thread(self._show_groups, strong, names, preview, still_looking=True)
-            groups = store.find_duplicates(contact_ids=contact_ids)
+            groups = self._find(store)
             names = store.duplicate_names([cid for g in groups for cid in g.contact_ids])
         except WRITE_ERRORS as exc:  # a database error: a message on the screen, never a crash
             self.app.call_from_thread(self._load_failed, exc)
@@ -284,7 +289,7 @@ class DuplicatesScreen(ScreenWrites, AppAccess, Screen[None]):
         line = ngettext("{n} group of likely duplicates", "{n} groups of likely duplicates", n).format(n=n)
         if self.searching:
             line += " " + _("(still looking…)")
-        if self.contact_ids is not None:
+        if self.batch_id is not None:
             line += " · " + _("among the imported contacts")
         if self.preview is not None and self.survivor is not None:
             name = self.names.get(self.survivor) or self.preview.summary(self.survivor).display_name

@@ -116,7 +116,6 @@ class ImportCsvScreen(ModalScreen[bool]):
         self._cancel = False
         self.undo: UndoResult | None = None  # the undo of `result`, once done
         self.duplicate_groups = 0  # possible duplicates among the imported contacts (D reviews them)
-        self._batch_contacts: list[int] = []
 
     @property
     def store(self) -> Store:
@@ -363,20 +362,18 @@ class ImportCsvScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="import-duplicates")
     def _find_duplicates(self, batch_id: int) -> None:
-        """Possible duplicates among the contacts the import created or updated, counted after the summary is
-        on screen (the finder may take a moment on a large batch)."""
-        store = self.store
+        """The batch's possible duplicates (store.batch_duplicates: the CLI's count), counted after the summary
+        is on screen (the finder may take a moment on a large database)."""
         try:
-            ids = store.import_batch_contacts(batch_id)
-            groups = store.find_duplicates(contact_ids=ids) if ids else []
+            groups = self.store.batch_duplicates(batch_id)
         except Exception:  # noqa: BLE001 - only a hint: the import itself is done and shown
             return
-        self.app.call_from_thread(self._duplicates_found, ids, len(groups))
+        self.app.call_from_thread(self._duplicates_found, len(groups))
 
-    def _duplicates_found(self, ids: list[int], groups: int) -> None:
+    def _duplicates_found(self, groups: int) -> None:
         if self.undo is not None or not groups:
             return
-        self._batch_contacts, self.duplicate_groups = ids, groups
+        self.duplicate_groups = groups
         hint = self.query_one("#import-duplicates", Static)
         hint.update(
             Text(ngettext("{n} possible duplicate — press D to review", "{n} possible duplicates — press D to review",
@@ -387,11 +384,12 @@ class ImportCsvScreen(ModalScreen[bool]):
         self.refresh_bindings()
 
     def action_duplicates(self) -> None:
-        if not self.duplicate_groups or self.undo is not None:
+        batch_id = self.result.batch_id if self.result is not None else None
+        if not self.duplicate_groups or self.undo is not None or batch_id is None:
             return
         from .duplicates import DuplicatesScreen
 
-        self.app.push_screen(DuplicatesScreen(contact_ids=self._batch_contacts))
+        self.app.push_screen(DuplicatesScreen(batch_id=batch_id))  # the batch as it is now (merges included)
 
     def _error(self, message: str) -> None:
         error = self.query_one("#import-error", Static)

@@ -101,8 +101,8 @@ class ChangesAPI(StoreBase):
             return links
 
     def import_batch_contacts(self, batch_id: int) -> list[int]:
-        """The live contacts an import batch created or updated, by id: what "possible duplicates in this
-        import" looks among (`find_duplicates(contact_ids=...)`)."""
+        """The live contacts an import batch created or updated, by id (a batch's possible duplicates are
+        `batch_duplicates`, which reads only the groups' contacts in the batch)."""
         with self.read() as s:
             rows = s.execute(
                 select(col(ImportBatchItem.contact_id))

@@ -40,6 +40,7 @@ from .matching import SHARED_NAMES, Known, comparable_name, placeholder_email, p
 from .models import (
     Contact,
     DuplicateIgnore,
+    ImportBatch,
 )
 from .normalize import clean_text, email_key, fold, normalize_email, normalize_phone
 from .tables import T_CHANNEL, T_CONTACT, T_CONTACT_TAG, T_IGNORE, T_ITEM, T_TAG, T_VALUE
@@ -433,8 +434,9 @@ class DuplicatesAPI(StoreBase):
         self, *, contact_ids: Iterable[int] | None = None, limit: int | None = None, strong_only: bool = False
     ) -> list[DuplicateGroup]:
         """Groups of likely duplicates, highest score first. `contact_ids`: only the groups holding at least
-        one of them (an import batch's contacts), exactly as the whole list has them. `strong_only`: the groups
-        of the email and phone pass alone (cheap: the key indexes; the Duplicates screen paints them first)."""
+        one of them, exactly as the whole list has them (an import batch's: `batch_duplicates`). `strong_only`:
+        the groups of the email and phone pass alone (cheap: the key indexes; the Duplicates screen paints them
+        first)."""
         from .importer.runner import _gc_tuned  # the importer's: 100k small objects, no cycles among them
 
         with _gc_tuned(), self.read() as s:
@@ -444,17 +446,28 @@ class DuplicatesAPI(StoreBase):
             groups = [g for g in groups if not only.isdisjoint(g.contact_ids)]
         return groups[:limit] if limit is not None else groups
 
-    def batch_duplicates(self, batch_id: int, *, limit: int | None = None) -> list[DuplicateGroup]:
-        """The groups holding at least one contact an import batch created or changed (the import summary's
-        "possible duplicates"), as `find_duplicates(contact_ids=import_batch_contacts(batch_id))` has them;
-        only the groups' contacts are looked up in the batch (not its 100k ids read into Python)."""
-        groups = self.find_duplicates()
+    def batch_duplicates(
+        self, batch_id: int, *, limit: int | None = None, strong_only: bool = False
+    ) -> list[DuplicateGroup]:
+        """The groups of the whole list holding at least one contact an import batch created or changed (its
+        items' contacts, a merge survivor included): the one definition of a batch's "possible duplicates"
+        for the import summary, `duplicates list --batch`, the import dialog and the Duplicates screen.
+        `strong_only`: the same among the strong groups (`find_duplicates(strong_only=True)`; the screen's
+        first paint). Only the groups' contacts are looked up in the batch (not its 100k ids read into
+        Python); a batch with no contact runs no finder. NotFound for a batch that does not exist."""
+        items = select(T_ITEM.c.contact_id).where(T_ITEM.c.batch_id == batch_id)
+        with self.read() as s:
+            if s.get(ImportBatch, batch_id) is None:
+                raise NotFound(_("no import batch {id}").format(id=batch_id))
+            if s.connection().execute(items.limit(1)).first() is None:
+                return []
+        groups = self.find_duplicates(strong_only=strong_only)
         members = sorted({cid for g in groups for cid in g.contact_ids})
         batch: set[int] = set()
         with self.read() as s:
             for chunk in dup_blocks.chunks(members):
-                stmt = select(T_ITEM.c.contact_id).where(T_ITEM.c.batch_id == batch_id, T_ITEM.c.contact_id.in_(chunk))
-                batch.update(cid for (cid,) in s.connection().execute(stmt.distinct()))
+                stmt = items.where(T_ITEM.c.contact_id.in_(chunk)).distinct()
+                batch.update(cid for (cid,) in s.connection().execute(stmt))
         found = [g for g in groups if not batch.isdisjoint(g.contact_ids)]
         return found[:limit] if limit is not None else found
 
