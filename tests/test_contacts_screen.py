@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -651,3 +653,38 @@ async def test_table_has_no_scrollbars_yet_scrolls_pages_and_restyles(store: Sto
         await pilot.pause()
         blurred = table.render_line(1 + table.cursor_row - round(table.scroll_y)).crop(1, 2)
         assert [s.style for s in focused] != [s.style for s in blurred]
+
+
+async def test_the_count_runs_after_its_page_has_painted(
+    store: Store, settings: Settings, people: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The capped count of a search starts once the page's lines are drawn: run beside the paint, its SQLite
+    work made the paint a third slower on 2 cores."""
+    events: list[str] = []
+    show, render, count = ContactTable.show_page, ContactTable.render_lines, Store.count_contacts_capped
+
+    def shown(self: ContactTable, *args: Any, **kwargs: Any) -> None:
+        events.append("page")
+        show(self, *args, **kwargs)
+
+    def drawn(self: ContactTable, crop: Any) -> Any:
+        if events and events[-1] == "page":
+            time.sleep(0.05)  # a slow paint: a count started beside it would come first
+            events.append("painted")
+        return render(self, crop)
+
+    def counted(self: Store, *args: Any, **kwargs: Any) -> tuple[int, bool]:
+        events.append("count")
+        return count(self, *args, **kwargs)
+
+    monkeypatch.setattr(ContactTable, "show_page", shown)
+    monkeypatch.setattr(ContactTable, "render_lines", drawn)
+    monkeypatch.setattr(Store, "count_contacts_capped", counted)
+    app = app_for(store, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        events.clear()
+        await pilot.press("slash", "r", "o")
+        await settle(pilot, 0.2)
+        assert events[-3:] == ["page", "painted", "count"]
+        assert str(app.screen.query_one(ContactTable).border_title) == "1 of 1"

@@ -16,6 +16,7 @@ either end of the window.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
@@ -236,6 +237,7 @@ class ContactTable(ScrollView, can_focus=True):
         self._date_cache: dict[datetime, str] = {}
         self._styles: tuple[Style, Style, Style, Style] | None = None  # header, even, odd, cursor: see _row_styles
         self._width = 0  # of the content region, set by render_lines
+        self._after_paint: list[Callable[[], None]] = []  # run once the lines of a new page were drawn
 
     def on_mount(self) -> None:
         self.virtual_size = Size(self.size.width, 1)
@@ -524,10 +526,19 @@ class ContactTable(ScrollView, can_focus=True):
             )
         return self._styles
 
+    def after_next_paint(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after the next frame that draws this table (call_after_refresh can run before the
+        frame has picked the table up)."""
+        self._after_paint.append(callback)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         self._width = self.scrollable_content_region.width
         self._relayout()
-        return super().render_lines(crop)
+        lines = super().render_lines(crop)
+        if self._after_paint:  # after this frame is written, not in the middle of it
+            callbacks, self._after_paint = self._after_paint, []
+            self.call_later(lambda: [callback() for callback in callbacks])
+        return lines
 
     def render_line(self, y: int) -> Strip:
         width = self._width
