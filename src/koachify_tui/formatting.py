@@ -73,6 +73,7 @@ def relative_days(value: datetime | None, now: datetime | None = None) -> str:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # a list page formats each of its 100 phones twice (widths, then cells): ~25 µs each
 def phone(e164: str | None, typed: str = "") -> str:
     """A phone for display: "+39 347 435 4022" (international format), or the typed form when unparseable."""
     if not e164:

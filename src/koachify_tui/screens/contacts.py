@@ -269,7 +269,8 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     def _result_applies(self, generation: int) -> bool:
         """A worker's result still applies: no newer load started and the screen was not torn down meanwhile
         (results arrive through call_from_thread, possibly while the app is shutting down)."""
-        return generation == self._generation and bool(self.query(ContactTable))
+        gone = self._closing or self._closed or self._pruning  # (a DOM query for the table cost ~0.3 ms here)
+        return generation == self._generation and self.is_attached and not gone
 
     def _show(
         self,
