@@ -450,6 +450,9 @@ def resume_gc() -> None:
     ~0.9 s to the first frame. A no-op when the collector is on (tests, embedding)."""
     if not gc.isenabled():
         gc.freeze()  # what start-up built lives as long as the app: later collections skip it
+        # A frame allocates thousands of short-lived strips, segments and caches that refcounting frees: at
+        # the default 700 the young collections took 1-1.5 ms of a 12 ms search keystroke, at 10,000 ~0.4 ms.
+        gc.set_threshold(10_000, 20, 20)
         gc.enable()
 
 
