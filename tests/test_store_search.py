@@ -136,3 +136,21 @@ def test_search_sorts_by_every_key(store: Store, monkeypatch: pytest.MonkeyPatch
     assert [r.first_name for r in store.list_contacts(q)] == ["Bruno", "Aldo", "Carla"]
     q = ContactQuery(search="rossi", sort="name", descending=True)
     assert [r.first_name for r in store.list_contacts(q, limit=2, offset=1)] == ["Bruno", "Aldo"]
+
+
+def test_a_long_fallback_asks_the_index_for_the_rarest_trigrams_only(store: Store) -> None:
+    """`fts_match` with the sampled trigram frequencies keeps the two rarest trigrams of each term (a superset of
+    the matches, which the LIKE narrows); without them, every trigram."""
+    from collections import Counter
+
+    from koachify_tui.store import search
+
+    seen = Counter({"fer": 187, "err": 187, "rra": 187, "rar": 187, "ari": 502, "ri9": 11})
+    assert search.fts_match(["ferrari9"], seen) == '"ri9" AND "fer"'
+    assert search.fts_match(["ferrari9"]).count(" AND ") == 5
+    assert search.fts_match(["mar"], seen) == '"mar"'
+    for i in range(3):
+        store.create_contact(first_name=f"Mario{i}", email=f"mario{i}@example.it")
+    with store.read() as s:
+        counts = search.gram_counts(s)
+        assert counts["mar"] == 3 and search.gram_counts(s) is counts  # read once per database

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -113,10 +114,38 @@ def cursor(session: Session) -> Any:
     return session.connection().connection.cursor()
 
 
-def fts_match(terms: Iterable[str]) -> str:
-    """The MATCH query of `fts_ids`: every trigram of every term, each one token."""
-    grams = dict.fromkeys(t[i : i + 3] for t in terms for i in range(len(t) - 2))
+def fts_match(terms: Iterable[str], seen: Counter[str] | None = None) -> str:
+    """The MATCH query of `fts_ids`: every trigram of every term, each one token. With `seen` (`gram_counts`)
+    only the RARE_GRAMS rarest trigrams of each term: a superset of the matches (which the LIKE narrows), read
+    faster, since FTS5 walks the whole list of every trigram asked (`ferrari9` at 1M contacts: its six took
+    19 ms, its rarest alone 6 ms for the same 10k rows)."""
+    grams = dict.fromkeys(g for t in terms for g in _rarest(t, seen))
     return " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
+
+
+RARE_GRAMS = 2  # trigrams of a term asked when their frequencies are known
+GRAM_SAMPLE = 2000  # haystacks the trigram frequencies are counted in (once per database and process)
+_GRAM_COUNTS: weakref.WeakKeyDictionary[Engine, Counter[str]] = weakref.WeakKeyDictionary()
+
+
+def _rarest(term: str, seen: Counter[str] | None) -> list[str]:
+    grams = list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
+    if seen is None or len(grams) <= RARE_GRAMS:
+        return grams
+    return sorted(grams, key=lambda g: seen[g])[:RARE_GRAMS]
+
+
+def gram_counts(session: Session) -> Counter[str]:
+    """In how many of the first GRAM_SAMPLE haystacks each trigram occurs: a rough rarity, read once (~20 ms)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    counts = _GRAM_COUNTS.get(engine)
+    if counts is None:
+        counts = Counter()
+        for (text_,) in cursor(session).execute("SELECT search_text FROM contact LIMIT :n", {"n": GRAM_SAMPLE}):
+            counts.update({text_[i : i + 3] for i in range(len(text_) - 2)})
+        _GRAM_COUNTS[engine] = counts
+    return counts
 
 
 def short_ids(session: Session, term: str, cap: int) -> list[int] | None:

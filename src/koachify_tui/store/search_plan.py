@@ -336,7 +336,8 @@ def _part_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int] 
     long = [t for t in pg.terms if len(t) >= 3]
     fts = " AND contact.id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :k_fts)" if long else ""
     sql = f"SELECT contact.id FROM contact WHERE {pg.where(part.where, False)}{fts} AND {pg.match} ORDER BY {order}"
-    rows = pg.run(sql + " LIMIT :k_want OFFSET :k_skip", k_fts=search.fts_match(long), k_want=want, k_skip=skip)
+    fts_q = search.fts_match(long, search.gram_counts(pg.session))  # the rarest trigrams: the LIKE checks
+    rows = pg.run(sql + " LIMIT :k_want OFFSET :k_skip", k_fts=fts_q, k_want=want, k_skip=skip)
     return [r[0] for r in rows], None
 
 
