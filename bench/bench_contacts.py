@@ -17,6 +17,7 @@ every sort order) on an existing database, e.g. one made by `bench/bench_import.
 
     .venv/bin/python bench/bench_contacts.py --pages /tmp/b/koachify_1000000.db [--runs 5] [--terms ario,3331]
     .venv/bin/python bench/bench_contacts.py --smoke     # CI: 2,000 contacts, one round (no timing)
+    .venv/bin/python bench/bench_contacts.py --keep F --keystrokes   # only the keystrokes and the detail
 """
 
 from __future__ import annotations
@@ -391,6 +392,7 @@ def main() -> None:
     parser.add_argument("--pages", metavar="DB", help="only the store's search pages on an existing database")
     parser.add_argument("--terms", help="with --pages: comma-separated search terms instead of the default set")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: runs and prints, asserts nothing")
+    parser.add_argument("--keystrokes", action="store_true", help="only the in-process part (keystrokes, detail)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--launched", help=argparse.SUPPRESS)
     parser.add_argument("db", nargs="?", help=argparse.SUPPRESS)
@@ -415,6 +417,9 @@ def main() -> None:
         busy_file.write_text(str(busy_id))
         print(f"generated {args.contacts:,} contacts in {time.perf_counter() - t0:.1f} s → {path}")
 
+    if args.keystrokes:
+        print_keystrokes(asyncio.run(in_process(str(path), busy_id, args.width, args.runs)), args.runs)
+        return
     paints, rss, base, imports = [], [], [], []
     for _ in range(args.runs):
         seconds, mb, imported = launch([__file__, "--child", "first-paint", str(path)]).split()
@@ -428,8 +433,12 @@ def main() -> None:
     print(f"baseline python+sqlite3 first page: {base_ms:.0f} ms; ×{app_ms / base_ms:.1f}")
     print(f"peak RSS of the app at first paint: {max(rss):.0f} MB")
 
-    results = asyncio.run(in_process(str(path), busy_id, args.width, args.runs))
-    print(f"\nper keystroke (median of {args.runs}): key = page read in the worker + fill + paint (count follows)")
+    print_keystrokes(asyncio.run(in_process(str(path), busy_id, args.width, args.runs)), args.runs)
+    store_pages(str(path), max(args.runs, 3))
+
+
+def print_keystrokes(results: dict[str, list[float]], runs: int) -> None:
+    print(f"\nper keystroke (median of {runs}): key = page read in the worker + fill + paint (count follows)")
     for name, values in results.items():
         if name.startswith("rss"):
             print(f"{name:36} {values[0]:7.0f}")
@@ -440,7 +449,6 @@ def main() -> None:
     print(f"median keystroke {statistics.median(keys) * 1000:.1f} ms")
     ratio = statistics.mean(keys) / statistics.mean(raws)
     print(f"\nworst keystroke {max(keys) * 1000:.1f} ms; mean ratio key/raw ×{ratio:.1f}\n")
-    store_pages(str(path), max(args.runs, 3))
 
 
 if __name__ == "__main__":
