@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -228,3 +230,18 @@ def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
         pg = Store.open(url)
         yield pg
         pg.close()
+
+
+def hold_full_duplicates(monkeypatch: pytest.MonkeyPatch, store: Store) -> threading.Event:
+    """Holds `store.find_duplicates`' full pass (not the strong-only one the Duplicates screen paints first)
+    until the returned event is set: a test sees the screen between its two passes."""
+    release = threading.Event()
+    find = store.find_duplicates
+
+    def gated(**kwargs: Any) -> Any:
+        if not kwargs.get("strong_only"):
+            assert release.wait(30)
+        return find(**kwargs)
+
+    monkeypatch.setattr(store, "find_duplicates", gated)
+    return release

@@ -5,13 +5,12 @@ groups holding a contact of the batch, also where a batch contact reaches an old
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import hold_full_duplicates
 from koachify_tui.app import make_app
 from koachify_tui.cli import app as cli
 from koachify_tui.config import Settings
@@ -104,15 +103,7 @@ async def test_the_screen_on_a_batch_paints_its_strong_groups_first_then_the_res
         strong, whole = store.batch_duplicates(batch, strong_only=True), store.batch_duplicates(batch)
         assert ids_of(strong) == [(ids["anna"], ids["marta"]), (ids["paolo"], ids["eva"])]  # Anna holds the item
         assert len(whole) == 3
-        release = threading.Event()
-        find = store.find_duplicates
-
-        def gated(**kwargs: Any) -> list[DuplicateGroup]:
-            if not kwargs.get("strong_only"):
-                assert release.wait(30)
-            return find(**kwargs)
-
-        monkeypatch.setattr(store, "find_duplicates", gated)
+        release = hold_full_duplicates(monkeypatch, store)
         await pilot.press("D")
         screen = app.screen
         assert isinstance(screen, DuplicatesScreen)

@@ -3,14 +3,13 @@ and the values that survive, skip, "not a duplicate" remembered, and the ways in
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from conftest import hold_full_duplicates
 from koachify_tui.app import KoachifyApp, make_app
 from koachify_tui.config import Settings
 from koachify_tui.screens.contact_forms import ConfirmDialog
@@ -18,7 +17,6 @@ from koachify_tui.screens.contacts import ContactsScreen
 from koachify_tui.screens.duplicates import DuplicatesScreen
 from koachify_tui.screens.duplicates_view import CompareTable, GroupList
 from koachify_tui.store import DEFAULT_PIPELINE, Store
-from koachify_tui.store.duplicate_types import DuplicateGroup
 from koachify_tui.store.importer import ImportOptions, run_import
 
 SIZE = (120, 40)
@@ -251,15 +249,8 @@ async def test_strong_groups_paint_first_and_the_name_pass_completes_them_in_pla
     paola = store.create_contact(first_name="Paola", last_name="Neri", phone="+393337654321")  # scores 60
     luca = store.create_contact(first_name="Luca", last_name="Bianchi", company="Studio Verdi")
     luca2 = store.create_contact(first_name="Luca", last_name="Bianchi", company="Studio Verdi")  # scores 70
-    release = threading.Event()
     find = store.find_duplicates
-
-    def gated(**kwargs: Any) -> list[DuplicateGroup]:
-        if not kwargs.get("strong_only"):
-            assert release.wait(30)
-        return find(**kwargs)
-
-    monkeypatch.setattr(store, "find_duplicates", gated)
+    release = hold_full_duplicates(monkeypatch, store)
     async with make_app(settings, store).run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = DuplicatesScreen()
