@@ -258,3 +258,27 @@ def test_postgres_same_order() -> None:
                     assert paged(store, q, 9) == expected(store, q, postgres=True), (term, sort, desc)
         finally:
             store.close()
+
+
+def test_the_other_names_are_walked_without_the_rest_check_when_no_rest_starts_with_the_term(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`example` starts no name and no last name: the walk of the other names skips the per-row substr/instr of
+    the rest condition (a 53k-row walk at 1M contacts: 69 → 18 ms), and the page is unchanged."""
+    statements: list[str] = []
+    run = search_plan._Page.run
+
+    def recorded(self: Any, sql: str, **extra: Any) -> list[Any]:
+        statements.append(sql)
+        return run(self, sql, **extra)
+
+    monkeypatch.setattr(search_plan._Page, "run", recorded)
+    use_plan(monkeypatch, "walk-only")
+    for desc in (False, True):
+        q = ContactQuery(search="example", descending=desc)
+        assert paged(seeded, q, 12) == expected(seeded, q, postgres=False)
+    walks = [s for s in statements if "AS hit" in s and "NOT (contact.name_key" in s]
+    assert walks and not any("instr(" in s for s in walks)
+    statements.clear()
+    paged(seeded, ContactQuery(search="ma"), 12)  # "ma" starts last names (Marino): the check stays
+    assert any("instr(" in s for s in statements if "AS hit" in s and "NOT (contact.name_key" in s)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, case, func, literal_column, select
@@ -134,6 +134,9 @@ def _stretches(key: str) -> dict[str, str]:
 
 
 _WALKED, _PLAIN = _stretches("contact.name_key"), _stretches("+contact.name_key")
+# The others when no name's rest starts with the term: without the rest's substr/instr on every name walked
+# (`ferrari9` at 1M contacts, name desc: a 53k-row walk 69 → 18 ms).
+_OTHERS_ALONE = "NOT (contact.name_key >= :k_lo AND contact.name_key < :k_hi)"
 # The name order's rank, for a few candidates sorted at once (their parts in order, see _candidates_page).
 _RANK = f"CASE WHEN {_PLAIN['prefix']} THEN 0 WHEN {_REST_PLAIN} >= :k_lo AND {_REST_PLAIN} < :k_hi THEN 1 ELSE 2 END, "
 _IDS = "SELECT value FROM json_each(:k_ids)"
@@ -182,6 +185,7 @@ class _Page:
     filters: str  # " AND (…)": the query's other conditions
     candidates: list[int] | None = None
     asked: bool = False
+    no_rests: bool = False  # the rest part found no name whose rest starts with the term
 
     def live(self, plain: bool, *, walked: bool = True) -> str:
         """`walked`: the rows are read in the sort order (`+`: from its index, not deleted_at's)."""
@@ -294,6 +298,7 @@ def _rest_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int],
     if len(values) > MAX_RESTS:
         return None
     if not values:
+        pg.no_rests = True
         return [], 0
     need = skip + want
     where, order = pg.where(part.where, False), _order_sql("name", part.descending)
@@ -319,6 +324,8 @@ def _part_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int] 
         ranged = _rest_page(pg, part, skip, want)
         if ranged is not None:
             return ranged
+    if pg.no_rests and part.where == _WALKED["others"]:
+        part = replace(part, where=_OTHERS_ALONE)
     need = skip + want
     order = _order_sql(pg.sort, part.descending)
     # Walk first (400 rows: < 0.5 ms of SQLite at 1M contacts), unless an earlier part found the candidates few.
