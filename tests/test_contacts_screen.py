@@ -692,3 +692,32 @@ async def test_the_count_runs_after_its_page_has_painted(
         await settle(pilot, 0.2)
         assert events[-3:] == ["page", "painted", "count"]
         assert str(app.screen.query_one(ContactTable).border_title) == "1 of 1"
+
+
+async def test_keys_typed_right_after_slash_go_into_the_search(
+    store: Store, settings: Settings, people: dict[str, int]
+) -> None:
+    """A terminal delivers "/mar" typed fast (or pasted) as keys queued together: they must land in the search
+    box, not on the list's own keys (`m` logs a call, `a` adds an appointment)."""
+    from textual import events
+
+    app = app_for(store, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, char in (("slash", "/"), ("m", "m"), ("a", "a"), ("r", "r")):
+            app.post_message(events.Key(key, char))  # queued at once, as a fast typist's keys arrive
+        await settle(pilot, 0.2)
+        assert isinstance(app.screen, ContactsScreen)  # no form opened
+        search = app.screen.query_one("#contact-search", Input)
+        assert search.value == "mar"
+        assert names(app) == ["Mario Rossi"]
+        for key, char in (("slash", "/"), ("plus", "+")):  # in a box, the same keys are typed into it
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert search.value == "mar/+"
+        await pilot.press("escape")
+        for key, char in (("plus", "+"), ("G", "G"), ("i", "i")):  # the quick add line, typed at once
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        assert app.screen.query_one("#quick-add-input", Input).value == "Gi"

@@ -52,6 +52,7 @@ COUNT_CAP = 10_000  # counts stop here ("10.000+"): a one-letter search never pa
 PAINT_WAIT = 0.25  # seconds the count waits for its page to be painted (it slowed the paint by a third)
 UNDO_WINDOW = 60.0  # seconds during which `u` undoes the last delete; after that the Trash restores it
 SORTS = (("name", False), ("created", True), ("last_activity", True))
+TYPE_AHEAD = frozenset({"search", "quick_add"})  # keys after which the user types at once: priority bindings
 SORT_NAMES = {"name": _("name"), "created": _("created"), "last_activity": _("last activity")}
 
 
@@ -92,12 +93,28 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     TITLE = _("Contacts")
     CSS_PATH = "contacts.tcss"
     BINDINGS = [
-        Binding("slash", "search", _("Search"), id="contacts.search", tooltip=_("Search name, email, phone, tags")),
+        # Priority (handled as the key arrives, before the keys queued behind it are dispatched): "/mar" typed
+        # fast reaches the box, not `m` on the list. check_action lets the key through while a box has focus.
+        Binding(
+            "slash",
+            "search",
+            _("Search"),
+            id="contacts.search",
+            tooltip=_("Search name, email, phone, tags"),
+            priority=True,
+        ),
         Binding(
             "escape", "clear_search", _("Clear"), id="contacts.clear", tooltip=_("Clear search and filters"), show=False
         ),
         Binding("enter", "open", _("Open"), id="contacts.open", tooltip=_("Open the highlighted contact")),
-        Binding("plus", "quick_add", _("Add"), id="contacts.quick_add", tooltip=_("Add a contact in one line")),
+        Binding(
+            "plus",
+            "quick_add",
+            _("Add"),
+            id="contacts.quick_add",
+            tooltip=_("Add a contact in one line"),
+            priority=True,
+        ),
         Binding("n", "new", _("New"), id="contacts.new", tooltip=_("Create a contact")),
         Binding("e", "edit", _("Edit"), id="contacts.edit", tooltip=_("Edit the highlighted contact")),
         Binding("t", "tag", _("Tags"), id="contacts.tag", tooltip=_("Tag or untag the highlighted contact")),
@@ -460,6 +477,8 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
     # --- actions ------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in TYPE_AHEAD and isinstance(self.focused, Input):
+            return False  # a priority key: typed into the box that has the focus ("a/b", "+39 …")
         trash = self.active_list == TRASH
         if action == "restore":
             return trash
@@ -486,7 +505,9 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             self.reload()
 
     def action_search(self) -> None:
-        self.query_one("#contact-search", Input).focus()
+        # At once, not `focus()` (deferred to the next loop turn): the keys of "/mar" typed fast arrive
+        # together, and `m` would reach the list's binding before the box had the focus.
+        self.set_focus(self.query_one("#contact-search", Input))
 
     def action_clear_search(self) -> None:
         """escape backs out one step at a time, and never silently changes which contact is highlighted:

@@ -103,7 +103,7 @@ class QuickAddLine(AppAccess, Vertical):
         self.input.value = ""
         self._confirmed = ""
         self._preview()
-        self.input.focus()
+        self.screen.set_focus(self.input)  # at once: the line's first keys may already be queued behind `+`
 
     def action_close(self) -> None:
         self.display = False
