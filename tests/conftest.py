@@ -245,3 +245,17 @@ def hold_full_duplicates(monkeypatch: pytest.MonkeyPatch, store: Store) -> threa
 
     monkeypatch.setattr(store, "find_duplicates", gated)
     return release
+
+
+async def settle_for_snapshot(pilot: Any) -> None:
+    """Workers done and every DataTable's columns sized: a DataTable sizes them when idle, which on a loaded
+    machine lands frames after the rows, and a snapshot taken between shows the rows under label-wide columns."""
+    from textual.widgets import DataTable
+
+    await pilot.pause(0.2)
+    await pilot.app.workers.wait_for_complete()
+    for _ in range(100):
+        await pilot.pause()
+        if not any(t._require_update_dimensions for t in pilot.app.screen.query(DataTable)):
+            break
+    await pilot.pause()

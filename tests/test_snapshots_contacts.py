@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from conftest import settle_for_snapshot
 from koachify_tui.app import make_app
 from koachify_tui.config import Settings
 from koachify_tui.store import Store
@@ -62,9 +63,7 @@ def _app(store: Store, settings: Settings) -> Any:
 
 
 async def _settle(pilot: Pilot[None]) -> None:
-    await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_for_snapshot(pilot)
 
 
 def test_contact_list(snap_compare: Any, fixed: Store, settings: Settings) -> None:

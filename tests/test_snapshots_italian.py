@@ -15,6 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from conftest import settle_for_snapshot
 from koachify_tui.app import make_app
 from koachify_tui.config import Settings
 from koachify_tui.store import Store
@@ -57,9 +58,7 @@ def fixed(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
 
 
 async def _settle(pilot: Pilot[None]) -> None:
-    await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_for_snapshot(pilot)
 
 
 def test_contacts_italian(snap_compare: Any, fixed: Store, italian: Settings) -> None:

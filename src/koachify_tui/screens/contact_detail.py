@@ -160,7 +160,13 @@ class ContactDetailPane(Vertical):
         timeline = self.query_one(TimelineView)
         timeline.item_keys = True
         timeline.undoable = lambda: self.items.can_undo(self.contact_id)
+        self._reset_deals()
+
+    def _reset_deals(self) -> DataTable[Any]:
+        """The deals table emptied with fresh columns: a DataTable's auto widths only grow, so the columns
+        kept the widest cell of every contact shown before (and a snapshot depended on which that was)."""
         opps = self.query_one("#detail-opps", DataTable)
+        opps.clear(columns=True)
         for label, key in (
             (_("Deal"), "title"),
             (_("Pipeline"), "pipeline"),
@@ -169,6 +175,7 @@ class ContactDetailPane(Vertical):
             (_("Status"), "status"),
         ):
             opps.add_column(label, key=key)
+        return opps
 
     @property
     def store(self) -> Store:
@@ -209,8 +216,7 @@ class ContactDetailPane(Vertical):
             self.query_one("#detail-header", Static).update(Text(_("This contact no longer exists.")))
             return
         self.query_one("#detail-header", Static).update(self._header(data))
-        opps = self.query_one("#detail-opps", DataTable)
-        opps.clear()
+        opps = self._reset_deals()
         for o in data.opportunities:
             opps.add_row(
                 Text(o.title),
