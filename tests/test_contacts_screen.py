@@ -721,3 +721,32 @@ async def test_keys_typed_right_after_slash_go_into_the_search(
         await settle(pilot)
         assert isinstance(app.screen, ContactsScreen)
         assert app.screen.query_one("#quick-add-input", Input).value == "Gi"
+
+
+async def test_a_refresh_in_flight_never_moves_the_cursor_back(
+    store: Store, settings: Settings, people: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reload that keeps the cursor (another window's save, an undo's echo) is read in a worker; `j` pressed
+    meanwhile must win, or `d` right after deletes the contact the cursor was taken back to."""
+    import threading
+
+    release = threading.Event()
+    read = ContactsScreen._read_page
+
+    def slow(store_: Store, query: ContactQuery, start: int, total: int | None) -> Any:
+        assert release.wait(10)
+        return read(store_, query, start, total)
+
+    app = app_for(store, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactsScreen)
+        monkeypatch.setattr(ContactsScreen, "_read_page", staticmethod(slow))
+        screen.reload()  # as the store's echo of a change does
+        await pilot.press("j")
+        release.set()
+        await settle(pilot, 0.1)
+        table = screen.query_one(ContactTable)
+        assert table.cursor_row == 1 and table.current is not None
+        assert table.current.display_name == names(app)[1]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from conftest import settle_for_snapshot
 from koachify_tui.app import make_app
 from koachify_tui.config import Settings
 from koachify_tui.store import Store
@@ -44,9 +45,7 @@ async def _open(pilot: Pilot[None]) -> None:
 
     await pilot.pause(0.2)
     pilot.app.push_screen(DuplicatesScreen())
-    await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_for_snapshot(pilot)
 
 
 def test_duplicates_screen(snap_compare: Any, planted: Store, settings: Settings) -> None:

@@ -124,7 +124,7 @@ def test_automations_italian(snap_compare: Any, store: Store, italian: Settings)
             if table.row_count == 2:
                 break
             await pilot.pause(0.02)
-        await pilot.pause()
+        await settle_for_snapshot(pilot)  # and its columns sized
 
     assert snap_compare(make_app(italian, store, start="automations"), terminal_size=(120, 30), run_before=rules_shown)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from conftest import settle_for_snapshot
 from koachify_tui.app import make_app
 from koachify_tui.config import Settings
 from koachify_tui.store import Store
@@ -27,8 +28,7 @@ def _app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, theme: str) -> tuple[A
 
 
 async def _loaded(pilot: Any) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_for_snapshot(pilot)
 
 
 def test_reports_sources_wide_dark(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from conftest import settle_for_snapshot
 from koachify_tui.app import make_app
 from koachify_tui.config import Settings
 from koachify_tui.store import Store
@@ -65,7 +66,7 @@ def test_automation_rules(snap_compare: Any, tmp_path: Path) -> None:
             if table.row_count == 2:
                 break
             await pilot.pause(0.02)
-        await pilot.pause()
+        await settle_for_snapshot(pilot)  # and its columns sized
 
     try:
         assert snap_compare(app, terminal_size=(140, 30), run_before=rules_shown)

@@ -176,6 +176,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         self._generation = 0  # bumps on every new query; a page from an older one is dropped
         self._shown_once = False
         self._pinned: int | None = None  # a contact to keep highlighted through reloads, until the cursor moves
+        self._kept_cursor: int | None = None  # where the cursor was when the latest refresh that keeps it began
         self._selected_at = 0.0  # when select_contact last ran (its page must not be overwritten by a resume)
 
     def compose(self) -> ComposeResult:
@@ -231,6 +232,8 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
         if cursor is None and self._pinned is not None:  # e.g. the store's echo of a save that moved the cursor
             cursor = self._position(self._pinned)
             start = None if cursor is None else max(cursor - WINDOW // 2, 0)
+        # A refresh that keeps the cursor where it is: a move made while its page is read wins (see _show).
+        self._kept_cursor = table.absolute_cursor if cursor is None else None
         cursor = table.absolute_cursor if cursor is None else cursor
         if start is None:
             start = (
@@ -302,6 +305,8 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             painted()
             return
         table = self.table
+        if self._kept_cursor is not None and table.absolute_cursor != self._kept_cursor:
+            cursor = table.absolute_cursor  # `j` pressed while a refresh was read: not taken back
         table.show_page(rows, start, table.total if total is None else total, table.capped, cursor)
         table.after_next_paint(painted)
         if total is None:
@@ -356,6 +361,7 @@ class ContactsScreen(ScreenWrites, AppAccess, Screen[None]):
             return
         self._selected_at = time.monotonic()
         self._generation += 1
+        self._kept_cursor = None
         self._load(self.current_query(), max(position - WINDOW // 2, 0), position, True, None, self._generation)
         if not self.split:
             self.app.push_screen(ContactDetailScreen(contact_id))
