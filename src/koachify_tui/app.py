@@ -280,7 +280,7 @@ class KoachifyApp(App[None]):
         (it returns False), where `call_from_thread` blocked the thread until the loop ran it, and raised in it
         when the app exited meanwhile."""
         if threading.get_ident() == self._thread_id:
-            self.set_timer(0.05, self._flush_store_events)
+            self._start_flush_timer()
             return True
         try:
             return self.post_message(StoreEventsPending())

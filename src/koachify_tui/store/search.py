@@ -53,14 +53,18 @@ def query_terms(query: str) -> list[str]:
 _HAS_FTS: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 
 
-def has_fts(session: Session) -> bool:
+def _engine(session: Session) -> Engine:
     bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def has_fts(session: Session) -> bool:
+    if session.get_bind().dialect.name != "sqlite":
         return False
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    engine = _engine(session)
     cached = _HAS_FTS.get(engine)
     if cached is None:
-        cached = _HAS_FTS[engine] = inspect(bind).has_table("contact_fts")
+        cached = _HAS_FTS[engine] = inspect(session.get_bind()).has_table("contact_fts")
     return cached
 
 
@@ -137,8 +141,7 @@ def _rarest(term: str, seen: Counter[str] | None) -> list[str]:
 
 def gram_counts(session: Session) -> Counter[str]:
     """In how many of the first GRAM_SAMPLE haystacks each trigram occurs: a rough rarity, read once (~20 ms)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    engine = _engine(session)
     counts = _GRAM_COUNTS.get(engine)
     if counts is None:
         counts = Counter()

@@ -124,19 +124,20 @@ _REST_PLAIN = REST.replace("contact.name_key", "+contact.name_key")  # `+`: SQLi
 def _stretches(key: str) -> dict[str, str]:
     """The name order's parts as conditions on `key` (the name key, walked or `+` plain) and the name's rest."""
     outside = f"({_REST_PLAIN} < :k_lo OR {_REST_PLAIN} >= :k_hi)"
+    prefix = f"{key} >= :k_lo AND {key} < :k_hi"
     return {
-        "prefix": f"{key} >= :k_lo AND {key} < :k_hi",
+        "prefix": prefix,
         "rest": f"({key} < :k_lo OR {key} >= :k_hi) AND {_REST_PLAIN} >= :k_lo AND {_REST_PLAIN} < :k_hi",
         # the names before and after the prefix range in one walk of the name index (NOT, not OR: SQLite
         # would read an OR as two ranges and sort them)
-        "others": f"NOT ({key} >= :k_lo AND {key} < :k_hi) AND {outside}",
+        "others": f"NOT ({prefix}) AND {outside}",
     }
 
 
 _WALKED, _PLAIN = _stretches("contact.name_key"), _stretches("+contact.name_key")
 # The others when no name's rest starts with the term: without the rest's substr/instr on every name walked
 # (`ferrari9` at 1M contacts, name desc: a 53k-row walk 69 → 18 ms).
-_OTHERS_ALONE = "NOT (contact.name_key >= :k_lo AND contact.name_key < :k_hi)"
+_OTHERS_ALONE = f"NOT ({_WALKED['prefix']})"
 # The name order's rank, for a few candidates sorted at once (their parts in order, see _candidates_page).
 _RANK = f"CASE WHEN {_PLAIN['prefix']} THEN 0 WHEN {_REST_PLAIN} >= :k_lo AND {_REST_PLAIN} < :k_hi THEN 1 ELSE 2 END, "
 _IDS = "SELECT value FROM json_each(:k_ids)"
