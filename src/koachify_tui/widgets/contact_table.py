@@ -35,6 +35,7 @@ from textual.strip import Strip
 from ..formatting import date_short, phone
 from ..i18n import _
 from ..store import ContactRow
+from . import fast_lines
 
 WINDOW = 100  # rows held at once: more than a tall screen
 CELL_PADDING = 1  # blank cells either side of each column, as DataTable draws them
@@ -235,7 +236,7 @@ class ContactTable(ScrollView, can_focus=True):
         self._table_width = 0
         self._header = ""
         self._date_cache: dict[datetime, str] = {}
-        self._styles: tuple[Style, Style, Style, Style] | None = None  # header, even, odd, cursor: see _row_styles
+        self._styles: tuple[Style, Style, Style, Style, Style] | None = None  # see _row_styles
         self._width = 0  # of the content region, set by render_lines
         self._after_paint: list[Callable[[], None]] = []  # run once the lines of a new page were drawn
 
@@ -513,9 +514,9 @@ class ContactTable(ScrollView, can_focus=True):
         super().notify_style_update()  # focus, theme or CSS changed: the row styles are read again
         self._styles = None
 
-    def _row_styles(self) -> tuple[Style, Style, Style, Style]:
-        """Header, even, odd and cursor styles, computed once until the styles change (not per paint: each
-        lookup walks the ancestors' backgrounds)."""
+    def _row_styles(self) -> tuple[Style, Style, Style, Style, Style]:
+        """Header, even, odd, cursor and blank-line styles, computed once until the styles change (not per
+        paint: each lookup walks the ancestors' backgrounds)."""
         if self._styles is None:
             get = self.get_component_styles
             self._styles = (
@@ -523,6 +524,7 @@ class ContactTable(ScrollView, can_focus=True):
                 get("contact-table--even-row").rich_style,
                 get("contact-table--odd-row").rich_style,
                 self.get_component_rich_style("contact-table--cursor"),
+                self.rich_style,
             )
         return self._styles
 
@@ -534,7 +536,9 @@ class ContactTable(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         self._width = self.scrollable_content_region.width
         self._relayout()
-        lines = super().render_lines(crop)
+        lines = fast_lines.render_lines(self, crop, self.render_line)
+        if lines is None:
+            lines = super().render_lines(crop)
         if self._after_paint:  # after this frame is written, not in the middle of it
             callbacks, self._after_paint = self._after_paint, []
             self.call_later(lambda: [callback() for callback in callbacks])
@@ -543,21 +547,24 @@ class ContactTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self._width
         scroll_x, scroll_y = self.scroll_offset
-        header, even, odd, cursor = self._row_styles()
+        header, even, odd, cursor, blank = self._row_styles()
         if y == 0:
             text, style = self._header, header
         else:
             row = scroll_y + y - 1
             if row >= len(self.rows_loaded):
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, blank)
             text = self._lines.get(row) or self._lines.setdefault(row, self._join(self._cells(self.rows_loaded[row])))
             style = odd if row % 2 else even
             if row == self.cursor_row:
                 style += cursor
         # One segment a line (every cell is padded to its width, so the text is _table_width cells): the row's
         # style runs on to the right edge, like DataTable's row cursor.
-        fill = max(width + scroll_x - self._table_width, 0)
-        strip = Strip([Segment(text + " " * fill, style)], self._table_width + fill).crop(scroll_x, scroll_x + width)
+        text += " " * max(width + scroll_x - self._table_width, 0)
+        if text.isascii():  # one cell a character: sliced, not cropped cell by cell (most rows)
+            strip = Strip([Segment(text[scroll_x : scroll_x + width], style)], width)
+        else:
+            strip = Strip([Segment(text, style)], cell_len(text)).crop(scroll_x, scroll_x + width)
         return self._mark_hidden_columns(strip, scroll_x, width, style) if y == 0 else strip
 
     def _mark_hidden_columns(self, header: Strip, scroll_x: int, width: int, style: Style) -> Strip:
