@@ -138,6 +138,7 @@ _WALKED, _PLAIN = _stretches("contact.name_key"), _stretches("+contact.name_key"
 # The others when no name's rest starts with the term: without the rest's substr/instr on every name walked
 # (`ferrari9` at 1M contacts, name desc: a 53k-row walk 69 → 18 ms).
 _OTHERS_ALONE = f"NOT ({_WALKED['prefix']})"
+_OTHERS_ALONE_PLAIN = f"NOT ({_PLAIN['prefix']})"
 # The name order's rank, for a few candidates sorted at once (their parts in order, see _candidates_page).
 _RANK = f"CASE WHEN {_PLAIN['prefix']} THEN 0 WHEN {_REST_PLAIN} >= :k_lo AND {_REST_PLAIN} < :k_hi THEN 1 ELSE 2 END, "
 _IDS = "SELECT value FROM json_each(:k_ids)"
@@ -367,10 +368,14 @@ def _walk(pg: _Page, part: _Part, order: str, walk: int, need: int) -> tuple[lis
 
 def _candidates_page(pg: _Page, parts: list[_Part], whole: bool, skip: int, want: int) -> list[int]:
     """Ids skip..skip+want of `parts` (the rest of the order; `whole`: all of it) among the few candidates,
-    sorted in one statement: by the name order's rank, which keeps the parts in their order."""
+    sorted in one statement: by the name order's rank, which keeps the parts in their order. One part left needs
+    no rank, and with no rest starting with the term the others are the names outside the prefix range: the
+    rank's substr/instr on each candidate were half of `ferrari9`'s page at 100k contacts (1,099: 4.4 → 2–3 ms)."""
+    if pg.no_rests:
+        parts = [replace(p, plain=_OTHERS_ALONE_PLAIN) if p.plain == _PLAIN["others"] else p for p in parts]
     stretch = "" if whole else " OR ".join(f"({p.plain})" for p in parts)
     where = pg.where(f"({stretch})" if stretch else "", True)
-    rank = _RANK if pg.sort == "name" else ""
+    rank = _RANK if pg.sort == "name" and len(parts) > 1 else ""
     order = rank + _order_sql(pg.sort, parts[0].descending, plain=True)
     sql = f"SELECT contact.id FROM contact WHERE {where} AND contact.id IN ({_IDS}) AND {pg.match} ORDER BY {order}"
     rows = pg.run(sql + " LIMIT :k_want OFFSET :k_skip", k_ids=json.dumps(pg.candidates), k_want=want, k_skip=skip)
