@@ -120,7 +120,7 @@ def cursor(session: Session) -> Any:
 
 def fts_match(terms: Iterable[str], seen: Counter[str] | None = None) -> str:
     """The MATCH query of `fts_ids`: every trigram of every term, each one token. With `seen` (`gram_counts`)
-    only the rarest trigrams of each term (`_rarest`): a superset of the matches (which the LIKE narrows), read
+    only the RARE_GRAMS rarest trigrams of each term: a superset of the matches (which the LIKE narrows), read
     faster, since FTS5 walks the whole list of every trigram asked (`ferrari9` at 1M contacts: its six took
     19 ms, its rarest alone 6 ms for the same 10k rows)."""
     grams = dict.fromkeys(g for t in terms for g in _rarest(t, seen))
@@ -133,14 +133,10 @@ _GRAM_COUNTS: weakref.WeakKeyDictionary[Engine, Counter[str]] = weakref.WeakKeyD
 
 
 def _rarest(term: str, seen: Counter[str] | None) -> list[str]:
-    """The term's trigrams to ask: all of them, or with `seen` the rarest, and the next rarest only when it is
-    about as rare (sampled at most twice as often). A commoner one costs more to read than it saves: FTS5
-    reads its whole list (`ferrari9` at 1M contacts: "ri9" alone 1.2 ms, with "fer" 9 ms, the same 10k rows)."""
     grams = list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
-    if seen is None or len(grams) <= 1:
+    if seen is None or len(grams) <= RARE_GRAMS:
         return grams
-    ranked = sorted(grams, key=lambda g: seen[g])[:RARE_GRAMS]
-    return [g for g in ranked if seen[g] <= 2 * max(seen[ranked[0]], 1)]
+    return sorted(grams, key=lambda g: seen[g])[:RARE_GRAMS]
 
 
 def gram_counts(session: Session) -> Counter[str]:
@@ -182,7 +178,7 @@ def candidate_ids(session: Session, terms: list[str], cap: int) -> list[int] | N
     if not has_fts(session) or not terms:
         return None
     long = [t for t in terms if len(t) >= 3]
-    if long:  # the rarest trigrams: all six of `ferrari9` took 6.8 ms at 1M contacts to find they were too many
+    if long:  # the rarest two: all six of `ferrari9` took 6.8 ms at 1M contacts to find they were too many (2.3)
         match = fts_match(long, gram_counts(session))
         rows = cursor(session).execute(_GRAM_IDS, {"q": match, "n": cap + 1}).fetchall()
         return [r[0] for r in rows] if len(rows) <= cap else None
