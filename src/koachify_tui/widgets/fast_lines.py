@@ -16,6 +16,7 @@ from collections.abc import Callable
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual._border import get_box
+from textual.color import Color
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.style import Style
@@ -35,15 +36,16 @@ def _plain(widget: Widget) -> bool:
     )
 
 
-def _edges(widget: Widget) -> tuple[Segment | None, Segment | None, RichStyle]:
+def _edges(
+    widget: Widget, base_background: Color, background: Color
+) -> tuple[Segment | None, Segment | None, RichStyle]:
     """The left and right border segments of a content line (None: no border on that side), and the inner
-    style a short line is padded with."""
-    base_background, background = widget.background_colors
+    style a short line is padded with: as the styles cache makes them, at opacity 1."""
     inner, outer = widget._styles_cache.get_inner_outer(base_background, background)
     (_top, (right, right_color), _bottom, (left, left_color)) = widget.styles.border
     sides: list[Segment | None] = []
     for edge, color, index in ((left, left_color, 0), (right, right_color, 2)):
-        style = Style(foreground=base_background + color.multiply_alpha(1.0))
+        style = Style(foreground=base_background + color)
         sides.append(get_box(edge, inner, outer, style)[1][index] if edge else None)
     return sides[0], sides[1], inner.rich_style
 
@@ -57,9 +59,9 @@ def render_lines(widget: Widget, crop: Region, render_line: Callable[[int], Stri
     content_width = widget.content_region.width
     border = widget.styles.border
     top, bottom = int(bool(border.top[0])), int(bool(border.bottom[0]))
-    left, right, inner = _edges(widget)
+    base_background, background = widget.background_colors
+    left, right, inner = _edges(widget, base_background, background)
     filters = widget.get_line_filters()
-    background = widget.background_colors[1]
     x1, x2 = crop.column_span
     cropped = (x1, x2) != (0, width)
     strips: list[Strip] = []
