@@ -178,7 +178,7 @@ def candidate_ids(session: Session, terms: list[str], cap: int) -> list[int] | N
     if not has_fts(session) or not terms:
         return None
     long = [t for t in terms if len(t) >= 3]
-    if long:  # the rarest two: all six of `ferrari9` took 6.8 ms at 1M contacts to find they were too many (2.3)
+    if long:  # the two rarest: all six of `ferrari9` took 6.8 ms at 1M contacts to tell they were too many, these 2.3
         match = fts_match(long, gram_counts(session))
         rows = cursor(session).execute(_GRAM_IDS, {"q": match, "n": cap + 1}).fetchall()
         return [r[0] for r in rows] if len(rows) <= cap else None
