@@ -315,6 +315,14 @@ def _rest_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int],
     return [r[1] for r in rows[skip:need]], size
 
 
+def _without_rests(pg: _Page, part: _Part) -> _Part:
+    """The others part, once no name's rest starts with the term, as the names outside the prefix range: the
+    rest's substr/instr are not computed on each row walked or candidate sorted."""
+    if pg.no_rests and part.where == _WALKED["others"]:
+        return replace(part, where=_OTHERS_ALONE, plain=_OTHERS_ALONE_PLAIN)
+    return part
+
+
 def _count(pg: _Page, part: _Part) -> int:
     return int(pg.run(f"SELECT count(*) FROM contact WHERE {pg.where(part.where, False)} AND {pg.match}")[0][0])
 
@@ -326,8 +334,7 @@ def _part_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int] 
         ranged = _rest_page(pg, part, skip, want)
         if ranged is not None:
             return ranged
-    if pg.no_rests and part.where == _WALKED["others"]:
-        part = replace(part, where=_OTHERS_ALONE)
+    part = _without_rests(pg, part)
     need = skip + want
     order = _order_sql(pg.sort, part.descending)
     # Walk first (400 rows: < 0.5 ms of SQLite at 1M contacts), unless an earlier part found the candidates few.
@@ -371,8 +378,7 @@ def _candidates_page(pg: _Page, parts: list[_Part], whole: bool, skip: int, want
     sorted in one statement: by the name order's rank, which keeps the parts in their order. One part left needs
     no rank, and with no rest starting with the term the others are the names outside the prefix range: the
     rank's substr/instr on each candidate were half of `ferrari9`'s page at 100k contacts (1,099: 4.4 → 2–3 ms)."""
-    if pg.no_rests:
-        parts = [replace(p, plain=_OTHERS_ALONE_PLAIN) if p.plain == _PLAIN["others"] else p for p in parts]
+    parts = [_without_rests(pg, p) for p in parts]
     stretch = "" if whole else " OR ".join(f"({p.plain})" for p in parts)
     where = pg.where(f"({stretch})" if stretch else "", True)
     rank = _RANK if pg.sort == "name" and len(parts) > 1 else ""
