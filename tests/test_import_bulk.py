@@ -79,7 +79,7 @@ def test_undo_keeps_the_search_index_and_schema_right(store: Store, tmp_path: Pa
     with store.read() as s:
         conn = s.connection()
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('integrity-check')")
+        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts, rank) VALUES('integrity-check', 1)")
     created = store.create_contact(first_name="Dopo", last_name="Undo")  # the triggers are back
     assert created.id is not None and store.count_contacts(ContactQuery(search="dopo")) == 1
     # It took the id of an imported contact: a stale index entry for that id would match it here.

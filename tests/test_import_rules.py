@@ -244,7 +244,7 @@ def test_chunked_import_dedupes_across_chunks_and_keeps_fts(store: Store, tmp_pa
     assert store.count_contacts(ContactQuery(search="newco")) == 1
     assert store.count_contacts(ContactQuery(search="existing")) == 1
     with store._write_engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('integrity-check')")
+        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts, rank) VALUES('integrity-check', 1)")
 
 
 def test_undo_keeps_contacts_worked_on_since(store: Store, write) -> None:  # noqa: ANN001

@@ -226,14 +226,14 @@ def test_upgrade_from_0002_rebuilds_the_search_index(db_path: Path) -> None:
     s.create_contact(first_name="Niccolò", last_name="Kierkegaard")  # the triggers still index new rows
     assert s.count_contacts(ContactQuery(search="kierkegaard")) == 2
     with s._write_engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('integrity-check')")
+        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts, rank) VALUES('integrity-check', 1)")
     s.close()
 
     write, _ = make_engines(resolve_url(db_path))
     _downgrade(write, "0002_search")
     assert "detail" not in _fts_ddl(write)
     with write.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('integrity-check')")
+        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts, rank) VALUES('integrity-check', 1)")
         ids = conn.exec_driver_sql("SELECT rowid FROM contact_fts WHERE contact_fts MATCH '\"kierkegaard\"'").all()
         assert len(ids) == 2  # a phrase query: detail=full again
     write.dispose()

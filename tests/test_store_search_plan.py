@@ -102,10 +102,13 @@ def paged(store: Store, q: ContactQuery, size: int) -> list[int]:
 
 PLANS: dict[str, dict[str, int]] = {
     "default": {},
-    "walk-only": {"WALK": 10_000, "MAX_WALK": 10_000, "ASK_FIRST": 10**9, "PROBE": -1},
-    "ask-first": {"WALK": 2, "ASK_FIRST": 2, "PROBE": -1},  # a walk never grows before the index is asked
-    "candidates": {"WALK": 1, "MAX_WALK": 1, "PROBE": -1},
-    "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": -1, "PROBE": -1},
+    # SCAN 0: the search index is not read in name order (`_ranked_page`), so the walks below answer
+    "walk-only": {"WALK": 10_000, "MAX_WALK": 10_000, "ASK_FIRST": 10**9, "PROBE": -1, "SCAN": 0},
+    "ask-first": {"WALK": 2, "ASK_FIRST": 2, "PROBE": -1, "SCAN": 0},  # a walk never grows before the index is asked
+    "candidates": {"WALK": 1, "MAX_WALK": 1, "PROBE": -1, "SCAN": 0},
+    "fallback": {"WALK": 1, "MAX_WALK": 1, "CANDIDATES": -1, "PROBE": -1, "SCAN": 0},
+    "ranked": {"PROBE": -1},  # every term of 3+ characters read from the index in name order
+    "ranked-short": {"PROBE": -1, "SCAN": 3},  # a few candidates read, the page not full: the walks go on
     "deep": {"DEEP": 20},  # from the third page on: one query with OFFSET
     "few-rests": {"MAX_RESTS": 1},  # a term starting more rests than that: the rest part is walked
     # every term rare at once: asked of the index before any walk, short ones too (no rowid probe)
@@ -201,7 +204,7 @@ FILTERED: list[dict[str, Any]] = [
 FILTER_TERMS = ["", "m", "qq", "zq", "q", "rossi", "mario", "333 12", "ma ro"]
 
 
-@pytest.mark.parametrize("plan", ["default", "probe", "candidates", "fallback"])  # one test each: they run apart
+@pytest.mark.parametrize("plan", ["default", "probe", "candidates", "fallback", "ranked"])  # one test each: run apart
 def test_filters_and_trash_with_search_in_every_order(seeded: Store, plan: str) -> None:
     """The planner's SQL with the query's other conditions compiled into it, and the Trash, short rare terms
     included, in every order and plan."""

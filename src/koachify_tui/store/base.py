@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from . import changes, writer_note
+from . import changes, name_rank, writer_note
 from .changes import Cause
 from .db import BUSY_TIMEOUT, NOWAIT, Checkpointer, is_lock_timeout
 from .errors import Busy, Conflict, WriteCancelled
@@ -112,6 +112,9 @@ class StoreBase:
                 self._begin_nowait(session)
             yield tx
             logged = changes.flush(tx)
+            if self.dialect == "sqlite":  # contacts new or renamed get their place in the search index
+                session.flush()
+                name_rank.rank_pending(session.connection())
             if (tx.events or tx.notify_all) and self.dialect == "postgresql":
                 self._notify_others(tx)
             session.commit()

@@ -31,7 +31,7 @@ BUSY_TIMEOUT_ENV = "KOACHIFY_BUSY_TIMEOUT"
 BUSY_TIMEOUT = 60.0  # seconds
 # The newest migration; kept here so opening an up-to-date database does not import Alembic
 # (tests/test_store_db.py checks it against the scripts).
-SCHEMA_HEAD = "0009_i18_name_rest"
+SCHEMA_HEAD = "0010_search_name_order"
 
 
 #: Per thread: the next write transaction must not wait for the lock (Store.write(wait=False)).

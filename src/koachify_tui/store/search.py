@@ -68,19 +68,24 @@ def has_fts(session: Session) -> bool:
     return cached
 
 
+# The index's rowid is a rank in the name order (schema.FTS_TABLE): these are the contacts' ids, plus those
+# waiting for a rank (in no index yet; the LIKE checks them like every candidate).
+FTS_IDS = (
+    "SELECT contact_rank.id FROM contact_fts CROSS JOIN contact_rank ON contact_rank.rank = contact_fts.rowid "
+    "WHERE contact_fts MATCH {q} UNION ALL SELECT id FROM contact_unranked"
+)
+
+
 def fts_ids(terms: Iterable[str]) -> Select[Any]:
-    """Ids of the contacts whose haystack holds every trigram of every term (each 3+ characters): exactly the
-    matches for a three-character term, a superset for a longer one (the trigrams may be apart).
+    """Ids of the contacts whose haystack holds every trigram of every term (each 3+ characters), plus those
+    waiting for their rank: a superset of the matches, which the LIKE narrows.
 
     The index has detail=none (migration 0003), which refuses phrase queries, so a term is asked as its
     trigrams, `"mar" AND "ari" AND "rio"`, each one token. Not as `search_text LIKE '%mario%'`, which FTS5
     also answers from the trigrams but then checks against every candidate's row in `contact`: 3-7× slower
     than this at 100k contacts when a term matches thousands."""
-    return (
-        select(literal_column("rowid"))
-        .select_from(text("contact_fts"))
-        .where(text("contact_fts MATCH :fts_q").bindparams(fts_q=fts_match(terms)))
-    )
+    found = text(f"({FTS_IDS.format(q=':fts_q')}) AS fts_ids").bindparams(fts_q=fts_match(terms))
+    return select(literal_column("fts_ids.id")).select_from(found)
 
 
 def like_pattern(term: str) -> str:
@@ -104,7 +109,7 @@ _SHORT_GRAMS = 64  # more trigrams than this start a short term: it is common, n
 _TOP = "\U0010ffff"
 _MAKE_VOCAB = f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCAB} USING fts5vocab(main, contact_fts, row)"
 _GRAMS = f"SELECT term FROM {_VOCAB} WHERE term >= :lo AND term < :hi LIMIT {_SHORT_GRAMS + 1}"
-_GRAM_IDS = "SELECT rowid FROM contact_fts WHERE contact_fts MATCH :q LIMIT :n"
+_GRAM_IDS = f"{FTS_IDS.format(q=':q')} LIMIT :n"
 _TAILS = {  # a two-character term at n-2; a one-character one at n-2 (the last two start with it) or n-1
     2: "SELECT id FROM contact WHERE substr(search_text, -2) = :t LIMIT :n",
     1: "SELECT id FROM contact WHERE (substr(search_text, -2) >= :t AND substr(search_text, -2) < :hi)"
@@ -229,11 +234,8 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
         rare = rare_short_ids(session, terms, FEW_MATCHES)
         if rare is not None:  # a rare short term: its few rows by id, not a LIKE over every haystack
             clauses.append(Contact.id.in_(rare) if rare else false())  # type: ignore[union-attr]
-    for term in terms:
-        if len(term) == 3 and term in indexed:
-            continue  # one trigram: the index matched it exactly
-        # Short terms, every term without the index, and the check of longer ones on the rows the index found.
-        clauses.append(like(term))
+    # Every term checked: the index's trigrams may lie apart, and contacts waiting for a rank are not in it.
+    clauses.extend(like(term) for term in terms)
     return and_(*clauses) if len(clauses) > 1 else clauses[0]
 
 

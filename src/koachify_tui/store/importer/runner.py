@@ -16,7 +16,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, insert, text, update
 
 from ...i18n import _
-from .. import versions
+from .. import name_rank, versions
 from ..db import defer_checkpoint
 from ..events import ContactCreated, ContactUpdated, ImportCompleted
 from ..models import ImportBatch, utcnow
@@ -88,8 +88,9 @@ def write_rejects_header(writer: Any, header: list[str]) -> None:
     writer.writerow([_("line"), _("reason"), *header])
 
 
-# The FTS triggers the writer replaces with bulk statements (the delete trigger stays: nothing is deleted).
-FTS_TRIGGERS = ("contact_fts_ai", "contact_fts_au")
+# The search index triggers the writer replaces with bulk statements (the delete trigger stays: nothing is
+# deleted). The new and renamed contacts are ranked and indexed once, at the end (`name_rank.rank_pending`).
+FTS_TRIGGERS = ("contact_fts_ai", "contact_fts_au", "contact_fts_an")
 BYTES_PER_ROW = 150  # to estimate a file's rows from its size (a Google export row is ~150 bytes)
 GC_YOUNG_THRESHOLD = 50_000
 _gc_lock = threading.Lock()
@@ -286,6 +287,7 @@ def _run_import(
                 indexing = time.perf_counter()
                 timings.update(writer.timings)
                 timings["parse"] = indexing - fed - sum(writer.timings.values())
+                name_rank.rank_pending(conn)
                 restore()
                 timings["index"] = time.perf_counter() - indexing
             conn.execute(

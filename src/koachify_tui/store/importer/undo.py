@@ -11,6 +11,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlmodel import col
 
 from ...i18n import _
+from .. import name_rank
 from ..changes import Cause, Change, changes_of, decode, record
 from ..contacts import refresh_search
 from ..errors import Conflict, NotFound
@@ -236,7 +237,7 @@ def _remove_contacts(s: Any, conn: Any, ids: list[int]) -> None:
     recreate(conn, indexes)
     recreate(conn, triggers)
     if triggers:  # the index still lists the deleted contacts: made again from the contacts left
-        conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('rebuild')")
+        name_rank.rank_all(conn)
 
 
 def _worked_on(conn: Any, ids: list[int], batch_id: int) -> dict[int, str]:

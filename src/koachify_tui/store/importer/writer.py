@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from ...i18n import _
+from .. import name_rank
 from ..fields import coerce, field_key
 from ..lookups import insert_or_get
 from ..matching import Decision, Known, SharedValues, comparable_name, decide
@@ -969,13 +970,12 @@ class BatchWriter:
         self._index_new(base, base + size)
 
     def _index_new(self, start: int, stop: int) -> None:
-        """Add the new contacts with ids in [start, stop) to the search index when its triggers are off (see
-        `runner._sqlite_bulk_mode`). Chunk by chunk rather than once at the end: this process often waits
-        for the parsing one meanwhile, and a later chunk that updates them finds them indexed."""
+        """Queue the new contacts with ids in [start, stop) for their rank in the name order, as the insert
+        trigger does when on (see `runner._sqlite_bulk_mode`): the import ranks and indexes them all at its end
+        (`name_rank.rank_pending`), in rank order."""
         if self.manual_fts:
             self.raw.execute(
-                "INSERT INTO contact_fts(rowid, search_text) SELECT id, search_text FROM contact "
-                "WHERE id >= ? AND id < ?",
+                "INSERT OR IGNORE INTO contact_unranked(id) SELECT id FROM contact WHERE id >= ? AND id < ?",
                 (start, stop),
             )
 
@@ -1025,19 +1025,16 @@ class BatchWriter:
                 row["_id"], row["updated_at"] = t.id, self.now
                 contact_rows.append(row)
         if contact_rows:
-            # Contacts from before the batch are in the FTS index: swap their entries like the update trigger.
-            # (earlier chunks' new contacts are indexed too: see `_index_new`)
-            indexed = [r["_id"] for r in contact_rows] if self.manual_fts else []
-            self._fts(
-                indexed, "INSERT INTO contact_fts(contact_fts, rowid, search_text) SELECT 'delete', id, search_text"
-            )
+            # Contacts from before the batch are in the search index: out of it until ranked again at the end,
+            # like the update triggers do (earlier chunks' new contacts wait already: see `_index_new`).
+            if self.manual_fts:
+                name_rank.unrank(self.conn, [r["_id"] for r in contact_rows])
             stmt = (
                 update(T_CONTACT)
                 .where(T_CONTACT.c.id == bindparam("_id"))
                 .values({n: bindparam(n) for n in (*self._CONTACT_COLS, "updated_at")})
             )
             self.conn.execute(stmt, contact_rows)
-            self._fts(indexed, "INSERT INTO contact_fts(rowid, search_text) SELECT id, search_text")
         # Custom values: rows that exist are updated, the others inserted.
         new_values: list[Target] = []
         updates = []
@@ -1060,11 +1057,6 @@ class BatchWriter:
         self._write_children(new_values)
         self._bulk(T_HISTORY, self._HISTORY_COLS, history)
         self._bulk(T_CHANGE, changelog.COLUMNS, logged)
-
-    def _fts(self, ids: list[int], head: str) -> None:
-        for chunk in self._in_chunks(ids):
-            marks = ", ".join("?" * len(chunk))
-            self.conn.exec_driver_sql(f"{head} FROM contact WHERE id IN ({marks})", tuple(chunk))
 
     def finish(self) -> int:
         """Decide the rows held back (see `_decide`), take the keys found shared off the contacts this batch

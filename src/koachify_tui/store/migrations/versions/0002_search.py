@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from koachify_tui.store.schema import create_search_index, drop_search_index
+from koachify_tui.store.schema import create_search_index_0002, drop_search_index_0002
 
 revision: str = "0002_search"
 down_revision: str | None = "0001_core"
@@ -28,8 +28,8 @@ FTS_TABLE = (
 
 
 def upgrade() -> None:
-    create_search_index(op.get_bind(), FTS_TABLE)
+    create_search_index_0002(op.get_bind(), FTS_TABLE)
 
 
 def downgrade() -> None:
-    drop_search_index(op.get_bind())
+    drop_search_index_0002(op.get_bind())

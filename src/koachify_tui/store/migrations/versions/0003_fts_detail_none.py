@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from koachify_tui.store.schema import create_search_index, drop_search_index
+from koachify_tui.store.schema import create_search_index_0002, drop_search_index_0002
 
 revision: str = "0003_fts_detail_none"
 down_revision: str | None = "0002_search"
@@ -34,10 +34,10 @@ FTS_TABLE_0002 = (
 
 def upgrade() -> None:
     # Drop and create (not just the table): also right where 0002 found no FTS5 trigram and this SQLite has it.
-    drop_search_index(op.get_bind())
-    create_search_index(op.get_bind(), FTS_TABLE)
+    drop_search_index_0002(op.get_bind())
+    create_search_index_0002(op.get_bind(), FTS_TABLE)
 
 
 def downgrade() -> None:
-    drop_search_index(op.get_bind())
-    create_search_index(op.get_bind(), FTS_TABLE_0002)
+    drop_search_index_0002(op.get_bind())
+    create_search_index_0002(op.get_bind(), FTS_TABLE_0002)
