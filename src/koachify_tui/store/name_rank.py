@@ -18,7 +18,11 @@ from sqlalchemy import Connection, Engine, inspect
 _ENABLED: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 
 SPAN = 1 << 62  # ranks lie in (0, SPAN)
-MAX_STEP = 1 << 32  # a rank given in a gap sits at most this far from its lower neighbour: room after it
+# Ranks numbered afresh are SPACING apart. FTS5 stores a trigram's rows as rowid deltas: at 100k contacts the
+# index is 6.6 MB with ranks 1 apart, 9.0 MB 64 apart, 44 MB 2^42 apart. A full gap is spread again locally.
+SPACING = 64
+MAX_STEP = SPACING // 4  # a rank given in a gap sits at most this far above its lower neighbour: room after it
+WINDOW = 8  # ranked neighbours on each side given new ranks with a gap's waiting contacts when it is full
 FEW = 2000  # up to this many waiting contacts are ranked in their gaps without counting the others
 FULL_SHARE = 4  # more waiting than a quarter of the ranked: everyone numbered again
 
@@ -39,6 +43,15 @@ _INDEX = (
     "INSERT INTO contact_fts(rowid, search_text) SELECT contact_rank.rank, contact.search_text FROM contact_rank "
     "JOIN contact ON contact.id = contact_rank.id"
 )
+_UNINDEX = (
+    "INSERT INTO contact_fts(contact_fts, rowid, search_text) SELECT 'delete', contact_rank.rank, "
+    "contact.search_text FROM contact_rank JOIN contact ON contact.id = contact_rank.id"
+)
+_LISTED = "(SELECT value FROM json_each(?))"
+_NEIGHBOURS = (  # ranked contacts on one side of a name (ORDER BY fills in the direction)
+    "SELECT contact_rank.rank, contact.id FROM contact JOIN contact_rank ON contact_rank.id = contact.id "
+    "WHERE (contact.name_key, contact.id) {op} (?, ?) ORDER BY contact.name_key {way}, contact.id {way} LIMIT ?"
+)
 
 
 def _scalar(conn: Connection, sql: str, *params: Any) -> int:
@@ -54,8 +67,10 @@ def rank_pending(conn: Connection) -> int:
     if not waiting:
         return 0
     many = waiting > FEW and waiting * FULL_SHARE >= _scalar(conn, "SELECT count(*) FROM contact_rank")
-    if many or not _rank_in_gaps(conn):
+    if many:
         rank_all(conn)
+    else:
+        _rank_in_gaps(conn)
     return waiting
 
 
@@ -68,50 +83,77 @@ def _enabled(conn: Connection) -> bool:
     return known
 
 
-def _rank_in_gaps(conn: Connection) -> bool:
-    """Give each waiting contact a rank between its ranked neighbours', spread evenly when several share a gap.
-    False (nothing written) when a gap has no room left for them."""
+def _rank_in_gaps(conn: Connection) -> None:
+    """Give each waiting contact a rank between its ranked neighbours', spread evenly when several share a gap;
+    a gap without room is spread again with its neighbours (`_respread`)."""
     given: list[tuple[int, int]] = []  # (rank, id)
-    group: list[int] = []  # ids of waiting contacts in the current gap
+    group: list[tuple[str, int]] = []  # (name_key, id) of the waiting contacts in the current gap
     low, high = 0, SPAN
     upper: tuple[str, int] | None = None  # (name_key, id) of the gap's upper neighbour; None: the last gap
     for key, cid in conn.exec_driver_sql(_WAITING).all():
         if group and (upper is None or (key, cid) < upper):
-            group.append(cid)  # same gap as the previous one
+            group.append((key, cid))  # same gap as the previous one
             continue
-        if group and not _spread(given, group, low, high):
-            return False
+        _place(conn, given, group, low, high)
         low = _scalar(conn, _BEFORE, key, cid)
         row = conn.exec_driver_sql(_AFTER, (key, cid)).first()
         high, upper = (int(row[0]), (str(row[1]), int(row[2]))) if row else (SPAN, None)
-        group = [cid]
-    if group and not _spread(given, group, low, high):
-        return False
+        group = [(key, cid)]
+    _place(conn, given, group, low, high)
     _insert(conn, given)
-    return True
 
 
-def _spread(given: list[tuple[int, int]], group: list[int], low: int, high: int) -> bool:
+def _place(conn: Connection, given: list[tuple[int, int]], group: list[tuple[str, int]], low: int, high: int) -> None:
+    """Ranks for a gap's waiting contacts in `given`, or, when the gap is full, written at once with new ranks
+    for its neighbours (after what `given` holds so far, whose ranks the neighbours may be)."""
+    if not group:
+        return
     step = min((high - low) // (len(group) + 1), MAX_STEP)
-    if step < 1:
-        return False
-    given.extend((low + step * (i + 1), cid) for i, cid in enumerate(group))
-    return True
+    if step >= 1:
+        given.extend((low + step * (i + 1), cid) for i, (_key, cid) in enumerate(group))
+        return
+    _insert(conn, given)
+    given.clear()
+    _respread(conn, group)
+
+
+def _respread(conn: Connection, group: list[tuple[str, int]]) -> None:
+    """Rank a full gap's waiting contacts with `width` ranked neighbours on each side, all evenly between the
+    ranks just outside them; the window doubles until there is room (the whole table at worst)."""
+    width = WINDOW
+    first, last = group[0], group[-1]
+    while True:
+        below = conn.exec_driver_sql(_NEIGHBOURS.format(op="<", way="DESC"), (*first, width + 1)).all()
+        above = conn.exec_driver_sql(_NEIGHBOURS.format(op=">", way="ASC"), (*last, width + 1)).all()
+        low = int(below[width][0]) if len(below) > width else 0
+        high = int(above[width][0]) if len(above) > width else SPAN
+        moved = [int(cid) for _rank, cid in below[:width][::-1]] + [int(cid) for _rank, cid in above[:width]]
+        ids = moved[: len(below[:width])] + [cid for _key, cid in group] + moved[len(below[:width]) :]
+        step = min((high - low) // (len(ids) + 1), SPACING)
+        if step >= 1:
+            break
+        width *= 2
+    unrank(conn, moved)
+    _insert(conn, [(low + step * (i + 1), cid) for i, cid in enumerate(ids)])
 
 
 def _insert(conn: Connection, given: list[tuple[int, int]]) -> None:
+    """Write these ranks (of contacts without one) and index the contacts at them."""
+    if not given:
+        return
     raw = conn.connection.driver_connection
     assert raw is not None
-    raw.executemany("INSERT INTO contact_rank(rank, id) VALUES (?, ?)", given)
-    conn.exec_driver_sql(f"{_INDEX} WHERE contact_rank.id IN (SELECT id FROM contact_unranked) ORDER BY 1")
-    conn.exec_driver_sql("DELETE FROM contact_unranked")
+    raw.executemany("INSERT INTO contact_rank(rank, id) VALUES (?, ?)", sorted(given))
+    listed = (json.dumps([cid for _rank, cid in given]),)
+    conn.exec_driver_sql(f"{_INDEX} WHERE contact_rank.id IN {_LISTED} ORDER BY 1", listed)
+    conn.exec_driver_sql(f"DELETE FROM contact_unranked WHERE id IN {_LISTED}", listed)
 
 
 def rank_all(conn: Connection) -> None:
     """Number every contact again, evenly over the span, and build the index from scratch in rank order
     (FTS5 writes rows given in rowid order straight into one segment)."""
     total = _scalar(conn, "SELECT count(*) FROM contact")
-    step = SPAN // (total + 1)
+    step = min(SPAN // (total + 1), SPACING)
     conn.exec_driver_sql("INSERT INTO contact_fts(contact_fts) VALUES('delete-all')")
     conn.exec_driver_sql("DELETE FROM contact_rank")
     conn.exec_driver_sql(
@@ -125,14 +167,8 @@ def rank_all(conn: Connection) -> None:
 def unrank(conn: Connection, ids: list[int]) -> None:
     """Take these contacts out of the index and rank, to be ranked again (`rank_pending`), as the triggers do
     for a rename: for a writer that changes contacts with the triggers off (the importer's bulk mode)."""
-    listed = "(SELECT value FROM json_each(?))"
     for start in range(0, len(ids), 5000):
         chunk = (json.dumps(ids[start : start + 5000]),)
-        conn.exec_driver_sql(
-            "INSERT INTO contact_fts(contact_fts, rowid, search_text) SELECT 'delete', contact_rank.rank, "
-            "contact.search_text FROM contact_rank JOIN contact ON contact.id = contact_rank.id "
-            f"WHERE contact_rank.id IN {listed}",
-            chunk,
-        )
-        conn.exec_driver_sql(f"DELETE FROM contact_rank WHERE id IN {listed}", chunk)
+        conn.exec_driver_sql(f"{_UNINDEX} WHERE contact_rank.id IN {_LISTED}", chunk)
+        conn.exec_driver_sql(f"DELETE FROM contact_rank WHERE id IN {_LISTED}", chunk)
         conn.exec_driver_sql("INSERT OR IGNORE INTO contact_unranked(id) SELECT value FROM json_each(?)", chunk)
