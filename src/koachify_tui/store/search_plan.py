@@ -371,10 +371,11 @@ def _part_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int] 
 
 def _ranked_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int], int | None] | None:
     """`_part_page` of the others part of the name order from the search index itself, whose rowid is the name
-    rank (schema.FTS_TABLE): FTS5 lists the candidates in rowid order, so up to SCAN of them are read by name and
-    checked until the page is full. `ario` at 1M contacts, whose first match lies 500k names in: 300 → 0.3 ms.
-    None when it cannot answer: no term of three characters, contacts waiting for a rank (in no index yet), or
-    SCAN candidates read without filling the page (the other filters are selective: the walks answer)."""
+    rank (schema.FTS_TABLE): FTS5 lists the candidates in rowid order, so they are read by name and checked
+    until the page is full, first WALK of them, then as many as the density seen needs, up to SCAN. `ario` at
+    1M contacts, whose first match lies 500k names in: 300 → 3 ms. None when it cannot answer: no term of
+    three characters, contacts waiting for a rank (in no index yet), or the candidates rarely match (another
+    term, or the other filters, are selective: the walks and the candidates' sort answer)."""
     long = [t for t in pg.terms if len(t) >= 3]
     if pg.sort != "name" or not long or pg.waiting():
         return None
@@ -388,13 +389,17 @@ def _ranked_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int
         "CROSS JOIN contact_rank ON contact_rank.rank = f.r CROSS JOIN contact ON contact.id = contact_rank.id"
     )
     fts_q = search.fts_match(long, search.gram_counts(pg.session))
-    hits = [r[0] for r in pg.run(f"SELECT id FROM ({rows}) WHERE hit LIMIT :k_need", k_fts=fts_q, k_scan=SCAN,
-                                 k_need=need)]  # fmt: skip
-    if len(hits) >= need:
-        return hits[skip:need], None
-    if int(pg.run(f"SELECT count(*) FROM ({found})", k_fts=fts_q, k_scan=SCAN)[0][0]) < SCAN:
-        return hits[skip:need], len(hits)  # every candidate read: the part's matches are these
-    return None
+    scan = min(max(WALK, 2 * need), SCAN)
+    while True:
+        hits = [r[0] for r in pg.run(f"SELECT id FROM ({rows}) WHERE hit LIMIT :k_need", k_fts=fts_q, k_scan=scan,
+                                     k_need=need)]  # fmt: skip
+        if len(hits) >= need:
+            return hits[skip:need], None
+        if int(pg.run(f"SELECT count(*) FROM ({found})", k_fts=fts_q, k_scan=scan)[0][0]) < scan:
+            return hits[skip:need], len(hits)  # every candidate read: the part's matches are these
+        if not hits or scan >= SCAN:
+            return None
+        scan = min(SCAN, 2 * scan * need // len(hits))  # about twice what the density seen so far needs
 
 
 def _walk(pg: _Page, part: _Part, order: str, walk: int, need: int) -> tuple[list[int], int]:
