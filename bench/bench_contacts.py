@@ -221,6 +221,13 @@ async def in_process(db: str, busy_id: int, width: int = 180, rounds: int = 3) -
     app = make_app(Settings(db=db, locale="it_IT", path=None), store)
     results: dict[str, list[float]] = {}
     raw = sqlite3.connect(db)
+    # The naive query's candidates: the index's rowid is a name rank since migration 0010, a contact id before.
+    ranked = raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'contact_rank'").fetchone() is not None
+    fts_ids = (
+        "SELECT contact_rank.id FROM contact_fts CROSS JOIN contact_rank ON contact_rank.rank = contact_fts.rowid"
+        if ranked
+        else "SELECT rowid FROM contact_fts"
+    ) + " WHERE contact_fts MATCH ?"
     marks: dict[str, float] = {}
     original = ContactTable.show_page
 
@@ -285,8 +292,8 @@ async def in_process(db: str, busy_id: int, width: int = 180, rounds: int = 3) -
                 if len(fts) >= 3:  # the index has detail=none: a term is asked as its trigrams, then checked
                     grams = " AND ".join(dict.fromkeys(f'"{fts[i : i + 3]}"' for i in range(len(fts) - 2)))
                     raw.execute(
-                        "SELECT c.* FROM contact c WHERE c.id IN (SELECT rowid FROM contact_fts WHERE contact_fts"
-                        " MATCH ?) AND search_text LIKE ? AND deleted_at IS NULL ORDER BY name_key LIMIT 60",
+                        f"SELECT c.* FROM contact c WHERE c.id IN ({fts_ids}) AND search_text LIKE ? AND deleted_at IS NULL"
+                        " ORDER BY name_key LIMIT 60",
                         (grams, f"%{fts}%"),
                     ).fetchall()
                 else:

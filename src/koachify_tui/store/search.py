@@ -68,23 +68,33 @@ def has_fts(session: Session) -> bool:
     return cached
 
 
-# The index's rowid is a rank in the name order (schema.FTS_TABLE): these are the contacts' ids, plus those
-# waiting for a rank (in no index yet; the LIKE checks them like every candidate).
-FTS_IDS = (
+# The index's rowid is a rank in the name order (schema.FTS_TABLE): these are the contacts' ids (RANKED_IDS),
+# plus those waiting for a rank (in no index yet; the LIKE checks them like every candidate).
+RANKED_IDS = (
     "SELECT contact_rank.id FROM contact_fts CROSS JOIN contact_rank ON contact_rank.rank = contact_fts.rowid "
-    "WHERE contact_fts MATCH {q} UNION ALL SELECT id FROM contact_unranked"
+    "WHERE contact_fts MATCH {q}"
 )
+FTS_IDS = RANKED_IDS + " UNION ALL SELECT id FROM contact_unranked"
+_WAITING = "SELECT EXISTS (SELECT 1 FROM contact_unranked)"
 
 
-def fts_ids(terms: Iterable[str]) -> Select[Any]:
-    """Ids of the contacts whose haystack holds every trigram of every term (each 3+ characters), plus those
-    waiting for their rank: a superset of the matches, which the LIKE narrows.
+def waiting(session: Session) -> bool:
+    """Contacts wait for their rank, so the index lacks them (new or renamed in this transaction, or written
+    by a process without the store, until its next write ranks them)."""
+    return bool(cursor(session).execute(_WAITING).fetchone()[0])
+
+
+def fts_ids(terms: Iterable[str], *, waiting: bool = True) -> Select[Any]:
+    """Ids of the contacts whose haystack holds every trigram of every term (each 3+ characters): exactly the
+    matches for a three-character term, a superset for a longer one (the trigrams may be apart); with
+    `waiting`, plus the contacts waiting for a rank, which only the LIKE tells apart.
 
     The index has detail=none (migration 0003), which refuses phrase queries, so a term is asked as its
     trigrams, `"mar" AND "ari" AND "rio"`, each one token. Not as `search_text LIKE '%mario%'`, which FTS5
     also answers from the trigrams but then checks against every candidate's row in `contact`: 3-7× slower
     than this at 100k contacts when a term matches thousands."""
-    found = text(f"({FTS_IDS.format(q=':fts_q')}) AS fts_ids").bindparams(fts_q=fts_match(terms))
+    sql = (FTS_IDS if waiting else RANKED_IDS).format(q=":fts_q")
+    found = text(f"({sql}) AS fts_ids").bindparams(fts_q=fts_match(terms))
     return select(literal_column("fts_ids.id")).select_from(found)
 
 
@@ -219,8 +229,9 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
         return None
     indexed = [t for t in terms if len(t) >= 3] if has_fts(session) else []
     clauses: list[ColumnElement[bool]] = []
+    unranked = bool(indexed) and waiting(session)
     if indexed:
-        sub = fts_ids(indexed)
+        sub = fts_ids(indexed, waiting=unranked)
         # With a subquery SQLite walks the name index and probes the match set: fine when matches are many,
         # a full index walk when they are few (1M contacts, "zzz": 115 ms). A few matches are listed literally
         # instead, so SQLite fetches them by id and sorts them (< 5 ms).
@@ -234,8 +245,11 @@ def search_clause(session: Session, query: str) -> ColumnElement[bool] | None:
         rare = rare_short_ids(session, terms, FEW_MATCHES)
         if rare is not None:  # a rare short term: its few rows by id, not a LIKE over every haystack
             clauses.append(Contact.id.in_(rare) if rare else false())  # type: ignore[union-attr]
-    # Every term checked: the index's trigrams may lie apart, and contacts waiting for a rank are not in it.
-    clauses.extend(like(term) for term in terms)
+    for term in terms:
+        if len(term) == 3 and term in indexed and not unranked:
+            continue  # one trigram: the index matched it exactly (a contact waiting for a rank needs the LIKE)
+        # Short terms, every term without the index, and the check of longer ones on the rows the index found.
+        clauses.append(like(term))
     return and_(*clauses) if len(clauses) > 1 else clauses[0]
 
 

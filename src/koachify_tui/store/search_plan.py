@@ -205,7 +205,7 @@ class _Page:
     def waiting(self) -> bool:
         """Contacts wait for a rank (new or renamed in this transaction, or by a process without the store)."""
         if self.unranked is None:
-            self.unranked = bool(self.run("SELECT EXISTS (SELECT 1 FROM contact_unranked)")[0][0])
+            self.unranked = search.waiting(self.session)
         return self.unranked
 
     def candidate_ids(self) -> list[int] | None:
