@@ -292,8 +292,8 @@ async def in_process(db: str, busy_id: int, width: int = 180, rounds: int = 3) -
                 if len(fts) >= 3:  # the index has detail=none: a term is asked as its trigrams, then checked
                     grams = " AND ".join(dict.fromkeys(f'"{fts[i : i + 3]}"' for i in range(len(fts) - 2)))
                     raw.execute(
-                        f"SELECT c.* FROM contact c WHERE c.id IN ({fts_ids}) AND search_text LIKE ? AND deleted_at IS NULL"
-                        " ORDER BY name_key LIMIT 60",
+                        f"SELECT c.* FROM contact c WHERE c.id IN ({fts_ids}) AND search_text LIKE ?"
+                        " AND deleted_at IS NULL ORDER BY name_key LIMIT 60",
                         (grams, f"%{fts}%"),
                     ).fetchall()
                 else:

@@ -132,12 +132,23 @@ _COPIED = {  # table → its columns copied as they are (ids included)
 }
 
 
-_FTS_CHUNK = "INSERT INTO contact_fts(rowid, search_text) SELECT id, search_text FROM contact WHERE id BETWEEN ? AND ?"
+# As the writer queues each chunk's contacts for their rank, and the import ranks and indexes them at its end
+# (store/name_rank.py `rank_all`: the batch is most of the table).
+_QUEUE_CHUNK = "INSERT OR IGNORE INTO contact_unranked(id) SELECT id FROM contact WHERE id BETWEEN ? AND ?"
+_RANK_ALL = (
+    "INSERT INTO contact_fts(contact_fts) VALUES('delete-all')",
+    "DELETE FROM contact_rank",
+    "INSERT INTO contact_rank(rank, id) "
+    "SELECT row_number() OVER (ORDER BY name_key, id) * 64, id FROM contact ORDER BY 1",
+    "INSERT INTO contact_fts(rowid, search_text) SELECT contact_rank.rank, contact.search_text FROM contact_rank "
+    "JOIN contact ON contact.id = contact_rank.id ORDER BY contact_rank.rank",
+    "DELETE FROM contact_unranked",
+)
 
 
 def storage_floor(imported: Path, workdir: Path) -> float:
     """Seconds to write what the import wrote, rows already made, with the importer's own SQLite strategy (random-
-    order indexes and the FTS triggers dropped, rebuilt at the end; the search index filled per 5,000 contacts;
+    order indexes and the FTS triggers dropped, rebuilt at the end; the contacts ranked and indexed at the end;
     one transaction; the WAL checkpointed): the share of an import that is storage, not parsing or dedupe."""
     from koachify_tui.store.importer.runner import FTS_TRIGGERS
     from koachify_tui.store.importer.sqlite_schema import IMPORT_DEFERRED
@@ -168,9 +179,11 @@ def storage_floor(imported: Path, workdir: Path) -> float:
         rows = data[table]
         for at in range(0, len(rows), 5000):
             conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows[at : at + 5000])
-            if table == "contact":  # the search index per chunk, as the writer does
+            if table == "contact":  # queued for their rank per chunk, as the writer does
                 span = (rows[at][0], rows[min(at + 4999, len(rows) - 1)][0])
-                conn.execute(_FTS_CHUNK, span)
+                conn.execute(_QUEUE_CHUNK, span)
+    for sql in _RANK_ALL:
+        conn.execute(sql)
     for sql in dropped:
         conn.execute(sql)
     conn.execute("COMMIT")
