@@ -253,9 +253,18 @@ async def settle_for_snapshot(pilot: Any) -> None:
     from textual.widgets import DataTable
 
     await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
-    for _ in range(100):
+    settled = 0
+    for _ in range(100):  # twice in a row: a worker finishing meanwhile may fill a table again
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(t._require_update_dimensions for t in pilot.app.screen.query(DataTable)):
+        tables = list(pilot.app.screen.query(DataTable))
+        pending = any(t._require_update_dimensions or t._updated_cells or t._new_rows for t in tables)
+        settled = 0 if pending else settled + 1
+        if settled >= 2:
             break
+    # A table painted between its rows and that idle re-measure keeps the header it cached at the labels'
+    # widths (Textual 8.2 clears its render caches there only for auto-height rows): paint it from scratch.
+    for table in pilot.app.screen.query(DataTable):
+        table._clear_caches()
+        table.refresh()
     await pilot.pause()

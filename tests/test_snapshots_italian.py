@@ -76,6 +76,8 @@ def test_contacts_italian_80x24(snap_compare: Any, fixed: Store, italian: Settin
 
 def test_contact_detail_italian(snap_compare: Any, fixed: Store, italian: Settings) -> None:
     async def open_mario(pilot: Pilot[None]) -> None:
+        from textual.widgets import DataTable
+
         from koachify_tui.screens.contact_detail import ContactDetailPane
 
         await _settle(pilot)
@@ -83,6 +85,10 @@ def test_contact_detail_italian(snap_compare: Any, fixed: Store, italian: Settin
         for _ in range(100):  # focus reaches the pane a few frames late on a loaded machine
             focused = pilot.app.focused
             if focused is not None and any(isinstance(n, ContactDetailPane) for n in focused.ancestors_with_self):
+                break
+            await pilot.pause(0.05)
+        for _ in range(100):  # the deals table is filled after the pane's read, later still on a loaded machine
+            if pilot.app.screen.query_one("#detail-opps", DataTable).row_count:
                 break
             await pilot.pause(0.05)
         await _settle(pilot)

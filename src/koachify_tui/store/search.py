@@ -147,11 +147,16 @@ GRAM_SAMPLE = 2000  # haystacks the trigram frequencies are counted in (once per
 _GRAM_COUNTS: weakref.WeakKeyDictionary[Engine, Counter[str]] = weakref.WeakKeyDictionary()
 
 
+def grams(term: str) -> list[str]:
+    """The term's trigrams, each once, in order."""
+    return list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
+
+
 def _rarest(term: str, seen: Counter[str] | None) -> list[str]:
-    grams = list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
-    if seen is None or len(grams) <= RARE_GRAMS:
-        return grams
-    return sorted(grams, key=lambda g: seen[g])[:RARE_GRAMS]
+    every = grams(term)
+    if seen is None or len(every) <= RARE_GRAMS:
+        return every
+    return sorted(every, key=lambda g: seen[g])[:RARE_GRAMS]
 
 
 def gram_counts(session: Session) -> Counter[str]:
@@ -186,6 +191,41 @@ def short_ids(session: Session, term: str, cap: int) -> list[int] | None:
             return None
     ids.update(r[0] for r in cur.execute(_TAILS[len(term)], {"t": term, "hi": term + _TOP, "n": cap + 1}))
     return sorted(ids) if len(ids) <= cap else None
+
+
+# FTS5 rewrites its structure record (rowid 10 of the index's data table) on every change it commits: the
+# trigrams a short term starts are cached until it differs.
+_STRUCTURE = "SELECT block FROM contact_fts_data WHERE id = 10"
+_STARTS: weakref.WeakKeyDictionary[Engine, dict[str, tuple[bytes, list[str] | None]]] = weakref.WeakKeyDictionary()
+
+
+def starting_grams(session: Session, term: str) -> list[str] | None:
+    """The index's trigrams that start with a two-character `term` (None: more than _SHORT_GRAMS): with its
+    tails (`tail_ids`), where the term lies in a haystack. fts5vocab counts each trigram's rows to list them (11
+    ms for "ro" at 1M contacts), so the list is kept until the index changes."""
+    cur = cursor(session)
+    row = cur.execute(_STRUCTURE).fetchone()
+    stamp = bytes(row[0]) if row else b""
+    cache = _STARTS.setdefault(_engine(session), {})
+    known = cache.get(term)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    cur.execute(_MAKE_VOCAB)
+    grams: list[str] | None = [r[0] for r in cur.execute(_GRAMS, {"lo": term, "hi": term + _TOP})]
+    if grams is not None and len(grams) > _SHORT_GRAMS:
+        grams = None
+    cache[term] = (stamp, grams)
+    return grams
+
+
+def tail_ids(session: Session, term: str, cap: int) -> list[int] | None:
+    """Ids of the contacts whose haystack ends with a two-character `term` (None: more than `cap`)."""
+    rows = cursor(session).execute(_TAILS[2], {"t": term, "n": cap + 1}).fetchall()
+    return [r[0] for r in rows] if len(rows) <= cap else None
+
+
+def quoted(grams: Iterable[str]) -> list[str]:
+    return ['"' + g.replace('"', '""') + '"' for g in grams]
 
 
 def candidate_ids(session: Session, terms: list[str], cap: int) -> list[int] | None:

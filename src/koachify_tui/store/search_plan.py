@@ -49,6 +49,7 @@ DEEP = 2000  # a page starting further down is read with one query and OFFSET
 PROBE = 400  # search-index candidates asked for before any walk (`333 12` at 1M: 398, sorted at once, 11 → 8 ms)
 CANDIDATES = 1500  # up to this many search-index candidates are read and sorted
 SCAN = 5000  # search-index candidates read in name order for a part before the walks answer instead
+TAILS = 200  # haystacks ending with a two-character term merged into the index's candidates, at most
 MAX_RESTS = 24  # distinct name rests starting with a term read one range each; more: the part is walked
 _TOP = "\U0010ffff"  # sorts after every character: [t, t + _TOP) is the range of strings starting with t
 
@@ -378,7 +379,29 @@ def _part_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int] 
 
 def _reads_ranked(pg: _Page) -> bool:
     """The others part of the page can be read from the search index in name order (see `_ranked_page`)."""
-    return pg.sort == "name" and SCAN > 0 and any(len(t) >= 3 for t in pg.terms) and not pg.waiting()
+    return pg.sort == "name" and SCAN > 0 and any(len(t) >= 2 for t in pg.terms) and not pg.waiting()
+
+
+def _ranked_match(pg: _Page) -> tuple[str, list[int]] | None:
+    """The index query of `_ranked_page` (every trigram of each long term; for a two-character term, any trigram
+    it starts), with the ids of haystacks ending with a two-character term (in no trigram it starts). None when
+    no term narrows the candidates: one-letter terms only, or short ones starting too many trigrams.
+
+    Every trigram, not the rarest two: the candidates come in order and the page stops the reading, so fewer
+    false ones pay (`mario.r` at 1M: its two rarest, "o.r" and "io.", are also in every "paolo.rossi": 550 →
+    2 ms). A two-letter term narrows them too (`mar ro`: the first "ro" among the Marios lies 33k names in)."""
+    groups = [" AND ".join(search.quoted(search.grams(t))) for t in pg.terms if len(t) >= 3]
+    tails: list[int] = []
+    for term in {t for t in pg.terms if len(t) == 2}:
+        grams = search.starting_grams(pg.session, term)
+        ends = search.tail_ids(pg.session, term, TAILS) if grams is not None else None
+        if grams is None or ends is None:
+            continue  # it does not narrow them: the LIKE checks it
+        groups.append("(" + " OR ".join(search.quoted(grams)) + ")" if grams else "")
+        tails += ends
+    if not groups:
+        return None
+    return ("" if "" in groups else " AND ".join(groups)), tails
 
 
 def _rank_at(pg: _Page, key: str) -> int:
@@ -392,15 +415,16 @@ def _rank_at(pg: _Page, key: str) -> int:
 
 
 def _ranked_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int], int | None] | None:
-    """`_part_page` of the others part of the name order from the search index itself, whose rowid is the name
-    rank (schema.FTS_TABLE): FTS5 lists the candidates in rowid order, so they are read by name and checked
-    until the page is full, first WALK of them, then as many as the density seen needs, up to SCAN. `ario` at
-    1M contacts, whose first match lies 500k names in: 300 → 3 ms. None when it cannot answer: no term of
-    three characters, contacts waiting for a rank (in no index yet), or the candidates rarely match (another
-    term, or the other filters, are selective: the walks and the candidates' sort answer)."""
-    long = [t for t in pg.terms if len(t) >= 3]
-    if not _reads_ranked(pg):
+    """`_part_page` of a part of the name order from the search index itself, whose rowid is the name rank
+    (schema.FTS_TABLE): FTS5 lists the candidates in rowid order, so they are read by name and checked until
+    the page is full, first WALK of them, then as many as the density seen needs, up to SCAN. `ario` at 1M
+    contacts, whose first match lies 500k names in: 300 → 3 ms. None when it cannot answer: no term narrows
+    the candidates, contacts wait for a rank (in no index yet), or the candidates rarely match (the other
+    filters are selective: the walks and the candidates' sort answer)."""
+    asked = _ranked_match(pg) if _reads_ranked(pg) else None
+    if asked is None:
         return None
+    fts_q, tails = asked
     need = skip + want
     # The prefix part is one stretch of the name order: its ranks are a range the index starts reading at.
     ranks = " AND rowid >= :k_rlo AND rowid < :k_rhi" if part.where == _WALKED["prefix"] else ""
@@ -408,28 +432,49 @@ def _ranked_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int
         pg.params["k_rlo"], pg.params["k_rhi"] = (_rank_at(pg, key) for key in (":k_lo", ":k_hi"))
         if pg.params["k_rlo"] >= pg.params["k_rhi"]:
             return [], 0  # no name starts with the first term
+    ends = _tail_hits(pg, part, tails, ranks.replace("rowid", "contact_rank.rank")) if tails else []
+    if not fts_q:  # a short term starts no trigram: only haystacks ending with it match
+        return [cid for _rank, cid in ends][skip:need], len(ends)
     found = (
         f"SELECT rowid AS r FROM contact_fts WHERE contact_fts MATCH :k_fts{ranks} "
         f"ORDER BY rowid {'DESC' if part.descending else 'ASC'} LIMIT :k_scan"
     )
     rows = (
-        f"SELECT contact.id AS id, ({pg.where(part.plain, True)} AND {pg.match}) AS hit FROM ({found}) AS f "
-        "CROSS JOIN contact_rank ON contact_rank.rank = f.r CROSS JOIN contact ON contact.id = contact_rank.id"
+        f"SELECT f.r AS r, contact.id AS id, ({pg.where(part.plain, True)} AND {pg.match}) AS hit FROM ({found}) AS f"
+        " CROSS JOIN contact_rank ON contact_rank.rank = f.r CROSS JOIN contact ON contact.id = contact_rank.id"
     )
-    # Every trigram, not the rarest two: the candidates come in order and the page stops the reading, so fewer
-    # false ones pay (`mario.r` at 1M: its two rarest, "o.r" and "io.", also in every "paolo.rossi": 550 → 2 ms).
-    fts_q = search.fts_match(long)
     scan = min(max(WALK, 2 * need), SCAN)
     while True:
-        hits = [r[0] for r in pg.run(f"SELECT id FROM ({rows}) WHERE hit LIMIT :k_need", k_fts=fts_q, k_scan=scan,
-                                     k_need=need)]  # fmt: skip
-        if len(hits) >= need:
-            return hits[skip:need], None
+        hits = pg.run(f"SELECT r, id FROM ({rows}) WHERE hit LIMIT :k_need", k_fts=fts_q, k_scan=scan, k_need=need)
+        if len(hits) >= need:  # the haystacks ending with a short term up to the last hit come in between
+            merged = _merged(hits, ends, part.descending, until=hits[-1][0])
+            return merged[skip:need], None
         if int(pg.run(f"SELECT count(*) FROM ({found})", k_fts=fts_q, k_scan=scan)[0][0]) < scan:
-            return hits[skip:need], len(hits)  # every candidate read: the part's matches are these
+            merged = _merged(hits, ends, part.descending)  # every candidate read: the part's matches are these
+            return merged[skip:need], len(merged)
         if not hits or scan >= SCAN:
             return None
         scan = min(SCAN, 2 * scan * need // len(hits))  # about twice what the density seen so far needs
+
+
+def _tail_hits(pg: _Page, part: _Part, tails: list[int], ranks: str) -> list[tuple[int, int]]:
+    """(rank, id) of the matches of the part among haystacks ending with a short term, in the part's order."""
+    sql = (
+        "SELECT contact_rank.rank, contact.id FROM contact_rank CROSS JOIN contact ON contact.id = contact_rank.id "
+        f"WHERE contact_rank.id IN (SELECT value FROM json_each(:k_tails)){ranks} "
+        f"AND {pg.where(part.plain, True)} AND {pg.match}"
+    )
+    rows = pg.run(sql, k_tails=json.dumps(tails))
+    return sorted(((int(r), int(i)) for r, i in rows), reverse=part.descending)
+
+
+def _merged(hits: list[Any], ends: list[tuple[int, int]], descending: bool, until: int | None = None) -> list[int]:
+    """Ids of the index's hits and the tails' (up to rank `until`, in the direction), in rank order, each once."""
+    if not ends:
+        return [int(h[1]) for h in hits]
+    inside = [e for e in ends if until is None or (e[0] >= until if descending else e[0] <= until)]
+    ranked = dict.fromkeys(sorted({*((int(r), int(i)) for r, i in hits), *inside}, reverse=descending))
+    return [cid for _rank, cid in ranked]
 
 
 def _walk(pg: _Page, part: _Part, order: str, walk: int, need: int) -> tuple[list[int], int]:
