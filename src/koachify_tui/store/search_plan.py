@@ -452,9 +452,11 @@ def _ranked_page(pg: _Page, part: _Part, skip: int, want: int) -> tuple[list[int
         if int(pg.run(f"SELECT count(*) FROM ({found})", k_fts=fts_q, k_scan=scan)[0][0]) < scan:
             merged = _merged(hits, ends, part.descending)  # every candidate read: the part's matches are these
             return merged[skip:need], len(merged)
-        if not hits or scan >= SCAN:
+        if scan >= SCAN:
             return None
-        scan = min(SCAN, 2 * scan * need // len(hits))  # about twice what the density seen so far needs
+        # About twice what the density seen so far needs; none yet: four times as many (`ro ma`: the Marinos'
+        # "prospect" label holds "mar" and "ros", 3k candidates before the first Romano).
+        scan = min(SCAN, 2 * scan * need // len(hits) if hits else 4 * scan)
 
 
 def _tail_hits(pg: _Page, part: _Part, tails: list[int], ranks: str) -> list[tuple[int, int]]:
