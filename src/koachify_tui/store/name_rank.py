@@ -3,8 +3,9 @@
 Every contact (live, trashed or merged away) has a rank in `contact_rank`, increasing in (name_key, id) order,
 with room between neighbours. A contact inserted or renamed loses its rank and index entry (the triggers of
 schema.FTS_TRIGGERS) and waits in `contact_unranked`; `rank_pending` gives those a rank between their
-neighbours' and indexes them, before each commit of `StoreBase.write` and at the end of an import. When
-a gap is full, or most contacts wait (a big import), `rank_all` numbers everyone again.
+neighbours' and indexes them, before each commit of `StoreBase.write` and at the end of an import. A full
+gap is spread again with a few neighbours (`_respread`); when most contacts wait (a big import), `rank_all`
+numbers everyone again.
 """
 
 from __future__ import annotations
