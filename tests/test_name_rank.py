@@ -59,6 +59,21 @@ def test_creates_renames_deletes_and_restores_keep_the_ranks(store: Store) -> No
     check_ranks(store)
 
 
+def test_undoing_a_rename_ranks_the_old_name_again(store: Store) -> None:
+    """The TUI's `u` after a rename: the name comes back through the change log, and so does its place."""
+    for first in ["Anna", "Carla", "Zeno"]:
+        store.create_contact(first_name=first, last_name="Neri")
+    carla = store.create_contact(first_name="Carla", last_name="Bianchi", email="carla@example.org")
+    assert carla.id is not None
+    store.update_contact(carla.id, first_name="Zoe")
+    txn = store.last_txn()
+    assert txn is not None and names(store, ContactQuery(search="ianchi")) == ["Zoe Bianchi"]
+    store.undo_changes(txn)
+    check_ranks(store)
+    assert names(store, ContactQuery(search="ianchi")) == ["Carla Bianchi"]
+    assert names(store, ContactQuery(search="neri")) == ["Anna Neri", "Carla Neri", "Zeno Neri"]
+
+
 def test_the_other_matches_come_from_the_index_in_name_order(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """`ario` starts no name and no last name: its matches are read from the index in rank order, both ways."""
     for first in ["Mario", "Ilaria", "Dario", "Rosario", "Anna", "Mariolina", "Zoë"]:
