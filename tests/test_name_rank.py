@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from import_bulk_checks import write_file
 from koachify_tui.store import ContactQuery, Store, name_rank, search_plan
 from koachify_tui.store.importer import ImportOptions, run_import, undo_batch
+from test_store_search_plan import record_statements
 
 
 def check_ranks(store: Store) -> None:
@@ -79,14 +79,7 @@ def test_the_other_matches_come_from_the_index_in_name_order(store: Store, monke
     for first in ["Mario", "Ilaria", "Dario", "Rosario", "Anna", "Mariolina", "Zoë"]:
         for last in ["Rossi", "Bianchi"]:
             store.create_contact(first_name=first, last_name=last)
-    statements: list[str] = []
-    run = search_plan._Page.run
-
-    def recorded(self: Any, sql: str, **extra: Any) -> list[Any]:
-        statements.append(sql)
-        return run(self, sql, **extra)
-
-    monkeypatch.setattr(search_plan._Page, "run", recorded)
+    statements = record_statements(monkeypatch)
     monkeypatch.setattr(search_plan, "PROBE", -1)  # not the few-candidates sort
     up = names(store, ContactQuery(search="ario"))
     assert up == ["Dario Bianchi", "Dario Rossi", "Mario Bianchi", "Mario Rossi", "Mariolina Bianchi",
@@ -123,12 +116,12 @@ def test_a_full_gap_is_spread_again_with_its_neighbours(store: Store) -> None:
         for _ in range(30):
             store.create_contact(first_name=first, last_name="Neri")
     with store.read() as s:
-        before = dict(s.connection().exec_driver_sql("SELECT id, rank FROM contact_rank").all())
+        before: dict[int, int] = dict(s.connection().exec_driver_sql("SELECT id, rank FROM contact_rank").all())
     for _ in range(40):  # more than the room between two ranks numbered afresh
         store.create_contact(first_name="Carla", last_name="Neri")
     check_ranks(store)
     with store.read() as s:
-        after = dict(s.connection().exec_driver_sql("SELECT id, rank FROM contact_rank").all())
+        after: dict[int, int] = dict(s.connection().exec_driver_sql("SELECT id, rank FROM contact_rank").all())
     kept = [cid for cid in before if after[cid] == before[cid]]
     assert len(before) - len(kept) < 60 and len(kept) > 80  # a window moved, not the whole table
     assert store.count_contacts(ContactQuery(search="carla")) == 70

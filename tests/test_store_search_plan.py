@@ -117,6 +117,19 @@ PLANS: dict[str, dict[str, int]] = {
 }
 
 
+def record_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL the planner runs from now on, statement by statement."""
+    statements: list[str] = []
+    run = search_plan._Page.run
+
+    def recorded(self: Any, sql: str, **extra: Any) -> list[Any]:
+        statements.append(sql)
+        return run(self, sql, **extra)
+
+    monkeypatch.setattr(search_plan._Page, "run", recorded)
+    return statements
+
+
 def use_plan(monkeypatch: pytest.MonkeyPatch, plan: str) -> None:
     for name, value in PLANS[plan].items():
         module, _, attr = name.rpartition(".")
@@ -268,14 +281,7 @@ def test_the_other_names_are_walked_without_the_rest_check_when_no_rest_starts_w
 ) -> None:
     """`example` starts no name and no last name: the walk of the other names skips the per-row substr/instr of
     the rest condition (a 53k-row walk at 1M contacts: 69 → 18 ms), and the page is unchanged."""
-    statements: list[str] = []
-    run = search_plan._Page.run
-
-    def recorded(self: Any, sql: str, **extra: Any) -> list[Any]:
-        statements.append(sql)
-        return run(self, sql, **extra)
-
-    monkeypatch.setattr(search_plan._Page, "run", recorded)
+    statements = record_statements(monkeypatch)
     use_plan(monkeypatch, "walk-only")
     for desc in (False, True):
         q = ContactQuery(search="example", descending=desc)
