@@ -133,13 +133,18 @@ def cursor(session: Session) -> Any:
     return session.connection().connection.cursor()
 
 
+def quoted(grams: Iterable[str]) -> list[str]:
+    """Each trigram as one FTS5 token (a string, its quotes doubled)."""
+    return ['"' + g.replace('"', '""') + '"' for g in grams]
+
+
 def fts_match(terms: Iterable[str], seen: Counter[str] | None = None) -> str:
     """The MATCH query of `fts_ids`: every trigram of every term, each one token. With `seen` (`gram_counts`)
     only the RARE_GRAMS rarest trigrams of each term: a superset of the matches (which the LIKE narrows), read
     faster, since FTS5 walks the whole list of every trigram asked (`ferrari9` at 1M contacts: its six took
     19 ms, its rarest alone 6 ms for the same 10k rows)."""
     grams = dict.fromkeys(g for t in terms for g in _rarest(t, seen))
-    return " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
+    return " AND ".join(quoted(grams))
 
 
 RARE_GRAMS = 2  # trigrams of a term asked when their frequencies are known
@@ -185,7 +190,7 @@ def short_ids(session: Session, term: str, cap: int) -> list[int] | None:
         return None
     ids: set[int] = set()
     if grams:
-        match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+        match = " OR ".join(quoted(grams))
         ids.update(r[0] for r in cur.execute(_GRAM_IDS, {"q": match, "n": cap + 1}))
         if len(ids) > cap:
             return None
@@ -222,10 +227,6 @@ def tail_ids(session: Session, term: str, cap: int) -> list[int] | None:
     """Ids of the contacts whose haystack ends with a two-character `term` (None: more than `cap`)."""
     rows = cursor(session).execute(_TAILS[2], {"t": term, "n": cap + 1}).fetchall()
     return [r[0] for r in rows] if len(rows) <= cap else None
-
-
-def quoted(grams: Iterable[str]) -> list[str]:
-    return ['"' + g.replace('"', '""') + '"' for g in grams]
 
 
 def candidate_ids(session: Session, terms: list[str], cap: int) -> list[int] | None:

@@ -390,7 +390,8 @@ def _ranked_match(pg: _Page) -> tuple[str, list[int]] | None:
     Every trigram, not the rarest two: the candidates come in order and the page stops the reading, so fewer
     false ones pay (`mario.r` at 1M: its two rarest, "o.r" and "io.", are also in every "paolo.rossi": 550 →
     2 ms). A two-letter term narrows them too (`mar ro`: the first "ro" among the Marios lies 33k names in)."""
-    groups = [" AND ".join(search.quoted(search.grams(t))) for t in pg.terms if len(t) >= 3]
+    long = [t for t in pg.terms if len(t) >= 3]
+    groups = [search.fts_match(long)] if long else []
     tails: list[int] = []
     for term in {t for t in pg.terms if len(t) == 2}:
         grams = search.starting_grams(pg.session, term)
