@@ -139,17 +139,6 @@ def create_search_index(conn: Connection) -> None:
     rank_all(conn)
 
 
-def drop_search_index(conn: Connection) -> None:
-    if conn.dialect.name != "sqlite":
-        return
-    for name in FTS_TRIGGERS:
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-    conn.exec_driver_sql("DROP TABLE IF EXISTS contact_fts")
-    conn.exec_driver_sql("DROP VIEW IF EXISTS contact_ranked")
-    for name in RANK_TABLES:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-
-
 def create_at_head(conn: Connection, head: str) -> None:
     """A new, empty database: every table of models.py plus the search index, stamped at `head`. The result
     equals running every migration (tests/test_store_db.py compares them) without Alembic's ~0.3 s import."""
