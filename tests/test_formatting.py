@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
-from koachify_tui.formatting import date_short, money, phone, relative_days, short_money
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+from koachify_tui.formatting import date_short, e164_number, money, phone, relative_days, short_money
 
 
 def test_money_follows_the_locale() -> None:
@@ -29,3 +33,37 @@ def test_dates() -> None:
 def test_phone_display() -> None:
     assert phone("+393474354022") == "+39 347 435 4022"
     assert phone(None, "333 12") == "333 12"
+
+
+def _stored_numbers() -> list[str]:
+    """E.164 strings as the store writes them: every region's example number of every type, and each with
+    its last digits changed a few times (a real number's neighbours), canonical through `parse`."""
+    rnd = random.Random(7)
+    out = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE,
+                     PhoneNumberType.PREMIUM_RATE, PhoneNumberType.VOIP, PhoneNumberType.UAN):  # fmt: skip
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
+            for _ in range(3):
+                tail = "".join(rnd.choice("0123456789") for _ in range(min(3, len(e164) - 4)))
+                out.append(e164[: len(e164) - len(tail)] + tail)
+            out.append(e164)
+    return [phonenumbers.format_number(phonenumbers.parse(e), PhoneNumberFormat.E164) for e in out]
+
+
+def test_stored_numbers_are_read_as_parse_reads_them() -> None:
+    numbers = _stored_numbers()
+    assert len(numbers) > 2000
+    assert any(phonenumbers.parse(e).italian_leading_zero for e in numbers)  # Italian landlines: 06…, 02…
+    for e164 in numbers:
+        assert e164_number(e164) == phonenumbers.parse(e164), e164
+
+
+def test_anything_else_is_left_to_parse() -> None:
+    for value in ["", "+", "393474354022", "+39 347 435 4022", "+39٣٤٧", "+0123", "+39000", "+1234567890123456"]:
+        assert e164_number(value) is None, value
+    assert phone("+39 347 435 4022") == "+39 347 435 4022"  # parsed the slow way, same display
+    assert phone("+390612345678") == "+39 06 1234 5678"

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 
 @lru_cache(maxsize=32)
@@ -72,8 +76,7 @@ def relative_days(value: datetime | None, now: datetime | None = None) -> str:
     return ngettext("{n} day", "{n} days", days).format(n=days)
 
 
-@lru_cache(maxsize=4096)
-@lru_cache(maxsize=4096)  # a list page formats each of its 100 phones twice (widths, then cells): ~25 µs each
+@lru_cache(maxsize=4096)  # a list page formats each of its 100 phones twice (widths, then cells)
 def phone(e164: str | None, typed: str = "") -> str:
     """A phone for display: "+39 347 435 4022" (international format), or the typed form when unparseable."""
     if not e164:
@@ -81,9 +84,40 @@ def phone(e164: str | None, typed: str = "") -> str:
     import phonenumbers
 
     try:
-        return str(phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+        number = e164_number(e164) or phonenumbers.parse(e164)
+        return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
     except phonenumbers.NumberParseException:
         return typed or e164
+
+
+def e164_number(e164: str) -> PhoneNumber | None:
+    """The number of a stored E.164 string, read without `phonenumbers.parse` (≈ 33 µs of its 51 for a list
+    cell: its regexes look for punctuation, extensions and national prefixes that the E.164 the store writes
+    never has). Calling codes are prefix-free, so the first 1–3 digits that are one are the country's; the rest
+    is the national number, its leading zeros kept as `parse` keeps them. None for anything else: the caller
+    parses it. tests/test_formatting.py checks it against `parse` on every region's example numbers."""
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumber
+
+    digits = e164[1:]
+    if not (e164.startswith("+") and digits[:1] != "0" and digits.isascii() and digits.isdigit() and len(digits) <= 15):
+        return None
+    for size in (1, 2, 3):
+        code = int(digits[:size] or 0)
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[size:]
+            break
+    else:
+        return None
+    significant = national.lstrip("0")
+    if not significant:
+        return None
+    number = PhoneNumber(country_code=code, national_number=int(significant))
+    zeros = len(national) - len(significant)
+    if zeros:
+        number.italian_leading_zero = True
+        if zeros > 1:
+            number.number_of_leading_zeros = zeros
+    return number
 
 
 def duration_short(seconds: int | None) -> str:
