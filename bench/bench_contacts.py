@@ -206,7 +206,42 @@ async def settle(app: Any) -> None:
         await app.workers.wait_for_complete()
 
 
-async def in_process(db: str, busy_id: int, width: int = 180, rounds: int = 3) -> dict[str, list[float]]:
+def forget_display_caches(table: Any) -> None:
+    """Empty what the list caches for display (formatted phones and dates): `--cold` measures each keystroke
+    as one that brings contacts the app has not shown yet."""
+    from koachify_tui import formatting
+
+    for name in ("phone", "_day_short"):  # (before a16e6ea: two lru_cache layers on phone)
+        cached: Any = getattr(formatting, name, None)
+        while hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+            cached = getattr(cached, "__wrapped__", None)
+    getattr(table, "_date_cache", {}).clear()  # the table's own, before formatting cached dates by day
+
+
+def new_rows_cost(store: Any, table: Any, pages: int = 20) -> list[float]:
+    """Seconds a page of 100 contacts not shown before costs the list's own Python, outside the event loop: the
+    column widths of the window (a phone formatted per row) and the cells of 45 drawn lines (their dates)."""
+    from koachify_tui.store import ContactQuery
+
+    saved = table.rows_loaded
+    times = []
+    for i in range(pages):
+        rows = store.list_contacts(ContactQuery(), limit=100, offset=100 * (i + 1))
+        forget_display_caches(table)
+        table.rows_loaded = rows
+        t0 = time.perf_counter()
+        table._content_widths()
+        for row in rows[:45]:
+            table._cells(row)
+        times.append(time.perf_counter() - t0)
+    table.rows_loaded = saved
+    return times
+
+
+async def in_process(
+    db: str, busy_id: int, width: int = 180, rounds: int = 3, *, cold: bool = False
+) -> dict[str, list[float]]:
     from textual.widgets import Input
 
     from koachify_tui.app import make_app
@@ -278,6 +313,8 @@ async def in_process(db: str, busy_id: int, width: int = 180, rounds: int = 3) -
                 t0 = time.perf_counter()
                 store.count_contacts_capped(ContactQuery(search=term), cap=COUNT_CAP)
                 results.setdefault(f"sql   '{term}' capped count", []).append(time.perf_counter() - t0)
+                if cold:
+                    forget_display_caches(screen.table)
                 marks.clear()
                 search.value = term  # as typed: the box repaints now, the debounce fires the search later
                 while "painted" not in marks:
@@ -303,6 +340,7 @@ async def in_process(db: str, busy_id: int, width: int = 180, rounds: int = 3) -
                         (f"%{fts}%",),
                     ).fetchall()
                 results.setdefault(f"raw   '{term}' sqlite3 page", []).append(time.perf_counter() - t0)
+        results["fill  100 new rows: widths + 45 lines"] = new_rows_cost(store, screen.table)
         with search.prevent(Input.Changed):
             search.value = ""
         # paging: `G` jumps to the end of the 100k list (read backwards from the end)
@@ -400,6 +438,7 @@ def main() -> None:
     parser.add_argument("--terms", help="with --pages: comma-separated search terms instead of the default set")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: runs and prints, asserts nothing")
     parser.add_argument("--keystrokes", action="store_true", help="only the in-process part (keystrokes, detail)")
+    parser.add_argument("--cold", action="store_true", help="empty the list's display caches before each keystroke")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--launched", help=argparse.SUPPRESS)
     parser.add_argument("db", nargs="?", help=argparse.SUPPRESS)
@@ -411,7 +450,7 @@ def main() -> None:
         store_pages(args.pages, args.runs, args.terms.split(",") if args.terms else PAGE_TERMS)
         return
     if args.smoke:
-        args.contacts, args.runs = 2000, 1
+        args.contacts, args.runs, args.cold = 2000, 1, True  # (the cold path runs the warm one's code too)
     tmp = tempfile.TemporaryDirectory()
     path = args.keep or Path(tmp.name) / "bench.db"
     busy_file = path.with_suffix(".busy")
@@ -425,7 +464,7 @@ def main() -> None:
         print(f"generated {args.contacts:,} contacts in {time.perf_counter() - t0:.1f} s → {path}")
 
     if args.keystrokes:
-        print_keystrokes(asyncio.run(in_process(str(path), busy_id, args.width, args.runs)), args.runs)
+        print_keystrokes(asyncio.run(in_process(str(path), busy_id, args.width, args.runs, cold=args.cold)), args.runs)
         return
     paints, rss, base, imports = [], [], [], []
     for _ in range(args.runs):
@@ -440,7 +479,7 @@ def main() -> None:
     print(f"baseline python+sqlite3 first page: {base_ms:.0f} ms; ×{app_ms / base_ms:.1f}")
     print(f"peak RSS of the app at first paint: {max(rss):.0f} MB")
 
-    print_keystrokes(asyncio.run(in_process(str(path), busy_id, args.width, args.runs)), args.runs)
+    print_keystrokes(asyncio.run(in_process(str(path), busy_id, args.width, args.runs, cold=args.cold)), args.runs)
     store_pages(str(path), max(args.runs, 3))
 
 

@@ -51,9 +51,13 @@ def local(dt: datetime) -> datetime:
 def date_short(value: datetime | date | None, locale: str = "it_IT") -> str:
     if value is None:
         return ""
+    return _day_short(local(value).date() if isinstance(value, datetime) else value, locale)
+
+
+@lru_cache(maxsize=2048)  # by day, not by instant: a list page's 100 dates share a few days (babel: ~30 µs each)
+def _day_short(day: date, locale: str) -> str:
     from babel.dates import format_date
 
-    day = local(value).date() if isinstance(value, datetime) else value
     return str(format_date(day, format="short", locale=_locale(locale)))
 
 

@@ -17,7 +17,6 @@ either end of the window.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -235,7 +234,6 @@ class ContactTable(ScrollView, can_focus=True):
         self._layout_for: tuple[int, int] = (-1, -1)  # (content width, rows id) it was computed for
         self._table_width = 0
         self._header = ""
-        self._date_cache: dict[datetime, str] = {}
         self._styles: tuple[Style, Style, Style, Style, Style] | None = None  # see _row_styles
         self._width = 0  # of the content region, set by render_lines
         self._after_paint: list[Callable[[], None]] = []  # run once the lines of a new page were drawn
@@ -263,10 +261,6 @@ class ContactTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _cells(self, r: ContactRow) -> list[str]:
-        activity = ""
-        if r.last_activity_at is not None:
-            activity = self._date_cache.get(r.last_activity_at) or date_short(r.last_activity_at, self.locale)
-            self._date_cache[r.last_activity_at] = activity
         return [
             _clean(r.display_name),
             _clean(phone(r.phone_e164, r.phone)),
@@ -275,7 +269,7 @@ class ContactTable(ScrollView, can_focus=True):
             _clean(", ".join(r.tags)),
             _clean(r.source),
             str(r.open_opportunities or ""),
-            activity,
+            date_short(r.last_activity_at, self.locale),
         ]
 
     @property
