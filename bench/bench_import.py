@@ -138,8 +138,10 @@ _QUEUE_CHUNK = "INSERT OR IGNORE INTO contact_unranked(id) SELECT id FROM contac
 _RANK_ALL = (
     "INSERT INTO contact_fts(contact_fts) VALUES('delete-all')",
     "DELETE FROM contact_rank",
-    "INSERT INTO contact_rank(rank, id) "
-    "SELECT row_number() OVER (ORDER BY name_key, id) * 64, id FROM contact ORDER BY 1",
+    "CREATE TEMP TABLE rank_order(pos INTEGER PRIMARY KEY, id INTEGER NOT NULL)",
+    "INSERT INTO temp.rank_order(id) SELECT id FROM contact ORDER BY name_key, id",
+    "INSERT INTO contact_rank(rank, id) SELECT pos * 64, id FROM rank_order ORDER BY pos",
+    "DROP TABLE temp.rank_order",
     "INSERT INTO contact_fts(rowid, search_text) SELECT contact_rank.rank, contact.search_text FROM contact_rank "
     "JOIN contact ON contact.id = contact_rank.id ORDER BY contact_rank.rank",
     "DELETE FROM contact_unranked",
