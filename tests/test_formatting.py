@@ -37,7 +37,8 @@ def test_phone_display() -> None:
 
 def _stored_numbers() -> list[str]:
     """E.164 strings as the store writes them: every region's example number of every type, and each with
-    its last digits changed a few times (a real number's neighbours), canonical through `parse`."""
+    its last digits changed a few times (a real number's neighbours), canonical through `parse`; and the
+    non-geographic calling codes' examples."""
     rnd = random.Random(7)
     out = []
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
@@ -51,6 +52,10 @@ def _stored_numbers() -> list[str]:
                 tail = "".join(rnd.choice("0123456789") for _ in range(min(3, len(e164) - 4)))
                 out.append(e164[: len(e164) - len(tail)] + tail)
             out.append(e164)
+    for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):  # +800, +882…: no region of their own
+        example = phonenumbers.example_number_for_non_geo_entity(code)
+        if example is not None:
+            out.append(phonenumbers.format_number(example, PhoneNumberFormat.E164))
     return [phonenumbers.format_number(phonenumbers.parse(e), PhoneNumberFormat.E164) for e in out]
 
 
