@@ -142,8 +142,8 @@ _RANK_ALL = (
     "INSERT INTO temp.rank_order(id) SELECT id FROM contact ORDER BY name_key, id",
     "INSERT INTO contact_rank(rank, id) SELECT pos * 64, id FROM rank_order ORDER BY pos",
     "DROP TABLE temp.rank_order",
-    "INSERT INTO contact_fts(rowid, search_text) SELECT contact_rank.rank, contact.search_text FROM contact_rank "
-    "JOIN contact ON contact.id = contact_rank.id ORDER BY contact_rank.rank",
+    "INSERT INTO contact_fts(rowid, search_text) SELECT contact_rank.rank, contact.search_text FROM contact "
+    "CROSS JOIN contact_rank ON contact_rank.id = contact.id ORDER BY contact_rank.rank",
     "DELETE FROM contact_unranked",
 )
 

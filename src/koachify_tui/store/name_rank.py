@@ -163,7 +163,12 @@ def rank_all(conn: Connection) -> None:
     conn.exec_driver_sql("INSERT INTO temp.rank_order(id) SELECT id FROM contact ORDER BY name_key, id")
     conn.exec_driver_sql(f"INSERT INTO contact_rank(rank, id) SELECT pos * {step}, id FROM rank_order ORDER BY pos")
     conn.exec_driver_sql("DROP TABLE temp.rank_order")
-    conn.exec_driver_sql(f"{_INDEX} ORDER BY contact_rank.rank")
+    # Every contact read in table order with its rank (the rank table's id index, cached) and sorted by rank:
+    # read in rank order instead, the contacts of a 1M file came in random order, 2.9–3.9 → 2.3 s to list.
+    conn.exec_driver_sql(
+        "INSERT INTO contact_fts(rowid, search_text) SELECT contact_rank.rank, contact.search_text FROM contact "
+        "CROSS JOIN contact_rank ON contact_rank.id = contact.id ORDER BY contact_rank.rank"
+    )
     conn.exec_driver_sql("DELETE FROM contact_unranked")
 
 
