@@ -150,3 +150,23 @@ def test_imports_and_their_undo_keep_the_ranks(
     undo_batch(store, result.batch_id or 0)
     check_ranks(store)
     assert store.count_contacts(ContactQuery(search="rimane")) == 30
+
+
+def test_numbering_everyone_twice_in_one_transaction(store: Store) -> None:
+    """rank_all fills a temporary table in name order: a second call in the same transaction (an undo after an
+    import, a caller that went on after a failed call) starts from an empty one, with the same result."""
+    for first in ["Zoë", "Anna", "Mario", "Ilaria", "Dario", "Anna"]:
+        store.create_contact(first_name=first, last_name="Rossi")
+    with store.write() as tx:
+        conn = tx.session.connection()
+        conn.exec_driver_sql("CREATE TEMP TABLE rank_order(pos INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO temp.rank_order(id) VALUES (999)")  # as a failed call would leave it
+        name_rank.rank_all(conn)
+        first = conn.exec_driver_sql("SELECT rank, id FROM contact_rank ORDER BY rank").all()
+        name_rank.rank_all(conn)
+        assert conn.exec_driver_sql("SELECT rank, id FROM contact_rank ORDER BY rank").all() == first
+    assert [rank for rank, _cid in first] == [64 * n for n in range(1, 7)]
+    check_ranks(store)
+    assert names(store, ContactQuery(search="ross")) == [
+        "Anna Rossi", "Anna Rossi", "Dario Rossi", "Ilaria Rossi", "Mario Rossi", "Zoë Rossi"
+    ]  # fmt: skip
