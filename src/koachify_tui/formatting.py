@@ -106,7 +106,7 @@ def e164_number(e164: str) -> PhoneNumber | None:
     if not (e164.startswith("+") and digits[:1] != "0" and digits.isascii() and digits.isdigit() and len(digits) <= 15):
         return None
     for size in (1, 2, 3):
-        code = int(digits[:size] or 0)
+        code = int(digits[:size])
         if code in COUNTRY_CODE_TO_REGION_CODE:
             national = digits[size:]
             break
