@@ -78,7 +78,7 @@ def baseline_ms(db: Path, repeat: int = 5) -> float:
 async def run_board(db: Path, moves: int) -> tuple[float, list[float], list[float]]:
     from koachify_tui.screens.board import BoardScreen
 
-    store = Store.open(db)
+    store = Store.open(db, origin="tui")  # as `koachify` opens it: the board skips its own moves' echo by origin
     app = make_app(Settings(db=str(db), locale="it_IT"), store, start="board")
     start = time.perf_counter()
     async with app.run_test(size=(160, 48)) as pilot:
