@@ -100,3 +100,87 @@ def test_listener_reconnects_and_asks_for_a_full_refresh() -> None:
         assert arrived.wait(20) and got[-1].full  # back, and nothing it missed is lost: reload everything
         stop()
         store.close()
+
+
+def _watch(store: Store) -> tuple[list[ExternalChange], object]:
+    seen: list[ExternalChange] = []
+    return seen, store.watch(seen.append, 0.02)
+
+
+def _settle(seconds: float = 0.2) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def test_sqlite_own_commits_are_not_reported_as_another_writers(db_path: Path) -> None:
+    """data_version also changes on the watching store's own commits: numbered commits tell them apart."""
+    import sqlite3
+
+    mine, theirs = Store.open(db_path, origin="tui"), Store.open(db_path, origin="cli")
+    seen, stop = _watch(mine)
+    try:
+        _settle()
+        for name in ("Anna", "Bruno", "Carla"):
+            mine.create_contact(first_name=name)
+        _settle()
+        assert seen == []  # its own saves: no reload
+        theirs.create_contact(first_name="Zeno")  # another store (process) numbers its commit too
+        _settle()
+        assert len(seen) == 1 and seen[0].full
+        raw = sqlite3.connect(db_path)  # a writer that numbers nothing (the sqlite3 shell, another tool)
+        with raw:
+            raw.execute("UPDATE contact SET last_name = 'Rossi' WHERE first_name = 'Anna'")
+        raw.close()
+        _settle()
+        assert len(seen) == 2
+    finally:
+        stop()  # type: ignore[operator]
+        mine.close()
+        theirs.close()
+
+
+def test_a_write_that_changes_nothing_is_not_numbered(db_path: Path) -> None:
+    """Only a commit that changed a row is numbered: a no-op write must not make other processes reload, and a
+    rolled-back one leaves the number as it was."""
+    import sqlite3
+
+    import pytest
+
+    def number() -> int:
+        conn = sqlite3.connect(db_path)
+        try:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+
+    store = Store.open(db_path, origin="tui")
+    store.create_contact(first_name="Anna")
+    first = number()
+    assert first > 0
+    with store.write() as tx:
+        tx.session.connection()  # BEGIN IMMEDIATE, then nothing
+    store.run_write(lambda: None)
+    assert number() == first
+    with pytest.raises(RuntimeError), store.write() as tx:
+        store.create_contact(first_name="Bruno")
+        raise RuntimeError("rolled back")
+    assert number() == first
+    store.create_contact(first_name="Carla")
+    assert number() == first + 1
+    store.close()
+
+
+def test_own_commit_numbers_across_the_wrap() -> None:
+    from koachify_tui.store.commit_seq import MAX, OwnCommits
+
+    own = OwnCommits()
+    for n in (5, 6, 7):
+        own.add(n)
+    assert own.only_own(4, 7) and own.only_own(5, 6)
+    assert not own.only_own(3, 7)  # 4 is another writer's
+    assert not own.only_own(7, 7)  # data_version moved, the number did not: a writer that numbers nothing
+    own.add(MAX)
+    own.add(1)
+    assert own.only_own(MAX - 1, 1)  # MAX, then 1
+    assert not own.only_own(MAX - 2, 1)

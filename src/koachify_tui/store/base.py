@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from . import changes, name_rank, writer_note
+from . import changes, commit_seq, name_rank, writer_note
 from .changes import Cause
 from .db import BUSY_TIMEOUT, NOWAIT, Checkpointer, is_lock_timeout
 from .errors import Busy, Conflict, WriteCancelled
@@ -73,6 +73,7 @@ class StoreBase:
         self._local = threading.local()
         self._checkpoints: list[Checkpointer] = []  # background WAL checkpoints, joined by close()
         self._sender = uuid.uuid4().hex[:12]  # tags this store's NOTIFYs: its own app skips them (watch.py)
+        self._own_commits = commit_seq.OwnCommits()  # the same on SQLite, by commit number
 
     @property
     def dialect(self) -> str:
@@ -112,12 +113,17 @@ class StoreBase:
                 self._begin_nowait(session)
             yield tx
             logged = changes.flush(tx)
+            number = None
             if self.dialect == "sqlite":  # contacts new or renamed get their place in the search index
                 session.flush()
-                name_rank.rank_pending(session.connection())
+                conn = session.connection()
+                name_rank.rank_pending(conn)
+                number = commit_seq.bump(conn.connection.dbapi_connection, conn.connection.info)
             if (tx.events or tx.notify_all) and self.dialect == "postgresql":
                 self._notify_others(tx)
             session.commit()
+            if number is not None:  # the watcher does not report it as another writer's (commit_seq)
+                self._own_commits.add(number)
         except OperationalError as exc:
             session.rollback()
             if not is_lock_timeout(exc):
@@ -165,7 +171,7 @@ class StoreBase:
         returns the function that stops watching. See store/watch.py."""
         from .watch import Watcher
 
-        return Watcher(self.url, callback, interval, self._sender).start().stop
+        return Watcher(self.url, callback, interval, self._sender, self._own_commits.only_own).start().stop
 
     def _begin_nowait(self, session: Session) -> None:
         if self.dialect == "sqlite":

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from ..i18n import _
+from . import commit_seq
 
 ENV_VAR = "KOACHIFY_DB"
 BUSY_TIMEOUT_ENV = "KOACHIFY_BUSY_TIMEOUT"
@@ -114,6 +115,8 @@ def _sqlite_engine(url: str, *, write: bool, timeout: float) -> Engine:
                 raw.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if write:  # the rows it changes tell whether its commit is numbered (commit_seq)
+            commit_seq.mark_begin(conn.connection.dbapi_connection, conn.connection.info)
 
     return engine
 

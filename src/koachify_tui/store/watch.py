@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from . import commit_seq
 from .events import DomainEvent, ExternalChange
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,18 @@ def parse_payload(payload: str, sender: str) -> ExternalChange | None:
 class Watcher:
     """A daemon thread noticing other processes' commits. `stop()` ends it (within one interval)."""
 
-    def __init__(self, url: str, callback: Callback, interval: float = 1.0, sender: str = "") -> None:
+    def __init__(
+        self,
+        url: str,
+        callback: Callback,
+        interval: float = 1.0,
+        sender: str = "",
+        only_own: Callable[[int, int], bool] | None = None,
+    ) -> None:
+        """`only_own(before, now)`: whether the SQLite commits numbered after `before` up to `now` are all the
+        watching store's own (store/commit_seq.py); without it every commit counts as another's."""
         self.url, self.callback, self.interval, self.sender = url, callback, interval, sender
+        self.only_own = only_own
         self._stop = threading.Event()
         backend = make_url(url).get_backend_name()
         target = self._poll_sqlite if backend == "sqlite" else self._listen_postgres
@@ -106,14 +117,19 @@ class Watcher:
         except sqlite3.Error:
             return
         try:
-            last = _data_version(conn)
+            last, number = _data_version(conn), _commit_number(conn)
             while not self._stop.wait(self.interval):
                 version = _data_version(conn)
                 if version is not None and version != last:
-                    last = version
-                    self.callback(ExternalChange(origin="external", full=True))
+                    last, before, number = version, number, _commit_number(conn)
+                    if not self._own(before, number):
+                        self.callback(ExternalChange(origin="external", full=True))
         finally:
             conn.close()
+
+    def _own(self, before: int | None, now: int | None) -> bool:
+        """The commits since the last look were all the watching store's own (not worth a reload)."""
+        return self.only_own is not None and before is not None and now is not None and self.only_own(before, now)
 
     # --- PostgreSQL -------------------------------------------------------------------------------------
 
@@ -137,6 +153,14 @@ class Watcher:
             except psycopg.Error as exc:
                 log.info("change listener lost its connection (%s); reconnecting", exc)
                 self._stop.wait(self.interval)
+
+
+def _commit_number(conn: sqlite3.Connection) -> int | None:
+    """The number of the newest commit a store made (commit_seq), None when it cannot be read."""
+    try:
+        return commit_seq.read(conn)
+    except sqlite3.Error:
+        return None
 
 
 def _data_version(conn: sqlite3.Connection) -> Any:
