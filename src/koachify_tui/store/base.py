@@ -118,7 +118,7 @@ class StoreBase:
                 session.flush()
                 conn = session.connection()
                 name_rank.rank_pending(conn)
-                number = commit_seq.bump(conn.connection.dbapi_connection, conn.connection.info)
+                number = commit_seq.bump(conn)
             if (tx.events or tx.notify_all) and self.dialect == "postgresql":
                 self._notify_others(tx)
             session.commit()

@@ -15,6 +15,7 @@ store's own goes unnoticed until the next change.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from typing import Any
 
 BEGIN_CHANGES = "koachify_total_changes"  # connection info: the DBAPI connection's total_changes at BEGIN
@@ -22,18 +23,20 @@ KEEP = 4096  # own numbers remembered (the watcher looks every second)
 MAX = 2**31 - 1  # user_version is a signed 32-bit integer: the numbers wrap to 1
 
 
-def mark_begin(dbapi_conn: Any, info: dict[str, Any]) -> None:
-    """At a write transaction's BEGIN: how many rows this connection had changed until then."""
-    info[BEGIN_CHANGES] = dbapi_conn.total_changes
+def mark_begin(conn: Any) -> None:
+    """At a write transaction's BEGIN (`conn`: its SQLAlchemy connection): how many rows this connection had
+    changed until then."""
+    conn.connection.info[BEGIN_CHANGES] = conn.connection.dbapi_connection.total_changes
 
 
-def bump(dbapi_conn: Any, info: dict[str, Any]) -> int | None:
+def bump(conn: Any) -> int | None:
     """Before the commit: the transaction's number, written, when it changed a row (None when it did not: a
     write that changed nothing must not make other processes reload)."""
-    if dbapi_conn.total_changes == info.get(BEGIN_CHANGES, dbapi_conn.total_changes):
+    raw, info = conn.connection.dbapi_connection, conn.connection.info
+    if raw.total_changes == info.get(BEGIN_CHANGES, raw.total_changes):
         return None
-    number = int(dbapi_conn.execute("PRAGMA user_version").fetchone()[0]) % MAX + 1
-    dbapi_conn.execute(f"PRAGMA user_version = {number}")
+    number = read(raw) % MAX + 1
+    raw.execute(f"PRAGMA user_version = {number}")
     return number
 
 
@@ -42,21 +45,15 @@ def read(dbapi_conn: Any) -> int:
 
 
 class OwnCommits:
-    """The numbers this store committed, for the watcher's thread."""
+    """The last KEEP numbers this store committed, for the watcher's thread."""
 
     def __init__(self) -> None:
-        self._numbers: set[int] = set()
-        self._order: list[int] = []
+        self._numbers: deque[int] = deque(maxlen=KEEP)
         self._lock = threading.Lock()
 
     def add(self, number: int) -> None:
         with self._lock:
-            self._numbers.add(number)
-            self._order.append(number)
-            if len(self._order) > 2 * KEEP:
-                for old in self._order[:-KEEP]:
-                    self._numbers.discard(old)
-                del self._order[:-KEEP]
+            self._numbers.append(number)
 
     def only_own(self, before: int, now: int) -> bool:
         """Every number after `before` up to `now` is one of ours (False when none came: another writer)."""
@@ -66,4 +63,5 @@ class OwnCommits:
         if span > KEEP:
             return False
         with self._lock:
-            return all(((before + i - 1) % MAX) + 1 in self._numbers for i in range(1, span + 1))
+            numbers = set(self._numbers)
+        return all(((before + i - 1) % MAX) + 1 in numbers for i in range(1, span + 1))

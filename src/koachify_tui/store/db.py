@@ -116,7 +116,7 @@ def _sqlite_engine(url: str, *, write: bool, timeout: float) -> Engine:
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         if write:  # the rows it changes tell whether its commit is numbered (commit_seq)
-            commit_seq.mark_begin(conn.connection.dbapi_connection, conn.connection.info)
+            commit_seq.mark_begin(conn)
 
     return engine
 
